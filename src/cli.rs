@@ -1,0 +1,187 @@
+//! Command-line arguments: clap definitions only. Parsing here, resolving
+//! and doing in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::timestamp::Timestamp;
+
+/// Keep an append-only ledger of deploys to AWS, keyed by git commit and
+/// pinned to S3 object versions and CloudFront invalidations; render it into
+/// AWS_VERSIONS.md and CHANGELOG.md; answer "what was live when?".
+#[derive(Debug, Parser)]
+#[command(name = "ledger", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The ledger folder (holds ledger.toml and journal.toml).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "ledger",
+        env = "LEDGER_DIR"
+    )]
+    pub ledger: PathBuf,
+    /// The git repository [default: the one around the current directory].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Output format for commands that print records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON, for scripts.
+    Json,
+}
+
+/// Output format of `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// Markdown, as the template writes it.
+    Md,
+    /// A standalone HTML page.
+    Html,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create ledger/ledger.toml (a commented starting configuration) and an empty journal.
+    ///
+    /// Refuses to touch a folder that already holds a ledger.
+    Init,
+    /// Append a deploy entry for a commit to the journal.
+    ///
+    /// Resolves the commit (default HEAD), walks the commits since the previous deploy of the
+    /// same environment and turns them into change lines, then appends one entry under a lock.
+    /// The new entry's sequence number and commit go to stderr; with --format json the entry
+    /// itself goes to stdout.
+    Record(RecordArgs),
+    /// List entries, newest first.
+    Log(LogArgs),
+    /// Print one entry.
+    ///
+    /// REF is `#SEQ`, a version (v2.1.1), or a unique prefix of the deployed commit (at least
+    /// 4 hex digits). An ambiguous REF lists the candidates.
+    Show(ShowArgs),
+    /// Check the journal: recompute the hash chain and check its git history.
+    ///
+    /// Every entry's hash is recomputed over its content and every link to the entry before;
+    /// through git, every committed version of the journal must be a prefix of the next.
+    /// Exits 0 when all holds, 1 naming each entry that was edited, removed or reordered.
+    Verify(VerifyArgs),
+    /// Render a document from the ledger through a template.
+    ///
+    /// NAME is `aws-versions` (AWS_VERSIONS.md) or `changelog` (CHANGELOG.md), or any name
+    /// with a template at LEDGER/templates/NAME.md.tera, which also overrides a built-in one.
+    /// Output is deterministic: the same ledger gives the same bytes whatever the clock or TZ.
+    Render(RenderArgs),
+    /// Print the template context as JSON, for template authors.
+    Context,
+}
+
+/// `ledger record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Environment deployed to (declared in ledger.toml).
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Version name [default: the tag on the commit].
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+    /// The commit deployed (stored as its full SHA).
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub commit: String,
+    /// Start of the commit range [default: the previous deploy of the environment; for a
+    /// first deploy, the nearest earlier tag].
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// Who deployed [default: $LEDGER_DEPLOYED_BY, $GITHUB_ACTOR, $GITLAB_USER_LOGIN, then
+    /// git's user.name].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// When the artefacts were built (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub build_time: Option<Timestamp>,
+    /// When the deploy happened (RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, or `now`; stored in UTC).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<Timestamp>,
+    /// A change line (repeatable); replaces the lines derived from commits.
+    #[arg(long = "change", value_name = "TEXT")]
+    pub changes: Vec<String>,
+    /// ID of the CloudFront invalidation made for this deploy.
+    #[arg(long, value_name = "ID")]
+    pub invalidation: Option<String>,
+    /// Record only what git and the flags give; do not read S3 or CloudFront.
+    #[arg(long)]
+    pub no_aws: bool,
+    /// Also print the new entry on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only this environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// `#SEQ`, a version, or a commit prefix.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Narrow REF to this environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Skip the check of the journal's git history.
+    #[arg(long)]
+    pub no_git: bool,
+}
+
+/// `ledger render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Document to render: aws-versions or changelog (or a template name under LEDGER/templates).
+    #[arg(value_name = "NAME", default_value = "aws-versions")]
+    pub name: String,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "check")]
+    pub output: Option<PathBuf>,
+    /// Use this template file instead of the built-in or overriding one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Do not write; exit 1 with a unified diff when FILE differs from the rendering.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Md)]
+    pub format: DocumentFormat,
+}

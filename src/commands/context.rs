@@ -1,0 +1,17 @@
+//! `ledger context`: the template context as JSON.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{Outcome, Workspace, write_json};
+use crate::render;
+
+pub fn run(workspace: &Workspace, out: &mut dyn Write) -> Result<Outcome> {
+    let config = workspace.config()?;
+    let journal = workspace.journal()?;
+    let repo = workspace.repo_if_any();
+    let context = render::build(&config, &journal.entries, repo.as_ref())?;
+    write_json(out, &context)?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,40 @@
+//! `ledger init`: a starting configuration and an empty journal.
+
+use std::fs;
+
+use anyhow::{Context as _, Result, bail};
+
+use super::{Outcome, Workspace, shown};
+use crate::config::STARTER;
+use crate::journal::{self, Journal, LOCK_FILE};
+
+pub fn run(workspace: &Workspace) -> Result<Outcome> {
+    let dir = &workspace.ledger_dir;
+    let config = workspace.config_path();
+    let journal = Journal::path_in(dir);
+    for existing in [&config, &journal] {
+        if existing.exists() {
+            bail!(
+                "{} already exists: this folder already holds a ledger; nothing was changed",
+                shown(existing)
+            );
+        }
+    }
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", shown(dir)))?;
+    journal::create_empty(dir)?;
+    fs::write(&config, STARTER).with_context(|| format!("cannot write {}", shown(&config)))?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        fs::write(
+            &ignore,
+            format!("{LOCK_FILE}\n{}.tmp.*\n", journal::JOURNAL_FILE),
+        )
+        .with_context(|| format!("cannot write {}", shown(&ignore)))?;
+    }
+    eprintln!(
+        "created {} and {}: declare your environments, then `ledger record --env ENV`",
+        shown(&config),
+        shown(&journal)
+    );
+    Ok(Outcome::Success)
+}

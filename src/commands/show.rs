@@ -1,0 +1,96 @@
+//! `ledger show REF`: one entry, as text or JSON.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{Outcome, Workspace, write_json};
+use crate::cli::{OutputFormat, ShowArgs};
+use crate::journal::{Entry, FileAction};
+use crate::model;
+use crate::render::format::human_size;
+
+pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let config = workspace.config()?;
+    if let Some(env) = &args.env {
+        config.environment(env, &workspace.config_path())?;
+    }
+    let journal = workspace.journal()?;
+    let entry = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
+    match args.format {
+        OutputFormat::Json => write_json(out, entry)?,
+        OutputFormat::Text => write_entry(out, entry)?,
+    }
+    Ok(Outcome::Success)
+}
+
+/// The readable form of one entry.
+pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
+    writeln!(out, "entry #{} ({})", e.seq, e.kind.as_str())?;
+    let mut field = |name: &str, value: Option<String>| -> std::io::Result<()> {
+        match value {
+            Some(v) => writeln!(out, "  {name:<13} {v}"),
+            None => Ok(()),
+        }
+    };
+    field("environment", Some(e.env.clone()))?;
+    field("version", e.version.clone())?;
+    field("commit", e.commit.clone())?;
+    field("deployed at", Some(e.deployed_at.to_string()))?;
+    field("build time", e.build_time.map(|t| t.to_string()))?;
+    field("deployed by", e.deployed_by.clone())?;
+    field("restores", e.restores.map(|s| format!("#{s}")))?;
+    field("imported", e.imported.then(|| "yes".to_string()))?;
+    if !e.commits.is_empty() {
+        field(
+            "commits",
+            Some(
+                e.commits
+                    .iter()
+                    .map(|c| c.chars().take(7).collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        )?;
+    }
+    if let Some(i) = &e.invalidation {
+        let mut text = i.id.clone();
+        if let Some(status) = &i.status {
+            text.push_str(&format!(" ({status})"));
+        }
+        if let Some(created) = i.created_at {
+            text.push_str(&format!(" created {created}"));
+        }
+        field("invalidation", Some(text))?;
+    }
+    field("hash", Some(e.hash.clone()))?;
+    if !e.changes.is_empty() {
+        writeln!(out, "  changes:")?;
+        for c in &e.changes {
+            let group = c
+                .group
+                .as_deref()
+                .map(|g| format!("[{g}] "))
+                .unwrap_or_default();
+            writeln!(out, "    - {group}{}", c.text)?;
+        }
+    }
+    if !e.files.is_empty() {
+        writeln!(out, "  files:")?;
+        for f in &e.files {
+            let sign = if f.action == FileAction::Put {
+                '+'
+            } else {
+                '-'
+            };
+            let size = f.size.map(human_size).unwrap_or_default();
+            let version = f.version_id.as_deref().unwrap_or("");
+            let line = format!("    {sign} {:<40} {:>10}  {}", f.key, size, version);
+            writeln!(out, "{}", line.trim_end())?;
+        }
+    }
+    for note in &e.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    Ok(())
+}

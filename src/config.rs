@@ -1,0 +1,488 @@
+//! `ledger.toml`: the configuration and the declared inventory, edited by
+//! people. This module owns its schema, its defaults and its loading; it
+//! knows nothing of the journal or of rendering.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::location::Located;
+
+/// File name of the configuration inside the ledger folder.
+pub const CONFIG_FILE: &str = "ledger.toml";
+
+/// Errors while reading `ledger.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is missing.
+    #[error("{path} not found: run `ledger init` to create a ledger, or pass --ledger DIR")]
+    Missing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the schema.
+    #[error("{0}")]
+    Invalid(Located),
+    /// An environment that is not declared was asked for.
+    #[error("unknown environment `{name}`: {path} declares {known}")]
+    UnknownEnvironment {
+        /// The name asked for.
+        name: String,
+        /// The configuration file.
+        path: PathBuf,
+        /// The declared names, for the message.
+        known: String,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Project identity, used in document headings.
+    #[serde(default)]
+    pub project: Project,
+    /// Environments in file order (the order documents show them in).
+    #[serde(default)]
+    pub environments: IndexMap<String, Environment>,
+    /// Rules that turn commits into changelog lines.
+    #[serde(default)]
+    pub changelog: ChangelogRules,
+    /// Declared cache settings (CloudFront behaviours, S3 Cache-Control).
+    #[serde(default)]
+    pub cache: Cache,
+    /// Declared monitoring (alarms, log groups).
+    #[serde(default)]
+    pub monitoring: Monitoring,
+    /// Quick-command blocks shown verbatim in the document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<CommandBlock>,
+    /// Links to related documents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedLink>,
+}
+
+/// `[project]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    /// The project's name ("Picasso Chat Widget").
+    #[serde(default)]
+    pub title: String,
+    /// The document's top heading (default "AWS Services Version Control").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_title: Option<String>,
+    /// The paragraph under the heading; a default sentence names the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `[environments.NAME]`: where an environment lives and what it holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Display name (default: the key, capitalised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The S3 bucket deploys go to.
+    pub bucket: String,
+    /// Key prefix inside the bucket ("" for the whole bucket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// CloudFront distribution ID in front of the bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
+    /// Public domain the environment is served on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// AWS region of the bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// AWS profile to use for this environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Declared S3 buckets (the deploy bucket is listed even when absent here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<BucketDecl>,
+    /// Declared CloudFront distributions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distributions: Vec<DistributionDecl>,
+    /// Declared Lambda functions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionDecl>,
+    /// Declared DynamoDB tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableDecl>,
+    /// Declared Secrets Manager secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretDecl>,
+}
+
+impl Environment {
+    /// The display name: `name`, or the key with its first letter capitalised.
+    pub fn display_name(&self, key: &str) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => capitalise(key),
+        }
+    }
+
+    /// The key prefix, normalised ("" when unset).
+    pub fn prefix(&self) -> &str {
+        self.prefix.as_deref().unwrap_or("")
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// An S3 bucket row of the inventory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketDecl {
+    /// Bucket name.
+    pub name: String,
+    /// What it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Versioning status ("Enabled", "Suspended", "Disabled").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<String>,
+    /// Default encryption ("AES256", "aws:kms").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<String>,
+}
+
+/// A CloudFront distribution row of the inventory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionDecl {
+    /// Distribution ID.
+    pub id: String,
+    /// Domain served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Origin (short form, "bucket.s3").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Status ("Deployed", "InProgress").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// A Lambda function row of the inventory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionDecl {
+    /// Function name.
+    pub name: String,
+    /// Runtime ("Python 3.13").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// Memory ("512 MB").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+    /// Timeout ("300s").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+}
+
+/// A DynamoDB table row of the inventory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDecl {
+    /// Table name.
+    pub name: String,
+    /// Billing mode ("PAY_PER_REQUEST").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<String>,
+    /// Point-in-time recovery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pitr: Option<bool>,
+    /// Time to live enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<bool>,
+    /// Global secondary indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsis: Option<Vec<String>>,
+}
+
+/// A Secrets Manager row of the inventory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretDecl {
+    /// Secret ID.
+    pub id: String,
+    /// What it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Rotation policy ("Manual (90 days)").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<String>,
+}
+
+/// `[changelog]`: how commits become changes, and which environment releases.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChangelogRules {
+    /// The environment whose deploys are releases (default "production").
+    pub release_env: String,
+    /// Group for commits that are not Conventional Commits.
+    pub default_group: String,
+    /// Skip merge commits.
+    pub skip_merges: bool,
+    /// Regular expressions matched against a commit's subject; a match skips it.
+    pub skip: Vec<String>,
+    /// Conventional types that never reach the changelog.
+    pub skip_types: Vec<String>,
+    /// Conventional type -> Keep a Changelog section.
+    pub groups: IndexMap<String, String>,
+    /// Base URL of the repository, for compare links at the bottom of the changelog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo_url: Option<String>,
+}
+
+impl Default for ChangelogRules {
+    fn default() -> Self {
+        let groups = [
+            ("feat", "Added"),
+            ("fix", "Fixed"),
+            ("perf", "Changed"),
+            ("refactor", "Changed"),
+            ("docs", "Changed"),
+            ("revert", "Removed"),
+            ("remove", "Removed"),
+            ("deprecate", "Deprecated"),
+            ("security", "Security"),
+        ];
+        ChangelogRules {
+            release_env: "production".into(),
+            default_group: "Changed".into(),
+            skip_merges: true,
+            skip: vec![
+                r"^chore\(release\)".into(),
+                r"^Merge (branch|pull request|remote-tracking branch) ".into(),
+            ],
+            skip_types: ["chore", "ci", "test", "style", "build"]
+                .map(String::from)
+                .to_vec(),
+            groups: groups
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            repo_url: None,
+        }
+    }
+}
+
+/// `[cache]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// CloudFront cache behaviours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub behaviors: Vec<CacheBehavior>,
+    /// S3 Cache-Control headers by file type (used when the journal has no metadata).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<CacheHeader>,
+}
+
+/// One CloudFront cache behaviour.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheBehavior {
+    /// Path pattern ("*.js").
+    pub path: String,
+    /// Cache policy name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// TTL in words ("24 hours").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+}
+
+/// One S3 Cache-Control row.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheHeader {
+    /// File type ("JavaScript").
+    pub file_type: String,
+    /// Header value ("max-age=86400").
+    pub cache_control: String,
+}
+
+/// `[monitoring]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// CloudWatch alarms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<Alarm>,
+    /// CloudWatch log groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_groups: Vec<LogGroup>,
+}
+
+/// One CloudWatch alarm.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alarm {
+    /// Alarm name.
+    pub name: String,
+    /// Metric ("AWS/Lambda/Errors").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// Threshold in words ("> 5 per 5 min").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<String>,
+}
+
+/// One CloudWatch log group.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    /// Log group name.
+    pub name: String,
+    /// Retention in words ("30 days").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+}
+
+/// A titled block of shell commands, shown as written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandBlock {
+    /// Sub-heading ("Check Current Versions").
+    pub title: String,
+    /// The commands, one per line, comments allowed.
+    pub script: String,
+}
+
+/// A related document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedLink {
+    /// Link text.
+    pub title: String,
+    /// Link target.
+    pub path: String,
+    /// What it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Config {
+    /// Parses a configuration from text; errors carry `path`, line and column.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::Invalid(Located::from_toml(path, text, &e)))?;
+        config.validate(path, text)?;
+        Ok(config)
+    }
+
+    /// Reads and parses `DIR/ledger.toml`.
+    pub fn load(ledger_dir: &Path) -> Result<Config, ConfigError> {
+        let path = ledger_dir.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing { path });
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Config::parse(&path, &text)
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        let locate = |needle: &str, message: String| {
+            let offset = text.find(needle).unwrap_or(0);
+            ConfigError::Invalid(Located::at_offset(path, text, offset, message))
+        };
+        for (key, env) in &self.environments {
+            if env.bucket.trim().is_empty() {
+                return Err(locate(
+                    &format!("[environments.{key}]"),
+                    format!("environment `{key}` has an empty `bucket`"),
+                ));
+            }
+        }
+        for pattern in &self.changelog.skip {
+            if let Err(e) = regex::Regex::new(pattern) {
+                return Err(locate(
+                    pattern,
+                    format!(
+                        "[changelog] skip pattern `{pattern}` is not a valid regular expression: {e}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The environment called `name`, or an error listing the declared ones.
+    pub fn environment(&self, name: &str, path: &Path) -> Result<&Environment, ConfigError> {
+        self.environments
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownEnvironment {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+                known: if self.environments.is_empty() {
+                    "no environments".into()
+                } else {
+                    self.environments
+                        .keys()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            })
+    }
+}
+
+/// The commented starting configuration that `ledger init` writes.
+pub const STARTER: &str = include_str!("starter.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starter_config_parses() {
+        let config = Config::parse(Path::new("ledger.toml"), STARTER).unwrap();
+        assert_eq!(
+            config.environments.keys().collect::<Vec<_>>(),
+            ["production", "staging"]
+        );
+        assert_eq!(config.changelog.release_env, "production");
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_line() {
+        let text = "[project]\ntitle = \"x\"\n\n[environments.production]\nbucket = \"b\"\nbukket = \"c\"\n";
+        let err = Config::parse(Path::new("l.toml"), text).unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with("l.toml:6:"), "{message}");
+        assert!(message.contains("bukket"), "{message}");
+    }
+
+    #[test]
+    fn bad_skip_regex_is_reported() {
+        let text = "[changelog]\nskip = [\"(unclosed\"]\n";
+        let err = Config::parse(Path::new("l.toml"), text).unwrap_err();
+        assert!(err.to_string().contains("l.toml:2:"), "{err}");
+    }
+}

@@ -1,0 +1,324 @@
+//! Repository access through git2: resolving revisions, tags, walking commit
+//! ranges and reading a file's history. git2 types stay inside this module;
+//! callers see plain SHAs and [`CommitInfo`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use git2::{ObjectType, Oid, Repository, Sort};
+
+use crate::timestamp::Timestamp;
+
+/// Errors from the repository.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// No repository at or above the path.
+    #[error(
+        "no git repository at or above {path}: run ledger inside your repository or pass --repo DIR"
+    )]
+    NotARepository {
+        /// Where the search started.
+        path: PathBuf,
+    },
+    /// A revision that does not name a commit.
+    #[error("unknown commit `{rev}` in {repo}: {hint}")]
+    UnknownRevision {
+        /// What was asked for.
+        rev: String,
+        /// The repository.
+        repo: PathBuf,
+        /// What to do.
+        hint: String,
+    },
+    /// Any other git failure, with what was being done.
+    #[error("git: {context}: {source}")]
+    Other {
+        /// What was being done.
+        context: String,
+        /// The libgit2 error.
+        source: git2::Error,
+    },
+}
+
+fn other(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    move |source| GitError::Other { context, source }
+}
+
+/// One commit, converted out of git2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Full SHA.
+    pub id: String,
+    /// First line of the message.
+    pub summary: String,
+    /// The whole message.
+    pub message: String,
+    /// Author name.
+    pub author: String,
+    /// Commit time.
+    pub time: Timestamp,
+    /// Number of parents (2+ is a merge).
+    pub parent_count: usize,
+}
+
+/// One version of a file as committed: the commit, and the file's bytes.
+#[derive(Debug, Clone)]
+pub struct FileVersion {
+    /// The commit holding this version.
+    pub commit: String,
+    /// The file's content there.
+    pub content: Vec<u8>,
+    /// Each parent's content of the same file (None where the parent lacks it).
+    pub parents: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// An open repository.
+pub struct GitRepo {
+    repo: Repository,
+    root: PathBuf,
+}
+
+impl GitRepo {
+    /// Opens the repository at or above `start`.
+    pub fn discover(start: &Path) -> Result<GitRepo, GitError> {
+        let repo = Repository::discover(start).map_err(|_| GitError::NotARepository {
+            path: start.to_path_buf(),
+        })?;
+        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+        Ok(GitRepo { repo, root })
+    }
+
+    /// The working tree's root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Resolves a revision (SHA, prefix, tag, branch, `HEAD~2`) to a full commit SHA.
+    pub fn resolve(&self, rev: &str) -> Result<String, GitError> {
+        let unknown = |hint: &str| GitError::UnknownRevision {
+            rev: rev.to_string(),
+            repo: self.root.clone(),
+            hint: hint.to_string(),
+        };
+        let object = self.repo.revparse_single(rev).map_err(|e| {
+            if e.code() == git2::ErrorCode::Ambiguous {
+                unknown("the prefix is ambiguous; give more characters of the SHA")
+            } else if rev == "HEAD" {
+                unknown("the repository has no commits yet; commit first")
+            } else {
+                unknown(
+                    "check the SHA, tag or branch name (fetch it first if it lives on a remote)",
+                )
+            }
+        })?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|_| unknown("it names something that is not a commit"))?;
+        Ok(commit.id().to_string())
+    }
+
+    /// Like [`resolve`](Self::resolve), but `None` when it does not resolve.
+    pub fn try_resolve(&self, rev: &str) -> Option<String> {
+        self.resolve(rev).ok()
+    }
+
+    /// Map from commit SHA to the tag names pointing at it (tags peeled).
+    pub fn tags_by_commit(&self) -> Result<HashMap<String, Vec<String>>, GitError> {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        let names = self.repo.tag_names(None).map_err(other("listing tags"))?;
+        for name in names.iter().flatten() {
+            let Ok(object) = self.repo.revparse_single(&format!("refs/tags/{name}")) else {
+                continue;
+            };
+            if let Ok(commit) = object.peel_to_commit() {
+                map.entry(commit.id().to_string())
+                    .or_default()
+                    .push(name.to_string());
+            }
+        }
+        Ok(map)
+    }
+
+    /// The tag that names the commit's version: the highest SemVer tag
+    /// pointing at it, else the alphabetically last one.
+    pub fn version_tag(&self, sha: &str) -> Result<Option<String>, GitError> {
+        let tags = self.tags_by_commit()?;
+        Ok(tags.get(sha).and_then(|names| pick_version_tag(names)))
+    }
+
+    /// The nearest tagged commit strictly before `sha` in its history.
+    pub fn previous_tagged(&self, sha: &str) -> Result<Option<String>, GitError> {
+        let tags = self.tags_by_commit()?;
+        let mut walk = self.walk_from(sha)?;
+        walk.next(); // the commit itself comes first in topological order
+        for oid in walk {
+            let oid = oid.map_err(other("walking history"))?;
+            if tags.contains_key(&oid.to_string()) {
+                return Ok(Some(oid.to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn walk_from(&self, sha: &str) -> Result<git2::Revwalk<'_>, GitError> {
+        let oid = Oid::from_str(sha).map_err(other(format!("parsing {sha}")))?;
+        let mut walk = self.repo.revwalk().map_err(other("starting a walk"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+            .map_err(other("sorting a walk"))?;
+        walk.push(oid)
+            .map_err(other(format!("walking from {sha}")))?;
+        Ok(walk)
+    }
+
+    /// Commits reachable from `until` and not from `since`, oldest first.
+    pub fn commits_between(
+        &self,
+        since: Option<&str>,
+        until: &str,
+    ) -> Result<Vec<CommitInfo>, GitError> {
+        let mut walk = self.walk_from(until)?;
+        if let Some(since) = since {
+            let oid = Oid::from_str(since).map_err(other(format!("parsing {since}")))?;
+            walk.hide(oid).map_err(other(format!("hiding {since}")))?;
+        }
+        let mut commits = Vec::new();
+        for oid in walk {
+            let oid = oid.map_err(other("walking history"))?;
+            let commit = self
+                .repo
+                .find_commit(oid)
+                .map_err(other(format!("reading commit {oid}")))?;
+            commits.push(convert(&commit));
+        }
+        commits.reverse();
+        Ok(commits)
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (or equal to it).
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        let a = Oid::from_str(ancestor).map_err(other(format!("parsing {ancestor}")))?;
+        let d = Oid::from_str(descendant).map_err(other(format!("parsing {descendant}")))?;
+        self.repo
+            .graph_descendant_of(d, a)
+            .map_err(other("comparing commits"))
+    }
+
+    /// git's `user.name`, if configured.
+    pub fn user_name(&self) -> Option<String> {
+        self.repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_string("user.name").ok())
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// The path of `file` relative to the working tree, if it is inside it.
+    pub fn relative_path(&self, file: &Path) -> Option<PathBuf> {
+        let file = file.canonicalize().ok()?;
+        let root = self.root.canonicalize().ok()?;
+        file.strip_prefix(root).ok().map(Path::to_path_buf)
+    }
+
+    /// Every commit reachable from HEAD that holds `rel_path`, with the
+    /// file's content there and in each parent. Empty when HEAD is unborn.
+    pub fn file_versions(&self, rel_path: &Path) -> Result<Vec<FileVersion>, GitError> {
+        let Ok(head) = self.repo.head() else {
+            return Ok(Vec::new());
+        };
+        let Some(head) = head.target() else {
+            return Ok(Vec::new());
+        };
+        let mut walk = self.walk_from(&head.to_string())?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+            .map_err(other("sorting a walk"))?;
+        let mut blobs: HashMap<Oid, Option<Oid>> = HashMap::new();
+        let mut versions = Vec::new();
+        for oid in walk {
+            let oid = oid.map_err(other("walking history"))?;
+            let commit = self
+                .repo
+                .find_commit(oid)
+                .map_err(other(format!("reading commit {oid}")))?;
+            let blob = self.blob_at(&commit, rel_path);
+            blobs.insert(oid, blob);
+            let Some(blob) = blob else { continue };
+            let parent_blobs: Vec<(Oid, Option<Oid>)> = commit
+                .parent_ids()
+                .map(|p| (p, blobs.get(&p).copied().flatten()))
+                .collect();
+            if !parent_blobs.is_empty() && parent_blobs.iter().all(|(_, b)| *b == Some(blob)) {
+                continue; // unchanged here
+            }
+            versions.push(FileVersion {
+                commit: oid.to_string(),
+                content: self.blob_bytes(blob)?,
+                parents: parent_blobs
+                    .into_iter()
+                    .map(|(p, b)| Ok((p.to_string(), b.map(|b| self.blob_bytes(b)).transpose()?)))
+                    .collect::<Result<_, GitError>>()?,
+            });
+        }
+        Ok(versions)
+    }
+
+    fn blob_at(&self, commit: &git2::Commit<'_>, rel_path: &Path) -> Option<Oid> {
+        let tree = commit.tree().ok()?;
+        let entry = tree.get_path(rel_path).ok()?;
+        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+    }
+
+    fn blob_bytes(&self, oid: Oid) -> Result<Vec<u8>, GitError> {
+        Ok(self
+            .repo
+            .find_blob(oid)
+            .map_err(other(format!("reading blob {oid}")))?
+            .content()
+            .to_vec())
+    }
+}
+
+fn convert(commit: &git2::Commit<'_>) -> CommitInfo {
+    let time = DateTime::from_timestamp(commit.time().seconds(), 0)
+        .map(Timestamp::At)
+        .unwrap_or_else(Timestamp::now);
+    CommitInfo {
+        id: commit.id().to_string(),
+        summary: commit.summary().unwrap_or("").to_string(),
+        message: commit.message().unwrap_or("").to_string(),
+        author: commit.author().name().unwrap_or("").to_string(),
+        time,
+        parent_count: commit.parent_count(),
+    }
+}
+
+/// Picks the version tag among several on one commit: the highest SemVer
+/// (an optional leading `v` allowed), else the alphabetically last.
+pub fn pick_version_tag(names: &[String]) -> Option<String> {
+    let semver_of =
+        |name: &str| semver::Version::parse(name.strip_prefix('v').unwrap_or(name)).ok();
+    names
+        .iter()
+        .filter_map(|n| semver_of(n).map(|v| (v, n)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, n)| n.clone())
+        .or_else(|| names.iter().max().cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semver_tags_win_over_others() {
+        let names = ["latest", "v1.10.0", "v1.9.0"].map(String::from);
+        assert_eq!(pick_version_tag(&names).as_deref(), Some("v1.10.0"));
+        let names = ["beta", "alpha"].map(String::from);
+        assert_eq!(pick_version_tag(&names).as_deref(), Some("beta"));
+        assert_eq!(pick_version_tag(&[]), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! The entries of the journal: deploys, rollbacks and inventory snapshots,
+//! with the files, invalidation and changes each one carries. Field order
+//! here is the on-disk key order; see docs/journal-format.md.
+
+use serde::{Deserialize, Serialize};
+
+use crate::timestamp::Timestamp;
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A deploy of a commit to an environment.
+    Deploy,
+    /// A rollback: restores the live state of an earlier entry (`restores`).
+    Rollback,
+    /// An inventory snapshot read from AWS; changes no files.
+    Snapshot,
+}
+
+impl EntryKind {
+    /// The lowercase name used on disk and in the CLI.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EntryKind::Deploy => "deploy",
+            EntryKind::Rollback => "rollback",
+            EntryKind::Snapshot => "snapshot",
+        }
+    }
+
+    /// Whether entries of this kind change what an environment serves.
+    pub fn changes_files(&self) -> bool {
+        matches!(self, EntryKind::Deploy | EntryKind::Rollback)
+    }
+}
+
+/// One journal entry. Built by `record`, `rollback`, `snapshot` and `import`;
+/// never changed once written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Position in the journal, from 1, without gaps.
+    pub seq: u64,
+    /// What the entry records.
+    pub kind: EntryKind,
+    /// The environment (a key of `[environments]`).
+    pub env: String,
+    /// Release name ("v2.1.1").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The commit deployed: a full SHA, or the abbreviation an imported document gave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The commits this deploy brought, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commits: Vec<String>,
+    /// When the deploy went out (UTC), or the day for imported history.
+    pub deployed_at: Timestamp,
+    /// When the artefacts were built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_time: Option<Timestamp>,
+    /// Who deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed_by: Option<String>,
+    /// Set on entries brought in by `ledger import` rather than observed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub imported: bool,
+    /// For a rollback: the sequence number of the entry whose state it restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restores: Option<u64>,
+    /// Free notes (warnings raised while recording, for example).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Hash of the previous entry (64 zeros for the first).
+    pub prev_hash: String,
+    /// SHA-256 of this entry's canonical form; see docs/journal-format.md.
+    pub hash: String,
+    /// The CloudFront invalidation made for this deploy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalidation: Option<Invalidation>,
+    /// Human change lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// Objects this entry put or deleted, in key order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileChange>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+impl Entry {
+    /// The first seven characters of the commit, or "-".
+    pub fn short_commit(&self) -> String {
+        self.commit
+            .as_deref()
+            .map(short_sha)
+            .unwrap_or_else(|| "-".into())
+    }
+
+    /// The files this entry put (not deleted).
+    pub fn puts(&self) -> impl Iterator<Item = &FileChange> {
+        self.files.iter().filter(|f| f.action == FileAction::Put)
+    }
+
+    /// The keys this entry deleted.
+    pub fn deletes(&self) -> impl Iterator<Item = &FileChange> {
+        self.files.iter().filter(|f| f.action == FileAction::Delete)
+    }
+}
+
+/// The first seven characters of a SHA.
+pub fn short_sha(sha: &str) -> String {
+    sha.chars().take(7).collect()
+}
+
+/// A human change line, with what is known of its origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// The line itself.
+    pub text: String,
+    /// Keep a Changelog section ("Added", "Fixed", ...), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Conventional Commit scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// A breaking change.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub breaking: bool,
+    /// The commit it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Issue and pull-request references ("#123").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
+}
+
+impl Change {
+    /// A plain line with no origin.
+    pub fn plain(text: impl Into<String>) -> Self {
+        Change {
+            text: text.into(),
+            group: None,
+            scope: None,
+            breaking: false,
+            commit: None,
+            refs: Vec::new(),
+        }
+    }
+}
+
+/// Whether a file was put or deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileAction {
+    /// A new latest version of the key.
+    Put,
+    /// The key's latest is now a delete marker, or the key is gone.
+    Delete,
+}
+
+/// One object changed by an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileChange {
+    /// The full S3 key (prefix included).
+    pub key: String,
+    /// Put or delete.
+    pub action: FileAction,
+    /// S3 version ID of the new latest version (or of the delete marker);
+    /// "null" in an unversioned bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// ETag as S3 reports it, without quotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Content-Type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Cache-Control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    /// S3 LastModified of the version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<Timestamp>,
+}
+
+/// A CloudFront invalidation as recorded with a deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invalidation {
+    /// Invalidation ID.
+    pub id: String,
+    /// Distribution it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
+    /// Status when last seen ("InProgress", "Completed").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// When CloudFront created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    /// When it was first seen completed (CloudFront reports no completion time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_seen_at: Option<Timestamp>,
+    /// Paths invalidated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}

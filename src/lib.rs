@@ -1,0 +1,18 @@
+//! `ledger`: an append-only, tamper-evident TOML ledger of deploys to AWS,
+//! keyed by git commit and pinned to S3 object versions and CloudFront
+//! invalidations, rendered into AWS_VERSIONS.md and CHANGELOG.md.
+//!
+//! Data flows one way: [`cli`] -> sources ([`git`]) -> [`journal`] (append),
+//! and [`journal`] -> [`model`] -> [`render`].
+
+pub mod changes;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod git;
+pub mod journal;
+pub mod location;
+pub mod model;
+pub mod render;
+pub mod timestamp;
+pub mod verify;

@@ -1,0 +1,104 @@
+//! Positions in files the user edits: turning a TOML parser's byte span into
+//! `file:line:column` so that every input error says where it is.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem at a place in a text file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Located {
+    /// The file that holds the problem.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column (in characters), when known.
+    pub column: Option<usize>,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+impl Located {
+    /// Builds a location from a byte offset into `text`.
+    pub fn at_offset(path: &Path, text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let (line, column) = line_column(text, offset);
+        Located {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+        }
+    }
+
+    /// Builds a location from a 1-based line number.
+    pub fn at_line(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        Located {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    /// Converts a TOML parse or type error into a located one.
+    pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> Self {
+        let message = error.message().trim().to_string();
+        match error.span() {
+            Some(span) => Located::at_offset(path, text, span.start, message),
+            None => Located {
+                path: path.to_path_buf(),
+                line: None,
+                column: None,
+                message,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// 1-based (line, column) of a byte offset; offsets past the end clamp to it.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_to_lines_and_columns() {
+        let text = "a = 1\nbb = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 9), (2, 4));
+        assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn toml_errors_carry_the_line() {
+        let text = "[project]\ntitle = \"x\"\nbroken = \n";
+        let err = toml::from_str::<toml::Table>(text).unwrap_err();
+        let located = Located::from_toml(Path::new("ledger.toml"), text, &err);
+        assert_eq!(located.line, Some(3));
+        assert!(located.to_string().starts_with("ledger.toml:3:"));
+    }
+}

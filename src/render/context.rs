@@ -1,0 +1,822 @@
+//! The template context: everything a template may show, built once from
+//! the configuration, the journal and (for the changelog's Unreleased
+//! section) the repository. Documented in docs/template-context.md; printed
+//! by `ledger context`. Built only from its inputs, never from the clock.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::format::{code_cell, content_family, human_size, max_age, short_duration, table_cell};
+use crate::changes::{ChangeRules, section_rank};
+use crate::config::{self, Config, Environment};
+use crate::git::{GitError, GitRepo};
+use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation, short_sha};
+use crate::model;
+
+/// The whole context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    /// Project identity.
+    pub project: ProjectView,
+    /// Day of the newest entry (`YYYY-MM-DD`), or none for an empty journal.
+    pub last_updated: Option<String>,
+    /// The environment whose deploys are releases.
+    pub release_env: String,
+    /// Environments in configuration order.
+    pub environments: Vec<EnvView>,
+    /// Deploy and rollback entries, newest first.
+    pub deploys: Vec<EntryView>,
+    /// Changelog data.
+    pub changelog: ChangelogView,
+    /// Cache settings.
+    pub cache: CacheView,
+    /// Monitoring, as declared.
+    pub monitoring: config::Monitoring,
+    /// Quick-command blocks, as declared.
+    pub commands: Vec<config::CommandBlock>,
+    /// Rollback plan for the release environment's latest deploy.
+    pub rollback: Option<RollbackView>,
+    /// Related documents, as declared.
+    pub related: Vec<config::RelatedLink>,
+}
+
+/// `project`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    /// Project name.
+    pub title: String,
+    /// Top heading of the document.
+    pub document_title: String,
+    /// Paragraph under the heading.
+    pub description: String,
+}
+
+/// One environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvView {
+    /// Key in `[environments]`.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Deploy bucket.
+    pub bucket: String,
+    /// Key prefix ("" for the whole bucket).
+    pub prefix: String,
+    /// CloudFront distribution.
+    pub distribution: Option<String>,
+    /// Public domain.
+    pub domain: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// AWS profile.
+    pub profile: Option<String>,
+    /// The latest deploy or rollback.
+    pub last_deploy: Option<EntryView>,
+    /// The latest invalidation recorded for the environment.
+    pub last_invalidation: Option<InvalidationView>,
+    /// Number of objects live after the latest deploy.
+    pub live_count: usize,
+    /// Inventory tables, ready to print (cells escaped).
+    pub tables: Vec<TableView>,
+}
+
+/// A printable table: its cells are Markdown, already escaped.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    /// `s3`, `cloudfront`, `lambda`, `dynamodb` or `secrets`.
+    pub kind: String,
+    /// Heading ("S3 Buckets").
+    pub title: String,
+    /// Column headings.
+    pub columns: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One entry, with derived fields for display.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    /// Sequence number.
+    pub seq: u64,
+    /// `deploy` or `rollback`.
+    pub kind: String,
+    /// Environment key.
+    pub env: String,
+    /// Environment display name.
+    pub env_name: String,
+    /// Version, if any.
+    pub version: Option<String>,
+    /// Commit as recorded.
+    pub commit: Option<String>,
+    /// First seven characters of the commit.
+    pub short_commit: Option<String>,
+    /// Commits brought, abbreviated, oldest first.
+    pub commits: Vec<String>,
+    /// Deploy time as recorded (RFC 3339 or a day).
+    pub deployed_at: String,
+    /// Deploy day, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// Build time as recorded.
+    pub build_time: Option<String>,
+    /// Who deployed.
+    pub deployed_by: Option<String>,
+    /// Brought in by `ledger import`.
+    pub imported: bool,
+    /// For a rollback: the seq and version it restored.
+    pub restores: Option<u64>,
+    /// Version of the restored entry.
+    pub restores_version: Option<String>,
+    /// Objects put.
+    pub files: Vec<FileView>,
+    /// Objects deleted.
+    pub deleted: Vec<FileView>,
+    /// The invalidation.
+    pub invalidation: Option<InvalidationView>,
+    /// Change lines.
+    pub changes: Vec<Change>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+/// One object of an entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    /// S3 key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// Size for people (`21.2 KB`).
+    pub size_human: Option<String>,
+    /// Content-Type.
+    pub content_type: Option<String>,
+    /// Cache-Control.
+    pub cache_control: Option<String>,
+    /// ETag.
+    pub etag: Option<String>,
+    /// S3 version ID.
+    pub version_id: Option<String>,
+}
+
+/// An invalidation, for display.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvalidationView {
+    /// ID.
+    pub id: String,
+    /// Status when last seen.
+    pub status: Option<String>,
+    /// Creation time as recorded.
+    pub created_at: Option<String>,
+    /// Day of creation, else of the entry.
+    pub date: String,
+    /// Paths.
+    pub paths: Vec<String>,
+}
+
+/// Changelog data.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangelogView {
+    /// Commits not yet deployed to the release environment (needs a repository).
+    pub unreleased: Option<ReleaseView>,
+    /// Deploys of the release environment, newest first.
+    pub releases: Vec<ReleaseView>,
+    /// Repository URL for compare links.
+    pub repo_url: Option<String>,
+}
+
+/// One release (or the Unreleased section).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseView {
+    /// Version (or short commit), `Unreleased` for the unreleased section.
+    pub version: String,
+    /// Day deployed.
+    pub date: Option<String>,
+    /// Entry sequence number.
+    pub seq: Option<u64>,
+    /// Commit deployed.
+    pub commit: Option<String>,
+    /// The version this one follows, for compare links.
+    pub previous: Option<String>,
+    /// Grouped changes, in Keep a Changelog order.
+    pub groups: Vec<GroupView>,
+    /// Changes that have no group (imported lines).
+    pub ungrouped: Vec<Change>,
+}
+
+/// A section of a release.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    /// Section name ("Added").
+    pub name: String,
+    /// Its changes.
+    pub changes: Vec<Change>,
+}
+
+/// Cache settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheView {
+    /// CloudFront behaviours, as declared.
+    pub behaviors: Vec<config::CacheBehavior>,
+    /// S3 Cache-Control by file type.
+    pub headers: Vec<HeaderView>,
+    /// `journal` when the headers come from recorded object metadata, else `config`.
+    pub headers_source: String,
+}
+
+/// One S3 Cache-Control row.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeaderView {
+    /// File type ("JavaScript").
+    pub file_type: String,
+    /// Header values, most common first.
+    pub values: Vec<String>,
+    /// Ready to print: `` `max-age=86400` (24h) ``.
+    pub display: String,
+}
+
+/// The rollback plan shown in the document.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackView {
+    /// Environment key.
+    pub env: String,
+    /// Bucket.
+    pub bucket: String,
+    /// AWS profile.
+    pub profile: Option<String>,
+    /// Distribution to invalidate.
+    pub distribution: Option<String>,
+    /// The deploy being undone.
+    pub from: Option<EntryView>,
+    /// Whether the steps carry real version IDs from the journal.
+    pub pinned: bool,
+    /// One step per key.
+    pub steps: Vec<RollbackStep>,
+}
+
+/// One key of a rollback plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackStep {
+    /// `restore` (copy a previous version back) or `delete` (the key did not exist before).
+    pub action: String,
+    /// S3 key.
+    pub key: String,
+    /// Version to restore, or `VERSION_ID` when not recorded.
+    pub version_id: String,
+}
+
+/// Builds the context. `repo` feeds the changelog's Unreleased section.
+pub fn build(
+    config: &Config,
+    entries: &[Entry],
+    repo: Option<&GitRepo>,
+) -> Result<Context, GitError> {
+    let view = |e: &Entry| entry_view(config, entries, e);
+    let environments = config
+        .environments
+        .iter()
+        .map(|(key, env)| env_view(key, env, entries, &view))
+        .collect();
+    let release_env = config.changelog.release_env.clone();
+    Ok(Context {
+        project: ProjectView {
+            title: config.project.title.clone(),
+            document_title: config
+                .project
+                .document_title
+                .clone()
+                .unwrap_or_else(|| "AWS Services Version Control".into()),
+            description: config.project.description.clone().unwrap_or_else(|| {
+                format!(
+                    "This document tracks AWS service configurations, versions, and deployment history for the {} infrastructure.",
+                    config.project.title
+                )
+            }),
+        },
+        last_updated: entries.iter().map(|e| e.deployed_at).max().map(|t| t.date_string()),
+        environments,
+        deploys: model::deploys_newest_first(entries).into_iter().map(view).collect(),
+        changelog: changelog_view(config, entries, repo)?,
+        cache: cache_view(config, entries),
+        monitoring: config.monitoring.clone(),
+        commands: config.commands.clone(),
+        rollback: rollback_view(config, entries, &view),
+        related: config.related.clone(),
+        release_env,
+    })
+}
+
+fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
+    let file_view = |f: &FileChange| FileView {
+        key: f.key.clone(),
+        size: f.size,
+        size_human: f.size.map(human_size),
+        content_type: f.content_type.clone(),
+        cache_control: f.cache_control.clone(),
+        etag: f.etag.clone(),
+        version_id: f.version_id.clone(),
+    };
+    EntryView {
+        seq: entry.seq,
+        kind: entry.kind.as_str().into(),
+        env: entry.env.clone(),
+        env_name: config
+            .environments
+            .get(&entry.env)
+            .map(|e| e.display_name(&entry.env))
+            .unwrap_or_else(|| entry.env.clone()),
+        version: entry.version.clone(),
+        commit: entry.commit.clone(),
+        short_commit: entry.commit.as_deref().map(short_sha),
+        commits: entry.commits.iter().map(|c| short_sha(c)).collect(),
+        deployed_at: entry.deployed_at.to_string(),
+        date: entry.deployed_at.date_string(),
+        build_time: entry.build_time.map(|t| t.to_string()),
+        deployed_by: entry.deployed_by.clone(),
+        imported: entry.imported,
+        restores: entry.restores,
+        restores_version: entry
+            .restores
+            .and_then(|seq| entries.iter().find(|e| e.seq == seq))
+            .and_then(|e| e.version.clone()),
+        files: entry.puts().map(file_view).collect(),
+        deleted: entry.deletes().map(file_view).collect(),
+        invalidation: entry
+            .invalidation
+            .as_ref()
+            .map(|i| invalidation_view(i, entry)),
+        changes: entry.changes.clone(),
+        notes: entry.notes.clone(),
+    }
+}
+
+fn invalidation_view(invalidation: &Invalidation, entry: &Entry) -> InvalidationView {
+    InvalidationView {
+        id: invalidation.id.clone(),
+        status: invalidation.status.clone(),
+        created_at: invalidation.created_at.map(|t| t.to_string()),
+        date: invalidation
+            .created_at
+            .unwrap_or(entry.deployed_at)
+            .date_string(),
+        paths: invalidation.paths.clone(),
+    }
+}
+
+fn env_view(
+    key: &str,
+    env: &Environment,
+    entries: &[Entry],
+    view: &dyn Fn(&Entry) -> EntryView,
+) -> EnvView {
+    let last = model::last_deploy(entries, key);
+    let last_invalidation = entries
+        .iter()
+        .rev()
+        .filter(|e| e.env == key)
+        .find_map(|e| e.invalidation.as_ref().map(|i| invalidation_view(i, e)));
+    let live_count = last.map_or(0, |l| model::live_state(entries, key, l.seq).len());
+    let last_deploy_cell = |bucket: &str| match last {
+        Some(l) if bucket == env.bucket => l.deployed_at.date_string(),
+        _ => "-".into(),
+    };
+    let mut tables = Vec::new();
+
+    // S3 buckets: the deploy bucket always appears.
+    let mut buckets = env.buckets.clone();
+    if !buckets.iter().any(|b| b.name == env.bucket) {
+        buckets.insert(
+            0,
+            config::BucketDecl {
+                name: env.bucket.clone(),
+                ..Default::default()
+            },
+        );
+    }
+    tables.push(table(
+        "s3",
+        "S3 Buckets",
+        &buckets,
+        vec![
+            Column::key("Bucket", |b: &config::BucketDecl| Some(code_cell(&b.name))),
+            Column::optional("Purpose", |b: &config::BucketDecl| {
+                b.purpose.as_deref().map(table_cell)
+            }),
+            Column::optional("Versioning", |b: &config::BucketDecl| {
+                b.versioning.as_deref().map(table_cell)
+            }),
+            Column::optional("Encryption", |b: &config::BucketDecl| {
+                b.encryption.as_deref().map(table_cell)
+            }),
+            Column::always("Last Deploy", |b: &config::BucketDecl| {
+                Some(last_deploy_cell(&b.name))
+            }),
+        ],
+    ));
+
+    let mut distributions = env.distributions.clone();
+    if let Some(id) = &env.distribution
+        && !distributions.iter().any(|d| &d.id == id)
+    {
+        distributions.insert(
+            0,
+            config::DistributionDecl {
+                id: id.clone(),
+                domain: env.domain.clone(),
+                ..Default::default()
+            },
+        );
+    }
+    let invalidation_cell = |id: &str| match (&env.distribution, &last_invalidation) {
+        (Some(d), Some(i)) if d == id => format!("{} ({})", code_cell(&i.id), i.date),
+        _ => "-".into(),
+    };
+    tables.push(table(
+        "cloudfront",
+        "CloudFront Distributions",
+        &distributions,
+        vec![
+            Column::key("Distribution ID", |d: &config::DistributionDecl| {
+                Some(code_cell(&d.id))
+            }),
+            Column::optional("Domain", |d: &config::DistributionDecl| {
+                d.domain.as_deref().map(table_cell)
+            }),
+            Column::optional("Origin", |d: &config::DistributionDecl| {
+                d.origin.as_deref().map(table_cell)
+            }),
+            Column::optional("Status", |d: &config::DistributionDecl| {
+                d.status.as_deref().map(table_cell)
+            }),
+            Column::always("Last Invalidation", |d: &config::DistributionDecl| {
+                Some(invalidation_cell(&d.id))
+            }),
+        ],
+    ));
+
+    tables.push(table(
+        "lambda",
+        "Lambda Functions",
+        &env.functions,
+        vec![
+            Column::key("Function", |f: &config::FunctionDecl| {
+                Some(code_cell(&f.name))
+            }),
+            Column::optional("Runtime", |f: &config::FunctionDecl| {
+                f.runtime.as_deref().map(table_cell)
+            }),
+            Column::optional("Memory", |f: &config::FunctionDecl| {
+                f.memory.as_deref().map(table_cell)
+            }),
+            Column::optional("Timeout", |f: &config::FunctionDecl| {
+                f.timeout.as_deref().map(table_cell)
+            }),
+            Column::always("Last Deploy", |_: &config::FunctionDecl| None),
+        ],
+    ));
+
+    let yes_no =
+        |v: Option<bool>, yes: &str, no: &str| v.map(|v| if v { yes } else { no }.to_string());
+    tables.push(table(
+        "dynamodb",
+        "DynamoDB Tables",
+        &env.tables,
+        vec![
+            Column::key("Table", |t: &config::TableDecl| Some(code_cell(&t.name))),
+            Column::optional("Billing", |t: &config::TableDecl| {
+                t.billing.as_deref().map(table_cell)
+            }),
+            Column::optional("PITR", |t: &config::TableDecl| yes_no(t.pitr, "Yes", "No")),
+            Column::optional("TTL", |t: &config::TableDecl| {
+                yes_no(t.ttl, "Enabled", "Disabled")
+            }),
+            Column::optional("GSIs", |t: &config::TableDecl| {
+                t.gsis.as_ref().map(|g| {
+                    if g.is_empty() {
+                        "-".to_string()
+                    } else {
+                        g.iter()
+                            .map(|i| code_cell(i))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                })
+            }),
+        ],
+    ));
+
+    tables.push(table(
+        "secrets",
+        "Secrets Manager",
+        &env.secrets,
+        vec![
+            Column::key("Secret ID", |s: &config::SecretDecl| Some(code_cell(&s.id))),
+            Column::optional("Purpose", |s: &config::SecretDecl| {
+                s.purpose.as_deref().map(table_cell)
+            }),
+            Column::optional("Rotation", |s: &config::SecretDecl| {
+                s.rotation.as_deref().map(table_cell)
+            }),
+        ],
+    ));
+    tables.retain(|t| !t.rows.is_empty());
+
+    EnvView {
+        key: key.to_string(),
+        name: env.display_name(key),
+        bucket: env.bucket.clone(),
+        prefix: env.prefix().to_string(),
+        distribution: env.distribution.clone(),
+        domain: env.domain.clone(),
+        region: env.region.clone(),
+        profile: env.profile.clone(),
+        last_deploy: last.map(view),
+        last_invalidation,
+        live_count,
+        tables,
+    }
+}
+
+type CellFn<'a, T> = Box<dyn Fn(&T) -> Option<String> + 'a>;
+
+/// A column of an inventory table: shown always, or only when a row has a value.
+struct Column<'a, T> {
+    title: &'static str,
+    shown_always: bool,
+    cell: CellFn<'a, T>,
+}
+
+impl<'a, T> Column<'a, T> {
+    fn key(title: &'static str, cell: impl Fn(&T) -> Option<String> + 'a) -> Self {
+        Self::always(title, cell)
+    }
+    fn always(title: &'static str, cell: impl Fn(&T) -> Option<String> + 'a) -> Self {
+        Column {
+            title,
+            shown_always: true,
+            cell: Box::new(cell),
+        }
+    }
+    fn optional(title: &'static str, cell: impl Fn(&T) -> Option<String> + 'a) -> Self {
+        Column {
+            title,
+            shown_always: false,
+            cell: Box::new(cell),
+        }
+    }
+}
+
+fn table<T>(kind: &str, title: &str, items: &[T], columns: Vec<Column<'_, T>>) -> TableView {
+    let cells: Vec<Vec<Option<String>>> = items
+        .iter()
+        .map(|item| columns.iter().map(|c| (c.cell)(item)).collect())
+        .collect();
+    let shown: Vec<usize> = (0..columns.len())
+        .filter(|&i| columns[i].shown_always || cells.iter().any(|row| row[i].is_some()))
+        .collect();
+    TableView {
+        kind: kind.into(),
+        title: title.into(),
+        columns: shown
+            .iter()
+            .map(|&i| columns[i].title.to_string())
+            .collect(),
+        rows: cells
+            .into_iter()
+            .map(|row| {
+                shown
+                    .iter()
+                    .map(|&i| row[i].clone().unwrap_or_else(|| "-".into()))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+fn changelog_view(
+    config: &Config,
+    entries: &[Entry],
+    repo: Option<&GitRepo>,
+) -> Result<ChangelogView, GitError> {
+    let release_env = &config.changelog.release_env;
+    let deploys: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| &e.env == release_env && e.kind == EntryKind::Deploy)
+        .collect();
+    let mut releases: Vec<ReleaseView> = Vec::new();
+    for (index, entry) in deploys.iter().enumerate() {
+        let previous = index
+            .checked_sub(1)
+            .and_then(|i| deploys[i].version.clone());
+        releases.push(release_view(
+            entry
+                .version
+                .clone()
+                .unwrap_or_else(|| entry.short_commit()),
+            Some(entry.deployed_at.date_string()),
+            Some(entry.seq),
+            entry.commit.clone(),
+            previous,
+            &entry.changes,
+        ));
+    }
+    releases.reverse();
+    let unreleased = match repo {
+        Some(repo) => unreleased(config, entries, repo)?,
+        None => None,
+    };
+    Ok(ChangelogView {
+        unreleased,
+        releases,
+        repo_url: config.changelog.repo_url.clone(),
+    })
+}
+
+fn unreleased(
+    config: &Config,
+    entries: &[Entry],
+    repo: &GitRepo,
+) -> Result<Option<ReleaseView>, GitError> {
+    let Some(head) = repo.try_resolve("HEAD") else {
+        return Ok(None);
+    };
+    let last = model::last_deploy(entries, &config.changelog.release_env);
+    let since = match last.and_then(|e| e.commit.as_deref()) {
+        Some(commit) => match repo.try_resolve(commit) {
+            Some(sha) if repo.is_ancestor(&sha, &head)? => Some(sha),
+            // The released commit is not in this history: nothing can be said.
+            _ => return Ok(None),
+        },
+        None => None,
+    };
+    let commits = repo.commits_between(since.as_deref(), &head)?;
+    let changes = ChangeRules::new(&config.changelog).changes_for(&commits);
+    Ok(Some(release_view(
+        "Unreleased".into(),
+        None,
+        None,
+        Some(head),
+        last.and_then(|e| e.version.clone()),
+        &changes,
+    )))
+}
+
+fn release_view(
+    version: String,
+    date: Option<String>,
+    seq: Option<u64>,
+    commit: Option<String>,
+    previous: Option<String>,
+    changes: &[Change],
+) -> ReleaseView {
+    let mut groups: Vec<GroupView> = Vec::new();
+    let mut ungrouped = Vec::new();
+    for change in changes {
+        match &change.group {
+            Some(name) => match groups.iter_mut().find(|g| &g.name == name) {
+                Some(group) => group.changes.push(change.clone()),
+                None => groups.push(GroupView {
+                    name: name.clone(),
+                    changes: vec![change.clone()],
+                }),
+            },
+            None => ungrouped.push(change.clone()),
+        }
+    }
+    // Stable: groups outside Keep a Changelog's list keep their first-seen order.
+    groups.sort_by_key(|g| section_rank(&g.name));
+    ReleaseView {
+        version,
+        date,
+        seq,
+        commit,
+        previous,
+        groups,
+        ungrouped,
+    }
+}
+
+/// (family rank, family, (value, count) most common first).
+type HeaderRow = (usize, String, Vec<(String, usize)>);
+
+fn cache_view(config: &Config, entries: &[Entry]) -> CacheView {
+    let release_env = &config.changelog.release_env;
+    let live = model::last_deploy(entries, release_env)
+        .map(|l| model::live_state(entries, release_env, l.seq))
+        .unwrap_or_default();
+    // family -> (rank, value -> count)
+    let mut families: BTreeMap<String, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    for file in live.values() {
+        let (Some(content_type), Some(cache_control)) = (&file.content_type, &file.cache_control)
+        else {
+            continue;
+        };
+        let (rank, family) = content_family(content_type);
+        let slot = families.entry(family).or_insert((rank, BTreeMap::new()));
+        *slot.1.entry(cache_control.clone()).or_default() += 1;
+    }
+    let display = |value: &str| match max_age(value) {
+        Some(seconds) => format!("{} ({})", code_cell(value), short_duration(seconds)),
+        None => code_cell(value),
+    };
+    if families.is_empty() {
+        return CacheView {
+            behaviors: config.cache.behaviors.clone(),
+            headers: config
+                .cache
+                .headers
+                .iter()
+                .map(|h| HeaderView {
+                    file_type: h.file_type.clone(),
+                    values: vec![h.cache_control.clone()],
+                    display: display(&h.cache_control),
+                })
+                .collect(),
+            headers_source: "config".into(),
+        };
+    }
+    let mut rows: Vec<HeaderRow> = families
+        .into_iter()
+        .map(|(family, (rank, counts))| {
+            let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            (rank, family, values)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    CacheView {
+        behaviors: config.cache.behaviors.clone(),
+        headers: rows
+            .into_iter()
+            .map(|(_, family, values)| HeaderView {
+                display: values
+                    .iter()
+                    .map(|(v, _)| display(v))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                file_type: family,
+                values: values.into_iter().map(|(v, _)| v).collect(),
+            })
+            .collect(),
+        headers_source: "journal".into(),
+    }
+}
+
+fn rollback_view(
+    config: &Config,
+    entries: &[Entry],
+    view: &dyn Fn(&Entry) -> EntryView,
+) -> Option<RollbackView> {
+    let key = &config.changelog.release_env;
+    let env = config.environments.get(key)?;
+    let latest = model::last_deploy(entries, key);
+    let pinned = entries
+        .iter()
+        .filter(|e| &e.env == key)
+        .any(|e| e.files.iter().any(|f| f.version_id.is_some()));
+    let mut steps = Vec::new();
+    if let Some(latest) = latest {
+        if pinned {
+            let before = model::live_state(entries, key, latest.seq - 1);
+            for file in &latest.files {
+                match (before.get(&file.key), file.action) {
+                    (Some(previous), _) => steps.push(RollbackStep {
+                        action: "restore".into(),
+                        key: file.key.clone(),
+                        version_id: previous
+                            .version_id
+                            .clone()
+                            .unwrap_or_else(|| "VERSION_ID".into()),
+                    }),
+                    (None, FileAction::Put) => steps.push(RollbackStep {
+                        action: "delete".into(),
+                        key: file.key.clone(),
+                        version_id: String::new(),
+                    }),
+                    (None, FileAction::Delete) => {}
+                }
+            }
+        } else if let Some(first) = latest.puts().next() {
+            steps.push(placeholder(&first.key));
+        }
+    }
+    if steps.is_empty() && !pinned {
+        steps.push(placeholder("KEY"));
+    }
+    Some(RollbackView {
+        env: key.clone(),
+        bucket: env.bucket.clone(),
+        profile: env.profile.clone(),
+        distribution: env.distribution.clone(),
+        from: latest.map(view),
+        pinned,
+        steps,
+    })
+}
+
+fn placeholder(key: &str) -> RollbackStep {
+    RollbackStep {
+        action: "restore".into(),
+        key: key.to_string(),
+        version_id: "VERSION_ID".into(),
+    }
+}

@@ -1,0 +1,175 @@
+//! Small, pure formatting helpers shared by the context builder and the
+//! template filters: sizes, table cells, shell quoting, durations.
+
+/// A byte count as people write it: `640 B`, `21.2 KB`, `48 KB`, `1.2 MB`
+/// (powers of 1024, one decimal, a trailing `.0` dropped).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
+}
+
+/// Escapes text for a GFM table cell: `|` becomes `\|`, line breaks `<br>`.
+pub fn table_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                // already escaped
+                out.push_str("\\|");
+                chars.next();
+            }
+            '|' => out.push_str("\\|"),
+            '\r' => {}
+            '\n' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline code for a table cell: `` `text` ``, with a longer fence when the
+/// text holds backticks, and `|` escaped.
+pub fn code_cell(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    table_cell(&format!("{fence}{pad}{text}{pad}{fence}"))
+}
+
+/// Quotes a word for a POSIX shell only when it needs it.
+pub fn shell_word(text: &str) -> String {
+    let safe = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if safe {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Percent-encodes a key for an S3 copy source, keeping `/` and the
+/// unreserved characters.
+pub fn url_path(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A `max-age` in seconds, shortly: `24h`, `1y`, `30m`, `45s`.
+pub fn short_duration(seconds: u64) -> String {
+    const YEAR: u64 = 365 * 86400;
+    if seconds >= YEAR && seconds.is_multiple_of(YEAR) {
+        format!("{}y", seconds / YEAR)
+    } else if seconds >= 3600 && seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if seconds >= 60 && seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// The `max-age` of a Cache-Control value, if it has one.
+pub fn max_age(cache_control: &str) -> Option<u64> {
+    cache_control.split(',').find_map(|directive| {
+        let (name, value) = directive.trim().split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| value.trim().parse().ok())
+            .flatten()
+    })
+}
+
+/// The family a content type belongs to, for the Cache-Control table, and
+/// the family's rank in the order documents list them.
+pub fn content_family(content_type: &str) -> (usize, String) {
+    let base = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let family = match base.as_str() {
+        "application/javascript" | "text/javascript" | "application/x-javascript" => "JavaScript",
+        "text/css" => "CSS",
+        t if t.starts_with("font/") || t.contains("font") => "Fonts",
+        "text/html" => "HTML",
+        "application/json" | "application/manifest+json" => "JSON",
+        t if t.starts_with("image/") => "Images",
+        _ => return (usize::MAX, base),
+    };
+    let order = ["JavaScript", "CSS", "Fonts", "HTML", "JSON", "Images"];
+    (
+        order
+            .iter()
+            .position(|f| *f == family)
+            .unwrap_or(usize::MAX),
+        family.to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_like_people_write_them() {
+        assert_eq!(human_size(640), "640 B");
+        assert_eq!(human_size(21709), "21.2 KB");
+        assert_eq!(human_size(49152), "48 KB");
+        assert_eq!(human_size(445645), "435.2 KB");
+        assert_eq!(human_size(1258291), "1.2 MB");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1024), "1 KB");
+    }
+
+    #[test]
+    fn cells_are_escaped() {
+        assert_eq!(table_cell("a|b"), r"a\|b");
+        assert_eq!(table_cell(r"a\|b"), r"a\|b");
+        assert_eq!(table_cell("a\nb"), "a<br>b");
+        assert_eq!(code_cell("x|y"), r"`x\|y`");
+        assert_eq!(code_cell("a`b"), "``a`b``");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word("widget.js"), "widget.js");
+        assert_eq!(shell_word("my file.js"), "'my file.js'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(url_path("a b/ü.js"), "a%20b/%C3%BC.js");
+    }
+
+    #[test]
+    fn durations_and_max_age() {
+        assert_eq!(short_duration(86400), "24h");
+        assert_eq!(short_duration(31536000), "1y");
+        assert_eq!(short_duration(300), "5m");
+        assert_eq!(max_age("public, max-age=600"), Some(600));
+        assert_eq!(max_age("no-cache"), None);
+    }
+}

@@ -1,0 +1,190 @@
+//! Rendering: the built-in templates, the user's overrides, tera with the
+//! ledger's filters, and HTML output. Output goes to a `String` the command
+//! layer writes; nothing here prints.
+
+pub mod context;
+pub mod format;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tera::{Tera, Value};
+
+pub use context::{Context, build};
+
+/// The built-in templates: (name, source).
+pub const BUILTIN: [(&str, &str); 2] = [
+    (
+        "aws-versions",
+        include_str!("../../templates/aws-versions.md.tera"),
+    ),
+    (
+        "changelog",
+        include_str!("../../templates/changelog.md.tera"),
+    ),
+];
+
+/// Errors while rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// No such template.
+    #[error(
+        "no template named `{name}`: built-in ones are aws-versions and changelog, or put {override_path} in place"
+    )]
+    UnknownTemplate {
+        /// The name asked for.
+        name: String,
+        /// Where an override would go.
+        override_path: PathBuf,
+    },
+    /// A template file could not be read.
+    #[error("cannot read template {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Tera refused the template or failed while rendering it.
+    #[error("template {origin}: {message}")]
+    Tera {
+        /// Which template.
+        origin: String,
+        /// Tera's whole error chain.
+        message: String,
+    },
+}
+
+/// Where a template comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateOrigin {
+    /// Compiled into the binary.
+    Builtin(&'static str),
+    /// A file (an override in `ledger/templates/` or `--template`).
+    File(PathBuf),
+}
+
+impl std::fmt::Display for TemplateOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateOrigin::Builtin(name) => write!(f, "built-in `{name}`"),
+            TemplateOrigin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Chooses the template: `--template FILE`, else `LEDGER/templates/NAME.md.tera`,
+/// else the built-in one.
+pub fn locate(
+    name: &str,
+    explicit: Option<&Path>,
+    ledger_dir: &Path,
+) -> Result<TemplateOrigin, RenderError> {
+    if let Some(path) = explicit {
+        return Ok(TemplateOrigin::File(path.to_path_buf()));
+    }
+    let override_path = ledger_dir.join("templates").join(format!("{name}.md.tera"));
+    if override_path.is_file() {
+        return Ok(TemplateOrigin::File(override_path));
+    }
+    BUILTIN
+        .iter()
+        .find(|(builtin, _)| *builtin == name)
+        .map(|(builtin, _)| TemplateOrigin::Builtin(builtin))
+        .ok_or(RenderError::UnknownTemplate {
+            name: name.to_string(),
+            override_path,
+        })
+}
+
+/// Renders the context through a template.
+pub fn render(origin: &TemplateOrigin, context: &Context) -> Result<String, RenderError> {
+    let source = match origin {
+        TemplateOrigin::Builtin(name) => BUILTIN
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.to_string())
+            .unwrap_or_default(),
+        TemplateOrigin::File(path) => {
+            std::fs::read_to_string(path).map_err(|source| RenderError::Read {
+                path: path.clone(),
+                source,
+            })?
+        }
+    };
+    let tera_error = |e: tera::Error| {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        RenderError::Tera {
+            origin: origin.to_string(),
+            message,
+        }
+    };
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    register_filters(&mut tera);
+    tera.add_raw_template("document", &source)
+        .map_err(tera_error)?;
+    let context = tera::Context::from_serialize(context).map_err(tera_error)?;
+    let mut text = tera.render("document", &context).map_err(tera_error)?;
+    // Exactly one trailing newline, whatever the template's last line does.
+    let trimmed = text.trim_end_matches(['\n', ' ']).len();
+    text.truncate(trimmed);
+    text.push('\n');
+    Ok(text)
+}
+
+type FilterArgs = HashMap<String, Value>;
+
+fn string_filter(f: fn(&str) -> String) -> impl Fn(&Value, &FilterArgs) -> tera::Result<Value> {
+    move |value: &Value, _: &FilterArgs| {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        Ok(Value::String(f(&text)))
+    }
+}
+
+fn register_filters(tera: &mut Tera) {
+    tera.register_filter("cell", string_filter(format::table_cell));
+    tera.register_filter("code_cell", string_filter(format::code_cell));
+    tera.register_filter("shell", string_filter(format::shell_word));
+    tera.register_filter("url_path", string_filter(format::url_path));
+    tera.register_filter(
+        "dashes",
+        string_filter(|s| "-".repeat(s.chars().count() + 2)),
+    );
+    tera.register_filter("short_sha", string_filter(|s| s.chars().take(7).collect()));
+    tera.register_filter("human_size", |value: &Value, _: &FilterArgs| {
+        match value.as_u64() {
+            Some(bytes) => Ok(Value::String(format::human_size(bytes))),
+            None => Ok(Value::String("-".into())),
+        }
+    });
+}
+
+/// Renders Markdown to a standalone HTML page (GFM tables).
+pub fn markdown_to_html(markdown: &str, title: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    let body = comrak::markdown_to_html(markdown, &options);
+    let title = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n\
+body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\n\
+table{{border-collapse:collapse}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}\n\
+code,pre{{background:#f4f4f4}}pre{{padding:.6rem;overflow:auto}}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
+}

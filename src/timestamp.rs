@@ -1,0 +1,179 @@
+//! Timestamps as the ledger stores them: an RFC 3339 instant in UTC, or a
+//! bare calendar day for history imported from documents that only knew the
+//! date. Parsing of user-given times (`--at`, `--build-time`) lives here too.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A point in time as recorded in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timestamp {
+    /// A precise instant, always kept in UTC.
+    At(DateTime<Utc>),
+    /// Only the day is known (imported history). Ordered as the start of that day.
+    Day(NaiveDate),
+}
+
+/// A user-given time could not be understood.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "`{input}` is not a valid time: expected RFC 3339 (2026-01-05T23:52:43Z), \
+     `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` or `now`"
+)]
+pub struct TimeParseError {
+    /// The text that failed to parse.
+    pub input: String,
+}
+
+impl Timestamp {
+    /// The current instant, truncated to whole milliseconds so that it prints stably.
+    pub fn now() -> Self {
+        let now = Utc::now();
+        let millis = now.timestamp_millis();
+        Timestamp::At(DateTime::from_timestamp_millis(millis).unwrap_or(now))
+    }
+
+    /// The instant used to order this timestamp against others: a bare day
+    /// counts as its first instant (00:00:00Z).
+    pub fn instant(&self) -> DateTime<Utc> {
+        match self {
+            Timestamp::At(t) => *t,
+            Timestamp::Day(d) => d.and_time(NaiveTime::MIN).and_utc(),
+        }
+    }
+
+    /// The calendar day (UTC), as `YYYY-MM-DD`.
+    pub fn date_string(&self) -> String {
+        match self {
+            Timestamp::At(t) => t.date_naive().to_string(),
+            Timestamp::Day(d) => d.to_string(),
+        }
+    }
+
+    /// Parses the stored form: RFC 3339 (normalised to UTC) or `YYYY-MM-DD`.
+    pub fn parse_stored(text: &str) -> Result<Self, TimeParseError> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Timestamp::At(t.with_timezone(&Utc)));
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(Timestamp::Day(d));
+        }
+        Err(TimeParseError {
+            input: text.to_string(),
+        })
+    }
+
+    /// Parses a user-given instant: RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC
+    /// unless an offset follows), or `now`. A bare date is accepted as that day.
+    pub fn parse_user(text: &str) -> Result<Self, TimeParseError> {
+        let trimmed = text.trim();
+        if trimmed.eq_ignore_ascii_case("now") {
+            return Ok(Timestamp::now());
+        }
+        if let Ok(t) = Self::parse_stored(trimmed) {
+            return Ok(t);
+        }
+        let err = || TimeParseError {
+            input: text.to_string(),
+        };
+        for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(trimmed, format) {
+                return Ok(Timestamp::At(t.and_utc()));
+            }
+        }
+        for format in [
+            "%Y-%m-%d %H:%M:%S%.f%:z",
+            "%Y-%m-%d %H:%M%:z",
+            "%Y-%m-%d %H:%M:%S%.f %:z",
+        ] {
+            if let Ok(t) = DateTime::parse_from_str(trimmed, format) {
+                return Ok(Timestamp::At(t.with_timezone(&Utc)));
+            }
+        }
+        Err(err())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timestamp::At(t) => f.write_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Timestamp::Day(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimeParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse_user(s)
+    }
+}
+
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timestamp {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.instant().cmp(&other.instant())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Timestamp::parse_stored(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_forms_round_trip() {
+        for text in [
+            "2026-01-05T23:52:43.414Z",
+            "2026-01-05T23:52:43Z",
+            "2026-01-05",
+        ] {
+            assert_eq!(Timestamp::parse_stored(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn offsets_are_normalised_to_utc() {
+        let t = Timestamp::parse_user("2026-01-06T01:00:00+02:00").unwrap();
+        assert_eq!(t.to_string(), "2026-01-05T23:00:00Z");
+        let t = Timestamp::parse_user("2026-01-05 23:00").unwrap();
+        assert_eq!(t.to_string(), "2026-01-05T23:00:00Z");
+        let t = Timestamp::parse_user("2026-01-05 23:00:10+01:00").unwrap();
+        assert_eq!(t.to_string(), "2026-01-05T22:00:10Z");
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        for text in ["yesterday", "2026-13-01", "05/01/2026", ""] {
+            assert!(Timestamp::parse_user(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_day_orders_as_its_start() {
+        let day = Timestamp::parse_stored("2026-01-05").unwrap();
+        let noon = Timestamp::parse_stored("2026-01-05T12:00:00Z").unwrap();
+        assert!(day < noon);
+    }
+}

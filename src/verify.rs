@@ -1,0 +1,206 @@
+//! Integrity checks of the journal: the hash chain recomputed entry by
+//! entry, and the git history of the journal file, where every committed
+//! version must be a byte prefix of the next.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::git::{GitError, GitRepo};
+use crate::journal::{Journal, hash};
+use crate::location::line_column;
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The entry it hit, when one can be named.
+    pub seq: Option<u64>,
+    /// What is wrong, naming the entry and where it is.
+    pub message: String,
+}
+
+/// The outcome of [`check_chain`] and [`check_history`].
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Entries whose hashes were recomputed.
+    pub entries_checked: usize,
+    /// Committed versions of the journal compared with their parents.
+    pub versions_checked: usize,
+    /// Whether the git history could be checked at all.
+    pub history_checked: bool,
+    /// Why the history was not checked, when it was not.
+    pub history_skipped: Option<String>,
+    /// Problems, in journal order.
+    pub findings: Vec<Finding>,
+}
+
+fn at(journal: &Journal, index: usize) -> String {
+    match journal.lines.get(index).copied().flatten() {
+        Some(line) => format!("{}:{line}", journal.path.display()),
+        None => journal.path.display().to_string(),
+    }
+}
+
+/// Recomputes the hash chain: sequence numbers, each entry's hash over its
+/// content, and each `prev_hash` link.
+pub fn check_chain(journal: &Journal) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let seqs: Vec<u64> = journal.entries.iter().map(|e| e.seq).collect();
+    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+    for seq in &seqs {
+        *counts.entry(*seq).or_default() += 1;
+    }
+    let highest = seqs.iter().copied().max().unwrap_or(0);
+    for missing in (1..=highest).filter(|s| !counts.contains_key(s)) {
+        findings.push(Finding {
+            seq: Some(missing),
+            message: format!("entry #{missing} is missing: it was removed from the journal"),
+        });
+    }
+    for (seq, count) in counts.iter().filter(|(_, c)| **c > 1) {
+        findings.push(Finding {
+            seq: Some(*seq),
+            message: format!("entry #{seq} appears {count} times"),
+        });
+    }
+    let mut order_broken = false;
+    for (index, pair) in seqs.windows(2).enumerate() {
+        if pair[1] < pair[0] {
+            order_broken = true;
+            findings.push(Finding {
+                seq: Some(pair[1]),
+                message: format!(
+                    "entry #{} ({}) comes after entry #{}: entries were reordered",
+                    pair[1],
+                    at(journal, index + 1),
+                    pair[0]
+                ),
+            });
+        }
+    }
+    let mut prev = hash::GENESIS.to_string();
+    let mut prev_seq: Option<u64> = None;
+    for (index, (entry, raw)) in journal.entries.iter().zip(&journal.raw).enumerate() {
+        let recomputed = hash::entry_hash(raw);
+        if recomputed != entry.hash {
+            findings.push(Finding {
+                seq: Some(entry.seq),
+                message: format!(
+                    "entry #{} ({}) was changed after it was recorded: its content no longer matches its hash",
+                    entry.seq,
+                    at(journal, index)
+                ),
+            });
+        } else if entry.prev_hash != prev && !order_broken && counts.len() == seqs.len() {
+            let message = match prev_seq {
+                Some(p) if p + 1 == entry.seq => format!(
+                    "entry #{p} was rewritten: entry #{} ({}) chains to a different version of it",
+                    entry.seq,
+                    at(journal, index)
+                ),
+                Some(_) => format!(
+                    "entry #{} ({}) does not chain to the entry before it",
+                    entry.seq,
+                    at(journal, index)
+                ),
+                None => format!(
+                    "entry #{} ({}) is first but does not chain to the start of the journal: earlier entries were removed",
+                    entry.seq,
+                    at(journal, index)
+                ),
+            };
+            findings.push(Finding {
+                seq: prev_seq.filter(|p| p + 1 == entry.seq).or(Some(entry.seq)),
+                message,
+            });
+        }
+        prev = entry.hash.clone();
+        prev_seq = Some(entry.seq);
+    }
+    findings
+}
+
+/// Checks, through git, that each committed version of the journal is a
+/// prefix of every version committed after it, and that the working file
+/// extends the version at HEAD.
+pub fn check_history(
+    repo: &GitRepo,
+    journal: &Journal,
+    report: &mut Report,
+) -> Result<(), GitError> {
+    let Some(rel) = repo.relative_path(&journal.path) else {
+        report.history_skipped = Some(format!(
+            "{} is outside the git repository at {}",
+            journal.path.display(),
+            repo.root().display()
+        ));
+        return Ok(());
+    };
+    let versions = repo.file_versions(&rel)?;
+    report.history_checked = true;
+    for version in &versions {
+        for (parent, before) in &version.parents {
+            let Some(before) = before else { continue };
+            report.versions_checked += 1;
+            if !version.content.starts_with(before) {
+                report.findings.push(explain(
+                    &journal.path,
+                    before,
+                    &version.content,
+                    &format!("commit {} (over {})", short(&version.commit), short(parent)),
+                ));
+            }
+        }
+    }
+    if let Some(last) = versions.last() {
+        report.versions_checked += 1;
+        if !journal.text.as_bytes().starts_with(&last.content) {
+            report.findings.push(explain(
+                &journal.path,
+                &last.content,
+                journal.text.as_bytes(),
+                &format!("the working copy (over commit {})", short(&last.commit)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+/// Names the first entry that `after` changed or dropped from `before`.
+fn explain(path: &Path, before: &[u8], after: &[u8], what: &str) -> Finding {
+    let parse =
+        |bytes: &[u8]| Journal::parse(path, String::from_utf8_lossy(bytes).into_owned()).ok();
+    if let (Some(old), Some(new)) = (parse(before), parse(after)) {
+        for (index, old_entry) in old.entries.iter().enumerate() {
+            let same = new.raw.get(index) == old.raw.get(index);
+            if !same {
+                let verb = if index >= new.entries.len() {
+                    "removed"
+                } else {
+                    "changed"
+                };
+                return Finding {
+                    seq: Some(old_entry.seq),
+                    message: format!(
+                        "{what} {verb} entry #{} ({}:{}): committed journal versions must only grow",
+                        old_entry.seq,
+                        path.display(),
+                        old.lines.get(index).copied().flatten().unwrap_or(0)
+                    ),
+                };
+            }
+        }
+    }
+    let offset = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let (line, _) = line_column(&String::from_utf8_lossy(before), offset);
+    Finding {
+        seq: None,
+        message: format!(
+            "{what} rewrote {} from line {line}: committed journal versions must only grow",
+            path.display()
+        ),
+    }
+}
