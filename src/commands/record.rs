@@ -33,7 +33,6 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         .as_deref()
         .map(|rev| repo.resolve(rev))
         .transpose()?;
-    let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     if !args.no_aws {
         bail!(
             "capturing S3 and CloudFront is not available in this build: pass --no-aws to record from git and flags only"
@@ -42,6 +41,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
 
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    // "now" is taken under the lock, so that concurrent records land in time order.
+    let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let previous = model::last_deploy(&journal.entries, &args.env);
     if let Some(previous) = previous
         && deployed_at < previous.deployed_at

@@ -1,0 +1,221 @@
+//! The test harness: a sandbox folder holding a real git repository and a
+//! ledger, and a builder that runs the real `ledger` binary in it with an
+//! environment scrubbed of the user's variables.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// Path of the built binary.
+pub fn ledger_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ledger"))
+}
+
+/// A folder with a git repository (and, after `init_ledger`, a ledger).
+pub struct Sandbox {
+    dir: TempDir,
+    clock: std::cell::Cell<i64>,
+}
+
+/// A minimal two-environment configuration.
+pub const TWO_ENVS: &str = r#"
+[project]
+title = "Test Site"
+
+[environments.production]
+bucket = "site-prod"
+distribution = "EPROD"
+domain = "www.example.com"
+region = "us-east-1"
+profile = "prod-admin"
+
+[environments.staging]
+bucket = "site-staging"
+region = "us-east-1"
+
+[changelog]
+release_env = "production"
+"#;
+
+impl Sandbox {
+    /// An empty folder with `git init` done.
+    pub fn new() -> Sandbox {
+        let sandbox = Sandbox {
+            dir: TempDir::new().expect("temp dir"),
+            clock: std::cell::Cell::new(1_767_225_600), // 2026-01-01T00:00:00Z
+        };
+        sandbox.git(&["init", "-q", "-b", "main"]);
+        sandbox
+    }
+
+    /// A repository with a ledger configured with [`TWO_ENVS`].
+    pub fn with_ledger() -> Sandbox {
+        let sandbox = Sandbox::new();
+        sandbox.ledger(&["init"]).ok();
+        sandbox.write("ledger/ledger.toml", TWO_ENVS);
+        sandbox
+    }
+
+    /// The sandbox folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// Reads a file.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).expect("read")
+    }
+
+    /// The journal's text.
+    pub fn journal(&self) -> String {
+        self.read("ledger/journal.toml")
+    }
+
+    /// Runs git with a fixed identity and clock; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let time = format!("{} +0000", self.clock.get());
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ada Dev")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada Dev")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .env("GIT_AUTHOR_DATE", &time)
+            .env("GIT_COMMITTER_DATE", &time)
+            .output()
+            .expect("run git");
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Commits a change to `file` with `message`; returns the full SHA.
+    pub fn commit(&self, file: &str, message: &str) -> String {
+        self.clock.set(self.clock.get() + 3600);
+        let path = self.path().join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.push_str(message);
+        text.push('\n');
+        self.write(file, &text);
+        self.git(&["add", file]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Commits whatever is staged or changed (all files).
+    pub fn commit_all(&self, message: &str) -> String {
+        self.clock.set(self.clock.get() + 60);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// A `ledger` invocation in the sandbox.
+    pub fn ledger(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(ledger_bin());
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("LEDGER_DEPLOYED_BY", "ci-bot");
+        Run { command }
+    }
+}
+
+/// One run of the binary, configured before it starts.
+pub struct Run {
+    /// The underlying command (add env or args here).
+    pub command: Command,
+}
+
+/// What a finished run gave.
+pub struct Done {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Run {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Runs to the end.
+    pub fn run(mut self) -> Done {
+        let Output { status, stdout, stderr } = self.command.output().expect("run ledger");
+        Done {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+
+    /// Runs and asserts exit 0; returns stdout.
+    pub fn ok(self) -> String {
+        let done = self.run();
+        assert_eq!(done.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", done.stdout, done.stderr);
+        done.stdout
+    }
+
+    /// Runs and asserts the exit code; returns the run.
+    pub fn code(self, code: i32) -> Done {
+        let done = self.run();
+        assert_eq!(done.code, code, "stdout:\n{}\nstderr:\n{}", done.stdout, done.stderr);
+        done
+    }
+}
+
+/// Normalises a Markdown document for comparison: trailing whitespace
+/// dropped, table cells trimmed, separator rows reduced to `---`.
+pub fn normalise_markdown(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let line = line.trim_end();
+            if line.starts_with('|') && line.ends_with('|') && line.len() > 1 {
+                let cells: Vec<String> = line[1..line.len() - 1]
+                    .split('|')
+                    .map(|c| {
+                        let c = c.trim();
+                        if !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':') {
+                            "---".to_string()
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect();
+                format!("|{}|", cells.join("|"))
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_string()
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `ledger` binary on real git repositories
+//! (and, for AWS, a real moto_server) created by the tests.
+
+mod harness;
+
+mod concurrency;
+mod docs;
+mod errors;
+mod record;
+mod render;
+mod tamper;
