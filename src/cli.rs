@@ -70,6 +70,12 @@ pub enum Command {
     /// The new entry's sequence number and commit go to stderr; with --format json the entry
     /// itself goes to stdout.
     Record(RecordArgs),
+    /// Append an inventory entry per environment, read from AWS.
+    ///
+    /// Reads the bucket's versioning and default encryption, and the distribution's domain,
+    /// origin, status and cache behaviours. The aws-versions document takes its inventory from
+    /// the latest snapshot where there is one, and from ledger.toml otherwise.
+    Snapshot(SnapshotArgs),
     /// List entries, newest first.
     Log(LogArgs),
     /// Print one entry.
@@ -125,10 +131,58 @@ pub struct RecordArgs {
     /// ID of the CloudFront invalidation made for this deploy.
     #[arg(long, value_name = "ID")]
     pub invalidation: Option<String>,
+    /// Create a CloudFront invalidation of these paths on the environment's distribution
+    /// (repeatable; at most 3000 paths and 15 wildcards). A retried record reuses it.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub invalidate: Vec<String>,
+    /// Wait until the invalidation completes (polling with backoff) and record when it did.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds and record the status then.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub wait_timeout: u64,
+    /// Record even when nothing changed in S3 and the commit is the one deployed last.
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Record only what git and the flags give; do not read S3 or CloudFront.
     #[arg(long)]
     pub no_aws: bool,
+    /// AWS profile [default: $AWS_PROFILE, then the environment's `profile`].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region of the bucket [default: the environment's `region`, then $AWS_REGION].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// HeadObject calls in flight at once when reading metadata of changed objects.
+    #[arg(long, value_name = "N", default_value_t = crate::aws::s3::DEFAULT_HEAD_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Attempts per AWS call (the SDK's standard retry with backoff, throttling included).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_attempts: u32,
+    /// Versions per ListObjectVersions page (testing aid; S3's maximum is 1000).
+    #[arg(long, value_name = "N", hide = true, env = "LEDGER_S3_PAGE_SIZE")]
+    pub page_size: Option<i32>,
     /// Also print the new entry on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Only this environment [default: all].
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// AWS profile [default: $AWS_PROFILE, then the environment's `profile`].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region [default: the environment's `region`, then $AWS_REGION].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Attempts per AWS call (the SDK's standard retry with backoff).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_attempts: u32,
+    /// Also print the new entries on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }

@@ -5,6 +5,7 @@
 //! Data flows one way: [`cli`] -> sources ([`git`]) -> [`journal`] (append),
 //! and [`journal`] -> [`model`] -> [`render`].
 
+pub mod aws;
 pub mod changes;
 pub mod cli;
 pub mod commands;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::journal::{Entry, EntryKind, FileAction, FileChange};
+use crate::timestamp::Timestamp;
 
 /// A reference to an entry could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +144,75 @@ pub fn live_state(entries: &[Entry], env: &str, upto: u64) -> LiveState {
     live
 }
 
+/// The latest state of one key as S3 reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    /// The key.
+    pub key: String,
+    /// Version ID of the latest version or delete marker ("null" when unversioned).
+    pub version_id: Option<String>,
+    /// ETag, without quotes (none for a delete marker).
+    pub etag: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// LastModified.
+    pub last_modified: Option<Timestamp>,
+    /// The latest is a delete marker: the key is gone.
+    pub deleted: bool,
+}
+
+/// What changed between the ledger's picture of an environment and what S3
+/// reports now: puts for new or changed latest versions, deletes for keys
+/// that are gone or behind a delete marker. In key order.
+pub fn diff_observed(
+    previous: &LiveState,
+    current: &BTreeMap<String, Observed>,
+) -> Vec<FileChange> {
+    let mut changes = Vec::new();
+    let keys: std::collections::BTreeSet<&String> = previous.keys().chain(current.keys()).collect();
+    for key in keys {
+        let before = previous.get(key);
+        match current.get(key) {
+            Some(now) if !now.deleted => {
+                let same = before.is_some_and(|b| {
+                    b.version_id == now.version_id
+                        && (now.version_id.as_deref() != Some("null")
+                            || (b.etag == now.etag
+                                && b.size == now.size
+                                && b.last_modified == now.last_modified))
+                });
+                if !same {
+                    changes.push(FileChange {
+                        key: key.clone(),
+                        action: FileAction::Put,
+                        version_id: now.version_id.clone(),
+                        etag: now.etag.clone(),
+                        size: now.size,
+                        content_type: None,
+                        cache_control: None,
+                        last_modified: now.last_modified,
+                    });
+                }
+            }
+            gone => {
+                if before.is_some() {
+                    changes.push(FileChange {
+                        key: key.clone(),
+                        action: FileAction::Delete,
+                        version_id: gone.and_then(|g| g.version_id.clone()),
+                        etag: None,
+                        size: None,
+                        content_type: None,
+                        cache_control: None,
+                        last_modified: gone.and_then(|g| g.last_modified),
+                    });
+                }
+            }
+        }
+    }
+    changes
+}
+
 /// Deploy and rollback entries, newest first.
 pub fn deploys_newest_first(entries: &[Entry]) -> Vec<&Entry> {
     entries
@@ -155,27 +225,18 @@ pub fn deploys_newest_first(entries: &[Entry]) -> Vec<&Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timestamp::Timestamp;
 
     fn entry(seq: u64, env: &str, version: &str, commit: &str, files: Vec<FileChange>) -> Entry {
         Entry {
             seq,
-            kind: EntryKind::Deploy,
-            env: env.into(),
             version: Some(version.into()),
             commit: Some(commit.into()),
-            commits: vec![],
-            deployed_at: Timestamp::parse_stored("2026-01-05").unwrap(),
-            build_time: None,
-            deployed_by: None,
-            imported: false,
-            restores: None,
-            notes: vec![],
-            prev_hash: String::new(),
-            hash: String::new(),
-            invalidation: None,
-            changes: vec![],
             files,
+            ..Entry::new(
+                EntryKind::Deploy,
+                env,
+                Timestamp::parse_stored("2026-01-05").unwrap(),
+            )
         }
     }
 
@@ -213,6 +274,57 @@ mod tests {
         );
         assert!(resolve_ref(&entries, "ab", None).is_err());
         assert!(resolve_ref(&entries, "#9", None).is_err());
+    }
+
+    fn observed(key: &str, version: &str, deleted: bool) -> (String, Observed) {
+        let observed = Observed {
+            key: key.into(),
+            version_id: Some(version.into()),
+            etag: Some(format!("etag-{version}")),
+            size: Some(1),
+            last_modified: None,
+            deleted,
+        };
+        (key.to_string(), observed)
+    }
+
+    #[test]
+    fn diff_finds_puts_and_deletes() {
+        let entries = vec![entry(
+            1,
+            "p",
+            "v1",
+            "a",
+            vec![
+                file("same", FileAction::Put, "1"),
+                file("changed", FileAction::Put, "1"),
+                file("gone", FileAction::Put, "1"),
+                file("marked", FileAction::Put, "1"),
+            ],
+        )];
+        let previous = live_state(&entries, "p", 1);
+        let current: BTreeMap<String, Observed> = [
+            observed("same", "1", false),
+            observed("changed", "2", false),
+            observed("marked", "dm", true),
+            observed("new", "1", false),
+        ]
+        .into_iter()
+        .collect();
+        let diff = diff_observed(&previous, &current);
+        let summary: Vec<(&str, FileAction, Option<&str>)> = diff
+            .iter()
+            .map(|f| (f.key.as_str(), f.action, f.version_id.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("changed", FileAction::Put, Some("2")),
+                ("gone", FileAction::Delete, None),
+                ("marked", FileAction::Delete, Some("dm")),
+                ("new", FileAction::Put, Some("1")),
+            ]
+        );
     }
 
     #[test]

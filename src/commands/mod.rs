@@ -5,9 +5,11 @@
 mod context;
 mod init;
 mod log;
+mod progress;
 mod record;
 mod render;
 mod show;
+mod snapshot;
 mod verify;
 
 use std::io::Write;
@@ -77,6 +79,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
     match cli.command {
         Command::Init => init::run(&workspace),
         Command::Record(args) => record::run(&workspace, &args, out),
+        Command::Snapshot(args) => snapshot::run(&workspace, &args, out),
         Command::Log(args) => log::run(&workspace, &args, out),
         Command::Show(args) => show::run(&workspace, &args, out),
         Command::Verify(args) => verify::run(&workspace, &args, out),

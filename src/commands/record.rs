@@ -1,21 +1,31 @@
 //! `ledger record`: resolve the commit and its range from git, capture the
-//! environment's objects from AWS (unless --no-aws), and append one entry.
+//! environment's objects and invalidation from AWS (unless --no-aws), and
+//! append one entry.
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
+use sha2::{Digest, Sha256};
 
+use super::progress::Progress;
 use super::{Outcome, Workspace, write_json};
+use crate::aws::{self, AwsTarget, Clients, cloudfront, s3};
 use crate::changes::ChangeRules;
 use crate::cli::{OutputFormat, RecordArgs};
+use crate::config::Environment;
 use crate::git::GitRepo;
-use crate::journal::{Change, Entry, EntryKind, Invalidation, JournalLock, short_sha};
+use crate::journal::{
+    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, JournalLock, short_sha,
+};
 use crate::model;
 use crate::timestamp::Timestamp;
 
 pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
-    config.environment(&args.env, &workspace.config_path())?;
+    let env = config
+        .environment(&args.env, &workspace.config_path())?
+        .clone();
     let repo = workspace.repo()?;
     let commit = repo.resolve(&args.commit)?;
     let version = match &args.version {
@@ -33,9 +43,22 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         .as_deref()
         .map(|rev| repo.resolve(rev))
         .transpose()?;
-    if !args.no_aws {
+    let invalidate_paths = if args.invalidate.is_empty() {
+        None
+    } else {
+        if args.no_aws {
+            bail!("--invalidate creates an invalidation in AWS: it cannot be used with --no-aws");
+        }
+        Some(cloudfront::check_paths(&args.invalidate)?)
+    };
+    if (args.invalidation.is_some() || invalidate_paths.is_some())
+        && !args.no_aws
+        && env.distribution.is_none()
+    {
         bail!(
-            "capturing S3 and CloudFront is not available in this build: pass --no-aws to record from git and flags only"
+            "environment `{}` has no `distribution` in {}: add it to look up or create invalidations",
+            args.env,
+            workspace.config_path().display()
         );
     }
 
@@ -65,47 +88,234 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     } else {
         args.changes.iter().map(Change::plain).collect()
     };
-    let entry = Entry {
-        seq: 0,
-        kind: EntryKind::Deploy,
-        env: args.env.clone(),
+
+    let mut entry = Entry {
         version: Some(version),
-        commit: Some(commit),
+        commit: Some(commit.clone()),
         commits: commits.iter().map(|c| c.id.clone()).collect(),
-        deployed_at,
         build_time: args.build_time,
         deployed_by: Some(deployed_by),
-        imported: false,
-        restores: None,
-        notes: Vec::new(),
-        prev_hash: String::new(),
-        hash: String::new(),
-        invalidation: args.invalidation.as_ref().map(|id| Invalidation {
+        changes,
+        ..Entry::new(EntryKind::Deploy, args.env.clone(), deployed_at)
+    };
+    if args.no_aws {
+        entry.invalidation = args.invalidation.as_ref().map(|id| Invalidation {
             id: id.clone(),
-            distribution: None,
+            distribution: env.distribution.clone(),
             status: None,
             created_at: None,
             completed_seen_at: None,
             paths: Vec::new(),
-        }),
-        changes,
-        files: Vec::new(),
-    };
+        });
+    } else {
+        let picture = previous.map_or_else(model::LiveState::new, |p| {
+            model::live_state(&journal.entries, &args.env, p.seq)
+        });
+        let capture = Capture {
+            args,
+            env: &env,
+            picture: &picture,
+            invalidate_paths: invalidate_paths.as_deref(),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        runtime.block_on(capture.run(&mut entry))?;
+        let unchanged = entry.files.is_empty()
+            && previous.is_some_and(|p| p.commit.as_deref() == Some(commit.as_str()));
+        if unchanged && !args.allow_empty {
+            bail!(
+                "nothing changed in s3://{}/{} since #{} and the commit is the same ({}): \
+                 nothing was recorded; pass --allow-empty to record the deploy anyway",
+                env.bucket,
+                env.prefix(),
+                previous.map_or(0, |p| p.seq),
+                short_sha(&commit)
+            );
+        }
+    }
+
     let entry = lock.append(&mut journal, entry)?;
     drop(lock);
+    for note in &entry.notes {
+        eprintln!("warning: {note}");
+    }
+    let puts = entry.puts().count();
+    let deletes = entry.deletes().count();
     eprintln!(
-        "recorded #{} {} {} at {} ({} commit(s), {} change(s))",
+        "recorded #{} {} {} at {} ({} commit(s), {} change(s), {} file(s) put, {} deleted{})",
         entry.seq,
         entry.env,
         entry.version.as_deref().unwrap_or("-"),
         entry.short_commit(),
         entry.commits.len(),
-        entry.changes.len()
+        entry.changes.len(),
+        puts,
+        deletes,
+        entry
+            .invalidation
+            .as_ref()
+            .map(|i| format!(
+                ", invalidation {}{}",
+                i.id,
+                i.status
+                    .as_deref()
+                    .map(|s| format!(" {s}"))
+                    .unwrap_or_default()
+            ))
+            .unwrap_or_default()
     );
     if args.format == OutputFormat::Json {
         write_json(out, &entry)?;
     }
     Ok(Outcome::Success)
+}
+
+/// The AWS half of a record.
+struct Capture<'a> {
+    args: &'a RecordArgs,
+    env: &'a Environment,
+    picture: &'a model::LiveState,
+    invalidate_paths: Option<&'a [String]>,
+}
+
+impl Capture<'_> {
+    async fn run(&self, entry: &mut Entry) -> Result<()> {
+        let target = AwsTarget::for_environment(
+            self.env,
+            self.args.profile.clone(),
+            self.args.region.clone(),
+        );
+        let clients = aws::connect(&target, self.args.max_attempts).await;
+        let bucket = &self.env.bucket;
+        let prefix = self.env.prefix();
+
+        let versioning = s3::versioning(&clients, bucket).await?;
+        if versioning != "Enabled" {
+            entry.notes.push(format!(
+                "bucket {bucket} has versioning {versioning}: objects are recorded by ETag; \
+                 `live --at` cannot pin versions there, and rollback cannot restore them"
+            ));
+        }
+        let listing = Progress::counter("listing object versions");
+        let observed = s3::latest_objects(&clients, bucket, prefix, self.args.page_size, &|n| {
+            listing.set(n)
+        })
+        .await?;
+        listing.finish();
+        let mut files = model::diff_observed(self.picture, &observed);
+        self.fetch_metadata(&clients, bucket, &mut files).await?;
+        entry.files = files;
+
+        if let Some(distribution) = &self.env.distribution {
+            let invalidation = match (&self.args.invalidation, self.invalidate_paths) {
+                (Some(id), _) => {
+                    Some(cloudfront::get_invalidation(&clients, distribution, id).await?)
+                }
+                (None, Some(paths)) => {
+                    let reference = caller_reference(entry, paths);
+                    Some(
+                        cloudfront::create_invalidation(
+                            &clients,
+                            distribution,
+                            paths,
+                            &reference,
+                            6,
+                        )
+                        .await?,
+                    )
+                }
+                (None, None) => None,
+            };
+            entry.invalidation = match invalidation {
+                Some(invalidation) if self.args.wait => {
+                    Some(self.wait(&clients, distribution, invalidation).await?)
+                }
+                other => other,
+            };
+        }
+        Ok(())
+    }
+
+    async fn fetch_metadata(
+        &self,
+        clients: &Clients,
+        bucket: &str,
+        files: &mut [FileChange],
+    ) -> Result<()> {
+        let wanted: Vec<(String, Option<String>)> = files
+            .iter()
+            .filter(|f| f.action == FileAction::Put)
+            .map(|f| (f.key.clone(), f.version_id.clone()))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let bar = Progress::bar("reading object metadata", wanted.len());
+        let metadata = s3::head_objects(clients, bucket, wanted, self.args.concurrency, &|n| {
+            bar.set(n)
+        })
+        .await?;
+        bar.finish();
+        for file in files.iter_mut() {
+            if let Some(meta) = metadata.get(&file.key) {
+                file.content_type = meta.content_type.clone();
+                file.cache_control = meta.cache_control.clone();
+            }
+        }
+        Ok(())
+    }
+
+    async fn wait(
+        &self,
+        clients: &Clients,
+        distribution: &str,
+        invalidation: Invalidation,
+    ) -> Result<Invalidation> {
+        if invalidation
+            .status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("completed"))
+        {
+            return Ok(invalidation);
+        }
+        let timeout = Duration::from_secs(self.args.wait_timeout);
+        let spinner = Progress::counter("waiting for the invalidation");
+        let (seen, completed) =
+            cloudfront::wait_for(clients, distribution, &invalidation.id, timeout).await?;
+        spinner.finish();
+        if !completed {
+            eprintln!(
+                "warning: invalidation {} still {} after {}s; recording it as such",
+                seen.id,
+                seen.status.as_deref().unwrap_or("pending"),
+                self.args.wait_timeout
+            );
+        }
+        Ok(seen)
+    }
+}
+
+/// A caller reference derived from what the entry records, so that a
+/// retried record asks CloudFront for the same invalidation, not a second one.
+fn caller_reference(entry: &Entry, paths: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(entry.env.as_bytes());
+    hasher.update([0]);
+    hasher.update(entry.commit.as_deref().unwrap_or("").as_bytes());
+    for path in paths {
+        hasher.update([0]);
+        hasher.update(path.as_bytes());
+    }
+    for file in &entry.files {
+        hasher.update([1]);
+        hasher.update(file.key.as_bytes());
+        hasher.update(file.version_id.as_deref().unwrap_or("").as_bytes());
+        hasher.update(file.etag.as_deref().unwrap_or("").as_bytes());
+    }
+    let digest = hex::encode(hasher.finalize());
+    format!("ledger-{}-{}", entry.short_commit(), &digest[..24])
 }
 
 /// Where the commit range starts when --since is not given: the previous

@@ -78,6 +78,9 @@ pub struct Entry {
     /// The CloudFront invalidation made for this deploy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidation: Option<Invalidation>,
+    /// For a snapshot: the inventory read from AWS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<Inventory>,
     /// Human change lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
@@ -91,6 +94,31 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl Entry {
+    /// A blank entry of `kind` for `env` at `deployed_at`; `seq`, `prev_hash`
+    /// and `hash` are set when it is appended.
+    pub fn new(kind: EntryKind, env: impl Into<String>, deployed_at: Timestamp) -> Entry {
+        Entry {
+            seq: 0,
+            kind,
+            env: env.into(),
+            version: None,
+            commit: None,
+            commits: Vec::new(),
+            deployed_at,
+            build_time: None,
+            deployed_by: None,
+            imported: false,
+            restores: None,
+            notes: Vec::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+            invalidation: None,
+            inventory: None,
+            changes: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
     /// The first seven characters of the commit, or "-".
     pub fn short_commit(&self) -> String {
         self.commit
@@ -212,4 +240,70 @@ pub struct Invalidation {
     /// Paths invalidated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+}
+
+/// What a snapshot read from AWS about an environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// The deploy bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<BucketState>,
+    /// The distribution in front of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<DistributionState>,
+}
+
+/// A bucket's settings as read from S3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketState {
+    /// Bucket name.
+    pub name: String,
+    /// `Enabled`, `Suspended` or `Disabled`.
+    pub versioning: String,
+    /// Default encryption algorithm, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<String>,
+}
+
+/// A distribution's settings as read from CloudFront.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionState {
+    /// Distribution ID.
+    pub id: String,
+    /// Its CloudFront domain (`d111111abcdef8.cloudfront.net`).
+    pub domain: String,
+    /// Alternate domain names (CNAMEs), in CloudFront's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Its first origin's domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `Deployed` or `InProgress`.
+    pub status: String,
+    /// Cache behaviours: the default one (path `*`) first, then the others in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub behaviors: Vec<CacheBehaviorState>,
+}
+
+/// One cache behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheBehaviorState {
+    /// Path pattern (`*` for the default behaviour).
+    pub path: String,
+    /// Cache policy name (or ID when the name could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_policy: Option<String>,
+    /// Minimum TTL, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ttl: Option<u64>,
+    /// Default TTL, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_ttl: Option<u64>,
+    /// Maximum TTL, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ttl: Option<u64>,
 }

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use entry::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation, short_sha};
+pub use entry::{
+    BucketState, CacheBehaviorState, Change, DistributionState, Entry, EntryKind, FileAction,
+    FileChange, Invalidation, Inventory, short_sha,
+};
 
 use crate::location::Located;
 

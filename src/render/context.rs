@@ -7,11 +7,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::format::{code_cell, content_family, human_size, max_age, short_duration, table_cell};
+use super::format::{
+    code_cell, content_family, human_size, long_duration, max_age, short_duration, table_cell,
+};
 use crate::changes::{ChangeRules, section_rank};
 use crate::config::{self, Config, Environment};
 use crate::git::{GitError, GitRepo};
-use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation, short_sha};
+use crate::journal::{
+    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, Inventory, short_sha,
+};
 use crate::model;
 
 /// The whole context.
@@ -381,7 +385,8 @@ fn env_view(
     };
     let mut tables = Vec::new();
 
-    // S3 buckets: the deploy bucket always appears.
+    let snapshot = latest_inventory(entries, key);
+    // S3 buckets: the deploy bucket always appears; a snapshot's facts win over declared ones.
     let mut buckets = env.buckets.clone();
     if !buckets.iter().any(|b| b.name == env.bucket) {
         buckets.insert(
@@ -391,6 +396,12 @@ fn env_view(
                 ..Default::default()
             },
         );
+    }
+    if let Some(state) = snapshot.and_then(|s| s.bucket.as_ref()) {
+        for bucket in buckets.iter_mut().filter(|b| b.name == state.name) {
+            bucket.versioning = Some(state.versioning.clone());
+            bucket.encryption = Some(state.encryption.clone().unwrap_or_else(|| "None".into()));
+        }
     }
     tables.push(table(
         "s3",
@@ -425,6 +436,19 @@ fn env_view(
                 ..Default::default()
             },
         );
+    }
+    if let Some(state) = snapshot.and_then(|s| s.distribution.as_ref()) {
+        for distribution in distributions.iter_mut().filter(|d| d.id == state.id) {
+            // The public name: an alias, else the declared domain, else CloudFront's own.
+            distribution.domain = state
+                .aliases
+                .first()
+                .cloned()
+                .or(distribution.domain.take())
+                .or_else(|| Some(state.domain.clone()));
+            distribution.origin = state.origin.clone().or(distribution.origin.take());
+            distribution.status = Some(state.status.clone());
+        }
     }
     let invalidation_cell = |id: &str| match (&env.distribution, &last_invalidation) {
         (Some(d), Some(i)) if d == id => format!("{} ({})", code_cell(&i.id), i.date),
@@ -698,6 +722,35 @@ fn release_view(
 /// (family rank, family, (value, count) most common first).
 type HeaderRow = (usize, String, Vec<(String, usize)>);
 
+/// The inventory of the latest snapshot of `env`, if any.
+fn latest_inventory<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Inventory> {
+    entries
+        .iter()
+        .rev()
+        .filter(|e| e.env == env && e.kind == EntryKind::Snapshot)
+        .find_map(|e| e.inventory.as_ref())
+}
+
+/// CloudFront behaviours: from the release environment's latest snapshot
+/// where it read any, else as declared.
+fn behaviors(config: &Config, entries: &[Entry]) -> Vec<config::CacheBehavior> {
+    let observed = latest_inventory(entries, &config.changelog.release_env)
+        .and_then(|i| i.distribution.as_ref())
+        .map(|d| d.behaviors.as_slice())
+        .unwrap_or_default();
+    if observed.is_empty() {
+        return config.cache.behaviors.clone();
+    }
+    observed
+        .iter()
+        .map(|b| config::CacheBehavior {
+            path: b.path.clone(),
+            policy: b.cache_policy.clone(),
+            ttl: b.default_ttl.map(long_duration),
+        })
+        .collect()
+}
+
 fn cache_view(config: &Config, entries: &[Entry]) -> CacheView {
     let release_env = &config.changelog.release_env;
     let live = model::last_deploy(entries, release_env)
@@ -720,7 +773,7 @@ fn cache_view(config: &Config, entries: &[Entry]) -> CacheView {
     };
     if families.is_empty() {
         return CacheView {
-            behaviors: config.cache.behaviors.clone(),
+            behaviors: behaviors(config, entries),
             headers: config
                 .cache
                 .headers
@@ -744,7 +797,7 @@ fn cache_view(config: &Config, entries: &[Entry]) -> CacheView {
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     CacheView {
-        behaviors: config.cache.behaviors.clone(),
+        behaviors: behaviors(config, entries),
         headers: rows
             .into_iter()
             .map(|(_, family, values)| HeaderView {

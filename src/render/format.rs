@@ -93,6 +93,23 @@ pub fn short_duration(seconds: u64) -> String {
     }
 }
 
+/// A TTL in words, as documents write it: `24 hours`, `1 year`, `7 days`.
+pub fn long_duration(seconds: u64) -> String {
+    const YEAR: u64 = 365 * 86400;
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if seconds >= YEAR && seconds.is_multiple_of(YEAR) {
+        plural(seconds / YEAR, "year")
+    } else if seconds >= 2 * 86400 && seconds.is_multiple_of(86400) {
+        plural(seconds / 86400, "day")
+    } else if seconds >= 3600 && seconds.is_multiple_of(3600) {
+        plural(seconds / 3600, "hour")
+    } else if seconds >= 60 && seconds.is_multiple_of(60) {
+        plural(seconds / 60, "minute")
+    } else {
+        plural(seconds, "second")
+    }
+}
+
 /// The `max-age` of a Cache-Control value, if it has one.
 pub fn max_age(cache_control: &str) -> Option<u64> {
     cache_control.split(',').find_map(|directive| {
@@ -170,6 +187,10 @@ mod tests {
         assert_eq!(short_duration(31536000), "1y");
         assert_eq!(short_duration(300), "5m");
         assert_eq!(max_age("public, max-age=600"), Some(600));
+        assert_eq!(long_duration(86400), "24 hours");
+        assert_eq!(long_duration(31536000), "1 year");
+        assert_eq!(long_duration(604800), "7 days");
+        assert_eq!(long_duration(1), "1 second");
         assert_eq!(max_age("no-cache"), None);
     }
 }

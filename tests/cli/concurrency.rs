@@ -16,23 +16,44 @@ fn eight_parallel_records_all_land_in_one_chain() {
     s.commit("a.txt", "feat: one");
     let children: Vec<_> = (0..8)
         .map(|i| {
-            let mut run = s.ledger(&["record", "--no-aws", "--env", "staging", "--version", &format!("v{i}")]);
+            let mut run = s.ledger(&[
+                "record",
+                "--no-aws",
+                "--env",
+                "staging",
+                "--version",
+                &format!("v{i}"),
+            ]);
             run.command.stdout(Stdio::null()).stderr(Stdio::piped());
             run.command.spawn().expect("spawn")
         })
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let journal = Journal::load(&s.path().join("ledger")).unwrap();
     assert_eq!(journal.entries.len(), 8);
     assert_eq!(journal.first_broken(), None);
-    let mut versions: Vec<String> = journal.entries.iter().filter_map(|e| e.version.clone()).collect();
+    let mut versions: Vec<String> = journal
+        .entries
+        .iter()
+        .filter_map(|e| e.version.clone())
+        .collect();
     versions.sort();
-    assert_eq!(versions, (0..8).map(|i| format!("v{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        versions,
+        (0..8).map(|i| format!("v{i}")).collect::<Vec<_>>()
+    );
     let times: Vec<Timestamp> = journal.entries.iter().map(|e| e.deployed_at).collect();
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "deploy times follow the order of the journal");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "deploy times follow the order of the journal"
+    );
     s.ledger(&["verify", "--no-git"]).ok();
 }
 
@@ -44,22 +65,9 @@ fn big_journal(s: &Sandbox, count: usize, files: usize) -> Vec<String> {
     let mut journal = lock.load().unwrap();
     for n in 0..count {
         let entry = Entry {
-            seq: 0,
-            kind: EntryKind::Deploy,
-            env: "production".into(),
             version: Some(format!("v0.{n}.0")),
             commit: Some(format!("{n:040x}")),
-            commits: vec![],
-            deployed_at: Timestamp::parse_stored("2025-06-01T00:00:00Z").unwrap(),
-            build_time: None,
             deployed_by: Some("seed".into()),
-            imported: false,
-            restores: None,
-            notes: vec![],
-            prev_hash: String::new(),
-            hash: String::new(),
-            invalidation: None,
-            changes: vec![],
             files: (0..files)
                 .map(|f| FileChange {
                     key: format!("assets/chunk-{f:04}.js"),
@@ -72,6 +80,11 @@ fn big_journal(s: &Sandbox, count: usize, files: usize) -> Vec<String> {
                     last_modified: None,
                 })
                 .collect(),
+            ..Entry::new(
+                EntryKind::Deploy,
+                "production",
+                Timestamp::parse_stored("2025-06-01T00:00:00Z").unwrap(),
+            )
         };
         let (sealed, block) = journal.seal(entry).unwrap();
         journal.text.push('\n');
@@ -91,7 +104,14 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
     let initial = big_journal(&s, 250, 60);
     let dir = s.path().join("ledger");
     let record = |version: &str| {
-        let mut run = s.ledger(&["record", "--no-aws", "--env", "staging", "--version", version]);
+        let mut run = s.ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "staging",
+            "--version",
+            version,
+        ]);
         run.command.stdout(Stdio::null()).stderr(Stdio::null());
         run.command
     };
@@ -100,13 +120,20 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
     let started = Instant::now();
     assert!(record("warmup").status().unwrap().success());
     let duration = started.elapsed();
-    let mut hashes: Vec<String> = Journal::load(&dir).unwrap().entries.iter().map(|e| e.hash.clone()).collect();
+    let mut hashes: Vec<String> = Journal::load(&dir)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.hash.clone())
+        .collect();
     assert_eq!(hashes[..initial.len()], initial[..]);
 
     let mut seed: u64 = 0x5eed;
     let (mut killed, mut landed) = (0, 0);
     for trial in 0..36 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let fraction = (seed >> 33) as f64 / (1u64 << 31) as f64; // [0, 1)
         let delay = duration.mul_f64(fraction * 1.3);
         let mut child = record(&format!("t{trial}")).spawn().unwrap();
@@ -118,8 +145,9 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
         } else {
             killed += 1;
         }
-        let journal = Journal::load(&dir)
-            .unwrap_or_else(|e| panic!("trial {trial} (kill after {delay:?}): journal does not load: {e}"));
+        let journal = Journal::load(&dir).unwrap_or_else(|e| {
+            panic!("trial {trial} (kill after {delay:?}): journal does not load: {e}")
+        });
         assert_eq!(journal.first_broken(), None, "trial {trial}: chain broken");
         assert!(
             journal.entries.len() == hashes.len() || journal.entries.len() == hashes.len() + 1,
@@ -128,11 +156,18 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
             hashes.len()
         );
         for (index, hash) in hashes.iter().enumerate() {
-            assert_eq!(&journal.entries[index].hash, hash, "trial {trial}: entry #{} changed", index + 1);
+            assert_eq!(
+                &journal.entries[index].hash,
+                hash,
+                "trial {trial}: entry #{} changed",
+                index + 1
+            );
         }
         hashes = journal.entries.iter().map(|e| e.hash.clone()).collect();
     }
-    eprintln!("kill trials: {killed} killed before finishing, {landed} finished (one record takes {duration:?})");
+    eprintln!(
+        "kill trials: {killed} killed before finishing, {landed} finished (one record takes {duration:?})"
+    );
     assert!(killed > 0, "no trial interrupted a record");
     // A later record cleans up what killed ones left behind.
     assert!(record("after").status().unwrap().success());

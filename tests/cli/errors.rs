@@ -5,7 +5,17 @@ use crate::harness::Sandbox;
 fn recorded() -> Sandbox {
     let s = Sandbox::with_ledger();
     s.commit("a.txt", "feat: one");
-    s.ledger(&["record", "--no-aws", "--env", "production", "--version", "v1", "--at", "2026-01-01T00:00:00Z"]).ok();
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v1",
+        "--at",
+        "2026-01-01T00:00:00Z",
+    ])
+    .ok();
     s
 }
 
@@ -18,9 +28,20 @@ fn malformed_config_names_file_and_line() {
     let line = config.lines().position(|l| l == "bucket = \"qa").unwrap() + 1;
     s.write("ledger/ledger.toml", &config);
     let done = s
-        .ledger(&["record", "--no-aws", "--env", "production", "--version", "v2"])
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+        ])
         .code(2);
-    assert!(done.stderr.contains(&format!("ledger/ledger.toml:{line}:")), "{}", done.stderr);
+    assert!(
+        done.stderr.contains(&format!("ledger/ledger.toml:{line}:")),
+        "{}",
+        done.stderr
+    );
     assert_eq!(s.journal(), before);
 }
 
@@ -29,11 +50,31 @@ fn malformed_journal_names_file_and_line() {
     let s = recorded();
     let mut journal = s.journal();
     journal.push_str("\n[[entry]]\nseq = \"three\"\n");
-    let line = journal.lines().position(|l| l == "seq = \"three\"").unwrap() + 1;
+    let line = journal
+        .lines()
+        .position(|l| l == "seq = \"three\"")
+        .unwrap()
+        + 1;
     s.write("ledger/journal.toml", &journal);
-    for args in [&["log"][..], &["render"], &["record", "--no-aws", "--env", "production", "--version", "v2"]] {
+    for args in [
+        &["log"][..],
+        &["render"],
+        &[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+        ],
+    ] {
         let done = s.ledger(args).code(2);
-        assert!(done.stderr.contains(&format!("ledger/journal.toml:{line}:")), "{args:?}: {}", done.stderr);
+        assert!(
+            done.stderr
+                .contains(&format!("ledger/journal.toml:{line}:")),
+            "{args:?}: {}",
+            done.stderr
+        );
     }
     assert_eq!(s.journal(), journal);
 }
@@ -42,9 +83,19 @@ fn malformed_journal_names_file_and_line() {
 fn unknown_environment_lists_the_declared_ones() {
     let s = recorded();
     let before = s.journal();
-    let done = s.ledger(&["record", "--no-aws", "--env", "prod", "--version", "v2"]).code(2);
-    assert!(done.stderr.contains("unknown environment `prod`"), "{}", done.stderr);
-    assert!(done.stderr.contains("`production`, `staging`"), "{}", done.stderr);
+    let done = s
+        .ledger(&["record", "--no-aws", "--env", "prod", "--version", "v2"])
+        .code(2);
+    assert!(
+        done.stderr.contains("unknown environment `prod`"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("`production`, `staging`"),
+        "{}",
+        done.stderr
+    );
     assert_eq!(s.journal(), before);
 }
 
@@ -53,13 +104,39 @@ fn unknown_commit_says_what_to_do() {
     let s = recorded();
     let before = s.journal();
     let done = s
-        .ledger(&["record", "--no-aws", "--env", "production", "--version", "v2", "--commit", "deadbeef"])
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+            "--commit",
+            "deadbeef",
+        ])
         .code(2);
-    assert!(done.stderr.contains("unknown commit `deadbeef`"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("unknown commit `deadbeef`"),
+        "{}",
+        done.stderr
+    );
     let done = s
-        .ledger(&["record", "--no-aws", "--env", "production", "--version", "v2", "--since", "nope"])
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+            "--since",
+            "nope",
+        ])
         .code(2);
-    assert!(done.stderr.contains("unknown commit `nope`"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("unknown commit `nope`"),
+        "{}",
+        done.stderr
+    );
     assert_eq!(s.journal(), before);
 }
 
@@ -69,12 +146,34 @@ fn bad_times_are_usage_errors() {
     let before = s.journal();
     for bad in ["yesterday", "2026-13-40", "05/01/2026 10:00"] {
         let done = s
-            .ledger(&["record", "--no-aws", "--env", "production", "--version", "v2", "--at", bad])
+            .ledger(&[
+                "record",
+                "--no-aws",
+                "--env",
+                "production",
+                "--version",
+                "v2",
+                "--at",
+                bad,
+            ])
             .code(2);
-        assert!(done.stderr.contains("is not a valid time"), "{bad}: {}", done.stderr);
+        assert!(
+            done.stderr.contains("is not a valid time"),
+            "{bad}: {}",
+            done.stderr
+        );
     }
     let done = s
-        .ledger(&["record", "--no-aws", "--env", "production", "--version", "v2", "--build-time", "soon"])
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+            "--build-time",
+            "soon",
+        ])
         .code(2);
     assert!(done.stderr.contains("--build-time"), "{}", done.stderr);
     assert_eq!(s.journal(), before);
@@ -84,9 +183,18 @@ fn bad_times_are_usage_errors() {
 fn unknown_references_and_missing_ledgers() {
     let s = recorded();
     let done = s.ledger(&["show", "v9"]).code(2);
-    assert!(done.stderr.contains("no entry matches `v9`"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("no entry matches `v9`"),
+        "{}",
+        done.stderr
+    );
     let done = s.ledger(&["--ledger", "elsewhere", "log"]).code(2);
-    assert!(done.stderr.contains("elsewhere/ledger.toml not found") && done.stderr.contains("ledger init"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("elsewhere/ledger.toml not found")
+            && done.stderr.contains("ledger init"),
+        "{}",
+        done.stderr
+    );
     let done = s.ledger(&["init"]).code(2);
     assert!(done.stderr.contains("already exists"), "{}", done.stderr);
     let done = s.ledger(&["frobnicate"]).code(2);
@@ -106,7 +214,14 @@ fn outside_a_repository_record_says_so() {
             .unwrap()
     };
     assert!(run(&["init"]).status.success());
-    let out = run(&["record", "--no-aws", "--env", "production", "--version", "v1"]);
+    let out = run(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v1",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no git repository"));
 }
@@ -115,9 +230,19 @@ fn outside_a_repository_record_says_so() {
 fn init_writes_a_loadable_ledger() {
     let s = Sandbox::new();
     let done = s.ledger(&["init"]).code(0);
-    assert!(done.stderr.contains("ledger/ledger.toml"), "{}", done.stderr);
-    assert!(s.read("ledger/ledger.toml").contains("[environments.production]"));
-    assert!(s.read("ledger/ledger.toml").contains("[environments.staging]"));
+    assert!(
+        done.stderr.contains("ledger/ledger.toml"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        s.read("ledger/ledger.toml")
+            .contains("[environments.production]")
+    );
+    assert!(
+        s.read("ledger/ledger.toml")
+            .contains("[environments.staging]")
+    );
     assert_eq!(s.ledger(&["log"]).ok(), "");
     s.ledger(&["verify"]).ok();
 }

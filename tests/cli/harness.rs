@@ -168,7 +168,11 @@ impl Run {
 
     /// Runs to the end.
     pub fn run(mut self) -> Done {
-        let Output { status, stdout, stderr } = self.command.output().expect("run ledger");
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.command.output().expect("run ledger");
         Done {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -179,14 +183,22 @@ impl Run {
     /// Runs and asserts exit 0; returns stdout.
     pub fn ok(self) -> String {
         let done = self.run();
-        assert_eq!(done.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", done.stdout, done.stderr);
+        assert_eq!(
+            done.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            done.stdout, done.stderr
+        );
         done.stdout
     }
 
     /// Runs and asserts the exit code; returns the run.
     pub fn code(self, code: i32) -> Done {
         let done = self.run();
-        assert_eq!(done.code, code, "stdout:\n{}\nstderr:\n{}", done.stdout, done.stderr);
+        assert_eq!(
+            done.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            done.stdout, done.stderr
+        );
         done
     }
 }

@@ -2,7 +2,10 @@
 //! (and, for AWS, a real moto_server) created by the tests.
 
 mod harness;
+mod moto;
 
+mod aws_errors;
+mod aws_record;
 mod concurrency;
 mod docs;
 mod errors;

@@ -6,9 +6,26 @@ use crate::harness::Sandbox;
 fn three_entries() -> Sandbox {
     let s = Sandbox::with_ledger();
     s.commit("a.txt", "feat: one");
-    for (i, at) in ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"].iter().enumerate() {
+    for (i, at) in [
+        "2026-01-01T00:00:00Z",
+        "2026-01-02T00:00:00Z",
+        "2026-01-03T00:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
         let version = format!("v1.{i}.0");
-        s.ledger(&["record", "--no-aws", "--env", "production", "--version", &version, "--at", at]).ok();
+        s.ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            &version,
+            "--at",
+            at,
+        ])
+        .ok();
     }
     s
 }
@@ -41,11 +58,22 @@ fn a_clean_ledger_verifies() {
 fn an_edited_field_is_named() {
     let s = three_entries();
     let journal = s.journal();
-    s.write("ledger/journal.toml", &journal.replacen("version = \"v1.1.0\"", "version = \"v9.9.9\"", 1));
+    s.write(
+        "ledger/journal.toml",
+        &journal.replacen("version = \"v1.1.0\"", "version = \"v9.9.9\"", 1),
+    );
     let done = s.ledger(&["verify", "--no-git"]).code(1);
     assert!(done.stdout.contains("entry #2"), "{}", done.stdout);
-    assert!(done.stdout.contains("changed after it was recorded"), "{}", done.stdout);
-    assert!(!done.stdout.contains("entry #1") && !done.stdout.contains("entry #3"), "{}", done.stdout);
+    assert!(
+        done.stdout.contains("changed after it was recorded"),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        !done.stdout.contains("entry #1") && !done.stdout.contains("entry #3"),
+        "{}",
+        done.stdout
+    );
 }
 
 #[test]
@@ -55,7 +83,11 @@ fn a_removed_entry_is_named() {
     entries.remove(1);
     s.write("ledger/journal.toml", &join(&header, &entries));
     let done = s.ledger(&["verify", "--no-git"]).code(1);
-    assert!(done.stdout.contains("entry #2 is missing"), "{}", done.stdout);
+    assert!(
+        done.stdout.contains("entry #2 is missing"),
+        "{}",
+        done.stdout
+    );
 }
 
 #[test]
@@ -79,7 +111,11 @@ fn swapped_entries_are_named() {
     entries.swap(1, 2);
     s.write("ledger/journal.toml", &join(&header, &entries));
     let done = s.ledger(&["verify", "--no-git"]).code(1);
-    assert!(done.stdout.contains("entry #2") && done.stdout.contains("reordered"), "{}", done.stdout);
+    assert!(
+        done.stdout.contains("entry #2") && done.stdout.contains("reordered"),
+        "{}",
+        done.stdout
+    );
 }
 
 #[test]
@@ -88,7 +124,9 @@ fn a_rewritten_and_rehashed_history_is_caught_through_git() {
     s.commit_all("record deploys");
     // Forge: change entry #2 and recompute every hash after it, so the chain holds.
     let path = s.path().join("ledger/journal.toml");
-    let forged = s.journal().replacen("version = \"v1.1.0\"", "version = \"v1.1.1\"", 1);
+    let forged = s
+        .journal()
+        .replacen("version = \"v1.1.0\"", "version = \"v1.1.1\"", 1);
     let mut journal = ledger::journal::Journal::parse(&path, forged.clone()).unwrap();
     let mut text = forged;
     let mut prev = ledger::journal::hash::GENESIS.to_string();
@@ -97,8 +135,14 @@ fn a_rewritten_and_rehashed_history_is_caught_through_git() {
         let old_prev = journal.entries[index].prev_hash.clone();
         journal.raw[index].insert("prev_hash".into(), toml::Value::String(prev.clone()));
         let new_hash = ledger::journal::hash::entry_hash(&journal.raw[index]);
-        text = text.replace(&format!("prev_hash = \"{old_prev}\""), &format!("prev_hash = \"{prev}\""));
-        text = text.replace(&format!("hash = \"{old_hash}\""), &format!("hash = \"{new_hash}\""));
+        text = text.replace(
+            &format!("prev_hash = \"{old_prev}\""),
+            &format!("prev_hash = \"{prev}\""),
+        );
+        text = text.replace(
+            &format!("hash = \"{old_hash}\""),
+            &format!("hash = \"{new_hash}\""),
+        );
         prev = new_hash;
     }
     s.write("ledger/journal.toml", &text);
@@ -114,11 +158,26 @@ fn a_rewritten_and_rehashed_history_is_caught_through_git() {
 #[test]
 fn record_refuses_to_extend_a_broken_chain() {
     let s = three_entries();
-    let journal = s.journal().replacen("version = \"v1.0.0\"", "version = \"v0\"", 1);
+    let journal = s
+        .journal()
+        .replacen("version = \"v1.0.0\"", "version = \"v0\"", 1);
     s.write("ledger/journal.toml", &journal);
     let done = s
-        .ledger(&["record", "--no-aws", "--env", "production", "--version", "v2", "--at", "2026-02-01T00:00:00Z"])
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+            "--at",
+            "2026-02-01T00:00:00Z",
+        ])
         .code(2);
-    assert!(done.stderr.contains("broken at entry #1"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("broken at entry #1"),
+        "{}",
+        done.stderr
+    );
     assert_eq!(s.journal(), journal);
 }

@@ -1,0 +1,312 @@
+//! CloudFront calls: look up, create and wait for invalidations; read a
+//! distribution's domain, origin, status and cache behaviours.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
+
+use super::{AwsError, CallSite, Clients, classify, timestamp};
+use crate::journal::{CacheBehaviorState, DistributionState, Invalidation};
+use crate::timestamp::Timestamp;
+
+/// CloudFront's limit on paths in one invalidation.
+pub const MAX_PATHS: usize = 3000;
+/// CloudFront's limit on wildcard paths in progress at once.
+pub const MAX_WILDCARDS: usize = 15;
+
+/// Normalises paths (a leading `/`) and refuses batches CloudFront would
+/// refuse, before any call is made.
+pub fn check_paths(paths: &[String]) -> Result<Vec<String>, AwsError> {
+    if paths.is_empty() {
+        return Err(AwsError::Refused(
+            "--invalidate needs at least one path".into(),
+        ));
+    }
+    let normalised: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            if p.starts_with('/') {
+                p.clone()
+            } else {
+                format!("/{p}")
+            }
+        })
+        .collect();
+    if normalised.len() > MAX_PATHS {
+        return Err(AwsError::Refused(format!(
+            "{} paths to invalidate: CloudFront takes at most {MAX_PATHS} in one invalidation; \
+             invalidate a wildcard such as \"/assets/*\" instead",
+            normalised.len()
+        )));
+    }
+    let wildcards = normalised.iter().filter(|p| p.contains('*')).count();
+    if wildcards > MAX_WILDCARDS {
+        return Err(AwsError::Refused(format!(
+            "{wildcards} wildcard paths to invalidate: CloudFront allows at most {MAX_WILDCARDS} in progress; \
+             merge them into fewer wildcards"
+        )));
+    }
+    Ok(normalised)
+}
+
+fn convert(
+    distribution: &str,
+    invalidation: &aws_sdk_cloudfront::types::Invalidation,
+) -> Invalidation {
+    let paths = invalidation
+        .invalidation_batch()
+        .and_then(|b| b.paths())
+        .map(|p| p.items().to_vec())
+        .unwrap_or_default();
+    let status = invalidation.status().to_string();
+    Invalidation {
+        id: invalidation.id().to_string(),
+        distribution: Some(distribution.to_string()),
+        completed_seen_at: is_completed(&status).then(Timestamp::now),
+        status: Some(status),
+        created_at: timestamp(invalidation.create_time()),
+        paths,
+    }
+}
+
+fn is_completed(status: &str) -> bool {
+    status.eq_ignore_ascii_case("completed")
+}
+
+/// Looks up an invalidation by ID.
+pub async fn get_invalidation(
+    clients: &Clients,
+    distribution: &str,
+    id: &str,
+) -> Result<Invalidation, AwsError> {
+    let output = clients
+        .cloudfront
+        .get_invalidation()
+        .distribution_id(distribution)
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            match classify(
+                e,
+                CallSite {
+                    operation: "cloudfront:GetInvalidation",
+                    resource: format!("invalidation {id} of distribution {distribution}"),
+                    profile: &clients.profile_label,
+                },
+            ) {
+                AwsError::NotFound { what, operation, .. } => AwsError::NotFound {
+                    what,
+                    operation,
+                    hint: "check the invalidation ID and the environment's `distribution` in ledger.toml".into(),
+                },
+                other => other,
+            }
+        })?;
+    output
+        .invalidation()
+        .map(|i| convert(distribution, i))
+        .ok_or_else(|| AwsError::Refused(format!("CloudFront returned no invalidation for {id}")))
+}
+
+/// Creates an invalidation. `caller_reference` makes it idempotent: a retry
+/// with the same reference and paths returns the same invalidation.
+/// `TooManyInvalidationsInProgress` is retried with backoff, up to `attempts`.
+pub async fn create_invalidation(
+    clients: &Clients,
+    distribution: &str,
+    paths: &[String],
+    caller_reference: &str,
+    attempts: u32,
+) -> Result<Invalidation, AwsError> {
+    let batch = InvalidationBatch::builder()
+        .caller_reference(caller_reference)
+        .paths(
+            Paths::builder()
+                .quantity(paths.len() as i32)
+                .set_items(Some(paths.to_vec()))
+                .build()
+                .map_err(|e| AwsError::Refused(format!("invalid invalidation paths: {e}")))?,
+        )
+        .build()
+        .map_err(|e| AwsError::Refused(format!("invalid invalidation batch: {e}")))?;
+    let mut delay = Duration::from_secs(2);
+    let mut attempt = 1;
+    loop {
+        let result = clients
+            .cloudfront
+            .create_invalidation()
+            .distribution_id(distribution)
+            .invalidation_batch(batch.clone())
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                return output
+                    .invalidation()
+                    .map(|i| convert(distribution, i))
+                    .ok_or_else(|| {
+                        AwsError::Refused("CloudFront returned no invalidation".into())
+                    });
+            }
+            Err(e) => {
+                let error = classify(
+                    e,
+                    CallSite {
+                        operation: "cloudfront:CreateInvalidation",
+                        resource: format!("distribution {distribution}"),
+                        profile: &clients.profile_label,
+                    },
+                );
+                let busy = matches!(&error, AwsError::Throttled { code, .. } if code == "TooManyInvalidationsInProgress");
+                if !busy || attempt >= attempts {
+                    return Err(error);
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(60));
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// Polls an invalidation until it completes or `timeout` passes, backing off
+/// from one second to thirty. Returns it as last seen; `completed_seen_at`
+/// is when it was first seen completed.
+pub async fn wait_for(
+    clients: &Clients,
+    distribution: &str,
+    id: &str,
+    timeout: Duration,
+) -> Result<(Invalidation, bool), AwsError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let invalidation = get_invalidation(clients, distribution, id).await?;
+        if invalidation.status.as_deref().is_some_and(is_completed) {
+            return Ok((invalidation, true));
+        }
+        if started.elapsed() + delay > timeout {
+            return Ok((invalidation, false));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Reads a distribution's domain, first origin, status and cache behaviours.
+/// The legacy per-behaviour TTLs are read where set (distributions made
+/// before cache policies); a cache policy's TTLs fill in the rest.
+#[allow(deprecated)]
+pub async fn distribution(clients: &Clients, id: &str) -> Result<DistributionState, AwsError> {
+    let output = clients
+        .cloudfront
+        .get_distribution()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "cloudfront:GetDistribution",
+                    resource: format!("distribution {id}"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+    let Some(distribution) = output.distribution() else {
+        return Err(AwsError::Refused(format!(
+            "CloudFront returned no distribution for {id}"
+        )));
+    };
+    let config = distribution.distribution_config();
+    let aliases = config
+        .and_then(|c| c.aliases())
+        .map(|a| a.items().to_vec())
+        .unwrap_or_default();
+    let origin = config
+        .and_then(|c| c.origins())
+        .and_then(|o| o.items().first())
+        .map(|o| o.domain_name().to_string());
+    let ttl = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
+    let mut behaviors = Vec::new();
+    if let Some(default) = config.and_then(|c| c.default_cache_behavior()) {
+        behaviors.push(CacheBehaviorState {
+            path: "*".into(),
+            cache_policy: default
+                .cache_policy_id()
+                .filter(|p| !p.is_empty())
+                .map(String::from),
+            min_ttl: ttl(default.min_ttl()),
+            default_ttl: ttl(default.default_ttl()),
+            max_ttl: ttl(default.max_ttl()),
+        });
+    }
+    if let Some(others) = config.and_then(|c| c.cache_behaviors()) {
+        for behavior in others.items() {
+            behaviors.push(CacheBehaviorState {
+                path: behavior.path_pattern().to_string(),
+                cache_policy: behavior
+                    .cache_policy_id()
+                    .filter(|p| !p.is_empty())
+                    .map(String::from),
+                min_ttl: ttl(behavior.min_ttl()),
+                default_ttl: ttl(behavior.default_ttl()),
+                max_ttl: ttl(behavior.max_ttl()),
+            });
+        }
+    }
+    for behavior in &mut behaviors {
+        if let Some(policy_id) = behavior.cache_policy.clone()
+            && let Ok(policy) = clients
+                .cloudfront
+                .get_cache_policy()
+                .id(&policy_id)
+                .send()
+                .await
+            && let Some(config) = policy.cache_policy().and_then(|p| p.cache_policy_config())
+        {
+            behavior.cache_policy = Some(config.name().to_string());
+            behavior.default_ttl = behavior.default_ttl.or(ttl(config.default_ttl()));
+            behavior.min_ttl = behavior.min_ttl.or(u64::try_from(config.min_ttl()).ok());
+            behavior.max_ttl = behavior.max_ttl.or(ttl(config.max_ttl()));
+        }
+    }
+    Ok(DistributionState {
+        id: id.to_string(),
+        domain: distribution.domain_name().to_string(),
+        aliases,
+        origin,
+        status: distribution.status().to_string(),
+        behaviors,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalised_and_limits_enforced() {
+        assert_eq!(
+            check_paths(&["index.html".into(), "/*".into()]).unwrap(),
+            ["/index.html", "/*"]
+        );
+        let many: Vec<String> = (0..3001).map(|i| format!("/f{i}")).collect();
+        assert!(
+            check_paths(&many)
+                .unwrap_err()
+                .to_string()
+                .contains("3001 paths")
+        );
+        let wild: Vec<String> = (0..16).map(|i| format!("/d{i}/*")).collect();
+        assert!(
+            check_paths(&wild)
+                .unwrap_err()
+                .to_string()
+                .contains("16 wildcard")
+        );
+        assert!(check_paths(&[]).is_err());
+    }
+}

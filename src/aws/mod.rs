@@ -1,0 +1,137 @@
+//! AWS access: building S3 and CloudFront clients that follow the AWS
+//! conventions (profiles, regions, `AWS_ENDPOINT_URL`, the default credential
+//! chain, bounded retries), and the calls the ledger needs. Nothing else:
+//! no journal, no printing.
+
+pub mod cloudfront;
+mod error;
+pub mod s3;
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::Region;
+
+pub use error::{AwsError, CallSite, classify};
+
+use crate::config::Environment;
+
+/// Where and as whom to talk to AWS, resolved from flags, environment
+/// variables and `ledger.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct AwsTarget {
+    /// `--profile`, winning over everything.
+    pub profile_flag: Option<String>,
+    /// `--region`, winning over everything.
+    pub region_flag: Option<String>,
+    /// The environment's `profile` in ledger.toml (used when neither the
+    /// flag nor `AWS_PROFILE` is set).
+    pub env_profile: Option<String>,
+    /// The environment's `region` in ledger.toml.
+    pub env_region: Option<String>,
+}
+
+impl AwsTarget {
+    /// A target for an environment, with command-line overrides.
+    pub fn for_environment(
+        env: &Environment,
+        profile_flag: Option<String>,
+        region_flag: Option<String>,
+    ) -> Self {
+        AwsTarget {
+            profile_flag,
+            region_flag,
+            env_profile: env.profile.clone(),
+            env_region: env.region.clone(),
+        }
+    }
+
+    /// The profile to select explicitly, if any: `--profile`, else the
+    /// environment's when `AWS_PROFILE` is not set.
+    fn chosen_profile(&self) -> Option<String> {
+        self.profile_flag.clone().or_else(|| {
+            if std::env::var_os("AWS_PROFILE").is_some_and(|v| !v.is_empty()) {
+                None
+            } else {
+                self.env_profile.clone()
+            }
+        })
+    }
+
+    /// How the profile is named in messages.
+    pub fn profile_label(&self) -> String {
+        match self.chosen_profile() {
+            Some(p) => format!("profile `{p}`"),
+            None => match std::env::var("AWS_PROFILE") {
+                Ok(p) if !p.is_empty() => format!("profile `{p}` (AWS_PROFILE)"),
+                _ => "the default credential chain".to_string(),
+            },
+        }
+    }
+}
+
+/// Clients for one environment.
+#[derive(Clone)]
+pub struct Clients {
+    /// S3.
+    pub s3: aws_sdk_s3::Client,
+    /// CloudFront.
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    /// The profile, for messages.
+    pub profile_label: String,
+}
+
+/// The custom endpoint in force for a service, if any.
+fn endpoint_override(service_variable: &str) -> Option<String> {
+    [service_variable, "AWS_ENDPOINT_URL"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+}
+
+/// Builds the clients. Retries use the SDK's standard policy, bounded to
+/// `max_attempts` (throttling included); connection and per-call timeouts
+/// keep an unreachable endpoint from hanging a deploy.
+pub async fn connect(target: &AwsTarget, max_attempts: u32) -> Clients {
+    let region = RegionProviderChain::first_try(target.region_flag.clone().map(Region::new))
+        .or_else(target.env_region.clone().map(Region::new))
+        .or_default_provider()
+        .or_else(Region::new("us-east-1"));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(profile) = target.chosen_profile() {
+        loader = loader.profile_name(profile);
+    }
+    let shared = loader.load().await;
+    let mut s3 = aws_sdk_s3::config::Builder::from(&shared);
+    if shared.endpoint_url().is_some() || endpoint_override("AWS_ENDPOINT_URL_S3").is_some() {
+        // Emulators and S3-compatible stores want path-style addressing.
+        s3 = s3.force_path_style(true);
+    }
+    // CloudFront is global: its API lives in us-east-1 whatever the bucket's region.
+    let cloudfront =
+        aws_sdk_cloudfront::config::Builder::from(&shared).region(Region::new("us-east-1"));
+    Clients {
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
+        cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
+        profile_label: target.profile_label(),
+    }
+}
+
+/// Converts an SDK timestamp.
+pub(crate) fn timestamp(
+    value: &aws_sdk_s3::primitives::DateTime,
+) -> Option<crate::timestamp::Timestamp> {
+    chrono::DateTime::from_timestamp(value.secs(), value.subsec_nanos())
+        .map(crate::timestamp::Timestamp::At)
+}

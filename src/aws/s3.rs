@@ -1,0 +1,290 @@
+//! S3 calls: every version under a prefix (all pages, both markers), the
+//! latest state of each key from `IsLatest`, object metadata for changed
+//! keys with bounded concurrency, and bucket versioning and encryption.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::{AwsError, CallSite, Clients, classify, timestamp};
+use crate::model::Observed;
+
+/// Default number of HeadObject calls in flight.
+pub const DEFAULT_HEAD_CONCURRENCY: usize = 32;
+
+/// Lists every version and delete marker under `bucket/prefix` and returns
+/// the latest state of each key. Keys whose latest is a delete marker are
+/// returned with `deleted` set. `page_size` caps MaxKeys per page (S3's
+/// default is 1000); `progress` is told how many versions were read so far.
+pub async fn latest_objects(
+    clients: &Clients,
+    bucket: &str,
+    prefix: &str,
+    page_size: Option<i32>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<BTreeMap<String, Observed>, AwsError> {
+    let mut latest: BTreeMap<String, Observed> = BTreeMap::new();
+    let mut key_marker: Option<String> = None;
+    let mut version_marker: Option<String> = None;
+    let mut seen = 0usize;
+    loop {
+        let mut request = clients.s3.list_object_versions().bucket(bucket);
+        if !prefix.is_empty() {
+            request = request.prefix(prefix);
+        }
+        if let Some(size) = page_size {
+            request = request.max_keys(size);
+        }
+        if let Some(marker) = &key_marker {
+            request = request.key_marker(marker);
+        }
+        if let Some(marker) = &version_marker {
+            request = request.version_id_marker(marker);
+        }
+        let page = request.send().await.map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "s3:ListObjectVersions",
+                    resource: format!("{bucket}/{prefix}"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+        for version in page.versions() {
+            seen += 1;
+            let Some(key) = version.key() else { continue };
+            if version.is_latest() == Some(true) {
+                latest.insert(
+                    key.to_string(),
+                    Observed {
+                        key: key.to_string(),
+                        version_id: version.version_id().map(String::from),
+                        etag: version.e_tag().map(|e| e.trim_matches('"').to_string()),
+                        size: version.size().and_then(|s| u64::try_from(s).ok()),
+                        last_modified: version.last_modified().and_then(timestamp),
+                        deleted: false,
+                    },
+                );
+            }
+        }
+        for marker in page.delete_markers() {
+            seen += 1;
+            let Some(key) = marker.key() else { continue };
+            if marker.is_latest() == Some(true) {
+                latest.insert(
+                    key.to_string(),
+                    Observed {
+                        key: key.to_string(),
+                        version_id: marker.version_id().map(String::from),
+                        etag: None,
+                        size: None,
+                        last_modified: marker.last_modified().and_then(timestamp),
+                        deleted: true,
+                    },
+                );
+            }
+        }
+        progress(seen);
+        if page.is_truncated() != Some(true) {
+            break;
+        }
+        let next_key = page.next_key_marker().map(String::from);
+        let next_version = page.next_version_id_marker().map(String::from);
+        if next_key.is_none() && next_version.is_none() {
+            return Err(AwsError::Service {
+                operation: "s3:ListObjectVersions",
+                resource: format!("{bucket}/{prefix}"),
+                code: "TruncatedWithoutMarker".into(),
+                message: "the listing is truncated but gives no marker to continue from".into(),
+            });
+        }
+        if next_key == key_marker && next_version == version_marker {
+            return Err(AwsError::Service {
+                operation: "s3:ListObjectVersions",
+                resource: format!("{bucket}/{prefix}"),
+                code: "MarkerDidNotAdvance".into(),
+                message: "the listing returned the same markers twice".into(),
+            });
+        }
+        key_marker = next_key;
+        version_marker = next_version;
+    }
+    Ok(latest)
+}
+
+/// Metadata of one object version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Content-Type.
+    pub content_type: Option<String>,
+    /// Cache-Control.
+    pub cache_control: Option<String>,
+}
+
+/// HeadObject for each (key, version) with at most `concurrency` calls in
+/// flight. `progress` is told how many finished.
+pub async fn head_objects(
+    clients: &Clients,
+    bucket: &str,
+    objects: Vec<(String, Option<String>)>,
+    concurrency: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<BTreeMap<String, ObjectMeta>, AwsError> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (key, version) in objects {
+        let client = clients.s3.clone();
+        let bucket = bucket.to_string();
+        let permits = Arc::clone(&permits);
+        let profile = clients.profile_label.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let mut request = client.head_object().bucket(&bucket).key(&key);
+            if let Some(version) = version.as_deref().filter(|v| *v != "null") {
+                request = request.version_id(version);
+            }
+            let result = request.send().await.map_err(|e| {
+                classify(
+                    e,
+                    CallSite {
+                        operation: "s3:HeadObject",
+                        resource: format!("{bucket}/{key}"),
+                        profile: &profile,
+                    },
+                )
+            });
+            result.map(|head| {
+                (
+                    key,
+                    ObjectMeta {
+                        content_type: head.content_type().map(String::from),
+                        cache_control: head.cache_control().map(String::from),
+                    },
+                )
+            })
+        });
+    }
+    let mut metadata = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (key, meta) = match joined {
+            Ok(result) => result?,
+            Err(e) => {
+                return Err(AwsError::Refused(format!("a HeadObject task failed: {e}")));
+            }
+        };
+        metadata.insert(key, meta);
+        progress(metadata.len());
+    }
+    Ok(metadata)
+}
+
+/// A bucket's versioning status: `Enabled`, `Suspended` or `Disabled` (never enabled).
+///
+/// Some S3-compatible servers (moto among them) answer with another XML root
+/// element than `VersioningConfiguration`, which the SDK refuses to parse;
+/// a successful (HTTP 200) answer is then read for its `<Status>` element.
+pub async fn versioning(clients: &Clients, bucket: &str) -> Result<String, AwsError> {
+    match clients
+        .s3
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(output) => Ok(output
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "Disabled".to_string())),
+        Err(aws_sdk_s3::error::SdkError::ServiceError(service))
+            if service.raw().status().as_u16() == 200 =>
+        {
+            let body = service
+                .raw()
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            Ok(versioning_from_xml(&body))
+        }
+        Err(e) => Err(classify(
+            e,
+            CallSite {
+                operation: "s3:GetBucketVersioning",
+                resource: bucket.to_string(),
+                profile: &clients.profile_label,
+            },
+        )),
+    }
+}
+
+fn versioning_from_xml(body: &str) -> String {
+    let status = body
+        .split_once("<Status>")
+        .and_then(|(_, rest)| rest.split_once("</Status>"))
+        .map(|(status, _)| status.trim().to_string());
+    match status {
+        Some(status) if !status.is_empty() => status,
+        _ => "Disabled".to_string(),
+    }
+}
+
+/// A bucket's default encryption (`AES256`, `aws:kms`), or `None`.
+pub async fn encryption(clients: &Clients, bucket: &str) -> Result<Option<String>, AwsError> {
+    match clients
+        .s3
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(output) => Ok(output
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .and_then(|r| r.apply_server_side_encryption_by_default())
+            .map(|d| d.sse_algorithm().as_str().to_string())),
+        Err(e) => {
+            let error = classify(
+                e,
+                CallSite {
+                    operation: "s3:GetBucketEncryption",
+                    resource: bucket.to_string(),
+                    profile: &clients.profile_label,
+                },
+            );
+            match error {
+                // No configuration at all is an answer, not a failure.
+                AwsError::NotFound { .. } => Ok(None),
+                AwsError::Service { ref code, .. }
+                    if code.contains("ServerSideEncryptionConfigurationNotFound") =>
+                {
+                    Ok(None)
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::versioning_from_xml;
+
+    #[test]
+    fn versioning_is_read_from_any_root_element() {
+        let enabled = r#"<GetBucketVersioningResponse xmlns="x"><Status>Enabled</Status></GetBucketVersioningResponse>"#;
+        assert_eq!(versioning_from_xml(enabled), "Enabled");
+        assert_eq!(
+            versioning_from_xml(
+                "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>"
+            ),
+            "Suspended"
+        );
+        assert_eq!(
+            versioning_from_xml(r#"<GetBucketVersioningResponse xmlns="x"/>"#),
+            "Disabled"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! Progress on stderr for long AWS scans (indicatif), hidden when stderr is
+//! not a terminal so that CI logs and pipes stay clean.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A progress display.
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A counter with no known end ("listing object versions: 12000").
+    pub fn counter(message: &'static str) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {pos} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(message);
+        Progress { bar }
+    }
+
+    /// A bar towards `total`.
+    pub fn bar(message: &'static str, total: usize) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})") {
+            bar.set_style(style);
+        }
+        bar.set_message(message);
+        Progress { bar }
+    }
+
+    /// Sets the position.
+    pub fn set(&self, position: usize) {
+        self.bar.set_position(position as u64);
+    }
+
+    /// Clears the display.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,223 @@
+//! AWS failures a user can cause: a message that says what to do, exit 2,
+//! and the journal unchanged.
+
+use crate::harness::{Done, Sandbox};
+use crate::moto::{Moto, site};
+
+fn sandbox(bucket: &str) -> Sandbox {
+    let s = Sandbox::new();
+    s.ledger(&["init"]).ok();
+    s.write(
+        "ledger/ledger.toml",
+        &format!(
+            "[environments.production]\nbucket = \"{bucket}\"\nregion = \"us-east-1\"\nprofile = \"prod-admin\"\n\
+             distribution = \"EDOESNOTEXIST\"\n"
+        ),
+    );
+    s.commit("a.txt", "feat: one");
+    s
+}
+
+fn unchanged(s: &Sandbox, before: &str, done: &Done) {
+    assert_eq!(
+        done.code, 2,
+        "stdout:\n{}\nstderr:\n{}",
+        done.stdout, done.stderr
+    );
+    assert_eq!(s.journal(), before, "the journal must not change");
+}
+
+#[test]
+fn a_missing_bucket_is_named() {
+    let moto = Moto::start();
+    let s = sandbox("no-such-bucket");
+    let before = s.journal();
+    let done = moto
+        .env(s.ledger(&["record", "--env", "production", "--version", "v1"]))
+        .run();
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr
+            .contains("bucket `no-such-bucket` does not exist"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("ledger.toml"), "{}", done.stderr);
+}
+
+#[test]
+fn a_missing_distribution_is_named() {
+    let moto = Moto::start();
+    moto.bucket("site-d", true);
+    moto.put_all("site-d", &site(3, "v1"));
+    let s = sandbox("site-d");
+    let before = s.journal();
+    let done = moto
+        .env(s.ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v1",
+            "--invalidate",
+            "/*",
+        ]))
+        .run();
+    unchanged(&s, &before, &done);
+    assert!(done.stderr.contains("EDOESNOTEXIST"), "{}", done.stderr);
+    let done = moto.env(s.ledger(&["snapshot"])).run();
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr
+            .contains("distribution EDOESNOTEXIST does not exist"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_says_so() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let s = sandbox("site-x");
+    let before = s.journal();
+    let done = s
+        .ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v1",
+            "--max-attempts",
+            "2",
+        ])
+        .env("AWS_ENDPOINT_URL", &format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .run();
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr.contains("cannot reach AWS for s3:"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("AWS_ENDPOINT_URL"), "{}", done.stderr);
+}
+
+#[test]
+fn missing_credentials_name_the_profile() {
+    let moto = Moto::start();
+    moto.bucket("site-n", true);
+    let s = sandbox("site-n");
+    let before = s.journal();
+    let done = s
+        .ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v1",
+            "--max-attempts",
+            "1",
+        ])
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .run();
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr
+            .contains("no AWS credentials found for profile `prod-admin`"),
+        "{}",
+        done.stderr
+    );
+    // --profile wins and is the one named.
+    let done = s
+        .ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v1",
+            "--profile",
+            "ops",
+            "--max-attempts",
+            "1",
+        ])
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .run();
+    unchanged(&s, &before, &done);
+    assert!(done.stderr.contains("profile `ops`"), "{}", done.stderr);
+}
+
+#[test]
+fn rejected_credentials_and_denied_calls_say_what_to_do() {
+    // moto checks credentials against its IAM once the first N calls are spent.
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]);
+    moto.bucket("site-auth", true); // 2 calls
+    let (key_id, secret) = moto.block_on(async {
+        let credentials =
+            aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::Config::builder()
+                .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+                .region(aws_sdk_iam::config::Region::new("us-east-1"))
+                .endpoint_url(&moto.endpoint)
+                .credentials_provider(credentials)
+                .build(),
+        );
+        iam.create_user()
+            .user_name("no-rights")
+            .send()
+            .await
+            .unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name("no-rights")
+            .send()
+            .await
+            .unwrap();
+        let key = key.access_key().unwrap();
+        (
+            key.access_key_id().to_string(),
+            key.secret_access_key().to_string(),
+        )
+    });
+    let s = sandbox("site-auth");
+    let before = s.journal();
+    let run = |id: &str, secret: &str| {
+        s.ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v1",
+            "--max-attempts",
+            "1",
+        ])
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .run()
+    };
+    let done = run("AKIAEXPIREDEXAMPLE00", "nope");
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr
+            .contains("rejected the credentials of profile `prod-admin`"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("aws sso login"), "{}", done.stderr);
+    let done = run(&key_id, &secret);
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr.contains("access denied: s3:"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("site-auth"), "{}", done.stderr);
+}
