@@ -89,6 +89,27 @@ pub enum Command {
     /// through git, every committed version of the journal must be a prefix of the next.
     /// Exits 0 when all holds, 1 naming each entry that was edited, removed or reordered.
     Verify(VerifyArgs),
+    /// What was live in an environment at an instant, down to the object version.
+    ///
+    /// Answers with the entry of ENV deployed at or before the instant (and whether its
+    /// invalidation had completed by then) and every object live then: key, version ID, ETag,
+    /// size. See docs/live-at.md.
+    Live(LiveArgs),
+    /// Every version of one object in an environment, with the entry that brought it and the
+    /// interval it was live.
+    History(HistoryArgs),
+    /// Objects added, changed and deleted between two entries of one environment, and the
+    /// commits between them.
+    Diff(DiffArgs),
+    /// Restore the live state of an earlier entry in S3, and record it as a rollback entry.
+    ///
+    /// For each key whose current version differs, copies the recorded version back (metadata
+    /// kept); deletes keys that did not exist then; invalidates the changed paths. Refuses when
+    /// S3 has drifted from the ledger (unless --force) and checks that every version it needs
+    /// still exists before changing anything. Asks for confirmation unless --yes; refuses when
+    /// stdin is not a terminal. A failure half-way reports which keys were restored and records
+    /// only what happened.
+    Rollback(RollbackArgs),
     /// Render a document from the ledger through a template.
     ///
     /// NAME is `aws-versions` (AWS_VERSIONS.md) or `changelog` (CHANGELOG.md), or any name
@@ -97,6 +118,20 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the template context as JSON, for template authors.
     Context,
+}
+
+/// How to reach AWS; shared by every command that calls it.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// AWS profile [default: $AWS_PROFILE, then the environment's `profile`].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region of the bucket [default: the environment's `region`, then $AWS_REGION].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Attempts per AWS call (the SDK's standard retry with backoff, throttling included).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_attempts: u32,
 }
 
 /// `ledger record`.
@@ -147,18 +182,12 @@ pub struct RecordArgs {
     /// Record only what git and the flags give; do not read S3 or CloudFront.
     #[arg(long)]
     pub no_aws: bool,
-    /// AWS profile [default: $AWS_PROFILE, then the environment's `profile`].
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// AWS region of the bucket [default: the environment's `region`, then $AWS_REGION].
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
     /// HeadObject calls in flight at once when reading metadata of changed objects.
     #[arg(long, value_name = "N", default_value_t = crate::aws::s3::DEFAULT_HEAD_CONCURRENCY)]
     pub concurrency: usize,
-    /// Attempts per AWS call (the SDK's standard retry with backoff, throttling included).
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub max_attempts: u32,
+    /// AWS connection options.
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Versions per ListObjectVersions page (testing aid; S3's maximum is 1000).
     #[arg(long, value_name = "N", hide = true, env = "LEDGER_S3_PAGE_SIZE")]
     pub page_size: Option<i32>,
@@ -173,15 +202,9 @@ pub struct SnapshotArgs {
     /// Only this environment [default: all].
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
-    /// AWS profile [default: $AWS_PROFILE, then the environment's `profile`].
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// AWS region [default: the environment's `region`, then $AWS_REGION].
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// Attempts per AWS call (the SDK's standard retry with backoff).
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub max_attempts: u32,
+    /// AWS connection options.
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Also print the new entries on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -218,6 +241,101 @@ pub struct VerifyArgs {
     /// Skip the check of the journal's git history.
     #[arg(long)]
     pub no_git: bool,
+    /// Also compare each environment's live state in the ledger with its bucket's latest
+    /// objects, and report drift: unrecorded uploads, recorded keys that are gone, recorded
+    /// versions that no longer exist.
+    #[arg(long)]
+    pub aws: bool,
+    /// With --aws, only this environment.
+    #[arg(long, value_name = "ENV", requires = "aws")]
+    pub env: Option<String>,
+    /// AWS connection options (with --aws).
+    #[command(flatten)]
+    pub aws_options: AwsArgs,
+}
+
+/// `ledger live`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// The environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The instant: RFC 3339, `YYYY-MM-DD` (the end of that day, UTC), `YYYY-MM-DD HH:MM[:SS]`
+    /// (UTC unless an offset follows), or `now`.
+    #[arg(long, value_name = "TIME", default_value = "now")]
+    pub at: Timestamp,
+    /// Only this object.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The object's S3 key (prefix included).
+    #[arg(value_name = "KEY")]
+    pub key: String,
+    /// The environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier entry: `#SEQ`, a version, or a commit prefix.
+    #[arg(value_name = "FROM")]
+    pub from: String,
+    /// The later entry.
+    #[arg(value_name = "TO")]
+    pub to: String,
+    /// Narrow both references to this environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The environment to roll back.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The entry whose live state to restore: `#SEQ`, a version, or a commit prefix.
+    #[arg(long, value_name = "REF")]
+    pub to: String,
+    /// Print the plan and the equivalent aws CLI commands; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Proceed even when S3 has drifted from the ledger (the plan then starts from S3's state).
+    #[arg(long)]
+    pub force: bool,
+    /// Do not invalidate the changed paths on the environment's distribution.
+    #[arg(long)]
+    pub no_invalidate: bool,
+    /// Wait for the invalidation to complete.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub wait_timeout: u64,
+    /// Who rolls back [default: as for record].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// AWS connection options.
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// `ledger render`.

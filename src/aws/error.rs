@@ -174,7 +174,7 @@ where
                     resource,
                     code,
                 }
-            } else if code.starts_with("NoSuch") || (code.is_empty() && status == 404) {
+            } else if code.starts_with("NoSuch") || code == "NotFound" || status == 404 {
                 AwsError::NotFound {
                     what: resource,
                     operation,

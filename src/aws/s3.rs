@@ -2,7 +2,7 @@
 //! latest state of each key from `IsLatest`, object metadata for changed
 //! keys with bounded concurrency, and bucket versioning and encryption.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -14,18 +14,28 @@ use crate::model::Observed;
 /// Default number of HeadObject calls in flight.
 pub const DEFAULT_HEAD_CONCURRENCY: usize = 32;
 
-/// Lists every version and delete marker under `bucket/prefix` and returns
-/// the latest state of each key. Keys whose latest is a delete marker are
-/// returned with `deleted` set. `page_size` caps MaxKeys per page (S3's
-/// default is 1000); `progress` is told how many versions were read so far.
-pub async fn latest_objects(
+/// What a full listing of a prefix found.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The latest state of each key (delete markers included, with `deleted` set).
+    pub latest: BTreeMap<String, Observed>,
+    /// Every (key, version ID) that exists, delete markers included.
+    pub versions: HashSet<(String, String)>,
+}
+
+/// Lists every version and delete marker under `bucket/prefix`. Each key's
+/// latest comes from `IsLatest`, never from LastModified. `page_size` caps
+/// MaxKeys per page (S3's default is 1000); `progress` is told how many
+/// versions were read so far.
+pub async fn list_versions(
     clients: &Clients,
     bucket: &str,
     prefix: &str,
     page_size: Option<i32>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<BTreeMap<String, Observed>, AwsError> {
+) -> Result<Listing, AwsError> {
     let mut latest: BTreeMap<String, Observed> = BTreeMap::new();
+    let mut versions: HashSet<(String, String)> = HashSet::new();
     let mut key_marker: Option<String> = None;
     let mut version_marker: Option<String> = None;
     let mut seen = 0usize;
@@ -56,6 +66,9 @@ pub async fn latest_objects(
         for version in page.versions() {
             seen += 1;
             let Some(key) = version.key() else { continue };
+            if let Some(id) = version.version_id() {
+                versions.insert((key.to_string(), id.to_string()));
+            }
             if version.is_latest() == Some(true) {
                 latest.insert(
                     key.to_string(),
@@ -73,6 +86,9 @@ pub async fn latest_objects(
         for marker in page.delete_markers() {
             seen += 1;
             let Some(key) = marker.key() else { continue };
+            if let Some(id) = marker.version_id() {
+                versions.insert((key.to_string(), id.to_string()));
+            }
             if marker.is_latest() == Some(true) {
                 latest.insert(
                     key.to_string(),
@@ -112,7 +128,157 @@ pub async fn latest_objects(
         key_marker = next_key;
         version_marker = next_version;
     }
-    Ok(latest)
+    Ok(Listing { latest, versions })
+}
+
+/// Percent-encodes a key for an S3 copy source, keeping `/` and the
+/// unreserved characters.
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::new();
+    for byte in key.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The result of copying an old version over the latest.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    /// The new latest version's ID.
+    pub version_id: Option<String>,
+    /// Its ETag.
+    pub etag: Option<String>,
+}
+
+/// Makes `version` of `key` the latest again by copying it onto itself;
+/// the object's metadata is copied with it.
+pub async fn restore_version(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+    version: &str,
+) -> Result<Restored, AwsError> {
+    let source = format!("{bucket}/{}?versionId={version}", encode_key(key));
+    let output = clients
+        .s3
+        .copy_object()
+        .bucket(bucket)
+        .key(key)
+        .copy_source(source)
+        .metadata_directive(aws_sdk_s3::types::MetadataDirective::Copy)
+        .send()
+        .await
+        .map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "s3:CopyObject",
+                    resource: format!("{bucket}/{key}?versionId={version}"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+    Ok(Restored {
+        version_id: output.version_id().map(String::from),
+        etag: output
+            .copy_object_result()
+            .and_then(|r| r.e_tag())
+            .map(|e| e.trim_matches('"').to_string()),
+    })
+}
+
+/// Deletes the latest of `key` (a delete marker in a versioned bucket);
+/// returns the marker's version ID.
+pub async fn delete_latest(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<String>, AwsError> {
+    let output = clients
+        .s3
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "s3:DeleteObject",
+                    resource: format!("{bucket}/{key}"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+    Ok(output.version_id().map(String::from))
+}
+
+/// Whether a version of a key still exists (HeadObject with its version ID).
+pub async fn version_exists(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+    version: &str,
+) -> Result<bool, AwsError> {
+    match clients
+        .s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .version_id(version)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => match classify(
+            e,
+            CallSite {
+                operation: "s3:HeadObject",
+                resource: format!("{bucket}/{key}?versionId={version}"),
+                profile: &clients.profile_label,
+            },
+        ) {
+            AwsError::NotFound { .. } => Ok(false),
+            AwsError::Service { code, .. } if code == "HTTP 400" || code == "HTTP 405" => Ok(false),
+            other => Err(other),
+        },
+    }
+}
+
+/// The (key, version) pairs that no longer exist, checked with HeadObject,
+/// at most `concurrency` at once.
+pub async fn missing_versions(
+    clients: &Clients,
+    bucket: &str,
+    wanted: Vec<(String, String)>,
+    concurrency: usize,
+) -> Result<Vec<(String, String)>, AwsError> {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (key, version) in wanted {
+        let clients = clients.clone();
+        let bucket = bucket.to_string();
+        let permits = Arc::clone(&permits);
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let exists = version_exists(&clients, &bucket, &key, &version).await;
+            exists.map(|exists| (!exists).then_some((key, version)))
+        });
+    }
+    let mut missing = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => missing.extend(result?),
+            Err(e) => return Err(AwsError::Refused(format!("a HeadObject task failed: {e}"))),
+        }
+    }
+    missing.sort();
+    Ok(missing)
 }
 
 /// Metadata of one object version.

@@ -3,11 +3,15 @@
 //! and stderr (diagnostics).
 
 mod context;
+mod diff;
+mod history;
 mod init;
+mod live;
 mod log;
 mod progress;
 mod record;
 mod render;
+mod rollback;
 mod show;
 mod snapshot;
 mod verify;
@@ -16,11 +20,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use sha2::{Digest, Sha256};
 
 use crate::cli::{Cli, Command};
 use crate::config::{CONFIG_FILE, Config};
 use crate::git::GitRepo;
-use crate::journal::Journal;
+use crate::journal::{Entry, Journal};
 
 /// How a command that ran to the end came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +88,60 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Log(args) => log::run(&workspace, &args, out),
         Command::Show(args) => show::run(&workspace, &args, out),
         Command::Verify(args) => verify::run(&workspace, &args, out),
+        Command::Live(args) => live::run(&workspace, &args, out),
+        Command::History(args) => history::run(&workspace, &args, out),
+        Command::Diff(args) => diff::run(&workspace, &args, out),
+        Command::Rollback(args) => rollback::run(&workspace, &args, out),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),
     }
+}
+
+/// The async runtime for AWS calls.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// Clients for an environment, with the command line's AWS options.
+async fn clients(
+    env: &crate::config::Environment,
+    options: &crate::cli::AwsArgs,
+) -> crate::aws::Clients {
+    let target = crate::aws::AwsTarget::for_environment(
+        env,
+        options.profile.clone(),
+        options.region.clone(),
+    );
+    crate::aws::connect(&target, options.max_attempts).await
+}
+
+/// A caller reference derived from what the entry records, so that a
+/// retried record asks CloudFront for the same invalidation, not a second one.
+fn caller_reference(entry: &Entry, paths: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(entry.env.as_bytes());
+    hasher.update([0]);
+    hasher.update(entry.commit.as_deref().unwrap_or("").as_bytes());
+    for path in paths {
+        hasher.update([0]);
+        hasher.update(path.as_bytes());
+    }
+    for file in &entry.files {
+        hasher.update([1]);
+        hasher.update(file.key.as_bytes());
+        hasher.update(file.version_id.as_deref().unwrap_or("").as_bytes());
+        hasher.update(file.etag.as_deref().unwrap_or("").as_bytes());
+    }
+    let digest = hex::encode(hasher.finalize());
+    format!(
+        "ledger-{}-{}-{}",
+        entry.kind.as_str(),
+        entry.short_commit(),
+        &digest[..24]
+    )
 }
 
 /// Writes `value` as pretty JSON followed by a newline.
@@ -101,4 +157,47 @@ fn shown(path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caller_reference;
+    use crate::journal::{Entry, EntryKind, FileAction, FileChange};
+    use crate::timestamp::Timestamp;
+
+    fn entry(version: &str) -> Entry {
+        Entry {
+            commit: Some("a".repeat(40)),
+            files: vec![FileChange {
+                key: "widget.js".into(),
+                action: FileAction::Put,
+                version_id: Some(version.into()),
+                etag: Some("e".into()),
+                size: None,
+                content_type: None,
+                cache_control: None,
+                last_modified: None,
+            }],
+            ..Entry::new(EntryKind::Deploy, "production", Timestamp::now())
+        }
+    }
+
+    #[test]
+    fn caller_reference_is_stable_for_a_retry_and_changes_with_the_deploy() {
+        let paths = ["/*".to_string()];
+        // A retry re-reads the same state at another instant: same reference.
+        assert_eq!(
+            caller_reference(&entry("v1"), &paths),
+            caller_reference(&entry("v1"), &paths)
+        );
+        assert_ne!(
+            caller_reference(&entry("v1"), &paths),
+            caller_reference(&entry("v2"), &paths)
+        );
+        assert_ne!(
+            caller_reference(&entry("v1"), &paths),
+            caller_reference(&entry("v1"), &["/a".to_string()])
+        );
+        assert!(caller_reference(&entry("v1"), &paths).len() <= 128);
+    }
 }

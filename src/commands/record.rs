@@ -6,11 +6,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
-use sha2::{Digest, Sha256};
 
 use super::progress::Progress;
 use super::{Outcome, Workspace, write_json};
-use crate::aws::{self, AwsTarget, Clients, cloudfront, s3};
+use crate::aws::{Clients, cloudfront, s3};
 use crate::changes::ChangeRules;
 use crate::cli::{OutputFormat, RecordArgs};
 use crate::config::Environment;
@@ -37,7 +36,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             )
         })?,
     };
-    let deployed_by = deployed_by(args, &repo)?;
+    let deployed_by = deployed_by(args.by.as_ref(), &repo)?;
     let explicit_since = args
         .since
         .as_deref()
@@ -117,11 +116,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             picture: &picture,
             invalidate_paths: invalidate_paths.as_deref(),
         };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
-        runtime.block_on(capture.run(&mut entry))?;
+        super::runtime()?.block_on(capture.run(&mut entry))?;
         let unchanged = entry.files.is_empty()
             && previous.is_some_and(|p| p.commit.as_deref() == Some(commit.as_str()));
         if unchanged && !args.allow_empty {
@@ -182,12 +177,7 @@ struct Capture<'a> {
 
 impl Capture<'_> {
     async fn run(&self, entry: &mut Entry) -> Result<()> {
-        let target = AwsTarget::for_environment(
-            self.env,
-            self.args.profile.clone(),
-            self.args.region.clone(),
-        );
-        let clients = aws::connect(&target, self.args.max_attempts).await;
+        let clients = super::clients(self.env, &self.args.aws).await;
         let bucket = &self.env.bucket;
         let prefix = self.env.prefix();
 
@@ -199,12 +189,12 @@ impl Capture<'_> {
             ));
         }
         let listing = Progress::counter("listing object versions");
-        let observed = s3::latest_objects(&clients, bucket, prefix, self.args.page_size, &|n| {
+        let observed = s3::list_versions(&clients, bucket, prefix, self.args.page_size, &|n| {
             listing.set(n)
         })
         .await?;
         listing.finish();
-        let mut files = model::diff_observed(self.picture, &observed);
+        let mut files = model::diff_observed(self.picture, &observed.latest);
         self.fetch_metadata(&clients, bucket, &mut files).await?;
         entry.files = files;
 
@@ -214,7 +204,7 @@ impl Capture<'_> {
                     Some(cloudfront::get_invalidation(&clients, distribution, id).await?)
                 }
                 (None, Some(paths)) => {
-                    let reference = caller_reference(entry, paths);
+                    let reference = super::caller_reference(entry, paths);
                     Some(
                         cloudfront::create_invalidation(
                             &clients,
@@ -297,27 +287,6 @@ impl Capture<'_> {
     }
 }
 
-/// A caller reference derived from what the entry records, so that a
-/// retried record asks CloudFront for the same invalidation, not a second one.
-fn caller_reference(entry: &Entry, paths: &[String]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(entry.env.as_bytes());
-    hasher.update([0]);
-    hasher.update(entry.commit.as_deref().unwrap_or("").as_bytes());
-    for path in paths {
-        hasher.update([0]);
-        hasher.update(path.as_bytes());
-    }
-    for file in &entry.files {
-        hasher.update([1]);
-        hasher.update(file.key.as_bytes());
-        hasher.update(file.version_id.as_deref().unwrap_or("").as_bytes());
-        hasher.update(file.etag.as_deref().unwrap_or("").as_bytes());
-    }
-    let digest = hex::encode(hasher.finalize());
-    format!("ledger-{}-{}", entry.short_commit(), &digest[..24])
-}
-
 /// Where the commit range starts when --since is not given: the previous
 /// deploy's commit, else (first deploy) the nearest earlier tag.
 fn range_start(repo: &GitRepo, previous: Option<&Entry>, commit: &str) -> Result<Option<String>> {
@@ -333,8 +302,9 @@ fn range_start(repo: &GitRepo, previous: Option<&Entry>, commit: &str) -> Result
     Ok(repo.previous_tagged(commit)?)
 }
 
-fn deployed_by(args: &RecordArgs, repo: &GitRepo) -> Result<String> {
-    if let Some(by) = &args.by {
+/// Who acted: `--by`, else the CI and ledger variables, else git's user.name.
+pub(super) fn deployed_by(by: Option<&String>, repo: &GitRepo) -> Result<String> {
+    if let Some(by) = by {
         return Ok(by.clone());
     }
     for var in ["LEDGER_DEPLOYED_BY", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"] {

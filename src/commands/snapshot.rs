@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{Outcome, Workspace, write_json};
-use crate::aws::{self, AwsTarget, cloudfront, s3};
+use crate::aws::{cloudfront, s3};
 use crate::cli::{OutputFormat, SnapshotArgs};
 use crate::config::Environment;
 use crate::journal::{BucketState, Entry, EntryKind, Inventory, JournalLock};
@@ -25,10 +25,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
             .map(|(k, e)| (k.clone(), e.clone()))
             .collect(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     // Every call is made before the journal is touched: a failure records nothing.
     let mut inventories = Vec::new();
     for (key, env) in &environments {
@@ -79,8 +76,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
 }
 
 async fn read_inventory(env: &Environment, args: &SnapshotArgs) -> Result<Inventory> {
-    let target = AwsTarget::for_environment(env, args.profile.clone(), args.region.clone());
-    let clients = aws::connect(&target, args.max_attempts).await;
+    let clients = super::clients(env, &args.aws).await;
     let bucket = BucketState {
         name: env.bucket.clone(),
         versioning: s3::versioning(&clients, &env.bucket).await?,

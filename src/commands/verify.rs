@@ -1,11 +1,14 @@
-//! `ledger verify`: the hash chain and the journal's git history.
+//! `ledger verify`: the hash chain, the journal's git history, and with
+//! --aws the drift between the ledger and each bucket.
 
 use std::io::Write;
 
 use anyhow::Result;
 
 use super::{Outcome, Workspace};
+use crate::aws::s3;
 use crate::cli::VerifyArgs;
+use crate::model::{self, audit};
 use crate::verify::{Report, check_chain, check_history};
 
 pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
@@ -35,17 +38,63 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     } else {
         String::new()
     };
-    if report.findings.is_empty() {
+    let mut drift_count = 0;
+    let mut environments_checked = 0;
+    if args.aws {
+        let config = workspace.config()?;
+        let names: Vec<String> = match &args.env {
+            Some(env) => {
+                config.environment(env, &workspace.config_path())?;
+                vec![env.clone()]
+            }
+            None => config.environments.keys().cloned().collect(),
+        };
+        let runtime = super::runtime()?;
+        for name in names {
+            let env = config.environment(&name, &workspace.config_path())?;
+            if model::last_deploy(&journal.entries, &name).is_none() {
+                eprintln!("note: {name} has no deploys recorded; its bucket was not compared");
+                continue;
+            }
+            let listing = runtime.block_on(async {
+                let clients = super::clients(env, &args.aws_options).await;
+                s3::list_versions(&clients, &env.bucket, env.prefix(), None, &|_| {}).await
+            })?;
+            environments_checked += 1;
+            for drift in
+                audit::env_drift(&journal.entries, &name, &listing.latest, &listing.versions)
+            {
+                drift_count += 1;
+                writeln!(out, "DRIFT {name} {}", drift.message)?;
+            }
+        }
+    }
+    let aws = if args.aws {
+        format!(", {environments_checked} environment(s) compared with S3")
+    } else {
+        String::new()
+    };
+    if report.findings.is_empty() && drift_count == 0 {
         eprintln!(
-            "ok: {} entries checked{history}; the chain holds",
-            report.entries_checked
+            "ok: {} entries checked{history}{aws}; the chain holds{}",
+            report.entries_checked,
+            if args.aws {
+                " and S3 matches the ledger"
+            } else {
+                ""
+            }
         );
         Ok(Outcome::Success)
     } else {
         eprintln!(
-            "verify failed: {} problem(s) in {} entries{history}",
+            "verify failed: {} problem(s) in {} entries{history}{aws}{}",
             report.findings.len(),
-            report.entries_checked
+            report.entries_checked,
+            if drift_count > 0 {
+                format!("; {drift_count} drift finding(s)")
+            } else {
+                String::new()
+            }
         );
         Ok(Outcome::CheckFailed)
     }

@@ -65,20 +65,6 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-/// Percent-encodes a key for an S3 copy source, keeping `/` and the
-/// unreserved characters.
-pub fn url_path(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// A `max-age` in seconds, shortly: `24h`, `1y`, `30m`, `45s`.
 pub fn short_duration(seconds: u64) -> String {
     const YEAR: u64 = 365 * 86400;
@@ -178,7 +164,6 @@ mod tests {
         assert_eq!(shell_word("widget.js"), "widget.js");
         assert_eq!(shell_word("my file.js"), "'my file.js'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(url_path("a b/ü.js"), "a%20b/%C3%BC.js");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod harness;
 mod moto;
 
+mod aws_audit;
 mod aws_errors;
 mod aws_record;
 mod concurrency;

@@ -1,0 +1,377 @@
+//! The auditor's questions: which entry was live at an instant, the history
+//! of one key, and the difference between two live states.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{LiveState, live_state};
+use crate::journal::{Entry, FileAction, FileChange};
+use crate::timestamp::Timestamp;
+
+/// A time asked about is before the environment's first entry, or the
+/// environment has none.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// Nothing recorded for the environment.
+    #[error("environment `{env}` has no deploys in the ledger yet")]
+    NoDeploys {
+        /// The environment.
+        env: String,
+    },
+    /// Before the first deploy.
+    #[error(
+        "{at} is before the first deploy of `{env}`, recorded as #{seq} at {first}: nothing was live from the ledger's point of view"
+    )]
+    BeforeFirst {
+        /// The environment.
+        env: String,
+        /// The instant asked about.
+        at: String,
+        /// The first entry.
+        seq: u64,
+        /// Its deploy time.
+        first: Timestamp,
+    },
+}
+
+/// The instant a user-given time stands for: a bare day is its last instant.
+pub fn instant_for_query(at: Timestamp) -> DateTime<Utc> {
+    match at {
+        Timestamp::At(t) => t,
+        Timestamp::Day(d) => d
+            .and_hms_nano_opt(23, 59, 59, 999_999_999)
+            .map(|t| t.and_utc())
+            .unwrap_or_else(|| at.instant()),
+    }
+}
+
+/// The last deploy or rollback of `env` deployed at or before `at`.
+pub fn entry_at<'a>(
+    entries: &'a [Entry],
+    env: &str,
+    at: DateTime<Utc>,
+) -> Result<&'a Entry, LiveError> {
+    let mut of_env = entries
+        .iter()
+        .filter(|e| e.env == env && e.kind.changes_files())
+        .peekable();
+    let Some(first) = of_env.peek().copied() else {
+        return Err(LiveError::NoDeploys {
+            env: env.to_string(),
+        });
+    };
+    of_env
+        .take_while(|e| e.deployed_at.instant() <= at)
+        .last()
+        .ok_or_else(|| LiveError::BeforeFirst {
+            env: env.to_string(),
+            at: Timestamp::At(at).to_string(),
+            seq: first.seq,
+            first: first.deployed_at,
+        })
+}
+
+/// The live state of `env` at an instant, with the entry that made it.
+pub fn live_at<'a>(
+    entries: &'a [Entry],
+    env: &str,
+    at: DateTime<Utc>,
+) -> Result<(&'a Entry, LiveState), LiveError> {
+    let entry = entry_at(entries, env, at)?;
+    Ok((entry, live_state(entries, env, entry.seq)))
+}
+
+/// One version of a key in the ledger's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeyVersion {
+    /// The entry that brought it.
+    pub seq: u64,
+    /// That entry's version name.
+    pub release: Option<String>,
+    /// `put` or `delete`.
+    pub action: FileAction,
+    /// The object version (or delete marker) ID.
+    pub version_id: Option<String>,
+    /// ETag.
+    pub etag: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// Live from (the entry's deploy time).
+    pub from: Timestamp,
+    /// Live until (the next change's deploy time), or still live.
+    pub until: Option<Timestamp>,
+}
+
+/// Every change of `key` in `env`, oldest first, with its live interval.
+pub fn key_history(entries: &[Entry], env: &str, key: &str) -> Vec<KeyVersion> {
+    let mut history: Vec<KeyVersion> = Vec::new();
+    for entry in entries
+        .iter()
+        .filter(|e| e.env == env && e.kind.changes_files())
+    {
+        for file in entry.files.iter().filter(|f| f.key == key) {
+            if let Some(last) = history.last_mut() {
+                last.until = Some(entry.deployed_at);
+            }
+            history.push(KeyVersion {
+                seq: entry.seq,
+                release: entry.version.clone(),
+                action: file.action,
+                version_id: file.version_id.clone(),
+                etag: file.etag.clone(),
+                size: file.size,
+                from: entry.deployed_at,
+                until: None,
+            });
+        }
+    }
+    history
+}
+
+/// The difference between two live states.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StateDiff {
+    /// Keys live in the second state only.
+    pub added: Vec<FileChange>,
+    /// Keys live in both with another version: (before, after).
+    pub changed: Vec<(FileChange, FileChange)>,
+    /// Keys live in the first state only.
+    pub deleted: Vec<FileChange>,
+}
+
+/// What changed from `before` to `after`.
+pub fn diff_states(before: &LiveState, after: &LiveState) -> StateDiff {
+    let mut diff = StateDiff::default();
+    for (key, now) in after {
+        match before.get(key) {
+            None => diff.added.push(now.clone()),
+            Some(was) if was.version_id != now.version_id || was.etag != now.etag => {
+                diff.changed.push((was.clone(), now.clone()))
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, was) in before {
+        if !after.contains_key(key) {
+            diff.deleted.push(was.clone());
+        }
+    }
+    diff
+}
+
+/// One way S3 differs from the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Drift {
+    /// The key.
+    pub key: String,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+/// Compares the ledger's live state with S3's latest objects and the set
+/// of versions that still exist.
+pub fn drift(
+    ledger: &LiveState,
+    s3: &BTreeMap<String, super::Observed>,
+    existing: &std::collections::HashSet<(String, String)>,
+    recorded_in: &dyn Fn(&str) -> Option<u64>,
+) -> Vec<Drift> {
+    let mut findings = Vec::new();
+    let seq = |key: &str| {
+        recorded_in(key)
+            .map(|s| format!(" (recorded in #{s})"))
+            .unwrap_or_default()
+    };
+    for (key, now) in s3.iter().filter(|(_, o)| !o.deleted) {
+        match ledger.get(key) {
+            None => findings.push(Drift {
+                key: key.clone(),
+                message: format!(
+                    "{key}: S3 serves version {} that no entry recorded (an upload behind the ledger's back)",
+                    now.version_id.as_deref().unwrap_or("?")
+                ),
+            }),
+            Some(recorded) => {
+                let same = recorded.version_id == now.version_id
+                    && (now.version_id.as_deref() != Some("null") || recorded.etag == now.etag);
+                if !same {
+                    findings.push(Drift {
+                        key: key.clone(),
+                        message: format!(
+                            "{key}: S3 serves version {} but the ledger has {}{}",
+                            now.version_id.as_deref().unwrap_or("?"),
+                            recorded.version_id.as_deref().unwrap_or("?"),
+                            seq(key)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    for (key, recorded) in ledger {
+        let live = s3.get(key).is_some_and(|o| !o.deleted);
+        if !live {
+            findings.push(Drift {
+                key: key.clone(),
+                message: format!("{key}: recorded as live{} but gone from S3", seq(key)),
+            });
+        }
+        if let Some(version) = recorded.version_id.as_deref()
+            && version != "null"
+            && !existing.contains(&(key.clone(), version.to_string()))
+        {
+            findings.push(Drift {
+                key: key.clone(),
+                message: format!(
+                    "{key}: recorded version {version}{} no longer exists in S3 \
+                     (removed by a lifecycle rule or a permanent delete)",
+                    seq(key)
+                ),
+            });
+        }
+    }
+    findings.sort_by(|a, b| a.key.cmp(&b.key));
+    findings
+}
+
+/// Drift of one environment: the ledger's latest live state of `env` against
+/// what a listing of its bucket found.
+pub fn env_drift(
+    entries: &[Entry],
+    env: &str,
+    s3: &BTreeMap<String, super::Observed>,
+    existing: &std::collections::HashSet<(String, String)>,
+) -> Vec<Drift> {
+    let upto = super::last_deploy(entries, env).map_or(0, |e| e.seq);
+    let ledger = live_state(entries, env, upto);
+    let recorded_in = |key: &str| {
+        entries
+            .iter()
+            .rev()
+            .filter(|e| e.env == env && e.seq <= upto && e.kind.changes_files())
+            .find(|e| e.files.iter().any(|f| f.key == key))
+            .map(|e| e.seq)
+    };
+    drift(&ledger, s3, existing, &recorded_in)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{EntryKind, FileAction};
+    use crate::model::fold::tests::file;
+
+    fn deploy(seq: u64, at: &str, files: Vec<FileChange>) -> Entry {
+        Entry {
+            seq,
+            version: Some(format!("v{seq}")),
+            files,
+            ..Entry::new(EntryKind::Deploy, "p", Timestamp::parse_stored(at).unwrap())
+        }
+    }
+
+    #[test]
+    fn entry_at_picks_the_last_at_or_before() {
+        let entries = vec![
+            deploy(
+                1,
+                "2026-01-01T10:00:00Z",
+                vec![file("a", FileAction::Put, "1")],
+            ),
+            deploy(
+                2,
+                "2026-01-02T10:00:00Z",
+                vec![file("a", FileAction::Put, "2")],
+            ),
+        ];
+        let at = |t: &str| instant_for_query(Timestamp::parse_user(t).unwrap());
+        assert_eq!(
+            entry_at(&entries, "p", at("2026-01-01T10:00:00Z"))
+                .unwrap()
+                .seq,
+            1
+        );
+        assert_eq!(
+            entry_at(&entries, "p", at("2026-01-02T09:59:59Z"))
+                .unwrap()
+                .seq,
+            1
+        );
+        assert_eq!(
+            entry_at(&entries, "p", at("2026-01-02")).unwrap().seq,
+            2,
+            "a day means its end"
+        );
+        let err = entry_at(&entries, "p", at("2026-01-01T09:00:00Z"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("#1 at 2026-01-01T10:00:00Z"), "{err}");
+        assert!(entry_at(&entries, "q", at("now")).is_err());
+    }
+
+    #[test]
+    fn key_history_has_intervals() {
+        let entries = vec![
+            deploy(
+                1,
+                "2026-01-01T10:00:00Z",
+                vec![file("a", FileAction::Put, "1")],
+            ),
+            deploy(
+                2,
+                "2026-01-02T10:00:00Z",
+                vec![file("b", FileAction::Put, "1")],
+            ),
+            deploy(
+                3,
+                "2026-01-03T10:00:00Z",
+                vec![file("a", FileAction::Delete, "dm")],
+            ),
+        ];
+        let history = key_history(&entries, "p", "a");
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0].until, Some(entries[2].deployed_at));
+        assert_eq!(history[1].action, FileAction::Delete);
+        assert_eq!(history[1].until, None);
+    }
+
+    #[test]
+    fn states_diff_into_added_changed_deleted() {
+        let entries = vec![
+            deploy(
+                1,
+                "2026-01-01T10:00:00Z",
+                vec![
+                    file("a", FileAction::Put, "1"),
+                    file("b", FileAction::Put, "1"),
+                ],
+            ),
+            deploy(
+                2,
+                "2026-01-02T10:00:00Z",
+                vec![
+                    file("a", FileAction::Put, "2"),
+                    file("b", FileAction::Delete, "x"),
+                    file("c", FileAction::Put, "1"),
+                ],
+            ),
+        ];
+        let diff = diff_states(&live_state(&entries, "p", 1), &live_state(&entries, "p", 2));
+        assert_eq!(
+            diff.added
+                .iter()
+                .map(|f| f.key.as_str())
+                .collect::<Vec<_>>(),
+            ["c"]
+        );
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(
+            diff.deleted
+                .iter()
+                .map(|f| f.key.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+    }
+}

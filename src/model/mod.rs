@@ -1,0 +1,180 @@
+//! Queries over the entries: finding an entry by reference, the previous
+//! deploy of an environment, the fold of entries into the objects live in
+//! an environment ([`fold`]), and the auditor's questions ([`audit`]).
+
+pub mod audit;
+mod fold;
+
+pub use fold::{LiveState, Observed, diff_observed, live_state};
+
+use crate::journal::{Entry, EntryKind};
+
+/// A reference to an entry could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum RefError {
+    /// Nothing matches.
+    #[error(
+        "no entry matches `{reference}`{scope}: use `#SEQ`, a version, or a commit prefix (see `ledger log`)"
+    )]
+    NotFound {
+        /// The reference.
+        reference: String,
+        /// " in environment X" when narrowed.
+        scope: String,
+    },
+    /// Several entries match.
+    #[error("`{reference}` is ambiguous; it matches:\n{candidates}\nuse `#SEQ`{hint}")]
+    Ambiguous {
+        /// The reference.
+        reference: String,
+        /// One line per candidate.
+        candidates: String,
+        /// ", a longer prefix, or --env" when they help.
+        hint: String,
+    },
+}
+
+/// Finds the entry named by `reference`: `#SEQ`, an exact version, or a
+/// commit prefix (at least 4 hex digits; an abbreviated recorded commit also
+/// matches a longer query). `env` narrows the search.
+pub fn resolve_ref<'a>(
+    entries: &'a [Entry],
+    reference: &str,
+    env: Option<&str>,
+) -> Result<&'a Entry, RefError> {
+    let in_env = |e: &&Entry| env.is_none_or(|env| e.env == env);
+    let scope = env
+        .map(|e| format!(" in environment `{e}`"))
+        .unwrap_or_default();
+    let not_found = || RefError::NotFound {
+        reference: reference.to_string(),
+        scope: scope.clone(),
+    };
+    if let Some(number) = reference.strip_prefix('#') {
+        let seq: u64 = number.parse().map_err(|_| not_found())?;
+        return entries
+            .iter()
+            .filter(in_env)
+            .find(|e| e.seq == seq)
+            .ok_or_else(not_found);
+    }
+    let by_version: Vec<&Entry> = entries
+        .iter()
+        .filter(in_env)
+        .filter(|e| e.kind.changes_files() && e.version.as_deref() == Some(reference))
+        .collect();
+    let candidates = if !by_version.is_empty() {
+        by_version
+    } else if reference.len() >= 4 && reference.chars().all(|c| c.is_ascii_hexdigit()) {
+        let query = reference.to_ascii_lowercase();
+        entries
+            .iter()
+            .filter(in_env)
+            .filter(|e| e.kind.changes_files())
+            .filter(|e| {
+                e.commit.as_deref().is_some_and(|c| {
+                    let c = c.to_ascii_lowercase();
+                    c.starts_with(&query) || (c.len() >= 7 && query.starts_with(&c))
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    match candidates.as_slice() {
+        [] => Err(not_found()),
+        [one] => Ok(one),
+        many => Err(RefError::Ambiguous {
+            reference: reference.to_string(),
+            candidates: many
+                .iter()
+                .map(|e| format!("  {}", summary_line(e)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            hint: if env.is_none() && many.iter().any(|e| e.env != many[0].env) {
+                ", a longer prefix, or --env".into()
+            } else {
+                " or a longer prefix".into()
+            },
+        }),
+    }
+}
+
+/// One line describing an entry: `#3 production v2.1.1 34a82e5 2026-01-05 (by)`.
+pub fn summary_line(entry: &Entry) -> String {
+    format!(
+        "#{} {} {} {} {} {}",
+        entry.seq,
+        entry.env,
+        entry.version.as_deref().unwrap_or(entry.kind.as_str()),
+        entry.short_commit(),
+        entry.deployed_at,
+        entry.deployed_by.as_deref().unwrap_or("-"),
+    )
+}
+
+/// The last entry that changed files in `env` (a deploy or rollback).
+pub fn last_deploy<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.env == env && e.kind.changes_files())
+}
+
+/// Deploy and rollback entries, newest first.
+pub fn deploys_newest_first(entries: &[Entry]) -> Vec<&Entry> {
+    entries
+        .iter()
+        .rev()
+        .filter(|e| matches!(e.kind, EntryKind::Deploy | EntryKind::Rollback))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::timestamp::Timestamp;
+
+    pub(crate) fn entry(
+        seq: u64,
+        env: &str,
+        version: &str,
+        commit: &str,
+        files: Vec<crate::journal::FileChange>,
+    ) -> Entry {
+        Entry {
+            seq,
+            version: Some(version.into()),
+            commit: Some(commit.into()),
+            files,
+            ..Entry::new(
+                EntryKind::Deploy,
+                env,
+                Timestamp::parse_stored("2026-01-05").unwrap(),
+            )
+        }
+    }
+
+    #[test]
+    fn refs_resolve_by_seq_version_and_prefix() {
+        let entries = vec![
+            entry(1, "staging", "v1", "abcdef1234", vec![]),
+            entry(2, "production", "v1", "abcdef1234", vec![]),
+            entry(3, "production", "v2", "abd0000000", vec![]),
+        ];
+        assert_eq!(resolve_ref(&entries, "#3", None).unwrap().seq, 3);
+        assert_eq!(resolve_ref(&entries, "v2", None).unwrap().seq, 3);
+        assert_eq!(
+            resolve_ref(&entries, "v1", Some("production")).unwrap().seq,
+            2
+        );
+        assert_eq!(resolve_ref(&entries, "abd0", None).unwrap().seq, 3);
+        let err = resolve_ref(&entries, "abcd", None).unwrap_err().to_string();
+        assert!(
+            err.contains("#1") && err.contains("#2") && err.contains("--env"),
+            "{err}"
+        );
+        assert!(resolve_ref(&entries, "ab", None).is_err());
+        assert!(resolve_ref(&entries, "#9", None).is_err());
+    }
+}
