@@ -110,6 +110,14 @@ pub enum Command {
     /// stdin is not a terminal. A failure half-way reports which keys were restored and records
     /// only what happened.
     Rollback(RollbackArgs),
+    /// Import history: release entries from the repository's git tags.
+    ///
+    /// With --git-tags, each tag matching --tag-pattern becomes an imported deploy of the release
+    /// environment (or --env), dated by the tag (annotated) or its commit, with the changes of
+    /// the commits reachable from it and from no earlier release, parsed by the same rules as
+    /// `record`. Releases are ordered by SemVer and commits attributed by reachability in one
+    /// walk of the history. Refuses a ledger that already has entries unless --append.
+    Import(ImportArgs),
     /// Render a document from the ledger through a template.
     ///
     /// NAME is `aws-versions` (AWS_VERSIONS.md) or `changelog` (CHANGELOG.md), or any name
@@ -336,6 +344,23 @@ pub struct RollbackArgs {
     /// AWS connection options.
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// `ledger import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Import release history from git tags.
+    #[arg(long, required = true)]
+    pub git_tags: bool,
+    /// Environment the releases were deployed to [default: `[changelog] release_env`].
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Regular expression a tag name must match [default: SemVer with an optional `v`].
+    #[arg(long, value_name = "REGEX")]
+    pub tag_pattern: Option<String>,
+    /// Add to a ledger that already has entries.
+    #[arg(long)]
+    pub append: bool,
 }
 
 /// `ledger render`.

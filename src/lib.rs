@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod git;
+pub mod import;
 pub mod journal;
 pub mod location;
 pub mod model;

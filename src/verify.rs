@@ -79,7 +79,7 @@ pub fn check_chain(journal: &Journal) -> Vec<Finding> {
     }
     let mut prev = hash::GENESIS.to_string();
     let mut prev_seq: Option<u64> = None;
-    for (index, (entry, raw)) in journal.entries.iter().zip(&journal.raw).enumerate() {
+    for (index, (entry, raw)) in journal.entries.iter().zip(journal.raw()).enumerate() {
         let recomputed = hash::entry_hash(raw);
         if recomputed != entry.hash {
             findings.push(Finding {
@@ -175,7 +175,7 @@ fn explain(path: &Path, before: &[u8], after: &[u8], what: &str) -> Finding {
         |bytes: &[u8]| Journal::parse(path, String::from_utf8_lossy(bytes).into_owned()).ok();
     if let (Some(old), Some(new)) = (parse(before), parse(after)) {
         for (index, old_entry) in old.entries.iter().enumerate() {
-            let same = new.raw.get(index) == old.raw.get(index);
+            let same = new.raw().get(index) == old.raw().get(index);
             if !same {
                 let verb = if index >= new.entries.len() {
                     "removed"

@@ -5,6 +5,7 @@
 mod context;
 mod diff;
 mod history;
+mod import;
 mod init;
 mod live;
 mod log;
@@ -92,6 +93,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::History(args) => history::run(&workspace, &args, out),
         Command::Diff(args) => diff::run(&workspace, &args, out),
         Command::Rollback(args) => rollback::run(&workspace, &args, out),
+        Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),
     }

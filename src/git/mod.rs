@@ -74,6 +74,17 @@ pub struct FileVersion {
     pub parents: Vec<(String, Option<Vec<u8>>)>,
 }
 
+/// A tag, peeled to its commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    /// Tag name.
+    pub name: String,
+    /// The commit it names.
+    pub commit: String,
+    /// The tagger's time for an annotated tag, else the commit's time.
+    pub time: Timestamp,
+}
+
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
@@ -194,6 +205,76 @@ impl GitRepo {
         }
         commits.reverse();
         Ok(commits)
+    }
+
+    /// Every tag whose name matches `pattern`, peeled to its commit.
+    pub fn tags_matching(&self, pattern: &regex::Regex) -> Result<Vec<TagInfo>, GitError> {
+        let mut tags = Vec::new();
+        let names = self.repo.tag_names(None).map_err(other("listing tags"))?;
+        for name in names.iter().flatten().filter(|n| pattern.is_match(n)) {
+            let Ok(reference) = self.repo.find_reference(&format!("refs/tags/{name}")) else {
+                continue;
+            };
+            let Ok(object) = reference.peel(ObjectType::Any) else {
+                continue;
+            };
+            let tag_time = reference
+                .peel(ObjectType::Tag)
+                .ok()
+                .and_then(|t| t.into_tag().ok())
+                .and_then(|t| t.tagger().map(|s| s.when().seconds()));
+            let Ok(commit) = object.peel_to_commit() else {
+                continue; // a tag of a tree or blob names no release
+            };
+            let seconds = tag_time.unwrap_or_else(|| commit.time().seconds());
+            tags.push(TagInfo {
+                name: name.to_string(),
+                commit: commit.id().to_string(),
+                time: DateTime::from_timestamp(seconds, 0)
+                    .map(Timestamp::At)
+                    .unwrap_or_else(Timestamp::now),
+            });
+        }
+        Ok(tags)
+    }
+
+    /// Assigns every commit reachable from the `tips` to the first tip (in
+    /// the given order) that reaches it, in one walk of the history: the walk
+    /// visits children before parents, and each commit passes the lowest
+    /// index that reaches it on to its parents. `visit` gets each commit with
+    /// its tip's index, children before parents.
+    pub fn attribute(
+        &self,
+        tips: &[String],
+        mut visit: impl FnMut(usize, CommitInfo),
+    ) -> Result<(), GitError> {
+        let mut labels: HashMap<Oid, usize> = HashMap::new();
+        let mut walk = self.repo.revwalk().map_err(other("starting a walk"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL)
+            .map_err(other("sorting a walk"))?;
+        for (index, tip) in tips.iter().enumerate() {
+            let oid = Oid::from_str(tip).map_err(other(format!("parsing {tip}")))?;
+            let label = labels.entry(oid).or_insert(index);
+            *label = (*label).min(index);
+            walk.push(oid)
+                .map_err(other(format!("walking from {tip}")))?;
+        }
+        for oid in walk {
+            let oid = oid.map_err(other("walking history"))?;
+            let Some(&label) = labels.get(&oid) else {
+                continue;
+            };
+            let commit = self
+                .repo
+                .find_commit(oid)
+                .map_err(other(format!("reading commit {oid}")))?;
+            for parent in commit.parent_ids() {
+                let slot = labels.entry(parent).or_insert(label);
+                *slot = (*slot).min(label);
+            }
+            visit(label, convert(&commit));
+        }
+        Ok(())
     }
 
     /// Whether `ancestor` is reachable from `descendant` (or equal to it).

@@ -82,8 +82,9 @@ pub struct Journal {
     pub text: String,
     /// The entries, in file order.
     pub entries: Vec<Entry>,
-    /// Each entry's raw TOML table, as parsed (what hashes are computed over).
-    pub raw: Vec<toml::Table>,
+    /// Each entry's raw TOML table, parsed on first use (what hashes are
+    /// computed over); see [`Journal::raw`].
+    raw: std::sync::OnceLock<Vec<toml::Table>>,
     /// 1-based line of each entry's `[[entry]]` header, where it could be found.
     pub lines: Vec<Option<usize>>,
 }
@@ -130,7 +131,6 @@ impl Journal {
     pub fn parse(path: &Path, text: String) -> Result<Journal, JournalError> {
         let invalid =
             |e: &toml::de::Error| JournalError::Invalid(Located::from_toml(path, &text, e));
-        let raw_doc: toml::Table = toml::from_str(&text).map_err(|e| invalid(&e))?;
         let doc: Document = toml::from_str(&text).map_err(|e| invalid(&e))?;
         if doc.format != FORMAT {
             let offset = text.find("format").unwrap_or(0);
@@ -144,12 +144,6 @@ impl Journal {
                 ),
             )));
         }
-        let raw: Vec<toml::Table> = match raw_doc.get("entry") {
-            Some(toml::Value::Array(items)) => {
-                items.iter().filter_map(|v| v.as_table().cloned()).collect()
-            }
-            _ => Vec::new(),
-        };
         let headers: Vec<usize> = text
             .lines()
             .enumerate()
@@ -165,9 +159,31 @@ impl Journal {
             path: path.to_path_buf(),
             text,
             entries: doc.entry,
-            raw,
+            raw: std::sync::OnceLock::new(),
             lines,
         })
+    }
+
+    /// Each entry's TOML table exactly as written, with every key it holds:
+    /// what hashes are computed over. Parsed from the text on first use, so
+    /// that commands that only read entries parse the file once.
+    pub fn raw(&self) -> &[toml::Table] {
+        self.raw.get_or_init(|| {
+            let document: toml::Table = toml::from_str(&self.text).unwrap_or_default();
+            match document.get("entry") {
+                Some(toml::Value::Array(items)) => {
+                    items.iter().filter_map(|v| v.as_table().cloned()).collect()
+                }
+                _ => Vec::new(),
+            }
+        })
+    }
+
+    /// Records a newly appended entry's table, if the tables were parsed already.
+    fn push_raw(&mut self, table: toml::Table) {
+        if let Some(raw) = self.raw.get_mut() {
+            raw.push(table);
+        }
     }
 
     /// The hash the next entry must chain to.
@@ -181,7 +197,7 @@ impl Journal {
     /// hold, if any.
     pub fn first_broken(&self) -> Option<u64> {
         let mut prev = hash::GENESIS.to_string();
-        for (index, (entry, raw)) in self.entries.iter().zip(&self.raw).enumerate() {
+        for (index, (entry, raw)) in self.entries.iter().zip(self.raw()).enumerate() {
             let expected_seq = index as u64 + 1;
             if entry.seq != expected_seq
                 || entry.prev_hash != prev
@@ -196,13 +212,20 @@ impl Journal {
 
     /// Encodes `entry` as the block that would be appended after this
     /// journal: sets its `seq`, `prev_hash` and `hash`.
-    pub fn seal(&self, mut entry: Entry) -> Result<(Entry, String), JournalError> {
+    pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
+        self.seal_raw(entry).map(|(entry, block, _)| (entry, block))
+    }
+
+    /// Like [`seal`](Self::seal), also returning the block's parsed table.
+    fn seal_raw(&self, mut entry: Entry) -> Result<(Entry, String, toml::Table), JournalError> {
         entry.seq = self.entries.len() as u64 + 1;
         entry.prev_hash = self.tip_hash().to_string();
         entry.hash = String::new();
-        let unsealed = encode(&entry)?;
-        entry.hash = hash::entry_hash(&decode_block(&unsealed)?);
+        let unsealed =
+            toml::Table::try_from(&entry).map_err(|e| JournalError::Encode(e.to_string()))?;
+        entry.hash = hash::entry_hash(&unsealed);
         let block = encode(&entry)?;
+        // The hash must hold for the text as written, not only for the value.
         let check = decode_block(&block)?;
         if hash::entry_hash(&check) != entry.hash {
             return Err(JournalError::Encode(format!(
@@ -210,7 +233,7 @@ impl Journal {
                 entry.seq
             )));
         }
-        Ok((entry, block))
+        Ok((entry, block, check))
     }
 }
 
@@ -278,7 +301,7 @@ impl JournalLock {
                 seq,
             });
         }
-        let (entry, block) = journal.seal(entry)?;
+        let (entry, block, raw) = journal.seal_raw(entry)?;
         let mut text = journal.text.clone();
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
@@ -287,11 +310,48 @@ impl JournalLock {
         text.push_str(&block);
         self.replace(&journal.path, &text)?;
         journal.text = text;
-        journal.raw.push(decode_block(&block)?);
+        journal.push_raw(raw);
         let line = journal.text.lines().count() - block.lines().count() + 1;
         journal.lines.push(Some(line));
         journal.entries.push(entry.clone());
         Ok(entry)
+    }
+
+    /// Appends several entries at once: the chain is checked once and the
+    /// file replaced once (for imports of thousands of entries).
+    pub fn append_all(
+        &self,
+        journal: &mut Journal,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Entry>, JournalError> {
+        if let Some(seq) = journal.first_broken() {
+            return Err(JournalError::BrokenChain {
+                path: journal.path.clone(),
+                seq,
+            });
+        }
+        let mut staged = journal.clone();
+        let mut text = journal.text.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let mut sealed = Vec::with_capacity(entries.len());
+        let mut line_count = text.lines().count();
+        for entry in entries {
+            let (entry, block, raw) = staged.seal_raw(entry)?;
+            let line = line_count + 2; // after the blank separator line
+            line_count += 1 + block.lines().count();
+            text.push('\n');
+            text.push_str(&block);
+            staged.push_raw(raw);
+            staged.lines.push(Some(line));
+            staged.entries.push(entry.clone());
+            sealed.push(entry);
+        }
+        self.replace(&journal.path, &text)?;
+        staged.text = text;
+        *journal = staged;
+        Ok(sealed)
     }
 
     fn replace(&self, path: &Path, text: &str) -> Result<(), JournalError> {

@@ -10,6 +10,7 @@ mod aws_record;
 mod concurrency;
 mod docs;
 mod errors;
+mod import;
 mod record;
 mod render;
 mod tamper;

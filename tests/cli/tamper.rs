@@ -127,14 +127,14 @@ fn a_rewritten_and_rehashed_history_is_caught_through_git() {
     let forged = s
         .journal()
         .replacen("version = \"v1.1.0\"", "version = \"v1.1.1\"", 1);
-    let mut journal = ledger::journal::Journal::parse(&path, forged.clone()).unwrap();
+    let journal = ledger::journal::Journal::parse(&path, forged.clone()).unwrap();
+    let mut raw = journal.raw().to_vec();
     let mut text = forged;
     let mut prev = ledger::journal::hash::GENESIS.to_string();
-    for index in 0..journal.entries.len() {
-        let old_hash = journal.entries[index].hash.clone();
-        let old_prev = journal.entries[index].prev_hash.clone();
-        journal.raw[index].insert("prev_hash".into(), toml::Value::String(prev.clone()));
-        let new_hash = ledger::journal::hash::entry_hash(&journal.raw[index]);
+    for (entry, table) in journal.entries.iter().zip(raw.iter_mut()) {
+        let (old_hash, old_prev) = (entry.hash.clone(), entry.prev_hash.clone());
+        table.insert("prev_hash".into(), toml::Value::String(prev.clone()));
+        let new_hash = ledger::journal::hash::entry_hash(table);
         text = text.replace(
             &format!("prev_hash = \"{old_prev}\""),
             &format!("prev_hash = \"{prev}\""),
