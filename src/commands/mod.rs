@@ -148,8 +148,11 @@ fn caller_reference(entry: &Entry, paths: &[String]) -> String {
 
 /// Writes `value` as pretty JSON followed by a newline.
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)?;
+    // Serialised first, so that a failed write surfaces as the io::Error it
+    // is (a closed pipe must end the output quietly).
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    out.write_all(text.as_bytes())?;
     Ok(())
 }
 

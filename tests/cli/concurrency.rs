@@ -178,3 +178,22 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    use std::io::Read;
+    let s = Sandbox::with_ledger();
+    s.commit("a.txt", "feat: one");
+    big_journal(&s, 40, 60); // megabytes of JSON: more than a pipe holds
+    let mut run = s.ledger(&["log", "--format", "json"]);
+    run.command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = run.command.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // like `ledger log | head -c 16`
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "a broken pipe is not an error: {stderr}");
+}
