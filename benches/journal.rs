@@ -37,6 +37,7 @@ fn journal_text(count: usize) -> String {
                     version_id: Some(format!("v{n}-{f}-aaaaaaaaaaaaaaaaaaaaaaaa")),
                     etag: Some(format!("{:032x}", n * 100 + f)),
                     size: Some(1000 + f as u64),
+                    size_text: None,
                     content_type: Some("application/javascript".into()),
                     cache_control: Some("max-age=86400".into()),
                     last_modified: None,

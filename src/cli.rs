@@ -110,9 +110,12 @@ pub enum Command {
     /// stdin is not a terminal. A failure half-way reports which keys were restored and records
     /// only what happened.
     Rollback(RollbackArgs),
-    /// Import history: release entries from the repository's git tags.
+    /// Import history: an existing AWS_VERSIONS.md, or release entries from git tags.
     ///
-    /// With --git-tags, each tag matching --tag-pattern becomes an imported deploy of the release
+    /// With DOC, the document's inventory goes to ledger.toml and its deployment history to
+    /// journal entries marked imported; what is not understood is kept verbatim and rendered back
+    /// in its place (listed on stderr), so that `ledger render` prints the document again (a check
+    /// after the import says where it would not). With --git-tags, each tag matching --tag-pattern becomes an imported deploy of the release
     /// environment (or --env), dated by the tag (annotated) or its commit, with the changes of
     /// the commits reachable from it and from no earlier release, parsed by the same rules as
     /// `record`. Releases are ordered by SemVer and commits attributed by reachability in one
@@ -348,10 +351,18 @@ pub struct RollbackArgs {
 
 /// `ledger import`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["document", "git_tags"])))]
 pub struct ImportArgs {
+    /// An AWS_VERSIONS.md document to import.
+    #[arg(value_name = "DOC")]
+    pub document: Option<PathBuf>,
     /// Import release history from git tags.
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub git_tags: bool,
+    /// With DOC: keep sections that cannot be parsed (a bad date or size, a missing cell)
+    /// verbatim with a warning instead of failing.
+    #[arg(long)]
+    pub lenient: bool,
     /// Environment the releases were deployed to [default: `[changelog] release_env`].
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,

@@ -69,6 +69,23 @@ pub struct Config {
     /// Links to related documents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedLink>,
+    /// Markdown kept verbatim from an imported document, rendered in place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<ExtraBlock>,
+}
+
+/// A piece of Markdown kept verbatim, and where it goes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraBlock {
+    /// The anchor: `preamble.end`, `after.preamble`, `env.KEY.start`, `env.KEY.end`,
+    /// `after.env.KEY`, `history.start`, `history.end`, `cache.start`, `cache.end`,
+    /// `after.cache`, `monitoring.start`, `monitoring.end`, `after.monitoring`,
+    /// `commands.start`, `commands.end`, `after.commands`, `related.start`, `related.end`
+    /// (see docs/template-context.md).
+    pub at: String,
+    /// The Markdown, as written.
+    pub markdown: String,
 }
 
 /// `[project]`.
@@ -84,6 +101,10 @@ pub struct Project {
     /// The paragraph under the heading; a default sentence names the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A "Last Updated" day kept from an imported document; the document
+    /// shows the later of this and the newest entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
 }
 
 /// `[environments.NAME]`: where an environment lives and what it holds.
@@ -125,6 +146,10 @@ pub struct Environment {
     /// Declared Secrets Manager secrets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretDecl>,
+    /// Column order per inventory table (`s3`, `cloudfront`, `lambda`, `dynamodb`,
+    /// `secrets`), by heading; default: the known columns that have values.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub columns: IndexMap<String, Vec<String>>,
 }
 
 impl Environment {
@@ -165,6 +190,12 @@ pub struct BucketDecl {
     /// Default encryption ("AES256", "aws:kms").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<String>,
+    /// Last deploy as declared (the deploy bucket's comes from the journal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_deploy: Option<String>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// A CloudFront distribution row of the inventory.
@@ -182,6 +213,12 @@ pub struct DistributionDecl {
     /// Status ("Deployed", "InProgress").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Last invalidation as declared (the environment's distribution's comes from the journal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_invalidation: Option<String>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// A Lambda function row of the inventory.
@@ -199,6 +236,12 @@ pub struct FunctionDecl {
     /// Timeout ("300s").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
+    /// Last deploy as declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_deploy: Option<String>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// A DynamoDB table row of the inventory.
@@ -219,6 +262,9 @@ pub struct TableDecl {
     /// Global secondary indexes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsis: Option<Vec<String>>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// A Secrets Manager row of the inventory.
@@ -233,6 +279,9 @@ pub struct SecretDecl {
     /// Rotation policy ("Manual (90 days)").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<String>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// `[changelog]`: how commits become changes, and which environment releases.

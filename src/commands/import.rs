@@ -1,15 +1,129 @@
-//! `ledger import --git-tags`: release entries from the repository's tags.
+//! `ledger import`: an AWS_VERSIONS.md document, or release entries from
+//! the repository's tags.
+
+use std::fs;
 
 use anyhow::{Context as _, Result, bail};
 use regex::Regex;
 
-use super::{Outcome, Workspace};
+use super::{Outcome, Workspace, shown};
 use crate::changes::ChangeRules;
 use crate::cli::ImportArgs;
+use crate::config::Config;
+use crate::import::document::import_document;
 use crate::import::git_tags::{DEFAULT_PATTERN, release_entries};
-use crate::journal::JournalLock;
+use crate::import::normalise_markdown;
+use crate::journal::{self, Journal, JournalLock};
+use crate::render;
 
 pub fn run(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+    match &args.document {
+        Some(_) => import_doc(workspace, args),
+        None => import_tags(workspace, args),
+    }
+}
+
+fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+    let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
+    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
+    let imported = import_document(path, &text, args.lenient)?;
+    let dir = &workspace.ledger_dir;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", shown(dir)))?;
+    if !Journal::path_in(dir).exists() {
+        journal::create_empty(dir)?;
+    }
+    let lock = JournalLock::acquire(dir)?;
+    let mut journal = lock.load()?;
+    if !journal.entries.is_empty() && !args.append {
+        bail!(
+            "{} already has {} entries: pass --append to add the imported history (ledger.toml is then kept); \
+             nothing was imported",
+            shown(&journal.path),
+            journal.entries.len()
+        );
+    }
+    let config_path = workspace.config_path();
+    let config = if args.append {
+        let config = workspace.config()?;
+        for entry in &imported.entries {
+            config.environment(&entry.env, &config_path)?;
+        }
+        config
+    } else {
+        imported.config.clone()
+    };
+    // Everything is parsed and checked: now write, config first, restoring it if the journal fails.
+    let previous = fs::read_to_string(&config_path).ok();
+    if !args.append {
+        let body = toml::to_string(&config).context("cannot encode the imported configuration")?;
+        let header = format!(
+            "# Imported from {} by `ledger import`; edit freely. Reference: docs/configuration.md\n\n",
+            shown(path)
+        );
+        fs::write(&config_path, header + &body)
+            .with_context(|| format!("cannot write {}", shown(&config_path)))?;
+    }
+    let appended = match lock.append_all(&mut journal, imported.entries.clone()) {
+        Ok(appended) => appended,
+        Err(e) => {
+            if let Some(previous) = previous {
+                let _ = fs::write(&config_path, previous);
+            }
+            return Err(e.into());
+        }
+    };
+    drop(lock);
+    for kept in &imported.kept {
+        eprintln!("kept verbatim: {kept}");
+    }
+    for warning in &imported.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for note in &imported.notes {
+        eprintln!("note: {note}");
+    }
+    eprintln!(
+        "imported {}: {} environment(s), {} deploy(s), {} block(s) kept verbatim",
+        shown(path),
+        config.environments.len(),
+        appended.len(),
+        imported.config.extra.len()
+            + imported
+                .entries
+                .iter()
+                .map(|e| e.extra.len())
+                .sum::<usize>()
+    );
+    if !args.append {
+        round_trip_check(&config, &journal, &text)?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// Renders the imported ledger and says where it differs from the document.
+fn round_trip_check(config: &Config, journal: &Journal, original: &str) -> Result<()> {
+    let context = render::build(config, &journal.entries, None)?;
+    let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), &context)?;
+    let (want, got) = (normalise_markdown(original), normalise_markdown(&rendered));
+    if want == got {
+        eprintln!("check: `ledger render` prints the document again");
+        return Ok(());
+    }
+    let first = want
+        .lines()
+        .zip(got.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
+    eprintln!(
+        "warning: `ledger render` will differ from the document from line {} on (document: {:?}, rendered: {:?})",
+        first + 1,
+        want.lines().nth(first).unwrap_or(""),
+        got.lines().nth(first).unwrap_or("")
+    );
+    Ok(())
+}
+
+fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     let config = workspace.config()?;
     let env = args
         .env

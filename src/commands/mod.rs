@@ -179,6 +179,7 @@ mod tests {
                 version_id: Some(version.into()),
                 etag: Some("e".into()),
                 size: None,
+                size_text: None,
                 content_type: None,
                 cache_control: None,
                 last_modified: None,

@@ -356,6 +356,7 @@ async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Applied {
                         version_id: marker,
                         etag: None,
                         size: None,
+                        size_text: None,
                         content_type: None,
                         cache_control: None,
                         last_modified: None,

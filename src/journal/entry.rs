@@ -87,6 +87,10 @@ pub struct Entry {
     /// Objects this entry put or deleted, in key order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileChange>,
+    /// Markdown blocks kept verbatim from an imported document's section for
+    /// this entry, rendered after its fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -116,6 +120,7 @@ impl Entry {
             inventory: None,
             changes: Vec::new(),
             files: Vec::new(),
+            extra: Vec::new(),
         }
     }
 
@@ -208,6 +213,10 @@ pub struct FileChange {
     /// Size in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// The size as an imported document wrote it, when `size` does not print
+    /// back the same (`1.25 MB`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_text: Option<String>,
     /// Content-Type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,

@@ -43,6 +43,8 @@ pub struct Context {
     pub rollback: Option<RollbackView>,
     /// Related documents, as declared.
     pub related: Vec<config::RelatedLink>,
+    /// Markdown kept verbatim from an imported document, by anchor.
+    pub extras: BTreeMap<String, Vec<String>>,
 }
 
 /// `project`.
@@ -141,6 +143,8 @@ pub struct EntryView {
     pub changes: Vec<Change>,
     /// Notes.
     pub notes: Vec<String>,
+    /// Markdown kept verbatim from an imported document, after the fields.
+    pub extra: Vec<String>,
 }
 
 /// One object of an entry.
@@ -296,7 +300,11 @@ pub fn build(
                 )
             }),
         },
-        last_updated: entries.iter().map(|e| e.deployed_at).max().map(|t| t.date_string()),
+        last_updated: entries
+            .iter()
+            .map(|e| e.deployed_at.date_string())
+            .chain(config.project.last_updated.clone())
+            .max(),
         environments,
         deploys: model::deploys_newest_first(entries).into_iter().map(view).collect(),
         changelog: changelog_view(config, entries, repo)?,
@@ -305,6 +313,12 @@ pub fn build(
         commands: config.commands.clone(),
         rollback: rollback_view(config, entries, &view),
         related: config.related.clone(),
+        extras: config.extra.iter().fold(BTreeMap::new(), |mut map, block| {
+            map.entry(block.at.clone())
+                .or_insert_with(Vec::new)
+                .push(block.markdown.clone());
+            map
+        }),
         release_env,
     })
 }
@@ -313,7 +327,7 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
     let file_view = |f: &FileChange| FileView {
         key: f.key.clone(),
         size: f.size,
-        size_human: f.size.map(human_size),
+        size_human: f.size_text.clone().or_else(|| f.size.map(human_size)),
         content_type: f.content_type.clone(),
         cache_control: f.cache_control.clone(),
         etag: f.etag.clone(),
@@ -350,6 +364,7 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
             .map(|i| invalidation_view(i, entry)),
         changes: entry.changes.clone(),
         notes: entry.notes.clone(),
+        extra: entry.extra.clone(),
     }
 }
 
@@ -379,9 +394,9 @@ fn env_view(
         .filter(|e| e.env == key)
         .find_map(|e| e.invalidation.as_ref().map(|i| invalidation_view(i, e)));
     let live_count = last.map_or(0, |l| model::live_state(entries, key, l.seq).len());
-    let last_deploy_cell = |bucket: &str| match last {
-        Some(l) if bucket == env.bucket => l.deployed_at.date_string(),
-        _ => "-".into(),
+    let last_deploy_cell = |bucket: &config::BucketDecl| match last {
+        Some(l) if bucket.name == env.bucket => Some(l.deployed_at.date_string()),
+        _ => bucket.last_deploy.clone(),
     };
     let mut tables = Vec::new();
 
@@ -418,10 +433,9 @@ fn env_view(
             Column::optional("Encryption", |b: &config::BucketDecl| {
                 b.encryption.as_deref().map(table_cell)
             }),
-            Column::always("Last Deploy", |b: &config::BucketDecl| {
-                Some(last_deploy_cell(&b.name))
-            }),
+            Column::always("Last Deploy", |b: &config::BucketDecl| last_deploy_cell(b)),
         ],
+        env.columns.get("s3"),
     ));
 
     let mut distributions = env.distributions.clone();
@@ -450,10 +464,13 @@ fn env_view(
             distribution.status = Some(state.status.clone());
         }
     }
-    let invalidation_cell = |id: &str| match (&env.distribution, &last_invalidation) {
-        (Some(d), Some(i)) if d == id => format!("{} ({})", code_cell(&i.id), i.date),
-        _ => "-".into(),
-    };
+    let invalidation_cell =
+        |d: &config::DistributionDecl| match (&env.distribution, &last_invalidation) {
+            (Some(id), Some(i)) if *id == d.id => {
+                Some(format!("{} ({})", code_cell(&i.id), i.date))
+            }
+            _ => d.last_invalidation.clone(),
+        };
     tables.push(table(
         "cloudfront",
         "CloudFront Distributions",
@@ -472,9 +489,10 @@ fn env_view(
                 d.status.as_deref().map(table_cell)
             }),
             Column::always("Last Invalidation", |d: &config::DistributionDecl| {
-                Some(invalidation_cell(&d.id))
+                invalidation_cell(d)
             }),
         ],
+        env.columns.get("cloudfront"),
     ));
 
     tables.push(table(
@@ -494,8 +512,11 @@ fn env_view(
             Column::optional("Timeout", |f: &config::FunctionDecl| {
                 f.timeout.as_deref().map(table_cell)
             }),
-            Column::always("Last Deploy", |_: &config::FunctionDecl| None),
+            Column::always("Last Deploy", |f: &config::FunctionDecl| {
+                f.last_deploy.clone()
+            }),
         ],
+        env.columns.get("lambda"),
     ));
 
     let yes_no =
@@ -526,6 +547,7 @@ fn env_view(
                 })
             }),
         ],
+        env.columns.get("dynamodb"),
     ));
 
     tables.push(table(
@@ -541,6 +563,7 @@ fn env_view(
                 s.rotation.as_deref().map(table_cell)
             }),
         ],
+        env.columns.get("secrets"),
     ));
     tables.retain(|t| !t.rows.is_empty());
 
@@ -589,30 +612,73 @@ impl<'a, T> Column<'a, T> {
     }
 }
 
-fn table<T>(kind: &str, title: &str, items: &[T], columns: Vec<Column<'_, T>>) -> TableView {
-    let cells: Vec<Vec<Option<String>>> = items
-        .iter()
-        .map(|item| columns.iter().map(|c| (c.cell)(item)).collect())
-        .collect();
-    let shown: Vec<usize> = (0..columns.len())
-        .filter(|&i| columns[i].shown_always || cells.iter().any(|row| row[i].is_some()))
-        .collect();
+/// An inventory row: its other columns, by heading.
+trait Row {
+    fn extra(&self) -> &indexmap::IndexMap<String, String>;
+}
+
+macro_rules! rows {
+    ($($ty:ty),*) => {$(impl Row for $ty {
+        fn extra(&self) -> &indexmap::IndexMap<String, String> {
+            &self.extra
+        }
+    })*};
+}
+rows!(
+    config::BucketDecl,
+    config::DistributionDecl,
+    config::FunctionDecl,
+    config::TableDecl,
+    config::SecretDecl
+);
+
+/// Lays out a table. With `order` (kept from an imported document), exactly
+/// those columns in that order; else the known columns shown always or
+/// having a value, then the other columns rows carry. A row's other column
+/// of the same heading wins over the known one.
+fn table<T: Row>(
+    kind: &str,
+    title: &str,
+    items: &[T],
+    columns: Vec<Column<'_, T>>,
+    order: Option<&Vec<String>>,
+) -> TableView {
+    let headings: Vec<String> = match order {
+        Some(order) => order.clone(),
+        None => {
+            let mut headings: Vec<String> = columns
+                .iter()
+                .filter(|c| c.shown_always || items.iter().any(|item| (c.cell)(item).is_some()))
+                .map(|c| c.title.to_string())
+                .collect();
+            for item in items {
+                for heading in item.extra().keys() {
+                    if !headings.contains(heading) {
+                        headings.push(heading.clone());
+                    }
+                }
+            }
+            headings
+        }
+    };
+    let cell = |item: &T, heading: &str| -> String {
+        if let Some(value) = item.extra().get(heading) {
+            return value.clone();
+        }
+        columns
+            .iter()
+            .find(|c| c.title == heading)
+            .and_then(|c| (c.cell)(item))
+            .unwrap_or_else(|| "-".into())
+    };
     TableView {
         kind: kind.into(),
         title: title.into(),
-        columns: shown
+        rows: items
             .iter()
-            .map(|&i| columns[i].title.to_string())
+            .map(|item| headings.iter().map(|h| cell(item, h)).collect())
             .collect(),
-        rows: cells
-            .into_iter()
-            .map(|row| {
-                shown
-                    .iter()
-                    .map(|&i| row[i].clone().unwrap_or_else(|| "-".into()))
-                    .collect()
-            })
-            .collect(),
+        columns: headings,
     }
 }
 

@@ -75,6 +75,7 @@ fn big_journal(s: &Sandbox, count: usize, files: usize) -> Vec<String> {
                     version_id: Some(format!("ver-{n}-{f}-xxxxxxxxxxxxxxxxxxxx")),
                     etag: Some(format!("{:032x}", n * 1000 + f)),
                     size: Some(1000 + f as u64),
+                    size_text: None,
                     content_type: Some("application/javascript".into()),
                     cache_control: Some("max-age=86400".into()),
                     last_modified: None,

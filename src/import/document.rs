@@ -1,0 +1,1102 @@
+//! Importing a hand-kept AWS_VERSIONS.md: the inventory goes to
+//! `ledger.toml`, the deployment history to journal entries marked
+//! `imported`, and whatever is not understood is kept verbatim at its place
+//! (`[[extra]]` blocks, an entry's `extra`), so that `ledger render` prints
+//! the document again.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use super::markdown::{Block, BlockKind, blocks, table_rows, uncode};
+use crate::config::{
+    Alarm, BucketDecl, CacheBehavior, CacheHeader, CommandBlock, Config, DistributionDecl,
+    Environment, ExtraBlock, FunctionDecl, LogGroup, RelatedLink, SecretDecl, TableDecl,
+};
+use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
+use crate::render::format::{code_cell, human_size, max_age, short_duration, table_cell};
+use crate::timestamp::Timestamp;
+
+/// A problem in the imported document.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct ImportError {
+    /// The document.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What an import produced.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// The configuration and inventory.
+    pub config: Config,
+    /// Deploy entries, oldest first, not yet sealed.
+    pub entries: Vec<Entry>,
+    /// What was kept verbatim, one line each (`line N: what`).
+    pub kept: Vec<String>,
+    /// Problems skipped with --lenient.
+    pub warnings: Vec<String>,
+    /// Other things worth telling (what is regenerated rather than kept).
+    pub notes: Vec<String>,
+}
+
+struct Importer<'a> {
+    path: &'a Path,
+    lines: Vec<&'a str>,
+    lenient: bool,
+    out: Imported,
+    env_names: IndexMap<String, String>,
+}
+
+/// An H3 subsection: its title, its blocks, and its heading block.
+type Subsection<'b> = (String, &'b [Block], &'b Block);
+
+/// The known kinds of H2 sections.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    History,
+    Cache,
+    Monitoring,
+    Commands,
+    Related,
+}
+
+/// Imports an AWS_VERSIONS.md document.
+pub fn import_document(path: &Path, text: &str, lenient: bool) -> Result<Imported, ImportError> {
+    let mut importer = Importer {
+        path,
+        lines: text.lines().collect(),
+        lenient,
+        out: Imported::default(),
+        env_names: IndexMap::new(),
+    };
+    importer.run(&blocks(text))?;
+    Ok(importer.out)
+}
+
+impl Importer<'_> {
+    fn error(&self, line: usize, message: impl Into<String>) -> ImportError {
+        ImportError {
+            path: self.path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// An error, or with --lenient a warning (the caller keeps the text verbatim).
+    fn problem(&mut self, line: usize, message: String) -> Result<(), ImportError> {
+        if self.lenient {
+            self.out
+                .warnings
+                .push(format!("line {line}: {message}; kept verbatim"));
+            Ok(())
+        } else {
+            Err(self.error(
+                line,
+                format!("{message} (pass --lenient to keep it verbatim)"),
+            ))
+        }
+    }
+
+    /// The exact source of lines `start..=end`.
+    fn source(&self, start: usize, end: usize) -> String {
+        let end = end.min(self.lines.len());
+        if start == 0 || start > end {
+            return String::new();
+        }
+        self.lines[start - 1..end].join("\n").trim_end().to_string()
+    }
+
+    fn keep(&mut self, at: &str, blocks: &[Block], why: &str) {
+        let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
+            return;
+        };
+        self.out
+            .kept
+            .push(format!("lines {}-{}: {why}", first.start, last.end));
+        self.out.config.extra.push(ExtraBlock {
+            at: at.to_string(),
+            markdown: self.source(first.start, last.end),
+        });
+    }
+
+    fn run(&mut self, blocks: &[Block]) -> Result<(), ImportError> {
+        let h2: Vec<usize> = blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b.kind, BlockKind::Heading(2, _)))
+            .map(|(i, _)| i)
+            .collect();
+        let preamble_end = h2.first().copied().unwrap_or(blocks.len());
+        self.preamble(&blocks[..preamble_end]);
+        let mut anchor = "after.preamble".to_string();
+        // Environments first: history sections name them.
+        for &start in &h2 {
+            if let BlockKind::Heading(_, title) = &blocks[start].kind
+                && let Some(name) = title.strip_suffix(" Environment")
+            {
+                self.env_names.insert(name.to_string(), env_key(name));
+            }
+        }
+        for (n, &start) in h2.iter().enumerate() {
+            let end = h2.get(n + 1).copied().unwrap_or(blocks.len());
+            let BlockKind::Heading(_, title) = &blocks[start].kind else {
+                continue;
+            };
+            let body = &blocks[start + 1..end];
+            let section = match title.as_str() {
+                "Deployment History" => Some(Section::History),
+                "Cache Settings" => Some(Section::Cache),
+                "Monitoring" => Some(Section::Monitoring),
+                "Quick Commands" => Some(Section::Commands),
+                "Related Documentation" => Some(Section::Related),
+                _ => None,
+            };
+            if let Some(name) = title.strip_suffix(" Environment") {
+                let key = env_key(name);
+                self.environment(name, &key, body)?;
+                anchor = format!("after.env.{key}");
+            } else if let Some(section) = section {
+                anchor = self.known_section(section, body)?;
+            } else {
+                self.keep(
+                    &anchor,
+                    &blocks[start..end],
+                    &format!("section \"{title}\""),
+                );
+            }
+        }
+        if !self
+            .out
+            .config
+            .environments
+            .contains_key(&self.out.config.changelog.release_env)
+            && let Some(first) = self.out.config.environments.keys().next()
+        {
+            self.out.config.changelog.release_env = first.clone();
+        }
+        self.out.entries.reverse(); // documents list deploys newest first
+        for pair in self.out.entries.windows(2) {
+            if pair[1].deployed_at < pair[0].deployed_at {
+                return Err(self.error(
+                    0,
+                    format!(
+                        "deploys are not listed newest first: {} ({}) comes after {} ({})",
+                        pair[0].version.as_deref().unwrap_or("-"),
+                        pair[0].deployed_at,
+                        pair[1].version.as_deref().unwrap_or("-"),
+                        pair[1].deployed_at
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn preamble(&mut self, blocks: &[Block]) {
+        let mut after_break = false;
+        let mut description_seen = false;
+        for (index, block) in blocks.iter().enumerate() {
+            match &block.kind {
+                BlockKind::Heading(1, title)
+                    if self.out.config.project.document_title.is_none() =>
+                {
+                    if title != "AWS Services Version Control" {
+                        self.out.config.project.document_title = Some(title.clone());
+                    }
+                }
+                BlockKind::Break if !after_break => after_break = true,
+                BlockKind::Paragraph
+                    if block.text.starts_with("**Last Updated**:") && !after_break =>
+                {
+                    let value = block.text["**Last Updated**:".len()..].trim().to_string();
+                    self.out.config.project.last_updated = Some(value);
+                }
+                BlockKind::Paragraph if !description_seen && !after_break => {
+                    description_seen = true;
+                    let text = block.text.trim();
+                    let prefix = "This document tracks AWS service configurations, versions, and deployment history for the ";
+                    match text
+                        .strip_prefix(prefix)
+                        .and_then(|t| t.strip_suffix(" infrastructure."))
+                    {
+                        Some(title) => self.out.config.project.title = title.to_string(),
+                        None => self.out.config.project.description = Some(text.to_string()),
+                    }
+                }
+                _ => {
+                    let at = if after_break {
+                        "after.preamble"
+                    } else {
+                        "preamble.end"
+                    };
+                    self.keep(at, &blocks[index..=index], "preamble text");
+                }
+            }
+        }
+    }
+
+    /// Splits a section body into (blocks before the first H3, [(title, blocks)]),
+    /// dropping the trailing thematic break.
+    fn subsections(body: &[Block]) -> (&[Block], Vec<Subsection<'_>>) {
+        let body = match body.last() {
+            Some(last) if last.kind == BlockKind::Break => &body[..body.len() - 1],
+            _ => body,
+        };
+        let h3: Vec<usize> = body
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b.kind, BlockKind::Heading(3, _)))
+            .map(|(i, _)| i)
+            .collect();
+        let intro = &body[..h3.first().copied().unwrap_or(body.len())];
+        let subs = h3
+            .iter()
+            .enumerate()
+            .map(|(n, &start)| {
+                let end = h3.get(n + 1).copied().unwrap_or(body.len());
+                let title = match &body[start].kind {
+                    BlockKind::Heading(_, t) => t.clone(),
+                    _ => String::new(),
+                };
+                (title, &body[start + 1..end], &body[start])
+            })
+            .collect();
+        (intro, subs)
+    }
+
+    fn whole(heading: &Block, body: &[Block]) -> Vec<Block> {
+        let mut all = vec![heading.clone()];
+        all.extend_from_slice(body);
+        all
+    }
+
+    fn environment(&mut self, name: &str, key: &str, body: &[Block]) -> Result<(), ImportError> {
+        let (intro, subs) = Self::subsections(body);
+        self.keep(
+            &format!("env.{key}.start"),
+            intro,
+            &format!("text in {name} Environment"),
+        );
+        let mut env = Environment {
+            name: (capitalise(key) != name).then(|| name.to_string()),
+            ..Environment::default()
+        };
+        for (title, sub, heading) in subs {
+            let table = match sub {
+                [only] if only.kind == BlockKind::Table => Some(table_rows(&only.text)),
+                _ => None,
+            };
+            let Some(rows) = table else {
+                self.keep(
+                    &format!("env.{key}.end"),
+                    &Self::whole(heading, sub),
+                    &format!("\"{title}\" in {name}"),
+                );
+                continue;
+            };
+            let line = sub[0].start;
+            let columns = &mut env.columns;
+            let parsed = match title.as_str() {
+                "S3 Buckets" => {
+                    self.inventory(&rows, line, "Bucket", &mut env.buckets, columns, "s3")?
+                }
+                "CloudFront Distributions" => self.inventory(
+                    &rows,
+                    line,
+                    "Distribution ID",
+                    &mut env.distributions,
+                    columns,
+                    "cloudfront",
+                )?,
+                "Lambda Functions" => self.inventory(
+                    &rows,
+                    line,
+                    "Function",
+                    &mut env.functions,
+                    columns,
+                    "lambda",
+                )?,
+                "DynamoDB Tables" => {
+                    self.inventory(&rows, line, "Table", &mut env.tables, columns, "dynamodb")?
+                }
+                "Secrets Manager" => self.inventory(
+                    &rows,
+                    line,
+                    "Secret ID",
+                    &mut env.secrets,
+                    columns,
+                    "secrets",
+                )?,
+                _ => false,
+            };
+            if !parsed {
+                self.keep(
+                    &format!("env.{key}.end"),
+                    &Self::whole(heading, sub),
+                    &format!("\"{title}\" in {name}"),
+                );
+            }
+        }
+        let deploy_bucket = env
+            .buckets
+            .iter()
+            .find(|b| b.last_deploy.is_some())
+            .or_else(|| env.buckets.first())
+            .map(|b| b.name.clone());
+        let Some(bucket) = deploy_bucket else {
+            let line = body.first().map_or(0, |b| b.start);
+            return Err(self.error(
+                line,
+                format!("{name} Environment has no S3 Buckets table: its deploy bucket is unknown"),
+            ));
+        };
+        // The deploy bucket's Last Deploy and the distribution's Last
+        // Invalidation are derived from the journal on render.
+        for row in env.buckets.iter_mut().filter(|b| b.name == bucket) {
+            row.last_deploy = None;
+        }
+        env.bucket = bucket;
+        if let Some(first) = env.distributions.first_mut() {
+            first.last_invalidation = None;
+            env.distribution = Some(first.id.clone());
+            env.domain = first.domain.clone();
+        }
+        self.out.config.environments.insert(key.to_string(), env);
+        Ok(())
+    }
+
+    /// Parses an inventory table into rows; false when it cannot (kept verbatim).
+    #[allow(clippy::too_many_arguments)]
+    fn inventory<T: InventoryRow>(
+        &mut self,
+        rows: &[Vec<String>],
+        line: usize,
+        key_heading: &str,
+        into: &mut Vec<T>,
+        columns: &mut IndexMap<String, Vec<String>>,
+        kind: &str,
+    ) -> Result<bool, ImportError> {
+        let Some((header, data)) = rows.split_first() else {
+            return Ok(false);
+        };
+        if !header.iter().any(|h| h == key_heading) {
+            return Ok(false);
+        }
+        if let Some((offset, row)) = data
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != header.len())
+        {
+            self.problem(
+                line + 2 + offset,
+                format!(
+                    "this row has {} cells, the header has {}",
+                    row.len(),
+                    header.len()
+                ),
+            )?;
+            return Ok(false);
+        }
+        for row in data {
+            let mut item = T::default();
+            for (heading, cell) in header.iter().zip(row) {
+                let known = item.set(heading, cell);
+                if !known {
+                    item.extra().insert(heading.clone(), cell.clone());
+                }
+            }
+            into.push(item);
+        }
+        columns.insert(kind.to_string(), header.clone());
+        Ok(true)
+    }
+
+    fn known_section(&mut self, section: Section, body: &[Block]) -> Result<String, ImportError> {
+        let name = match section {
+            Section::History => "history",
+            Section::Cache => "cache",
+            Section::Monitoring => "monitoring",
+            Section::Commands => "commands",
+            Section::Related => "related",
+        };
+        if section == Section::Related {
+            self.related(body);
+            return Ok("related.end".into());
+        }
+        let (intro, subs) = Self::subsections(body);
+        self.keep(
+            &format!("{name}.start"),
+            intro,
+            &format!("text in section {name}"),
+        );
+        for (title, sub, heading) in subs {
+            let understood = match section {
+                Section::History => self.deploy(&title, heading, sub)?,
+                Section::Cache => self.cache(&title, sub),
+                Section::Monitoring => self.monitoring(&title, sub),
+                Section::Commands => self.command(&title, sub),
+                Section::Related => true,
+            };
+            if !understood {
+                self.keep(
+                    &format!("{name}.end"),
+                    &Self::whole(heading, sub),
+                    &format!("\"{title}\""),
+                );
+            }
+        }
+        Ok(match section {
+            Section::History => "history.end".into(),
+            _ => format!("after.{name}"),
+        })
+    }
+
+    fn single_table(sub: &[Block]) -> Option<Vec<Vec<String>>> {
+        match sub {
+            [only] if only.kind == BlockKind::Table => Some(table_rows(&only.text)),
+            _ => None,
+        }
+    }
+
+    fn cache(&mut self, title: &str, sub: &[Block]) -> bool {
+        let Some(rows) = Self::single_table(sub) else {
+            return false;
+        };
+        let Some((header, data)) = rows.split_first() else {
+            return false;
+        };
+        match (
+            title,
+            header
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        ) {
+            ("CloudFront Cache Behavior", ["Path Pattern", "Cache Policy", "TTL"]) => {
+                let mut parsed = Vec::new();
+                for row in data {
+                    let path = uncode(&row[0]);
+                    let behavior = CacheBehavior {
+                        path: path.clone(),
+                        policy: cell_value(&row[1]),
+                        ttl: cell_value(&row[2]),
+                    };
+                    if code_cell(&path) != row[0] || !renders(&row[1]) || !renders(&row[2]) {
+                        return false;
+                    }
+                    parsed.push(behavior);
+                }
+                self.out.config.cache.behaviors = parsed;
+                true
+            }
+            ("S3 Cache-Control Headers", ["File Type", "Cache-Control"]) => {
+                let mut parsed = Vec::new();
+                for row in data {
+                    let value = row[1].split(" (").next().map(uncode).unwrap_or_default();
+                    let display = match max_age(&value) {
+                        Some(s) => format!("{} ({})", code_cell(&value), short_duration(s)),
+                        None => code_cell(&value),
+                    };
+                    if display != row[1] || !renders(&row[0]) {
+                        return false;
+                    }
+                    parsed.push(CacheHeader {
+                        file_type: unescape(&row[0]),
+                        cache_control: value,
+                    });
+                }
+                self.out.config.cache.headers = parsed;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn monitoring(&mut self, title: &str, sub: &[Block]) -> bool {
+        let Some(rows) = Self::single_table(sub) else {
+            return false;
+        };
+        let Some((header, data)) = rows.split_first() else {
+            return false;
+        };
+        match (
+            title,
+            header
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        ) {
+            ("CloudWatch Alarms", ["Alarm", "Metric", "Threshold"]) => {
+                let mut parsed = Vec::new();
+                for row in data {
+                    let metric = (row[1] != "-").then(|| uncode(&row[1]));
+                    if metric.as_ref().is_some_and(|m| code_cell(m) != row[1])
+                        || !renders(&row[0])
+                        || !renders(&row[2])
+                    {
+                        return false;
+                    }
+                    parsed.push(Alarm {
+                        name: unescape(&row[0]),
+                        metric,
+                        threshold: cell_value(&row[2]),
+                    });
+                }
+                self.out.config.monitoring.alarms = parsed;
+                true
+            }
+            ("Log Groups", ["Log Group", "Retention"]) => {
+                let mut parsed = Vec::new();
+                for row in data {
+                    let name = uncode(&row[0]);
+                    if code_cell(&name) != row[0] || !renders(&row[1]) {
+                        return false;
+                    }
+                    parsed.push(LogGroup {
+                        name,
+                        retention: cell_value(&row[1]),
+                    });
+                }
+                self.out.config.monitoring.log_groups = parsed;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn command(&mut self, title: &str, sub: &[Block]) -> bool {
+        let [block] = sub else { return false };
+        let BlockKind::Code(info, script) = &block.kind else {
+            return false;
+        };
+        if info.trim() != "bash" {
+            return false;
+        }
+        for word in script.split_whitespace().collect::<Vec<_>>().windows(2) {
+            if word[0] == "--profile" {
+                let profile = word[1].to_string();
+                for env in self.out.config.environments.values_mut() {
+                    env.profile.get_or_insert(profile.clone());
+                }
+            }
+        }
+        if title == "Rollback Commands" {
+            // Generated from the journal on render.
+            self.out.notes.push(format!(
+                "line {}: \"Rollback Commands\" is regenerated from the journal on render",
+                block.start
+            ));
+            return true;
+        }
+        self.out.config.commands.push(CommandBlock {
+            title: title.to_string(),
+            script: script.clone(),
+        });
+        true
+    }
+
+    fn related(&mut self, body: &[Block]) {
+        let body = match body.last() {
+            Some(last) if last.kind == BlockKind::Break => &body[..body.len() - 1],
+            _ => body,
+        };
+        let mut parsed = Vec::new();
+        let understood = match body {
+            [block] => match &block.kind {
+                BlockKind::List(items) => items.iter().all(|item| match parse_link(item) {
+                    Some(link) => {
+                        parsed.push(link);
+                        true
+                    }
+                    None => false,
+                }),
+                _ => false,
+            },
+            _ => false,
+        };
+        if understood {
+            self.out.config.related = parsed;
+        } else {
+            self.keep("related.start", body, "related documentation");
+        }
+    }
+
+    /// One deploy section; false when its heading is not a deploy (kept verbatim).
+    fn deploy(&mut self, title: &str, heading: &Block, sub: &[Block]) -> Result<bool, ImportError> {
+        let Some((date, rest)) = title.split_once(" - ") else {
+            self.problem(
+                heading.start,
+                format!("\"{title}\" is not `DATE - ENV Deploy VERSION`"),
+            )?;
+            return Ok(false);
+        };
+        let Ok(deployed_at) = Timestamp::parse_stored(date.trim()) else {
+            self.problem(
+                heading.start,
+                format!("`{date}` is not a date (YYYY-MM-DD)"),
+            )?;
+            return Ok(false);
+        };
+        let Some((env_name, version)) = rest.split_once(" Deploy") else {
+            self.problem(
+                heading.start,
+                format!("\"{title}\" is not `DATE - ENV Deploy VERSION`"),
+            )?;
+            return Ok(false);
+        };
+        let Some(env) = self.env_names.get(env_name.trim()).cloned() else {
+            self.problem(
+                heading.start,
+                format!("\"{env_name}\" is not an environment of this document (no \"## {env_name} Environment\")"),
+            )?;
+            return Ok(false);
+        };
+        let version = version.trim();
+        let mut entry = Entry {
+            version: (!version.is_empty()).then(|| version.to_string()),
+            imported: true,
+            ..Entry::new(EntryKind::Deploy, env.clone(), deployed_at)
+        };
+        if let Some(version) = &entry.version
+            && self
+                .out
+                .entries
+                .iter()
+                .any(|e| e.env == env && e.version.as_ref() == Some(version))
+        {
+            self.problem(
+                heading.start,
+                format!("version {version} of {env_name} is listed twice"),
+            )?;
+            return Ok(false);
+        }
+        let mut index = 0;
+        while index < sub.len() {
+            let block = &sub[index];
+            let next = sub.get(index + 1);
+            let text = block.text.trim();
+            let consumed = match (&block.kind, next.map(|n| &n.kind)) {
+                // Each deploy ends with a thematic break; the template writes it.
+                (BlockKind::Break, _) => Some(1),
+                (BlockKind::Paragraph, Some(BlockKind::Table)) if text == "**Files Deployed**:" => {
+                    self.files(
+                        &mut entry,
+                        next.map_or("", |n| n.text.as_str()),
+                        block.start,
+                    )?
+                    .then_some(2)
+                }
+                (BlockKind::Paragraph, Some(BlockKind::List(items)))
+                    if text == "**Files Deleted**:" =>
+                {
+                    for item in items {
+                        entry.files.push(deleted_file(&uncode(item)));
+                    }
+                    Some(2)
+                }
+                (BlockKind::Paragraph, Some(BlockKind::List(items))) if text == "**Changes**:" => {
+                    entry.changes = items.iter().map(Change::plain).collect();
+                    Some(2)
+                }
+                (BlockKind::Paragraph, _) if text.starts_with("**CloudFront Invalidation**:") => {
+                    let value = text["**CloudFront Invalidation**:".len()..].trim();
+                    let (id, status) = match value.split_once(" (") {
+                        Some((id, status)) => (id, status.strip_suffix(')').map(String::from)),
+                        None => (value, None),
+                    };
+                    entry.invalidation = Some(Invalidation {
+                        id: uncode(id),
+                        distribution: None,
+                        status,
+                        created_at: None,
+                        completed_seen_at: None,
+                        paths: Vec::new(),
+                    });
+                    Some(1)
+                }
+                (BlockKind::Paragraph, _) if self.meta(&mut entry, text, block.start)? => Some(1),
+                _ => None,
+            };
+            match consumed {
+                Some(n) => index += n,
+                None => {
+                    self.out.kept.push(format!(
+                        "lines {}-{}: text in deploy \"{title}\"",
+                        block.start, block.end
+                    ));
+                    entry.extra.push(self.source(block.start, block.end));
+                    index += 1;
+                }
+            }
+        }
+        if let Some(invalidation) = &mut entry.invalidation {
+            invalidation.distribution = self
+                .out
+                .config
+                .environments
+                .get(&env)
+                .and_then(|e| e.distribution.clone());
+        }
+        self.out.entries.push(entry);
+        Ok(true)
+    }
+
+    /// A paragraph of `**Field**: value` lines; false when any line is not one we know.
+    fn meta(&mut self, entry: &mut Entry, text: &str, line: usize) -> Result<bool, ImportError> {
+        let mut fields = Vec::new();
+        for (offset, raw) in text.lines().enumerate() {
+            let Some((name, value)) = raw
+                .trim()
+                .strip_prefix("**")
+                .and_then(|r| r.split_once("**:"))
+            else {
+                return Ok(false);
+            };
+            if !matches!(name, "Commit" | "Deployed By" | "Build Time") {
+                return Ok(false);
+            }
+            fields.push((name.to_string(), value.trim().to_string(), line + offset));
+        }
+        let mut build_time = None;
+        for (name, value, line) in &fields {
+            if name == "Build Time" {
+                match Timestamp::parse_stored(value) {
+                    Ok(t) => {
+                        if t.to_string() != *value {
+                            self.out.notes.push(format!(
+                                "line {line}: Build Time `{value}` will be written as `{t}`"
+                            ));
+                        }
+                        build_time = Some(t);
+                    }
+                    Err(_) => {
+                        self.problem(
+                            *line,
+                            format!("Build Time `{value}` is not an RFC 3339 time"),
+                        )?;
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        for (name, value, _) in fields {
+            match name.as_str() {
+                "Commit" => {
+                    entry.commits = value.split(" + ").map(uncode).collect();
+                    entry.commit = entry.commits.last().cloned();
+                }
+                "Deployed By" => entry.deployed_by = Some(value),
+                _ => entry.build_time = build_time,
+            }
+        }
+        Ok(true)
+    }
+
+    fn files(&mut self, entry: &mut Entry, table: &str, line: usize) -> Result<bool, ImportError> {
+        let rows = table_rows(table);
+        let Some((header, data)) = rows.split_first() else {
+            return Ok(false);
+        };
+        // The template writes these three columns in this order; another
+        // layout is kept verbatim with the entry.
+        if *header != ["File", "Size", "Content-Type"] {
+            return Ok(false);
+        }
+        let (file, size, content_type) = (0, Some(1), Some(2));
+        let mut parsed = Vec::new();
+        for (offset, row) in data.iter().enumerate() {
+            if row.len() != header.len() {
+                self.problem(
+                    line + 3 + offset,
+                    format!(
+                        "this row has {} cells, the header has {}",
+                        row.len(),
+                        header.len()
+                    ),
+                )?;
+                return Ok(false);
+            }
+            let size_cell = &row[size.unwrap_or(1)];
+            let (bytes, size_text) = if size_cell == "-" {
+                (None, None)
+            } else {
+                match parse_size(size_cell) {
+                    Some(bytes) => (
+                        Some(bytes),
+                        (human_size(bytes) != *size_cell).then(|| size_cell.clone()),
+                    ),
+                    None => {
+                        self.problem(
+                            line + 3 + offset,
+                            format!(
+                                "size `{size_cell}` is not a size (like 640 B, 21.2 KB, 1.2 MB)"
+                            ),
+                        )?;
+                        return Ok(false);
+                    }
+                }
+            };
+            let key = uncode(&row[file]);
+            if code_cell(&key) != row[file] {
+                return Ok(false);
+            }
+            parsed.push(FileChange {
+                key,
+                action: FileAction::Put,
+                version_id: None,
+                etag: None,
+                size: bytes,
+                size_text,
+                content_type: cell_value(&row[content_type.unwrap_or(2)]),
+                cache_control: None,
+                last_modified: None,
+            });
+        }
+        entry.files.extend(parsed);
+        Ok(true)
+    }
+}
+
+fn deleted_file(key: &str) -> FileChange {
+    FileChange {
+        key: key.to_string(),
+        action: FileAction::Delete,
+        version_id: None,
+        etag: None,
+        size: None,
+        size_text: None,
+        content_type: None,
+        cache_control: None,
+        last_modified: None,
+    }
+}
+
+/// `Production` -> `production`, `Staging EU` -> `staging-eu`.
+pub fn env_key(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn unescape(cell: &str) -> String {
+    cell.replace("\\|", "|")
+}
+
+/// A text cell's value: `-` is none.
+fn cell_value(cell: &str) -> Option<String> {
+    (cell != "-").then(|| unescape(cell))
+}
+
+/// Whether a text cell prints back the same through the `cell` escaping.
+fn renders(cell: &str) -> bool {
+    cell == "-" || table_cell(&unescape(cell)) == cell
+}
+
+/// `640 B`, `21.2 KB`, `1.5 MB`, `2 GB` -> bytes (powers of 1024).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let (number, unit) = text.trim().split_once(' ')?;
+    let value: f64 = number.parse().ok()?;
+    let scale = match unit.trim().to_ascii_uppercase().as_str() {
+        "B" | "BYTES" => 1.0,
+        "KB" | "KIB" => 1024.0,
+        "MB" | "MIB" => 1024.0 * 1024.0,
+        "GB" | "GIB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    (value >= 0.0 && value.is_finite()).then(|| (value * scale).round() as u64)
+}
+
+/// `[title](path) - description`.
+fn parse_link(item: &str) -> Option<RelatedLink> {
+    let rest = item.strip_prefix('[')?;
+    let (title, rest) = rest.split_once("](")?;
+    let (path, rest) = rest.split_once(')')?;
+    let description = match rest {
+        "" => None,
+        r => Some(r.strip_prefix(" - ")?.to_string()),
+    };
+    Some(RelatedLink {
+        title: title.to_string(),
+        path: path.to_string(),
+        description,
+    })
+}
+
+/// Inventory rows that importers fill by column heading.
+trait InventoryRow: Default {
+    /// Sets a known column from its cell; false when the heading is not
+    /// known or the cell would not print back the same.
+    fn set(&mut self, heading: &str, cell: &str) -> bool;
+    /// The row's other columns.
+    fn extra(&mut self) -> &mut IndexMap<String, String>;
+}
+
+fn code_key(cell: &str) -> Option<String> {
+    let key = uncode(cell);
+    (code_cell(&key) == cell).then_some(key)
+}
+
+fn text(cell: &str) -> Option<Option<String>> {
+    renders(cell).then(|| cell_value(cell))
+}
+
+impl InventoryRow for BucketDecl {
+    fn set(&mut self, heading: &str, cell: &str) -> bool {
+        let slot = match heading {
+            "Bucket" => {
+                self.name = uncode(cell);
+                return code_key(cell).is_some();
+            }
+            "Purpose" => &mut self.purpose,
+            "Versioning" => &mut self.versioning,
+            "Encryption" => &mut self.encryption,
+            "Last Deploy" => &mut self.last_deploy,
+            _ => return false,
+        };
+        text(cell).map(|v| *slot = v).is_some()
+    }
+    fn extra(&mut self) -> &mut IndexMap<String, String> {
+        &mut self.extra
+    }
+}
+
+impl InventoryRow for DistributionDecl {
+    fn set(&mut self, heading: &str, cell: &str) -> bool {
+        let slot = match heading {
+            "Distribution ID" => {
+                self.id = uncode(cell);
+                return code_key(cell).is_some();
+            }
+            "Domain" => &mut self.domain,
+            "Origin" => &mut self.origin,
+            "Status" => &mut self.status,
+            "Last Invalidation" => {
+                self.last_invalidation = cell_value(cell);
+                return true;
+            }
+            _ => return false,
+        };
+        text(cell).map(|v| *slot = v).is_some()
+    }
+    fn extra(&mut self) -> &mut IndexMap<String, String> {
+        &mut self.extra
+    }
+}
+
+impl InventoryRow for FunctionDecl {
+    fn set(&mut self, heading: &str, cell: &str) -> bool {
+        let slot = match heading {
+            "Function" => {
+                self.name = uncode(cell);
+                return code_key(cell).is_some();
+            }
+            "Runtime" => &mut self.runtime,
+            "Memory" => &mut self.memory,
+            "Timeout" => &mut self.timeout,
+            "Last Deploy" => &mut self.last_deploy,
+            _ => return false,
+        };
+        text(cell).map(|v| *slot = v).is_some()
+    }
+    fn extra(&mut self) -> &mut IndexMap<String, String> {
+        &mut self.extra
+    }
+}
+
+impl InventoryRow for TableDecl {
+    fn set(&mut self, heading: &str, cell: &str) -> bool {
+        let flag = |yes: &str, no: &str| match cell {
+            c if c == yes => Some(Some(true)),
+            c if c == no => Some(Some(false)),
+            _ => None,
+        };
+        match heading {
+            "Table" => {
+                self.name = uncode(cell);
+                code_key(cell).is_some()
+            }
+            "Billing" => text(cell).map(|v| self.billing = v).is_some(),
+            "PITR" => flag("Yes", "No").map(|v| self.pitr = v).is_some(),
+            "TTL" => flag("Enabled", "Disabled").map(|v| self.ttl = v).is_some(),
+            "GSIs" => {
+                if cell == "-" {
+                    self.gsis = Some(Vec::new());
+                    return true;
+                }
+                let names: Vec<String> = cell.split(", ").map(uncode).collect();
+                let again = names
+                    .iter()
+                    .map(|n| code_cell(n))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (again == cell).then(|| self.gsis = Some(names)).is_some()
+            }
+            _ => false,
+        }
+    }
+    fn extra(&mut self) -> &mut IndexMap<String, String> {
+        &mut self.extra
+    }
+}
+
+impl InventoryRow for SecretDecl {
+    fn set(&mut self, heading: &str, cell: &str) -> bool {
+        let slot = match heading {
+            "Secret ID" => {
+                self.id = uncode(cell);
+                return code_key(cell).is_some();
+            }
+            "Purpose" => &mut self.purpose,
+            "Rotation" => &mut self.rotation,
+            _ => return false,
+        };
+        text(cell).map(|v| *slot = v).is_some()
+    }
+    fn extra(&mut self) -> &mut IndexMap<String, String> {
+        &mut self.extra
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_like_people_write_them() {
+        assert_eq!(parse_size("640 B"), Some(640));
+        assert_eq!(parse_size("21.2 KB"), Some(21709));
+        assert_eq!(parse_size("1.25 MB"), Some(1310720));
+        assert_eq!(parse_size("48 KB"), Some(49152));
+        assert_eq!(parse_size("big"), None);
+        assert_eq!(parse_size("12 parsecs"), None);
+    }
+
+    #[test]
+    fn links_and_keys() {
+        let link = parse_link("[CHANGELOG.md](./CHANGELOG.md) - Version history").unwrap();
+        assert_eq!(
+            (link.title.as_str(), link.path.as_str()),
+            ("CHANGELOG.md", "./CHANGELOG.md")
+        );
+        assert_eq!(link.description.as_deref(), Some("Version history"));
+        assert!(parse_link("plain text").is_none());
+        assert_eq!(env_key("Staging EU"), "staging-eu");
+    }
+}
