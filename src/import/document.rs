@@ -55,6 +55,9 @@ struct Importer<'a> {
 /// An H3 subsection: its title, its blocks, and its heading block.
 type Subsection<'b> = (String, &'b [Block], &'b Block);
 
+/// A table's header and its data rows, as raw cells.
+type HeaderAndRows = (Vec<String>, Vec<Vec<String>>);
+
 /// The known kinds of H2 sections.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -200,6 +203,8 @@ impl Importer<'_> {
     fn preamble(&mut self, blocks: &[Block]) {
         let mut after_break = false;
         let mut description_seen = false;
+        // No description paragraph: none is rendered.
+        self.out.config.project.description = Some(String::new());
         for (index, block) in blocks.iter().enumerate() {
             match &block.kind {
                 BlockKind::Heading(1, title)
@@ -224,7 +229,10 @@ impl Importer<'_> {
                         .strip_prefix(prefix)
                         .and_then(|t| t.strip_suffix(" infrastructure."))
                     {
-                        Some(title) => self.out.config.project.title = title.to_string(),
+                        Some(title) => {
+                            self.out.config.project.title = title.to_string();
+                            self.out.config.project.description = None;
+                        }
                         None => self.out.config.project.description = Some(text.to_string()),
                     }
                 }
@@ -287,11 +295,7 @@ impl Importer<'_> {
             ..Environment::default()
         };
         for (title, sub, heading) in subs {
-            let table = match sub {
-                [only] if only.kind == BlockKind::Table => Some(table_rows(&only.text)),
-                _ => None,
-            };
-            let Some(rows) = table else {
+            let Some(rows) = Self::single_table(sub) else {
                 self.keep(
                     &format!("env.{key}.end"),
                     &Self::whole(heading, sub),
@@ -437,8 +441,8 @@ impl Importer<'_> {
         for (title, sub, heading) in subs {
             let understood = match section {
                 Section::History => self.deploy(&title, heading, sub)?,
-                Section::Cache => self.cache(&title, sub),
-                Section::Monitoring => self.monitoring(&title, sub),
+                Section::Cache => self.cache(&title, sub)?,
+                Section::Monitoring => self.monitoring(&title, sub)?,
                 Section::Commands => self.command(&title, sub),
                 Section::Related => true,
             };
@@ -463,12 +467,38 @@ impl Importer<'_> {
         }
     }
 
-    fn cache(&mut self, title: &str, sub: &[Block]) -> bool {
-        let Some(rows) = Self::single_table(sub) else {
-            return false;
+    /// A subsection that is one table: (header, rows). A row whose width is
+    /// not the header's is a problem (kept verbatim with --lenient).
+    fn regular_table(&mut self, sub: &[Block]) -> Result<Option<HeaderAndRows>, ImportError> {
+        let Some(mut rows) = Self::single_table(sub) else {
+            return Ok(None);
         };
-        let Some((header, data)) = rows.split_first() else {
-            return false;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let header = rows.remove(0);
+        if let Some((offset, row)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != header.len())
+        {
+            let line = sub[0].start + 2 + offset;
+            self.problem(
+                line,
+                format!(
+                    "this row has {} cells, the header has {}",
+                    row.len(),
+                    header.len()
+                ),
+            )?;
+            return Ok(None);
+        }
+        Ok(Some((header, rows)))
+    }
+
+    fn cache(&mut self, title: &str, sub: &[Block]) -> Result<bool, ImportError> {
+        let Some((header, data)) = self.regular_table(sub)? else {
+            return Ok(false);
         };
         match (
             title,
@@ -480,7 +510,7 @@ impl Importer<'_> {
         ) {
             ("CloudFront Cache Behavior", ["Path Pattern", "Cache Policy", "TTL"]) => {
                 let mut parsed = Vec::new();
-                for row in data {
+                for row in &data {
                     let path = uncode(&row[0]);
                     let behavior = CacheBehavior {
                         path: path.clone(),
@@ -488,23 +518,23 @@ impl Importer<'_> {
                         ttl: cell_value(&row[2]),
                     };
                     if code_cell(&path) != row[0] || !renders(&row[1]) || !renders(&row[2]) {
-                        return false;
+                        return Ok(false);
                     }
                     parsed.push(behavior);
                 }
                 self.out.config.cache.behaviors = parsed;
-                true
+                Ok(true)
             }
             ("S3 Cache-Control Headers", ["File Type", "Cache-Control"]) => {
                 let mut parsed = Vec::new();
-                for row in data {
+                for row in &data {
                     let value = row[1].split(" (").next().map(uncode).unwrap_or_default();
                     let display = match max_age(&value) {
                         Some(s) => format!("{} ({})", code_cell(&value), short_duration(s)),
                         None => code_cell(&value),
                     };
                     if display != row[1] || !renders(&row[0]) {
-                        return false;
+                        return Ok(false);
                     }
                     parsed.push(CacheHeader {
                         file_type: unescape(&row[0]),
@@ -512,18 +542,15 @@ impl Importer<'_> {
                     });
                 }
                 self.out.config.cache.headers = parsed;
-                true
+                Ok(true)
             }
-            _ => false,
+            _ => Ok(false),
         }
     }
 
-    fn monitoring(&mut self, title: &str, sub: &[Block]) -> bool {
-        let Some(rows) = Self::single_table(sub) else {
-            return false;
-        };
-        let Some((header, data)) = rows.split_first() else {
-            return false;
+    fn monitoring(&mut self, title: &str, sub: &[Block]) -> Result<bool, ImportError> {
+        let Some((header, data)) = self.regular_table(sub)? else {
+            return Ok(false);
         };
         match (
             title,
@@ -535,13 +562,13 @@ impl Importer<'_> {
         ) {
             ("CloudWatch Alarms", ["Alarm", "Metric", "Threshold"]) => {
                 let mut parsed = Vec::new();
-                for row in data {
+                for row in &data {
                     let metric = (row[1] != "-").then(|| uncode(&row[1]));
                     if metric.as_ref().is_some_and(|m| code_cell(m) != row[1])
                         || !renders(&row[0])
                         || !renders(&row[2])
                     {
-                        return false;
+                        return Ok(false);
                     }
                     parsed.push(Alarm {
                         name: unescape(&row[0]),
@@ -550,14 +577,14 @@ impl Importer<'_> {
                     });
                 }
                 self.out.config.monitoring.alarms = parsed;
-                true
+                Ok(true)
             }
             ("Log Groups", ["Log Group", "Retention"]) => {
                 let mut parsed = Vec::new();
-                for row in data {
+                for row in &data {
                     let name = uncode(&row[0]);
                     if code_cell(&name) != row[0] || !renders(&row[1]) {
-                        return false;
+                        return Ok(false);
                     }
                     parsed.push(LogGroup {
                         name,
@@ -565,9 +592,9 @@ impl Importer<'_> {
                     });
                 }
                 self.out.config.monitoring.log_groups = parsed;
-                true
+                Ok(true)
             }
-            _ => false,
+            _ => Ok(false),
         }
     }
 

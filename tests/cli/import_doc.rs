@@ -181,6 +181,28 @@ fn bad_input_names_the_line_and_writes_nothing() {
 }
 
 #[test]
+fn a_short_row_in_any_table_is_named() {
+    let text = BROKEN
+        .replace("12 parsecs", "1 KB")
+        .replace("2025-13-40", "2025-12-01")
+        + "\n## Monitoring\n\n### Log Groups\n\n| Log Group | Retention |\n|---|---|\n| `/x` |\n";
+    let line = text.lines().position(|l| l == "| `/x` |").unwrap() + 1;
+    let s = Sandbox::new();
+    s.write("doc.md", &text);
+    let done = s.ledger(&["import", "doc.md"]).code(2);
+    assert!(
+        done.stderr.contains(&format!(
+            "doc.md:{line}: this row has 1 cells, the header has 2"
+        )),
+        "{}",
+        done.stderr
+    );
+    let done = s.ledger(&["import", "doc.md", "--lenient"]).code(0);
+    assert!(done.stderr.contains("\"Log Groups\""), "{}", done.stderr);
+    assert!(s.ledger(&["render"]).ok().contains("| `/x` |"));
+}
+
+#[test]
 fn lenient_import_keeps_bad_parts_verbatim() {
     let s = Sandbox::new();
     s.write("doc.md", BROKEN);
