@@ -172,9 +172,20 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
         ));
     } else {
         entry.restores = Some(target.seq);
-        if let (Some(distribution), false) = (&env.distribution, args.no_invalidate) {
-            entry.invalidation =
-                Some(runtime.block_on(invalidate(&clients, distribution, &entry, args))?);
+    }
+    // The objects changed: whatever happens to the invalidation, they are recorded.
+    let mut invalidation_error = None;
+    if let (None, Some(distribution), false) =
+        (&applied.failure, &env.distribution, args.no_invalidate)
+    {
+        match runtime.block_on(invalidate(&clients, distribution, &entry, args)) {
+            Ok(invalidation) => entry.invalidation = Some(invalidation),
+            Err(e) => {
+                entry.notes.push(format!(
+                    "the invalidation of the changed paths failed: {e:#}"
+                ));
+                invalidation_error = Some(e);
+            }
         }
     }
     let recorded = if entry.files.is_empty() {
@@ -183,6 +194,14 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
         Some(lock.append(&mut journal, entry)?)
     };
     drop(lock);
+    if let (Some(error), Some(entry)) = (invalidation_error, &recorded) {
+        return Err(error.context(format!(
+            "the objects were restored and recorded as #{}, but CloudFront was not invalidated: \
+             run `aws cloudfront create-invalidation --distribution-id {} --paths \"/*\"`",
+            entry.seq,
+            env.distribution.as_deref().unwrap_or("-")
+        )));
+    }
     match (&applied.failure, recorded) {
         (None, Some(entry)) => {
             eprintln!(

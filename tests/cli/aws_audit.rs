@@ -680,3 +680,47 @@ fn a_rollback_that_fails_half_way_records_only_what_it_did() {
     // What the ledger says is live is what S3 serves.
     ledger(&["verify", "--aws", "--no-git"]).ok();
 }
+
+#[test]
+fn a_failed_invalidation_after_a_rollback_still_records_it() {
+    let moto = Moto::start();
+    let bucket = "inv-site";
+    moto.bucket(bucket, true);
+    let s = Sandbox::new();
+    s.ledger(&["init"]).ok();
+    s.write(
+        "ledger/ledger.toml",
+        &format!("[environments.production]\nbucket = \"{bucket}\"\ndistribution = \"EGONE\"\n"),
+    );
+    s.commit("app.txt", "feat: one");
+    moto.put_all(bucket, &[obj("a.js", "a1")]);
+    moto.env(s.ledger(&["record", "--env", "production", "--version", "v1"]))
+        .ok();
+    s.commit("app.txt", "feat: two");
+    moto.put_all(bucket, &[obj("a.js", "a2")]);
+    moto.env(s.ledger(&["record", "--env", "production", "--version", "v2"]))
+        .ok();
+    let done = moto
+        .env(s.ledger(&["rollback", "--env", "production", "--to", "v1", "--yes"]))
+        .code(2);
+    assert!(
+        done.stderr.contains("restored and recorded as #3"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr
+            .contains("create-invalidation --distribution-id EGONE"),
+        "{}",
+        done.stderr
+    );
+    let entry: Value =
+        serde_json::from_str(&s.ledger(&["show", "#3", "--format", "json"]).ok()).unwrap();
+    assert_eq!(entry["restores"], 1);
+    assert!(
+        entry["notes"][0].as_str().unwrap().contains("invalidation"),
+        "{entry}"
+    );
+    assert_eq!(get_body(&moto, bucket, "a.js", None), b"a1");
+    moto.env(s.ledger(&["verify", "--aws", "--no-git"])).ok();
+}
