@@ -110,12 +110,14 @@ pub enum Command {
     /// stdin is not a terminal. A failure half-way reports which keys were restored and records
     /// only what happened.
     Rollback(RollbackArgs),
-    /// Import history: an existing AWS_VERSIONS.md, or release entries from git tags.
+    /// Import history: an existing AWS_VERSIONS.md and/or CHANGELOG.md, or releases from git tags.
     ///
     /// With DOC, the document's inventory goes to ledger.toml and its deployment history to
     /// journal entries marked imported; what is not understood is kept verbatim and rendered back
     /// in its place (listed on stderr), so that `ledger render` prints the document again (a check
-    /// after the import says where it would not). With --git-tags, each tag matching --tag-pattern becomes an imported deploy of the release
+    /// after the import says where it would not). With --changelog, every release of the file,
+    /// with its date, sections and change lines as written; `ledger render changelog` then
+    /// prints it in Keep a Changelog form. With --git-tags, each tag matching --tag-pattern becomes an imported deploy of the release
     /// environment (or --env), dated by the tag (annotated) or its commit, with the changes of
     /// the commits reachable from it and from no earlier release, parsed by the same rules as
     /// `record`. Releases are ordered by SemVer and commits attributed by reachability in one
@@ -351,13 +353,17 @@ pub struct RollbackArgs {
 
 /// `ledger import`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["document", "git_tags"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["document", "changelog", "git_tags"])))]
 pub struct ImportArgs {
     /// An AWS_VERSIONS.md document to import.
     #[arg(value_name = "DOC")]
     pub document: Option<PathBuf>,
+    /// A CHANGELOG.md to import (Keep a Changelog and its common variants): each release
+    /// becomes a `release` entry of the release environment with its notes as written.
+    #[arg(long, value_name = "FILE")]
+    pub changelog: Option<PathBuf>,
     /// Import release history from git tags.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["document", "changelog"])]
     pub git_tags: bool,
     /// With DOC: keep sections that cannot be parsed (a bad date or size, a missing cell)
     /// verbatim with a warning instead of failing.

@@ -303,6 +303,16 @@ pub struct ChangelogRules {
     /// Base URL of the repository, for compare links at the bottom of the changelog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_url: Option<String>,
+    /// The text above the first release, kept from an imported changelog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preamble: Option<String>,
+    /// The Unreleased section's content kept from an imported changelog
+    /// ("" for an empty section), shown when the repository cannot say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreleased: Option<String>,
+    /// The link reference definitions at the bottom, kept from an imported changelog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<String>,
 }
 
 impl Default for ChangelogRules {
@@ -334,6 +344,9 @@ impl Default for ChangelogRules {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             repo_url: None,
+            preamble: None,
+            unreleased: None,
+            links: None,
         }
     }
 }

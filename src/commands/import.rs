@@ -10,6 +10,7 @@ use super::{Outcome, Workspace, shown};
 use crate::changes::ChangeRules;
 use crate::cli::ImportArgs;
 use crate::config::Config;
+use crate::import::changelog::{ImportedChangelog, import_changelog};
 use crate::import::document::import_document;
 use crate::import::git_tags::{DEFAULT_PATTERN, release_entries};
 use crate::import::normalise_markdown;
@@ -17,16 +18,116 @@ use crate::journal::{self, Journal, JournalLock};
 use crate::render;
 
 pub fn run(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
-    match &args.document {
-        Some(_) => import_doc(workspace, args),
-        None => import_tags(workspace, args),
+    if args.document.is_some() {
+        import_doc(workspace, args)
+    } else if args.changelog.is_some() {
+        import_changelog_only(workspace, args)
+    } else {
+        import_tags(workspace, args)
     }
+}
+
+/// Reads and parses `--changelog` for the release environment of `config`.
+fn read_changelog(args: &ImportArgs, config: &Config) -> Result<Option<ImportedChangelog>> {
+    let Some(path) = &args.changelog else {
+        return Ok(None);
+    };
+    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
+    let env = args
+        .env
+        .clone()
+        .unwrap_or_else(|| config.changelog.release_env.clone());
+    Ok(Some(import_changelog(path, &text, &env)?))
+}
+
+fn report_changelog(path: &std::path::Path, imported: &ImportedChangelog) {
+    let undated = imported
+        .entries
+        .iter()
+        .filter(|e| e.release.as_ref().is_some_and(|r| r.date.is_none()))
+        .count();
+    let changes: usize = imported
+        .entries
+        .iter()
+        .filter_map(|e| e.release.as_ref())
+        .map(|r| r.groups.iter().map(|g| g.items.len()).sum::<usize>())
+        .sum();
+    eprintln!(
+        "imported {}: {} release(s) ({undated} undated), {changes} change line(s){}{}",
+        shown(path),
+        imported.entries.len(),
+        if imported.preamble.is_some() {
+            ", the preamble"
+        } else {
+            ""
+        },
+        if imported.links.is_some() {
+            ", the link references"
+        } else {
+            ""
+        },
+    );
+}
+
+fn import_changelog_only(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+    let config = workspace.config()?;
+    let imported = read_changelog(args, &config)?.unwrap_or_default();
+    let env = args
+        .env
+        .clone()
+        .unwrap_or_else(|| config.changelog.release_env.clone());
+    config.environment(&env, &workspace.config_path())?;
+    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let mut journal = lock.load()?;
+    let releases = journal
+        .entries
+        .iter()
+        .filter(|e| e.kind == crate::journal::EntryKind::Release)
+        .count();
+    if releases > 0 && !args.append {
+        bail!(
+            "{} already holds {releases} release(s) from a changelog: pass --append to add these; nothing was imported",
+            shown(&journal.path)
+        );
+    }
+    // The [changelog] texts go into ledger.toml, keeping its comments and layout.
+    let config_path = workspace.config_path();
+    let previous = fs::read_to_string(&config_path)
+        .with_context(|| format!("cannot read {}", shown(&config_path)))?;
+    let mut document: toml_edit::DocumentMut = previous
+        .parse()
+        .with_context(|| format!("cannot edit {}", shown(&config_path)))?;
+    let table = document
+        .entry("changelog")
+        .or_insert(toml_edit::table())
+        .as_table_mut()
+        .context("[changelog] in ledger.toml is not a table")?;
+    for (key, value) in [
+        ("preamble", &imported.preamble),
+        ("unreleased", &imported.unreleased),
+        ("links", &imported.links),
+    ] {
+        if let Some(value) = value {
+            table[key] = toml_edit::value(value.as_str());
+        }
+    }
+    fs::write(&config_path, document.to_string())
+        .with_context(|| format!("cannot write {}", shown(&config_path)))?;
+    if let Err(e) = lock.append_all(&mut journal, imported.entries.clone()) {
+        let _ = fs::write(&config_path, previous);
+        return Err(e.into());
+    }
+    if let Some(path) = &args.changelog {
+        report_changelog(path, &imported);
+    }
+    Ok(Outcome::Success)
 }
 
 fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
     let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
     let imported = import_document(path, &text, args.lenient)?;
+    let changelog = read_changelog(args, &imported.config)?;
     let dir = &workspace.ledger_dir;
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", shown(dir)))?;
     if !Journal::path_in(dir).exists() {
@@ -50,8 +151,25 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         }
         config
     } else {
-        imported.config.clone()
+        let mut config = imported.config.clone();
+        if let Some(changelog) = &changelog {
+            config.changelog.preamble = changelog.preamble.clone();
+            config.changelog.unreleased = changelog.unreleased.clone();
+            config.changelog.links = changelog.links.clone();
+        }
+        config
     };
+    let mut entries = imported.entries.clone();
+    if let Some(changelog) = &changelog {
+        entries.extend(changelog.entries.iter().cloned());
+        // One chronological journal: deploys and releases by day, deploys first on a tie.
+        entries.sort_by(|a, b| {
+            a.deployed_at.cmp(&b.deployed_at).then(
+                (a.kind == crate::journal::EntryKind::Release)
+                    .cmp(&(b.kind == crate::journal::EntryKind::Release)),
+            )
+        });
+    }
     // Everything is parsed and checked: now write, config first, restoring it if the journal fails.
     let previous = fs::read_to_string(&config_path).ok();
     if !args.append {
@@ -63,8 +181,8 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         fs::write(&config_path, header + &body)
             .with_context(|| format!("cannot write {}", shown(&config_path)))?;
     }
-    let appended = match lock.append_all(&mut journal, imported.entries.clone()) {
-        Ok(appended) => appended,
+    match lock.append_all(&mut journal, entries) {
+        Ok(_) => {}
         Err(e) => {
             if let Some(previous) = previous {
                 let _ = fs::write(&config_path, previous);
@@ -86,7 +204,7 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         "imported {}: {} environment(s), {} deploy(s), {} block(s) kept verbatim",
         shown(path),
         config.environments.len(),
-        appended.len(),
+        imported.entries.len(),
         imported.config.extra.len()
             + imported
                 .entries
@@ -94,6 +212,9 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
                 .map(|e| e.extra.len())
                 .sum::<usize>()
     );
+    if let (Some(path), Some(changelog)) = (&args.changelog, &changelog) {
+        report_changelog(path, changelog);
+    }
     if !args.append {
         round_trip_check(&config, &journal, &text)?;
     }

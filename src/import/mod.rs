@@ -1,6 +1,7 @@
 //! Bringing existing history into the ledger as entries marked `imported`.
 //! [`git_tags`] turns a repository's release tags into release entries.
 
+pub mod changelog;
 pub mod document;
 pub mod git_tags;
 pub mod markdown;

@@ -16,6 +16,9 @@ pub enum EntryKind {
     Rollback,
     /// An inventory snapshot read from AWS; changes no files.
     Snapshot,
+    /// A release as an imported changelog describes it: its notes, with or
+    /// without a deploy of the same version in the ledger; changes no files.
+    Release,
 }
 
 impl EntryKind {
@@ -25,6 +28,7 @@ impl EntryKind {
             EntryKind::Deploy => "deploy",
             EntryKind::Rollback => "rollback",
             EntryKind::Snapshot => "snapshot",
+            EntryKind::Release => "release",
         }
     }
 
@@ -78,6 +82,9 @@ pub struct Entry {
     /// The CloudFront invalidation made for this deploy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidation: Option<Invalidation>,
+    /// For a release: its notes as the imported changelog wrote them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseNotes>,
     /// For a snapshot: the inventory read from AWS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<Inventory>,
@@ -117,6 +124,7 @@ impl Entry {
             prev_hash: String::new(),
             hash: String::new(),
             invalidation: None,
+            release: None,
             inventory: None,
             changes: Vec::new(),
             files: Vec::new(),
@@ -315,4 +323,40 @@ pub struct CacheBehaviorState {
     /// Maximum TTL, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_ttl: Option<u64>,
+}
+
+/// A release's notes, as an imported changelog wrote them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseNotes {
+    /// The release day as written (`YYYY-MM-DD`); none when the changelog gave
+    /// none (the entry's `deployed_at` is then only an ordering estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Marked `[YANKED]`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub yanked: bool,
+    /// The link the version heading carried (`[1.2.0](URL)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Markdown before the first section (a summary), as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intro: Vec<String>,
+    /// Sections in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ReleaseGroup>,
+}
+
+/// One section of a release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseGroup {
+    /// Heading as written ("Added", "🐛 Bug Fixes").
+    pub name: String,
+    /// List items as written (continuation and nested lines included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+    /// Other Markdown in the section, as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text: Vec<String>,
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use entry::{
     BucketState, CacheBehaviorState, Change, DistributionState, Entry, EntryKind, FileAction,
-    FileChange, Invalidation, Inventory, short_sha,
+    FileChange, Invalidation, Inventory, ReleaseGroup, ReleaseNotes, short_sha,
 };
 
 use crate::location::Located;

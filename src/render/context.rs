@@ -190,6 +190,13 @@ pub struct ChangelogView {
     pub releases: Vec<ReleaseView>,
     /// Repository URL for compare links.
     pub repo_url: Option<String>,
+    /// Text above the first release, kept from an imported changelog.
+    pub preamble: Option<String>,
+    /// The Unreleased section kept from an imported changelog ("" when empty),
+    /// shown when the repository cannot say.
+    pub unreleased_text: Option<String>,
+    /// Link reference definitions kept from an imported changelog.
+    pub links: Option<String>,
 }
 
 /// One release (or the Unreleased section).
@@ -209,6 +216,12 @@ pub struct ReleaseView {
     pub groups: Vec<GroupView>,
     /// Changes that have no group (imported lines).
     pub ungrouped: Vec<Change>,
+    /// Marked `[YANKED]`.
+    pub yanked: bool,
+    /// The URL the version linked to in an imported changelog.
+    pub link: Option<String>,
+    /// Markdown before the first section (an imported release's summary).
+    pub intro: Vec<String>,
 }
 
 /// A section of a release.
@@ -218,6 +231,8 @@ pub struct GroupView {
     pub name: String,
     /// Its changes.
     pub changes: Vec<Change>,
+    /// Other Markdown in the section (imported changelogs).
+    pub text: Vec<String>,
 }
 
 /// Cache settings.
@@ -302,6 +317,7 @@ pub fn build(
         },
         last_updated: entries
             .iter()
+            .filter(|e| e.kind != EntryKind::Release)
             .map(|e| e.deployed_at.date_string())
             .chain(config.project.last_updated.clone())
             .max(),
@@ -688,26 +704,64 @@ fn changelog_view(
     repo: Option<&GitRepo>,
 ) -> Result<ChangelogView, GitError> {
     let release_env = &config.changelog.release_env;
-    let deploys: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| &e.env == release_env && e.kind == EntryKind::Deploy)
-        .collect();
+    // Deploys of the release environment, and releases from an imported
+    // changelog; a release's notes stand for the deploy of the same version.
+    let mut chosen: Vec<&Entry> = Vec::new();
+    for entry in entries.iter().filter(|e| &e.env == release_env) {
+        match entry.kind {
+            EntryKind::Deploy => {
+                let noted = entries.iter().any(|r| {
+                    r.kind == EntryKind::Release
+                        && &r.env == release_env
+                        && same_version(&r.version, &entry.version)
+                });
+                if !noted {
+                    chosen.push(entry);
+                }
+            }
+            EntryKind::Release => chosen.push(entry),
+            _ => {}
+        }
+    }
+    chosen.sort_by(|a, b| a.deployed_at.cmp(&b.deployed_at).then(a.seq.cmp(&b.seq)));
     let mut releases: Vec<ReleaseView> = Vec::new();
-    for (index, entry) in deploys.iter().enumerate() {
-        let previous = index
-            .checked_sub(1)
-            .and_then(|i| deploys[i].version.clone());
-        releases.push(release_view(
-            entry
-                .version
-                .clone()
-                .unwrap_or_else(|| entry.short_commit()),
-            Some(entry.deployed_at.date_string()),
-            Some(entry.seq),
-            entry.commit.clone(),
-            previous,
-            &entry.changes,
-        ));
+    for (index, entry) in chosen.iter().enumerate() {
+        let previous = index.checked_sub(1).and_then(|i| chosen[i].version.clone());
+        let version = entry
+            .version
+            .clone()
+            .unwrap_or_else(|| entry.short_commit());
+        let view = match &entry.release {
+            Some(notes) => ReleaseView {
+                version,
+                date: notes.date.clone(),
+                seq: Some(entry.seq),
+                commit: entry.commit.clone(),
+                previous,
+                groups: notes
+                    .groups
+                    .iter()
+                    .map(|g| GroupView {
+                        name: g.name.clone(),
+                        changes: g.items.iter().map(Change::plain).collect(),
+                        text: g.text.clone(),
+                    })
+                    .collect(),
+                ungrouped: Vec::new(),
+                yanked: notes.yanked,
+                link: notes.link.clone(),
+                intro: notes.intro.clone(),
+            },
+            None => release_view(
+                version,
+                Some(entry.deployed_at.date_string()),
+                Some(entry.seq),
+                entry.commit.clone(),
+                previous,
+                &entry.changes,
+            ),
+        };
+        releases.push(view);
     }
     releases.reverse();
     let unreleased = match repo {
@@ -718,7 +772,18 @@ fn changelog_view(
         unreleased,
         releases,
         repo_url: config.changelog.repo_url.clone(),
+        preamble: config.changelog.preamble.clone(),
+        unreleased_text: config.changelog.unreleased.clone(),
+        links: config.changelog.links.clone(),
     })
+}
+
+/// Versions equal but for a leading `v` (`v3.2.0` is `3.2.0`).
+fn same_version(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.trim_start_matches(['v', 'V']) == b.trim_start_matches(['v', 'V']),
+        _ => false,
+    }
 }
 
 fn unreleased(
@@ -767,6 +832,7 @@ fn release_view(
                 None => groups.push(GroupView {
                     name: name.clone(),
                     changes: vec![change.clone()],
+                    text: Vec::new(),
                 }),
             },
             None => ungrouped.push(change.clone()),
@@ -782,6 +848,9 @@ fn release_view(
         previous,
         groups,
         ungrouped,
+        yanked: false,
+        link: None,
+        intro: Vec::new(),
     }
 }
 

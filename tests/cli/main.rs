@@ -11,6 +11,7 @@ mod concurrency;
 mod docs;
 mod errors;
 mod import;
+mod import_changelog;
 mod import_doc;
 mod record;
 mod render;
