@@ -89,6 +89,39 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
             writeln!(out, "{}", line.trim_end())?;
         }
     }
+    if let Some(release) = &e.release {
+        let mut headline = release.date.clone().unwrap_or_else(|| "undated".into());
+        if release.yanked {
+            headline.push_str(" [YANKED]");
+        }
+        writeln!(out, "  release notes ({headline}):")?;
+        for group in &release.groups {
+            writeln!(out, "    {}:", group.name)?;
+            for item in &group.items {
+                writeln!(out, "      - {}", item.lines().next().unwrap_or(""))?;
+            }
+        }
+    }
+    if let Some(inventory) = &e.inventory {
+        if let Some(b) = &inventory.bucket {
+            let encryption = b.encryption.as_deref().unwrap_or("none");
+            writeln!(
+                out,
+                "  bucket        {} (versioning {}, encryption {encryption})",
+                b.name, b.versioning
+            )?;
+        }
+        if let Some(d) = &inventory.distribution {
+            writeln!(
+                out,
+                "  distribution  {} {} ({}), {} behaviour(s)",
+                d.id,
+                d.domain,
+                d.status,
+                d.behaviors.len()
+            )?;
+        }
+    }
     for note in &e.notes {
         writeln!(out, "  note: {note}")?;
     }

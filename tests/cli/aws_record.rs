@@ -524,6 +524,11 @@ fn snapshot_reads_the_inventory_and_feeds_the_document() {
         86400
     );
     assert_eq!(entries[1]["inventory"]["bucket"]["versioning"], "Disabled");
+    let shown = s.ledger(&["show", "#1"]).ok();
+    assert!(
+        shown.contains("bucket        site-s (versioning Enabled, encryption AES256)"),
+        "{shown}"
+    );
     let doc = s.ledger(&["render"]).ok();
     assert!(doc.contains("| `site-s` | Enabled | AES256 | - |"), "{doc}");
     assert!(

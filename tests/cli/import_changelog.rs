@@ -56,6 +56,11 @@ fn a_keep_a_changelog_file_comes_back_exactly() {
     assert_eq!(yanked["release"]["yanked"], true);
     assert_eq!(yanked["release"]["date"], "2026-02-20");
     s.ledger(&["verify", "--no-git"]).ok();
+    let shown = s.ledger(&["show", &format!("#{}", yanked["seq"])]).ok();
+    assert!(
+        shown.contains("release notes (2026-02-20 [YANKED]):") && shown.contains("Fixed:"),
+        "{shown}"
+    );
     // Comments in ledger.toml survive the import.
     assert!(
         s.read("ledger/ledger.toml")
