@@ -167,7 +167,34 @@ impl Environment {
     }
 }
 
-fn capitalise(text: &str) -> String {
+/// An inventory row: the columns `ledger` does not know, by heading.
+pub trait InventoryRow {
+    /// The row's other columns.
+    fn extra(&self) -> &IndexMap<String, String>;
+    /// The row's other columns, to fill.
+    fn extra_mut(&mut self) -> &mut IndexMap<String, String>;
+}
+
+macro_rules! inventory_rows {
+    ($($ty:ty),*) => {$(impl InventoryRow for $ty {
+        fn extra(&self) -> &IndexMap<String, String> {
+            &self.extra
+        }
+        fn extra_mut(&mut self) -> &mut IndexMap<String, String> {
+            &mut self.extra
+        }
+    })*};
+}
+inventory_rows!(
+    BucketDecl,
+    DistributionDecl,
+    FunctionDecl,
+    TableDecl,
+    SecretDecl
+);
+
+/// The text with its first letter capitalised.
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -11,7 +11,8 @@ use indexmap::IndexMap;
 use super::markdown::{Block, BlockKind, blocks, table_rows, uncode};
 use crate::config::{
     Alarm, BucketDecl, CacheBehavior, CacheHeader, CommandBlock, Config, DistributionDecl,
-    Environment, ExtraBlock, FunctionDecl, LogGroup, RelatedLink, SecretDecl, TableDecl,
+    Environment, ExtraBlock, FunctionDecl, InventoryRow, LogGroup, RelatedLink, SecretDecl,
+    TableDecl, capitalise,
 };
 use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
 use crate::render::format::{code_cell, human_size, max_age, short_duration, table_cell};
@@ -376,7 +377,7 @@ impl Importer<'_> {
 
     /// Parses an inventory table into rows; false when it cannot (kept verbatim).
     #[allow(clippy::too_many_arguments)]
-    fn inventory<T: InventoryRow>(
+    fn inventory<T: FromCells>(
         &mut self,
         rows: &[Vec<String>],
         line: usize,
@@ -411,7 +412,7 @@ impl Importer<'_> {
             for (heading, cell) in header.iter().zip(row) {
                 let known = item.set(heading, cell);
                 if !known {
-                    item.extra().insert(heading.clone(), cell.clone());
+                    item.extra_mut().insert(heading.clone(), cell.clone());
                 }
             }
             into.push(item);
@@ -914,14 +915,6 @@ pub fn env_key(name: &str) -> String {
         .join("-")
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 fn unescape(cell: &str) -> String {
     cell.replace("\\|", "|")
 }
@@ -967,12 +960,10 @@ fn parse_link(item: &str) -> Option<RelatedLink> {
 }
 
 /// Inventory rows that importers fill by column heading.
-trait InventoryRow: Default {
+trait FromCells: Default + InventoryRow {
     /// Sets a known column from its cell; false when the heading is not
     /// known or the cell would not print back the same.
     fn set(&mut self, heading: &str, cell: &str) -> bool;
-    /// The row's other columns.
-    fn extra(&mut self) -> &mut IndexMap<String, String>;
 }
 
 fn code_key(cell: &str) -> Option<String> {
@@ -984,7 +975,7 @@ fn text(cell: &str) -> Option<Option<String>> {
     renders(cell).then(|| cell_value(cell))
 }
 
-impl InventoryRow for BucketDecl {
+impl FromCells for BucketDecl {
     fn set(&mut self, heading: &str, cell: &str) -> bool {
         let slot = match heading {
             "Bucket" => {
@@ -999,12 +990,9 @@ impl InventoryRow for BucketDecl {
         };
         text(cell).map(|v| *slot = v).is_some()
     }
-    fn extra(&mut self) -> &mut IndexMap<String, String> {
-        &mut self.extra
-    }
 }
 
-impl InventoryRow for DistributionDecl {
+impl FromCells for DistributionDecl {
     fn set(&mut self, heading: &str, cell: &str) -> bool {
         let slot = match heading {
             "Distribution ID" => {
@@ -1022,12 +1010,9 @@ impl InventoryRow for DistributionDecl {
         };
         text(cell).map(|v| *slot = v).is_some()
     }
-    fn extra(&mut self) -> &mut IndexMap<String, String> {
-        &mut self.extra
-    }
 }
 
-impl InventoryRow for FunctionDecl {
+impl FromCells for FunctionDecl {
     fn set(&mut self, heading: &str, cell: &str) -> bool {
         let slot = match heading {
             "Function" => {
@@ -1042,12 +1027,9 @@ impl InventoryRow for FunctionDecl {
         };
         text(cell).map(|v| *slot = v).is_some()
     }
-    fn extra(&mut self) -> &mut IndexMap<String, String> {
-        &mut self.extra
-    }
 }
 
-impl InventoryRow for TableDecl {
+impl FromCells for TableDecl {
     fn set(&mut self, heading: &str, cell: &str) -> bool {
         let flag = |yes: &str, no: &str| match cell {
             c if c == yes => Some(Some(true)),
@@ -1078,12 +1060,9 @@ impl InventoryRow for TableDecl {
             _ => false,
         }
     }
-    fn extra(&mut self) -> &mut IndexMap<String, String> {
-        &mut self.extra
-    }
 }
 
-impl InventoryRow for SecretDecl {
+impl FromCells for SecretDecl {
     fn set(&mut self, heading: &str, cell: &str) -> bool {
         let slot = match heading {
             "Secret ID" => {
@@ -1095,9 +1074,6 @@ impl InventoryRow for SecretDecl {
             _ => return false,
         };
         text(cell).map(|v| *slot = v).is_some()
-    }
-    fn extra(&mut self) -> &mut IndexMap<String, String> {
-        &mut self.extra
     }
 }
 

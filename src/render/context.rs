@@ -628,31 +628,11 @@ impl<'a, T> Column<'a, T> {
     }
 }
 
-/// An inventory row: its other columns, by heading.
-trait Row {
-    fn extra(&self) -> &indexmap::IndexMap<String, String>;
-}
-
-macro_rules! rows {
-    ($($ty:ty),*) => {$(impl Row for $ty {
-        fn extra(&self) -> &indexmap::IndexMap<String, String> {
-            &self.extra
-        }
-    })*};
-}
-rows!(
-    config::BucketDecl,
-    config::DistributionDecl,
-    config::FunctionDecl,
-    config::TableDecl,
-    config::SecretDecl
-);
-
 /// Lays out a table. With `order` (kept from an imported document), exactly
 /// those columns in that order; else the known columns shown always or
 /// having a value, then the other columns rows carry. A row's other column
 /// of the same heading wins over the known one.
-fn table<T: Row>(
+fn table<T: config::InventoryRow>(
     kind: &str,
     title: &str,
     items: &[T],

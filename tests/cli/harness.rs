@@ -202,32 +202,3 @@ impl Run {
         done
     }
 }
-
-/// Normalises a Markdown document for comparison: trailing whitespace
-/// dropped, table cells trimmed, separator rows reduced to `---`.
-pub fn normalise_markdown(text: &str) -> String {
-    text.lines()
-        .map(|line| {
-            let line = line.trim_end();
-            if line.starts_with('|') && line.ends_with('|') && line.len() > 1 {
-                let cells: Vec<String> = line[1..line.len() - 1]
-                    .split('|')
-                    .map(|c| {
-                        let c = c.trim();
-                        if !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':') {
-                            "---".to_string()
-                        } else {
-                            c.to_string()
-                        }
-                    })
-                    .collect();
-                format!("|{}|", cells.join("|"))
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim_end()
-        .to_string()
-}

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use crate::harness::{Sandbox, ledger_bin, normalise_markdown};
+use ledger::import::normalise_markdown;
+
+use crate::harness::{Sandbox, ledger_bin};
 use crate::record::scenario;
 
 fn repo_root() -> &'static Path {
