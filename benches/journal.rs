@@ -86,7 +86,7 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| {
                     audit::live_at(&journal.entries, "production", black_box(at))
                         .unwrap()
-                        .1
+                        .state
                         .len()
                 })
             },
@@ -104,7 +104,7 @@ fn benches(c: &mut Criterion) {
             |b, journal| {
                 let origin = render::TemplateOrigin::Builtin("aws-versions");
                 b.iter(|| {
-                    let context = render::build(&config, &journal.entries, None).unwrap();
+                    let context = render::build(&config, &journal.entries, None, None).unwrap();
                     render::render(&origin, &context).unwrap().len()
                 })
             },

@@ -23,6 +23,8 @@ pub struct ChangeRules<'a> {
     rules: &'a ChangelogRules,
     skip: Vec<Regex>,
     refs: Regex,
+    /// The ledger folder from the repository's top, when known.
+    ledger_path: Option<String>,
 }
 
 impl<'a> ChangeRules<'a> {
@@ -37,7 +39,32 @@ impl<'a> ChangeRules<'a> {
                 .filter_map(|p| Regex::new(p).ok())
                 .collect(),
             refs: Regex::new(r"#(\d+)\b").expect("static regex"),
+            ledger_path: None,
         }
+    }
+
+    /// Also skips commits that touch only the ledger folder (at `path`, from
+    /// the repository's top) and the rendered `documents`.
+    pub fn with_ledger_path(mut self, path: Option<String>) -> Self {
+        self.ledger_path = path.map(|p| p.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Whether every path a commit changed belongs to the ledger: its folder
+    /// or a document it renders. A commit that changed nothing is not one.
+    fn touches_only_the_ledger(&self, commit: &CommitInfo) -> bool {
+        let Some(paths) = commit.paths.as_deref().filter(|p| !p.is_empty()) else {
+            return false;
+        };
+        paths.iter().all(|path| {
+            self.rules.documents.iter().any(|d| d == path)
+                || self.ledger_path.as_deref().is_some_and(|dir| {
+                    dir.is_empty()
+                        || path
+                            .strip_prefix(dir)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+        })
     }
 
     /// The change a commit contributes, or `None` when the rules skip it.
@@ -46,7 +73,10 @@ impl<'a> ChangeRules<'a> {
             return None;
         }
         let summary = commit.summary.trim();
-        if summary.is_empty() || self.skip.iter().any(|re| re.is_match(summary)) {
+        if summary.is_empty()
+            || self.skip.iter().any(|re| re.is_match(summary))
+            || self.touches_only_the_ledger(commit)
+        {
             return None;
         }
         let refs: Vec<String> = self
@@ -117,6 +147,7 @@ mod tests {
             author: "t".into(),
             time: Timestamp::now(),
             parent_count: parents,
+            paths: None,
         }
     }
 
@@ -168,6 +199,33 @@ mod tests {
                 .change_for(&commit("chore!: drop node 16", 1))
                 .is_some()
         );
+    }
+
+    #[test]
+    fn commits_touching_only_the_ledger_are_skipped() {
+        let config = ChangelogRules::default();
+        let rules = ChangeRules::new(&config).with_ledger_path(Some("ops/ledger".into()));
+        let touching = |paths: &[&str]| CommitInfo {
+            paths: Some(paths.iter().map(|p| p.to_string()).collect()),
+            ..commit("ledger: record v1.2.0", 1)
+        };
+        let own = ["ops/ledger/journal.toml", "AWS_VERSIONS.md", "CHANGELOG.md"];
+        assert!(rules.change_for(&touching(&own)).is_none());
+        assert!(
+            rules
+                .change_for(&touching(&["ops/ledger/journal.toml", "src/app.js"]))
+                .is_some()
+        );
+        // A folder that merely starts with the ledger's name is not the ledger.
+        assert!(rules.change_for(&touching(&["ops/ledger2/x"])).is_some());
+        assert!(
+            rules
+                .change_for(&touching(&["docs/CHANGELOG.md"]))
+                .is_some()
+        );
+        // An empty commit touches nothing and is judged by its message.
+        assert!(rules.change_for(&touching(&[])).is_some());
+        assert!(rules.change_for(&commit("ledger: record", 1)).is_some());
     }
 
     #[test]

@@ -24,15 +24,10 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The ledger folder (holds ledger.toml and journal.toml).
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        default_value = "ledger",
-        env = "LEDGER_DIR"
-    )]
-    pub ledger: PathBuf,
+    /// The ledger folder (holds ledger.toml and journal.toml) [default: `ledger/` in the
+    /// current folder or the nearest one above it, up to the git repository's top level].
+    #[arg(long, global = true, value_name = "DIR", env = "LEDGER_DIR")]
+    pub ledger: Option<PathBuf>,
     /// The git repository [default: the one around the current directory].
     #[arg(long, global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
@@ -61,7 +56,9 @@ pub enum DocumentFormat {
 pub enum Command {
     /// Create ledger/ledger.toml (a commented starting configuration) and an empty journal.
     ///
-    /// Refuses to touch a folder that already holds a ledger.
+    /// The folder goes to the top of the git repository (as other commands look for it
+    /// there), or the current folder outside one. Refuses to touch a folder that already holds
+    /// a ledger.
     Init,
     /// Append a deploy entry for a commit to the journal.
     ///
@@ -110,6 +107,13 @@ pub enum Command {
     /// stdin is not a terminal. A failure half-way reports which keys were restored and records
     /// only what happened.
     Rollback(RollbackArgs),
+    /// Mark an entry as recorded in error (a wrong version, the wrong environment).
+    ///
+    /// Appends a void entry naming REF, who and why; nothing is edited or removed. Folds,
+    /// `live`, `history`, `diff`, `rollback` and both documents leave the voided entry out, and
+    /// the document's history shows the correction; `verify` still checks every byte. A rollback
+    /// cannot be voided (it records what was done in S3: roll forward instead).
+    Void(VoidArgs),
     /// Import history: an existing AWS_VERSIONS.md and/or CHANGELOG.md, or releases from git tags.
     ///
     /// With DOC, the document's inventory goes to ledger.toml and its deployment history to
@@ -192,9 +196,20 @@ pub struct RecordArgs {
     /// Record even when nothing changed in S3 and the commit is the one deployed last.
     #[arg(long)]
     pub allow_empty: bool,
-    /// Record only what git and the flags give; do not read S3 or CloudFront.
+    /// Record only what git and the flags give; do not read S3 or CloudFront. The entry is
+    /// marked as carrying no object state: `live`, `history`, `verify --aws` and `rollback`
+    /// use the environment's last entry that read S3, and say so.
     #[arg(long)]
     pub no_aws: bool,
+    /// Record a deploy of a version already recorded for the environment (a redeploy). Without
+    /// it such a record is refused; a redeploy is shown as such and never makes a second
+    /// release in the changelog.
+    #[arg(long)]
+    pub redeploy: bool,
+    /// Show the entry that would be appended (files, changes, invalidation) and append
+    /// nothing; no invalidation is created.
+    #[arg(long)]
+    pub dry_run: bool,
     /// HeadObject calls in flight at once when reading metadata of changed objects.
     #[arg(long, value_name = "N", default_value_t = crate::aws::s3::DEFAULT_HEAD_CONCURRENCY)]
     pub concurrency: usize,
@@ -351,6 +366,23 @@ pub struct RollbackArgs {
     pub aws: AwsArgs,
 }
 
+/// `ledger void`.
+#[derive(Debug, Args)]
+pub struct VoidArgs {
+    /// The entry recorded in error: `#SEQ`, a version, or a commit prefix.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Narrow REF to this environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Why the entry is wrong (kept in the journal and shown in the document).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who corrects [default: as for record].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
 /// `ledger import`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["document", "changelog", "git_tags"])))]
@@ -383,9 +415,10 @@ pub struct ImportArgs {
 /// `ledger render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Document to render: aws-versions or changelog (or a template name under LEDGER/templates).
-    #[arg(value_name = "NAME", default_value = "aws-versions")]
-    pub name: String,
+    /// Document to render: aws-versions or changelog (or a template name under
+    /// LEDGER/templates) [default: what the --check or -o file already is, else aws-versions].
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE", conflicts_with = "check")]
     pub output: Option<PathBuf>,

@@ -327,6 +327,10 @@ pub struct ChangelogRules {
     pub skip_types: Vec<String>,
     /// Conventional type -> Keep a Changelog section.
     pub groups: IndexMap<String, String>,
+    /// Files `ledger render` writes, as paths from the repository's top
+    /// level: a commit that touches only these and the ledger folder (the
+    /// pipeline's own "ledger: record" commit) never becomes a change line.
+    pub documents: Vec<String>,
     /// Base URL of the repository, for compare links at the bottom of the changelog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_url: Option<String>,
@@ -363,6 +367,7 @@ impl Default for ChangelogRules {
                 r"^chore\(release\)".into(),
                 r"^Merge (branch|pull request|remote-tracking branch) ".into(),
             ],
+            documents: vec!["AWS_VERSIONS.md".into(), "CHANGELOG.md".into()],
             skip_types: ["chore", "ci", "test", "style", "build"]
                 .map(String::from)
                 .to_vec(),
@@ -509,6 +514,20 @@ impl Config {
                 ));
             }
         }
+        let release_env = &self.changelog.release_env;
+        if !self.environments.is_empty() && !self.environments.contains_key(release_env) {
+            let offset = value_offset(text, &["changelog", "release_env"]).unwrap_or(0);
+            return Err(ConfigError::Invalid(Located::at_offset(
+                path,
+                text,
+                offset,
+                format!(
+                    "[changelog] release_env = \"{release_env}\" names no declared environment: \
+                     declared are {}",
+                    self.known_environments()
+                ),
+            )));
+        }
         for pattern in &self.changelog.skip {
             if let Err(e) = regex::Regex::new(pattern) {
                 return Err(locate(
@@ -529,17 +548,33 @@ impl Config {
             .ok_or_else(|| ConfigError::UnknownEnvironment {
                 name: name.to_string(),
                 path: path.to_path_buf(),
-                known: if self.environments.is_empty() {
-                    "no environments".into()
-                } else {
-                    self.environments
-                        .keys()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
+                known: self.known_environments(),
             })
     }
+
+    /// The declared environment names, for messages.
+    fn known_environments(&self) -> String {
+        if self.environments.is_empty() {
+            "no environments".into()
+        } else {
+            self.environments
+                .keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+/// Byte offset of the value at `keys` (table names, then the key) in a
+/// TOML text, as the parser saw it.
+fn value_offset(text: &str, keys: &[&str]) -> Option<usize> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = document.as_item();
+    for key in keys {
+        item = item.get(key)?;
+    }
+    item.span().map(|span| span.start)
 }
 
 /// The commented starting configuration that `ledger init` writes.

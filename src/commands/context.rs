@@ -11,7 +11,13 @@ pub fn run(workspace: &Workspace, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
     let journal = workspace.journal()?;
     let repo = workspace.repo_if_any();
-    let context = render::build(&config, &journal.entries, repo.as_ref())?;
+    let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
+    let context = render::build(
+        &config,
+        &journal.entries,
+        repo.as_ref(),
+        ledger_path.as_deref(),
+    )?;
     write_json(out, &context)?;
     Ok(Outcome::Success)
 }

@@ -7,15 +7,26 @@ use serde::Serialize;
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{DiffArgs, OutputFormat};
-use crate::journal::FileChange;
+use crate::journal::{Entry, FileAction, FileChange};
 use crate::model::audit::diff_states;
-use crate::model::{live_state, resolve_ref};
+use crate::model::{self, live_state, resolve_ref};
 
 #[derive(Serialize)]
 struct Changed {
     key: String,
     from_version: Option<String>,
     to_version: Option<String>,
+}
+
+/// A key live at FROM and not at TO.
+#[derive(Serialize)]
+struct Deleted {
+    key: String,
+    action: FileAction,
+    /// The version live at FROM.
+    from_version: Option<String>,
+    etag: Option<String>,
+    size: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -31,7 +42,7 @@ struct Answer {
     to: u64,
     added: Vec<FileChange>,
     changed: Vec<Changed>,
-    deleted: Vec<FileChange>,
+    deleted: Vec<Deleted>,
     /// Commits in TO and not in FROM, oldest first (null when git cannot tell).
     commits: Option<Vec<Commit>>,
     /// Commits in FROM and not in TO (a diff towards an older release).
@@ -44,20 +55,22 @@ pub fn run(workspace: &Workspace, args: &DiffArgs, out: &mut dyn Write) -> Resul
         config.environment(env, &workspace.config_path())?;
     }
     let journal = workspace.journal()?;
-    let from = resolve_ref(&journal.entries, &args.from, args.env.as_deref())?;
-    let to = resolve_ref(&journal.entries, &args.to, args.env.as_deref())?;
+    let entries = model::in_force(&journal.entries);
+    let from = resolve_ref(&entries, &args.from, args.env.as_deref())?;
+    let to = resolve_ref(&entries, &args.to, args.env.as_deref())?;
     if from.env != to.env {
         bail!(
-            "#{} is in `{}` and #{} in `{}`: diff compares two entries of one environment (pass --env)",
+            "#{} is in `{}` and #{} in `{}`: diff compares two entries of one environment; {}",
             from.seq,
             from.env,
             to.seq,
-            to.env
+            to.env,
+            same_env_hint(&entries, args, &from.env, &to.env)
         );
     }
     let diff = diff_states(
-        &live_state(&journal.entries, &from.env, from.seq),
-        &live_state(&journal.entries, &to.env, to.seq),
+        &live_state(&entries, &from.env, from.seq),
+        &live_state(&entries, &to.env, to.seq),
     );
     let (commits, commits_dropped) = match (workspace.repo_if_any(), &from.commit, &to.commit) {
         (Some(repo), Some(a), Some(b)) => match (repo.try_resolve(a), repo.try_resolve(b)) {
@@ -92,7 +105,17 @@ pub fn run(workspace: &Workspace, args: &DiffArgs, out: &mut dyn Write) -> Resul
                 to_version: b.version_id,
             })
             .collect(),
-        deleted: diff.deleted,
+        deleted: diff
+            .deleted
+            .into_iter()
+            .map(|was| Deleted {
+                key: was.key,
+                action: FileAction::Delete,
+                from_version: was.version_id,
+                etag: was.etag,
+                size: was.size,
+            })
+            .collect(),
         commits,
         commits_dropped,
     };
@@ -127,7 +150,7 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
             out,
             "  deleted  {} (was {})",
             f.key,
-            f.version_id.as_deref().unwrap_or("-")
+            f.from_version.as_deref().unwrap_or("-")
         )?;
     }
     match &a.commits {
@@ -149,4 +172,22 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
         )?,
     }
     Ok(())
+}
+
+/// What can make two references name entries of one environment: `--env E`
+/// when both resolve there, else `#SEQ` of two entries of one environment.
+fn same_env_hint(entries: &[Entry], args: &DiffArgs, a: &str, b: &str) -> String {
+    if args.env.is_none() {
+        for env in [a, b] {
+            let both = resolve_ref(entries, &args.from, Some(env)).is_ok()
+                && resolve_ref(entries, &args.to, Some(env)).is_ok();
+            if both {
+                return format!("pass `--env {env}`: both references name entries there");
+            }
+        }
+    }
+    format!(
+        "name two entries of one environment (`ledger log --env {a}` lists them), or compare what each \
+         environment serves with `ledger live --env {a}` and `ledger live --env {b}`"
+    )
 }

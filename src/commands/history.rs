@@ -2,20 +2,33 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{HistoryArgs, OutputFormat};
+use crate::journal::Entry;
 use crate::journal::FileAction;
-use crate::model::audit::key_history;
+use crate::model::{self, audit::key_history};
 
 pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
     let journal = workspace.journal()?;
-    let history = key_history(&journal.entries, &args.env, &args.key);
-    if history.is_empty() {
-        eprintln!("note: no entry of {} recorded {}", args.env, args.key);
+    let entries = model::in_force(&journal.entries);
+    let key = recorded_key(&entries, &args.env, &args.key)?;
+    let history = key_history(&entries, &args.env, &key);
+    let unobserved: Vec<String> = entries
+        .iter()
+        .filter(|e| e.env == args.env && e.kind.changes_files() && e.no_aws)
+        .map(|e| format!("#{}", e.seq))
+        .collect();
+    if !unobserved.is_empty() {
+        eprintln!(
+            "note: {} of {} recorded with --no-aws: what {} served after them is not known to the ledger",
+            unobserved.join(", "),
+            args.env,
+            key
+        );
     }
     match args.format {
         OutputFormat::Json => write_json(out, &history)?,
@@ -39,4 +52,39 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
         }
     }
     Ok(Outcome::Success)
+}
+
+/// The key as recorded: `KEY` itself, or without a leading `/` (a URL path,
+/// as CloudFront and browsers write it). Refuses a key no entry recorded,
+/// naming recorded keys that end the same way.
+fn recorded_key(entries: &[Entry], env: &str, key: &str) -> Result<String> {
+    let recorded = |k: &str| {
+        entries
+            .iter()
+            .filter(|e| e.env == env && e.kind.changes_files())
+            .any(|e| e.files.iter().any(|f| f.key == k))
+    };
+    if recorded(key) {
+        return Ok(key.to_string());
+    }
+    let trimmed = key.trim_start_matches('/');
+    if trimmed != key && recorded(trimmed) {
+        eprintln!("note: {key} is the URL path of key {trimmed}");
+        return Ok(trimmed.to_string());
+    }
+    let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
+    let mut similar: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.env == env && e.kind.changes_files())
+        .flat_map(|e| e.files.iter().map(|f| f.key.as_str()))
+        .filter(|k| !name.is_empty() && k.ends_with(name))
+        .collect();
+    similar.sort_unstable();
+    similar.dedup();
+    let hint = if similar.is_empty() {
+        format!("`ledger live --env {env}` lists the keys live now")
+    } else {
+        format!("recorded keys ending so: {}", similar.join(", "))
+    };
+    bail!("no entry of `{env}` recorded the key `{key}`: keys are S3 keys, prefix included; {hint}")
 }

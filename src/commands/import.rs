@@ -223,7 +223,7 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
 
 /// Renders the imported ledger and says where it differs from the document.
 fn round_trip_check(config: &Config, journal: &Journal, original: &str) -> Result<()> {
-    let context = render::build(config, &journal.entries, None)?;
+    let context = render::build(config, &journal.entries, None, None)?;
     let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), &context)?;
     let (want, got) = (normalise_markdown(original), normalise_markdown(&rendered));
     if want == got {

@@ -36,5 +36,13 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         shown(&config),
         shown(&journal)
     );
+    if workspace.repo_if_any().is_none() {
+        eprintln!(
+            "warning: {} is not inside a git repository: `ledger record` keys every deploy by its \
+             commit and needs one (run `git init`, or pass --repo DIR), and `ledger verify` checks \
+             the journal's history through git",
+            shown(dir)
+        );
+    }
     Ok(Outcome::Success)
 }

@@ -7,7 +7,10 @@ use serde::Serialize;
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{LiveArgs, OutputFormat};
-use crate::model::audit::{instant_for_query, live_at};
+use crate::model::{
+    self,
+    audit::{instant_for_query, live_at},
+};
 use crate::render::format::human_size;
 use crate::timestamp::Timestamp;
 
@@ -16,6 +19,10 @@ struct Answer {
     env: String,
     at: String,
     deploy: Deploy,
+    /// The entry whose reading of S3 `files` comes from: the deploy itself,
+    /// an earlier entry when the deploy was recorded with `--no-aws`, or
+    /// null when no entry up to then read S3 (`files` is then empty and unknown).
+    objects_from: Option<u64>,
     files: Vec<File>,
 }
 
@@ -52,8 +59,10 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
     let journal = workspace.journal()?;
+    let entries = model::in_force(&journal.entries);
     let at = instant_for_query(args.at);
-    let (entry, state) = live_at(&journal.entries, &args.env, at)?;
+    let live = live_at(&entries, &args.env, at)?;
+    let (entry, state) = (live.entry, &live.state);
     let invalidation = entry.invalidation.as_ref().map(|i| InvalidationAt {
         id: i.id.clone(),
         status: i.status.clone(),
@@ -84,6 +93,7 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
             deployed_by: entry.deployed_by.clone(),
             invalidation,
         },
+        objects_from: live.observed.map(|o| o.seq),
         files: state
             .values()
             .filter(|f| args.key.as_ref().is_none_or(|k| &f.key == k))
@@ -95,8 +105,22 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
             })
             .collect(),
     };
+    match live.observed {
+        None => eprintln!(
+            "note: no entry of {} up to #{} read S3 (recorded with --no-aws): the objects live then are not known; \
+             `ledger record --env {}` without --no-aws captures them",
+            args.env, entry.seq, args.env
+        ),
+        Some(observed) if observed.seq != entry.seq => eprintln!(
+            "note: #{} was recorded with --no-aws: the objects are those #{} read from S3, \
+             the last entry of {} that did",
+            entry.seq, observed.seq, args.env
+        ),
+        Some(_) => {}
+    }
     if let Some(key) = &args.key
         && answer.files.is_empty()
+        && live.observed.is_some()
     {
         eprintln!("note: {key} was not live in {} at {}", args.env, answer.at);
     }
@@ -131,6 +155,20 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
             None => "completion time unknown".to_string(),
         };
         writeln!(out, "  invalidation {} ({state})", i.id)?;
+    }
+    match a.objects_from {
+        None => {
+            writeln!(out, "  objects      unknown (no entry up to then read S3)")?;
+            return Ok(());
+        }
+        Some(seq) if seq != d.seq => {
+            writeln!(
+                out,
+                "  objects      as read by #{seq} (#{} was recorded with --no-aws)",
+                d.seq
+            )?;
+        }
+        Some(_) => {}
     }
     writeln!(out, "  {} object(s) live:", a.files.len())?;
     for f in &a.files {

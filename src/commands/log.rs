@@ -1,11 +1,25 @@
-//! `ledger log`: entries, newest first.
+//! `ledger log`: entries, newest first, in aligned columns under a header.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Result;
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{LogArgs, OutputFormat};
+use crate::journal::{Entry, EntryKind};
+use crate::model;
+
+const HEADER: [&str; 8] = [
+    "SEQ",
+    "ENV",
+    "KIND",
+    "VERSION",
+    "COMMIT",
+    "DEPLOYED AT",
+    "BY",
+    "NOTE",
+];
 
 pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
@@ -21,21 +35,72 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
         .collect();
     match args.format {
         OutputFormat::Json => write_json(out, &entries)?,
+        OutputFormat::Text if entries.is_empty() => eprintln!("no entries recorded yet"),
         OutputFormat::Text => {
-            for e in entries {
-                writeln!(
-                    out,
-                    "#{:<4} {:<12} {:<9} {:<14} {:<8} {:<24} {}",
-                    e.seq,
-                    e.env,
-                    e.kind.as_str(),
-                    e.version.as_deref().unwrap_or("-"),
-                    e.short_commit(),
-                    e.deployed_at.to_string(),
-                    e.deployed_by.as_deref().unwrap_or("-")
-                )?;
-            }
+            let voided = model::voided_by(&journal.entries);
+            let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &voided)).collect();
+            write_table(out, &rows)?;
         }
     }
     Ok(Outcome::Success)
+}
+
+/// One entry's cells, in [`HEADER`] order.
+fn row(e: &Entry, voided: &HashMap<u64, u64>) -> [String; 8] {
+    [
+        format!("#{}", e.seq),
+        e.env.clone(),
+        e.kind.as_str().to_string(),
+        e.version.clone().unwrap_or_else(|| "-".into()),
+        e.short_commit(),
+        e.deployed_at.to_string(),
+        e.deployed_by.clone().unwrap_or_else(|| "-".into()),
+        note(e, voided),
+    ]
+}
+
+/// What sets an entry apart: a redeploy, no object state, a restore, a void.
+fn note(e: &Entry, voided: &HashMap<u64, u64>) -> String {
+    let mut notes = Vec::new();
+    if let Some(void) = voided.get(&e.seq) {
+        notes.push(format!("voided by #{void}"));
+    }
+    if e.redeploy {
+        notes.push("redeploy".to_string());
+    }
+    if e.no_aws {
+        notes.push("no AWS state (--no-aws)".to_string());
+    }
+    if let Some(seq) = e.restores {
+        notes.push(format!("restores #{seq}"));
+    }
+    if e.kind == EntryKind::Void
+        && let Some(seq) = e.voids
+    {
+        notes.push(format!("voids #{seq}"));
+    }
+    if e.imported {
+        notes.push("imported".to_string());
+    }
+    notes.join(", ")
+}
+
+/// Rows padded to the widest cell of each column (counted in characters).
+fn write_table(out: &mut dyn Write, rows: &[[String; 8]]) -> std::io::Result<()> {
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header = HEADER.map(String::from);
+    for cells in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (cell, width) in cells.iter().zip(widths) {
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ mod rollback;
 mod show;
 mod snapshot;
 mod verify;
+mod void;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,13 +40,29 @@ pub enum Outcome {
 
 /// Where a command finds its inputs, resolved from the global flags.
 pub struct Workspace {
-    /// The ledger folder.
+    /// The ledger folder, relative to the current folder unless given absolute.
     pub ledger_dir: PathBuf,
     /// `--repo`, if given.
     pub repo_dir: Option<PathBuf>,
 }
 
+/// The name of the ledger folder that commands look for.
+pub const LEDGER_FOLDER: &str = "ledger";
+
 impl Workspace {
+    /// Resolves the global flags: `--ledger DIR` (or `LEDGER_DIR`) as given;
+    /// else `ledger/` in the current folder or the nearest folder above it
+    /// that holds one, up to the top of the git repository (as git finds
+    /// `.git`); else `ledger/` at the repository's top (where `init` puts it),
+    /// or in the current folder outside a repository.
+    pub fn resolve(ledger: Option<PathBuf>, repo_dir: Option<PathBuf>) -> Workspace {
+        let ledger_dir = ledger.unwrap_or_else(discover_ledger);
+        Workspace {
+            ledger_dir,
+            repo_dir,
+        }
+    }
+
     /// `ledger.toml`'s path.
     pub fn config_path(&self) -> PathBuf {
         self.ledger_dir.join(CONFIG_FILE)
@@ -74,14 +91,42 @@ impl Workspace {
     pub fn repo_if_any(&self) -> Option<GitRepo> {
         self.repo().ok()
     }
+
+    /// The ledger folder as a path from the repository's top level.
+    pub fn ledger_path_in(&self, repo: &GitRepo) -> Option<String> {
+        repo.path_from_top(&self.ledger_dir)
+    }
+}
+
+/// `ledger/` in the current folder or the nearest folder above holding one,
+/// up to the top of the git repository; else `ledger/` at that top (or here
+/// outside a repository). Relative to the current folder, so that messages
+/// name paths as the user sees them.
+fn discover_ledger() -> PathBuf {
+    let Ok(here) = std::env::current_dir() else {
+        return PathBuf::from(LEDGER_FOLDER);
+    };
+    let mut relative = PathBuf::new();
+    let mut top = None;
+    for dir in here.ancestors() {
+        let candidate = dir.join(LEDGER_FOLDER);
+        if candidate.join(crate::config::CONFIG_FILE).is_file()
+            || Journal::path_in(&candidate).is_file()
+        {
+            return relative.join(LEDGER_FOLDER);
+        }
+        if dir.join(".git").exists() {
+            top = Some(relative.clone());
+            break;
+        }
+        relative.push("..");
+    }
+    top.unwrap_or_default().join(LEDGER_FOLDER)
 }
 
 /// Runs a parsed command line, writing data to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
-    let workspace = Workspace {
-        ledger_dir: cli.global.ledger,
-        repo_dir: cli.global.repo,
-    };
+    let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
     match cli.command {
         Command::Init => init::run(&workspace),
         Command::Record(args) => record::run(&workspace, &args, out),
@@ -93,6 +138,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::History(args) => history::run(&workspace, &args, out),
         Command::Diff(args) => diff::run(&workspace, &args, out),
         Command::Rollback(args) => rollback::run(&workspace, &args, out),
+        Command::Void(args) => void::run(&workspace, &args, out),
         Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),

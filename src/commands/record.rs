@@ -42,48 +42,25 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         .as_deref()
         .map(|rev| repo.resolve(rev))
         .transpose()?;
-    let invalidate_paths = if args.invalidate.is_empty() {
-        None
-    } else {
-        if args.no_aws {
-            bail!("--invalidate creates an invalidation in AWS: it cannot be used with --no-aws");
-        }
-        Some(cloudfront::check_paths(&args.invalidate)?)
-    };
-    if (args.invalidation.is_some() || invalidate_paths.is_some())
-        && !args.no_aws
-        && env.distribution.is_none()
-    {
-        bail!(
-            "environment `{}` has no `distribution` in {}: add it to look up or create invalidations",
-            args.env,
-            workspace.config_path().display()
-        );
-    }
+    let invalidate_paths = invalidate_paths(args, &env, workspace)?;
 
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    let entries = model::in_force(&journal.entries);
     // "now" is taken under the lock, so that concurrent records land in time order.
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
-    let previous = model::last_deploy(&journal.entries, &args.env);
-    if let Some(previous) = previous
-        && deployed_at < previous.deployed_at
-    {
-        bail!(
-            "--at {deployed_at} is before the last recorded deploy of `{}` (#{} at {}): \
-             entries of an environment must be recorded in time order; nothing was recorded",
-            args.env,
-            previous.seq,
-            previous.deployed_at
-        );
-    }
+    let previous = model::last_deploy(&entries, &args.env);
+    check_order(args, deployed_at, previous)?;
+    check_version(args, &version, &entries)?;
     let since = match explicit_since {
         Some(sha) => Some(sha),
         None => range_start(&repo, previous, &commit)?,
     };
     let commits = repo.commits_between(since.as_deref(), &commit)?;
     let changes = if args.changes.is_empty() {
-        ChangeRules::new(&config.changelog).changes_for(&commits)
+        ChangeRules::new(&config.changelog)
+            .with_ledger_path(workspace.ledger_path_in(&repo))
+            .changes_for(&commits)
     } else {
         args.changes.iter().map(Change::plain).collect()
     };
@@ -94,6 +71,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         commits: commits.iter().map(|c| c.id.clone()).collect(),
         build_time: args.build_time,
         deployed_by: Some(deployed_by),
+        redeploy: args.redeploy,
+        no_aws: args.no_aws,
         changes,
         ..Entry::new(EntryKind::Deploy, args.env.clone(), deployed_at)
     };
@@ -107,9 +86,10 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             paths: Vec::new(),
         });
     } else {
-        let picture = previous.map_or_else(model::LiveState::new, |p| {
-            model::live_state(&journal.entries, &args.env, p.seq)
-        });
+        let picture = model::last_observed(&entries, &args.env)
+            .map_or_else(model::LiveState::new, |p| {
+                model::live_state(&entries, &args.env, p.seq)
+            });
         let capture = Capture {
             args,
             env: &env,
@@ -119,7 +99,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         super::runtime()?.block_on(capture.run(&mut entry))?;
         let unchanged = entry.files.is_empty()
             && previous.is_some_and(|p| p.commit.as_deref() == Some(commit.as_str()));
-        if unchanged && !args.allow_empty {
+        if unchanged && !args.allow_empty && !args.redeploy {
             bail!(
                 "nothing changed in s3://{}/{} since #{} and the commit is the same ({}): \
                  nothing was recorded; pass --allow-empty to record the deploy anyway",
@@ -130,41 +110,152 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             );
         }
     }
-
+    if args.dry_run {
+        drop(lock);
+        return dry_run(&journal, entry, invalidate_paths.as_deref(), args, out);
+    }
     let entry = lock.append(&mut journal, entry)?;
     drop(lock);
-    for note in &entry.notes {
-        eprintln!("warning: {note}");
-    }
-    let puts = entry.puts().count();
-    let deletes = entry.deletes().count();
-    eprintln!(
-        "recorded #{} {} {} at {} ({} commit(s), {} change(s), {} file(s) put, {} deleted{})",
-        entry.seq,
-        entry.env,
-        entry.version.as_deref().unwrap_or("-"),
-        entry.short_commit(),
-        entry.commits.len(),
-        entry.changes.len(),
-        puts,
-        deletes,
-        entry
-            .invalidation
-            .as_ref()
-            .map(|i| format!(
-                ", invalidation {}{}",
-                i.id,
-                i.status
-                    .as_deref()
-                    .map(|s| format!(" {s}"))
-                    .unwrap_or_default()
-            ))
-            .unwrap_or_default()
-    );
+    report(&entry);
     if args.format == OutputFormat::Json {
         write_json(out, &entry)?;
     }
     Ok(Outcome::Success)
+}
+
+/// The paths of `--invalidate`, checked against CloudFront's limits, and
+/// refused where they cannot apply.
+fn invalidate_paths(
+    args: &RecordArgs,
+    env: &Environment,
+    workspace: &Workspace,
+) -> Result<Option<Vec<String>>> {
+    let paths = if args.invalidate.is_empty() {
+        None
+    } else {
+        if args.no_aws {
+            bail!("--invalidate creates an invalidation in AWS: it cannot be used with --no-aws");
+        }
+        Some(cloudfront::check_paths(&args.invalidate)?)
+    };
+    if (args.invalidation.is_some() || paths.is_some())
+        && !args.no_aws
+        && env.distribution.is_none()
+    {
+        bail!(
+            "environment `{}` has no `distribution` in {}: add it to look up or create invalidations",
+            args.env,
+            workspace.config_path().display()
+        );
+    }
+    Ok(paths)
+}
+
+/// Entries of an environment are recorded in time order.
+fn check_order(args: &RecordArgs, deployed_at: Timestamp, previous: Option<&Entry>) -> Result<()> {
+    if let Some(previous) = previous
+        && deployed_at < previous.deployed_at
+    {
+        let when = match args.at {
+            Some(at) => format!("--at {at}"),
+            None => format!("now ({deployed_at})"),
+        };
+        bail!(
+            "{when} is before the last recorded deploy of `{}` (#{} at {}): \
+             entries of an environment must be recorded in time order; nothing was recorded",
+            args.env,
+            previous.seq,
+            previous.deployed_at
+        );
+    }
+    Ok(())
+}
+
+/// A version is deployed to an environment once; `--redeploy` records it again.
+fn check_version(args: &RecordArgs, version: &str, entries: &[Entry]) -> Result<()> {
+    let wanted = Some(version.to_string());
+    let earlier = entries.iter().find(|e| {
+        e.env == args.env
+            && e.kind == EntryKind::Deploy
+            && crate::render::changelog::same_version(&e.version, &wanted)
+    });
+    match (earlier, args.redeploy) {
+        (Some(first), false) => bail!(
+            "{version} is already recorded for `{}` as #{} ({}); nothing was recorded: \
+             pass --redeploy to record deploying it again (it makes no second release), \
+             or name the new build with another --version",
+            args.env,
+            first.seq,
+            first.deployed_at
+        ),
+        (None, true) => bail!(
+            "--redeploy: {version} was never recorded for `{}`, so this is no redeploy; \
+             nothing was recorded: drop --redeploy",
+            args.env
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `--dry-run`: the entry as it would be appended, and nothing appended.
+fn dry_run(
+    journal: &crate::journal::Journal,
+    mut entry: Entry,
+    invalidate_paths: Option<&[String]>,
+    args: &RecordArgs,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    entry.seq = journal.entries.len() as u64 + 1;
+    match args.format {
+        OutputFormat::Json => write_json(out, &entry)?,
+        OutputFormat::Text => super::show::write_entry(out, &entry)?,
+    }
+    if let Some(paths) = invalidate_paths {
+        eprintln!(
+            "dry run: would create an invalidation of {} on the distribution",
+            paths.join(" ")
+        );
+    }
+    eprintln!("dry run: nothing was recorded");
+    Ok(Outcome::Success)
+}
+
+/// The one-line summary of a new entry, on stderr.
+fn report(entry: &Entry) {
+    for note in &entry.notes {
+        eprintln!("warning: {note}");
+    }
+    eprintln!(
+        "recorded #{} {} {}{} at {} ({} commit(s), {} change(s), {})",
+        entry.seq,
+        entry.env,
+        entry.version.as_deref().unwrap_or("-"),
+        if entry.redeploy { " (redeploy)" } else { "" },
+        entry.short_commit(),
+        entry.commits.len(),
+        entry.changes.len(),
+        if entry.no_aws {
+            "objects not read: --no-aws".to_string()
+        } else {
+            format!(
+                "{} file(s) put, {} deleted{}",
+                entry.puts().count(),
+                entry.deletes().count(),
+                entry
+                    .invalidation
+                    .as_ref()
+                    .map(|i| format!(
+                        ", invalidation {}{}",
+                        i.id,
+                        i.status
+                            .as_deref()
+                            .map(|s| format!(" {s}"))
+                            .unwrap_or_default()
+                    ))
+                    .unwrap_or_default()
+            )
+        }
+    );
 }
 
 /// The AWS half of a record.
@@ -203,7 +294,7 @@ impl Capture<'_> {
                 (Some(id), _) => {
                     Some(cloudfront::get_invalidation(&clients, distribution, id).await?)
                 }
-                (None, Some(paths)) => {
+                (None, Some(paths)) if !self.args.dry_run => {
                     let reference = super::caller_reference(entry, paths);
                     Some(
                         cloudfront::create_invalidation(
@@ -216,10 +307,10 @@ impl Capture<'_> {
                         .await?,
                     )
                 }
-                (None, None) => None,
+                (None, _) => None,
             };
             entry.invalidation = match invalidation {
-                Some(invalidation) if self.args.wait => {
+                Some(invalidation) if self.args.wait && !self.args.dry_run => {
                     Some(self.wait(&clients, distribution, invalidation).await?)
                 }
                 other => other,

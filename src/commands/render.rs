@@ -1,8 +1,9 @@
 //! `ledger render`: a document to stdout, a file, or checked against a file.
 
 use std::io::Write;
+use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 
 use super::{Outcome, Workspace, shown};
 use crate::cli::{DocumentFormat, RenderArgs};
@@ -12,11 +13,18 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     let config = workspace.config()?;
     let journal = workspace.journal()?;
     let repo = workspace.repo_if_any();
-    let origin = render::locate(&args.name, args.template.as_deref(), &workspace.ledger_dir)?;
-    let context = render::build(&config, &journal.entries, repo.as_ref())?;
+    let name = template_name(args)?;
+    let origin = render::locate(&name, args.template.as_deref(), &workspace.ledger_dir)?;
+    let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
+    let context = render::build(
+        &config,
+        &journal.entries,
+        repo.as_ref(),
+        ledger_path.as_deref(),
+    )?;
     let mut text = render::render(&origin, &context)?;
     if args.format == DocumentFormat::Html {
-        let title = if args.name == "changelog" {
+        let title = if name == "changelog" {
             format!("{} changelog", context.project.title)
         } else {
             context.project.document_title.clone()
@@ -24,27 +32,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
         text = render::markdown_to_html(&text, &title);
     }
     if let Some(path) = &args.check {
-        let current = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {} to check it", shown(path)))?;
-        if current == text {
-            eprintln!("{} is up to date", shown(path));
-            return Ok(Outcome::Success);
-        }
-        let diff = similar::TextDiff::from_lines(&current, &text);
-        write!(
-            out,
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&shown(path), &format!("{} (rendered)", shown(path)))
-        )?;
-        eprintln!(
-            "{} is stale: run `ledger render {} -o {}`",
-            shown(path),
-            args.name,
-            shown(path)
-        );
-        return Ok(Outcome::CheckFailed);
+        return check(path, &text, &name, out);
     }
     match &args.output {
         Some(path) => {
@@ -54,4 +42,60 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
         None => out.write_all(text.as_bytes())?,
     }
     Ok(Outcome::Success)
+}
+
+/// Exit 1 with a unified diff when the file differs from the rendering.
+fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Outcome> {
+    let current = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {} to check it", shown(path)))?;
+    if current == text {
+        eprintln!("{} is up to date", shown(path));
+        return Ok(Outcome::Success);
+    }
+    let diff = similar::TextDiff::from_lines(current.as_str(), text);
+    write!(
+        out,
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&shown(path), &format!("{} (rendered)", shown(path)))
+    )?;
+    eprintln!(
+        "{} is stale: run `ledger render {name} -o {}`",
+        shown(path),
+        shown(path)
+    );
+    Ok(Outcome::CheckFailed)
+}
+
+/// The template to render: NAME as given; else, when the --check or -o file
+/// exists, the built-in document it is (refused when that cannot be told,
+/// so that a changelog is never checked against, or overwritten by, the
+/// version document); else aws-versions.
+fn template_name(args: &RenderArgs) -> Result<String> {
+    if let Some(name) = &args.name {
+        return Ok(name.clone());
+    }
+    let target = args.check.as_deref().or(args.output.as_deref());
+    let Some(path) = target.filter(|p| args.template.is_none() && p.is_file()) else {
+        return Ok("aws-versions".into());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
+    if text.trim().is_empty() {
+        return Ok("aws-versions".into());
+    }
+    match render::document_kind(&text) {
+        Some(kind) => {
+            if kind != "aws-versions" {
+                eprintln!("note: {} is a {kind}: rendering `{kind}`", shown(path));
+            }
+            Ok(kind.to_string())
+        }
+        None => bail!(
+            "cannot tell which document {} is: name it, `ledger render aws-versions ...` or \
+             `ledger render changelog ...`",
+            shown(path)
+        ),
+    }
 }

@@ -19,17 +19,23 @@ use crate::timestamp::Timestamp;
 /// One key to change.
 #[derive(Debug, Clone)]
 enum Step {
-    /// Copy this recorded version back over the latest.
-    Restore(FileChange),
-    /// Delete the key: it did not exist at the target.
-    Delete(String),
+    /// Copy this recorded version back over the latest (`current`, if any).
+    Restore {
+        file: FileChange,
+        current: Option<String>,
+    },
+    /// Delete the key (its latest version is `current`): it did not exist at the target.
+    Delete {
+        key: String,
+        current: Option<String>,
+    },
 }
 
 impl Step {
     fn key(&self) -> &str {
         match self {
-            Step::Restore(f) => &f.key,
-            Step::Delete(k) => k,
+            Step::Restore { file, .. } => &file.key,
+            Step::Delete { key, .. } => key,
         }
     }
 }
@@ -41,24 +47,91 @@ struct Applied {
     not_done: Vec<String>,
 }
 
+/// Everything decided before S3 is touched.
+struct Plan {
+    target: Entry,
+    from: Option<Entry>,
+    steps: Vec<Step>,
+    /// The last entry of the environment when the plan was made: a record
+    /// that lands while the user confirms makes the plan stale.
+    tip: Option<u64>,
+}
+
 pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
     let env = config
         .environment(&args.env, &workspace.config_path())?
         .clone();
-    let by = match workspace.repo_if_any() {
-        Some(repo) => super::record::deployed_by(args.by.as_ref(), &repo)?,
+    let by = rolled_back_by(workspace, args)?;
+    let runtime = super::runtime()?;
+    let clients = runtime.block_on(super::clients(&env, &args.aws));
+    // Planned without the journal lock: the prompt may wait for a person.
+    let journal = workspace.journal()?;
+    let Some(plan) = make_plan(&journal.entries, &env, args, &runtime, &clients)? else {
+        return Ok(Outcome::Success);
+    };
+    write_plan(out, &env, args, &plan)?;
+    if args.dry_run {
+        write_commands(out, &env, args, &plan.steps)?;
+        eprintln!("dry run: nothing was changed");
+        return Ok(Outcome::Success);
+    }
+    out.flush()?;
+    if !args.yes {
+        confirm(plan.steps.len(), &args.env)?;
+    }
+    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let mut journal = lock.load()?;
+    let tip = model::last_deploy(&model::in_force(&journal.entries), &args.env).map(|e| e.seq);
+    if tip != plan.tip {
+        bail!(
+            "another entry of `{}` was recorded while the rollback was being confirmed; nothing was \
+             changed: run the rollback again to plan from the new state",
+            args.env
+        );
+    }
+    let applied = runtime.block_on(apply(&clients, &env.bucket, &plan.steps));
+    let mut entry = rollback_entry(&plan, &applied, args, by);
+    let invalidation_error =
+        invalidate_restored(&runtime, &clients, &env, args, &applied, &mut entry);
+    let recorded = if entry.files.is_empty() {
+        None
+    } else {
+        Some(lock.append(&mut journal, entry)?)
+    };
+    drop(lock);
+    if let Some(entry) = &recorded {
+        write_done(out, entry)?;
+    }
+    finish(args, &env, &plan, applied, recorded, invalidation_error)
+}
+
+/// Who rolls back: `--by`, else as for `record`.
+fn rolled_back_by(workspace: &Workspace, args: &RollbackArgs) -> Result<String> {
+    match workspace.repo_if_any() {
+        Some(repo) => super::record::deployed_by(args.by.as_ref(), &repo),
         None => args
             .by
             .clone()
             .or_else(|| std::env::var("LEDGER_DEPLOYED_BY").ok())
             .ok_or_else(|| {
                 anyhow!("cannot tell who rolls back: pass --by NAME or set LEDGER_DEPLOYED_BY")
-            })?,
-    };
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
-    let target = model::resolve_ref(&journal.entries, &args.to, Some(&args.env))?.clone();
+            }),
+    }
+}
+
+/// The steps from S3's state to the target's, after checking that the
+/// target pins versions, that S3 has not drifted (unless --force) and that
+/// every needed version still exists. `None` when there is nothing to do.
+fn make_plan(
+    all: &[Entry],
+    env: &Environment,
+    args: &RollbackArgs,
+    runtime: &tokio::runtime::Runtime,
+    clients: &Clients,
+) -> Result<Option<Plan>> {
+    let entries = model::in_force(all);
+    let target = model::resolve_ref(&entries, &args.to, Some(&args.env))?.clone();
     if !target.kind.changes_files() {
         bail!(
             "#{} is a {}, not a deploy: roll back to a deploy or rollback entry",
@@ -66,36 +139,29 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
             target.kind.as_str()
         );
     }
-    let wanted = model::live_state(&journal.entries, &args.env, target.seq);
-    let unpinned: Vec<&str> = wanted
-        .values()
-        .filter(|f| f.version_id.as_deref().is_none_or(|v| v == "null"))
-        .map(|f| f.key.as_str())
-        .collect();
-    if !unpinned.is_empty() {
-        bail!(
-            "#{} does not pin S3 versions for {} key(s) (first: {}): imported history or an unversioned \
-             bucket cannot be restored from S3; nothing was changed",
-            target.seq,
-            unpinned.len(),
-            unpinned[0]
-        );
+    match audit::observed_upto(&entries, &args.env, target.seq) {
+        None => bail!(
+            "no entry of `{}` up to #{} read S3 (they were recorded with --no-aws): the objects to \
+             restore are not known; nothing was changed",
+            args.env,
+            target.seq
+        ),
+        Some(observed) if observed.seq != target.seq => eprintln!(
+            "note: #{} was recorded with --no-aws: restoring the objects #{} read from S3",
+            target.seq, observed.seq
+        ),
+        Some(_) => {}
     }
-    let runtime = super::runtime()?;
-    let clients = runtime.block_on(super::clients(&env, &args.aws));
+    let wanted = model::live_state(&entries, &args.env, target.seq);
+    check_pinned(&target, &wanted)?;
     let listing = runtime.block_on(s3::list_versions(
-        &clients,
+        clients,
         &env.bucket,
         env.prefix(),
         None,
         &|_| {},
     ))?;
-    let drift = audit::env_drift(
-        &journal.entries,
-        &args.env,
-        &listing.latest,
-        &listing.versions,
-    );
+    let drift = audit::env_drift(&entries, &args.env, &listing.latest, &listing.versions);
     if !drift.is_empty() && !args.force {
         let lines: Vec<String> = drift.iter().map(|d| format!("  {}", d.message)).collect();
         bail!(
@@ -113,16 +179,53 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
             env.prefix(),
             target.seq
         );
-        return Ok(Outcome::Success);
+        return Ok(None);
     }
+    check_versions_exist(&steps, &target, &env.bucket, runtime, clients)?;
+    let from = model::last_deploy(&entries, &args.env).cloned();
+    Ok(Some(Plan {
+        tip: from.as_ref().map(|e| e.seq),
+        target,
+        from,
+        steps,
+    }))
+}
+
+/// Refuses a target whose objects are not pinned to versions.
+fn check_pinned(target: &Entry, wanted: &LiveState) -> Result<()> {
+    let unpinned: Vec<&str> = wanted
+        .values()
+        .filter(|f| f.version_id.as_deref().is_none_or(|v| v == "null"))
+        .map(|f| f.key.as_str())
+        .collect();
+    if !unpinned.is_empty() {
+        bail!(
+            "#{} does not pin S3 versions for {} key(s) (first: {}): imported history or an unversioned \
+             bucket cannot be restored from S3; nothing was changed",
+            target.seq,
+            unpinned.len(),
+            unpinned[0]
+        );
+    }
+    Ok(())
+}
+
+/// Refuses when a version the plan copies back no longer exists.
+fn check_versions_exist(
+    steps: &[Step],
+    target: &Entry,
+    bucket: &str,
+    runtime: &tokio::runtime::Runtime,
+    clients: &Clients,
+) -> Result<()> {
     let needed: Vec<(String, String)> = steps
         .iter()
         .filter_map(|s| match s {
-            Step::Restore(f) => f.version_id.clone().map(|v| (f.key.clone(), v)),
-            Step::Delete(_) => None,
+            Step::Restore { file, .. } => file.version_id.clone().map(|v| (file.key.clone(), v)),
+            Step::Delete { .. } => None,
         })
         .collect();
-    let missing = runtime.block_on(s3::missing_versions(&clients, &env.bucket, needed, 16))?;
+    let missing = runtime.block_on(s3::missing_versions(clients, bucket, needed, 16))?;
     if !missing.is_empty() {
         let lines: Vec<String> = missing
             .iter()
@@ -136,25 +239,12 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
             lines.join("\n")
         );
     }
-    let from = model::last_deploy(&journal.entries, &args.env).cloned();
-    write_plan(
-        out,
-        &env,
-        &args.env,
-        &target,
-        from.as_ref(),
-        &steps,
-        !args.no_invalidate,
-    )?;
-    if args.dry_run {
-        eprintln!("dry run: nothing was changed");
-        return Ok(Outcome::Success);
-    }
-    if !args.yes {
-        confirm(steps.len(), &args.env)?;
-    }
+    Ok(())
+}
 
-    let applied = runtime.block_on(apply(&clients, &env.bucket, &steps));
+/// The rollback entry for what was applied.
+fn rollback_entry(plan: &Plan, applied: &Applied, args: &RollbackArgs, by: String) -> Entry {
+    let target = &plan.target;
     let mut entry = Entry {
         version: target.version.clone(),
         commit: target.commit.clone(),
@@ -173,27 +263,49 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     } else {
         entry.restores = Some(target.seq);
     }
-    // The objects changed: whatever happens to the invalidation, they are recorded.
-    let mut invalidation_error = None;
-    if let (None, Some(distribution), false) =
+    entry
+}
+
+/// Invalidates the restored paths after a complete rollback. The objects
+/// changed whatever happens here: a failure becomes a note on the entry and
+/// is returned, to be reported once the entry is recorded.
+fn invalidate_restored(
+    runtime: &tokio::runtime::Runtime,
+    clients: &Clients,
+    env: &Environment,
+    args: &RollbackArgs,
+    applied: &Applied,
+    entry: &mut Entry,
+) -> Option<anyhow::Error> {
+    let (None, Some(distribution), false) =
         (&applied.failure, &env.distribution, args.no_invalidate)
-    {
-        match runtime.block_on(invalidate(&clients, distribution, &entry, args)) {
-            Ok(invalidation) => entry.invalidation = Some(invalidation),
-            Err(e) => {
-                entry.notes.push(format!(
-                    "the invalidation of the changed paths failed: {e:#}"
-                ));
-                invalidation_error = Some(e);
-            }
+    else {
+        return None;
+    };
+    match runtime.block_on(invalidate(clients, distribution, entry, args)) {
+        Ok(invalidation) => {
+            entry.invalidation = Some(invalidation);
+            None
+        }
+        Err(e) => {
+            entry.notes.push(format!(
+                "the invalidation of the changed paths failed: {e:#}"
+            ));
+            Some(e)
         }
     }
-    let recorded = if entry.files.is_empty() {
-        None
-    } else {
-        Some(lock.append(&mut journal, entry)?)
-    };
-    drop(lock);
+}
+
+/// The outcome: success, or what stopped and what was restored.
+fn finish(
+    args: &RollbackArgs,
+    env: &Environment,
+    plan: &Plan,
+    applied: Applied,
+    recorded: Option<Entry>,
+    invalidation_error: Option<anyhow::Error>,
+) -> Result<Outcome> {
+    let target = &plan.target;
     if let (Some(error), Some(entry)) = (invalidation_error, &recorded) {
         return Err(error.context(format!(
             "the objects were restored and recorded as #{}, but CloudFront was not invalidated: \
@@ -250,73 +362,109 @@ fn plan(wanted: &LiveState, latest: &BTreeMap<String, Observed>) -> Vec<Step> {
     let mut steps = Vec::new();
     for (key, file) in wanted {
         let current = latest.get(key).filter(|o| !o.deleted);
-        if current.and_then(|o| o.version_id.as_ref()) != file.version_id.as_ref() {
-            steps.push(Step::Restore(file.clone()));
+        let current_version = current.and_then(|o| o.version_id.clone());
+        if current_version.as_ref() != file.version_id.as_ref() {
+            steps.push(Step::Restore {
+                file: file.clone(),
+                current: current_version,
+            });
         }
     }
     for (key, observed) in latest {
         if !observed.deleted && !wanted.contains_key(key) {
-            steps.push(Step::Delete(key.clone()));
+            steps.push(Step::Delete {
+                key: key.clone(),
+                current: observed.version_id.clone(),
+            });
         }
     }
     steps.sort_by(|a, b| a.key().cmp(b.key()));
     steps
 }
 
+/// The plan: each key with its current and restored version, the
+/// deletions, and the invalidation.
 fn write_plan(
     out: &mut dyn Write,
     env: &Environment,
-    env_key: &str,
-    target: &Entry,
-    from: Option<&Entry>,
-    steps: &[Step],
-    invalidate: bool,
+    args: &RollbackArgs,
+    plan: &Plan,
 ) -> std::io::Result<()> {
+    let target = &plan.target;
     writeln!(
         out,
-        "rollback {env_key} to #{} ({}, {}){}",
+        "rollback {} to #{} ({}, {}){}",
+        args.env,
         target.seq,
         target.version.as_deref().unwrap_or("-"),
         target.short_commit(),
-        from.map(|f| format!(" from #{} ({})", f.seq, f.version.as_deref().unwrap_or("-")))
+        plan.from
+            .as_ref()
+            .map(|f| format!(" from #{} ({})", f.seq, f.version.as_deref().unwrap_or("-")))
             .unwrap_or_default()
     )?;
-    for step in steps {
+    let width = plan.steps.iter().map(|s| s.key().len()).max().unwrap_or(0);
+    for step in &plan.steps {
         match step {
-            Step::Restore(f) => writeln!(
+            Step::Restore { file, current } => writeln!(
                 out,
-                "  restore  {} -> version {}",
-                f.key,
-                f.version_id.as_deref().unwrap_or("-")
+                "  restore  {:<width$}  {} -> {}",
+                file.key,
+                current.as_deref().unwrap_or("(none)"),
+                file.version_id.as_deref().unwrap_or("-")
             )?,
-            Step::Delete(k) => writeln!(out, "  delete   {k} (not live at #{})", target.seq)?,
+            Step::Delete { key, current } => writeln!(
+                out,
+                "  delete   {key:<width$}  {} (not live at #{})",
+                current.as_deref().unwrap_or("-"),
+                target.seq
+            )?,
         }
     }
+    match (&env.distribution, args.no_invalidate) {
+        (Some(distribution), false) => writeln!(
+            out,
+            "  invalidate {} on {distribution}",
+            invalidation_paths(plan.steps.iter().map(Step::key)).join(" ")
+        )?,
+        (Some(_), true) => writeln!(out, "  no invalidation (--no-invalidate)")?,
+        (None, _) => writeln!(out, "  no invalidation (no distribution declared)")?,
+    }
+    Ok(())
+}
+
+/// `--dry-run`: the aws CLI commands that would make the same changes.
+fn write_commands(
+    out: &mut dyn Write,
+    env: &Environment,
+    args: &RollbackArgs,
+    steps: &[Step],
+) -> std::io::Result<()> {
     let profile = env
         .profile
         .as_deref()
         .map(|p| format!(" --profile {}", shell_word(p)))
         .unwrap_or_default();
     let bucket = shell_word(&env.bucket);
-    writeln!(out, "equivalent aws CLI commands:")?;
+    writeln!(out, "the same with the aws CLI:")?;
     for step in steps {
         match step {
-            Step::Restore(f) => writeln!(
+            Step::Restore { file, .. } => writeln!(
                 out,
                 "aws s3api copy-object --bucket {bucket} --key {} --copy-source \"{}/{}?versionId={}\" --metadata-directive COPY{profile}",
-                shell_word(&f.key),
+                shell_word(&file.key),
                 env.bucket,
-                s3::encode_key(&f.key),
-                f.version_id.as_deref().unwrap_or("VERSION_ID")
+                s3::encode_key(&file.key),
+                file.version_id.as_deref().unwrap_or("VERSION_ID")
             )?,
-            Step::Delete(k) => writeln!(
+            Step::Delete { key, .. } => writeln!(
                 out,
                 "aws s3api delete-object --bucket {bucket} --key {}{profile}",
-                shell_word(k)
+                shell_word(key)
             )?,
         }
     }
-    if let (true, Some(distribution)) = (invalidate, &env.distribution) {
+    if let (false, Some(distribution)) = (args.no_invalidate, &env.distribution) {
         writeln!(
             out,
             "aws cloudfront create-invalidation --distribution-id {distribution} --paths {}{profile}",
@@ -330,6 +478,39 @@ fn write_plan(
     Ok(())
 }
 
+/// What a real run did, key by key.
+fn write_done(out: &mut dyn Write, entry: &Entry) -> std::io::Result<()> {
+    writeln!(out, "done (entry #{}):", entry.seq)?;
+    for file in &entry.files {
+        match file.action {
+            FileAction::Put => writeln!(
+                out,
+                "  restored {} as new version {}",
+                file.key,
+                file.version_id.as_deref().unwrap_or("-")
+            )?,
+            FileAction::Delete => writeln!(
+                out,
+                "  deleted  {}{}",
+                file.key,
+                file.version_id
+                    .as_deref()
+                    .map(|v| format!(" (delete marker {v})"))
+                    .unwrap_or_default()
+            )?,
+        }
+    }
+    if let Some(invalidation) = &entry.invalidation {
+        writeln!(
+            out,
+            "  invalidation {} ({})",
+            invalidation.id,
+            invalidation.status.as_deref().unwrap_or("created")
+        )?;
+    }
+    Ok(())
+}
+
 fn confirm(count: usize, env: &str) -> Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -337,7 +518,7 @@ fn confirm(count: usize, env: &str) -> Result<()> {
             "rollback changes {count} object(s) in `{env}`: confirm with --yes (stdin is not a terminal); nothing was changed"
         );
     }
-    eprint!("change {count} object(s) in `{env}`? [y/N] ");
+    eprint!("change {count} object(s) in `{env}` as planned above? [y/N] ");
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -355,7 +536,7 @@ async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Applied {
     };
     for (index, step) in steps.iter().enumerate() {
         let result = match step {
-            Step::Restore(file) => {
+            Step::Restore { file, .. } => {
                 let version = file.version_id.as_deref().unwrap_or("null");
                 s3::restore_version(clients, bucket, &file.key, version)
                     .await
@@ -366,7 +547,7 @@ async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Applied {
                         ..file.clone()
                     })
             }
-            Step::Delete(key) => {
+            Step::Delete { key, .. } => {
                 s3::delete_latest(clients, bucket, key)
                     .await
                     .map(|marker| FileChange {

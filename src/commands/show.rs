@@ -17,9 +17,21 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
     }
     let journal = workspace.journal()?;
     let entry = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
+    let voided_by = model::voided_by(&journal.entries).get(&entry.seq).copied();
     match args.format {
         OutputFormat::Json => write_json(out, entry)?,
-        OutputFormat::Text => write_entry(out, entry)?,
+        OutputFormat::Text => {
+            write_entry(out, entry)?;
+            if let Some(void) = voided_by {
+                writeln!(
+                    out,
+                    "  voided by     #{void}: recorded in error, left out of folds and documents"
+                )?;
+            }
+        }
+    }
+    if let (Some(void), OutputFormat::Json) = (voided_by, args.format) {
+        eprintln!("note: #{} is voided by #{void}", entry.seq);
     }
     Ok(Outcome::Success)
 }
@@ -40,6 +52,17 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
     field("build time", e.build_time.map(|t| t.to_string()))?;
     field("deployed by", e.deployed_by.clone())?;
     field("restores", e.restores.map(|s| format!("#{s}")))?;
+    field("redeploy", e.redeploy.then(|| "yes".to_string()))?;
+    field(
+        "objects",
+        e.no_aws
+            .then(|| "not read from S3 (recorded with --no-aws)".to_string()),
+    )?;
+    field(
+        "voids",
+        e.voids.map(|s| format!("#{s} (recorded in error)")),
+    )?;
+    field("reason", e.reason.clone())?;
     field("imported", e.imported.then(|| "yes".to_string()))?;
     if !e.commits.is_empty() {
         field(

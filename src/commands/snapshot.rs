@@ -61,10 +61,11 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
             inventory
                 .distribution
                 .map(|d| format!(
-                    ", distribution {} ({}, {} behaviours)",
+                    ", distribution {} ({}, {} behaviour{})",
                     d.id,
                     d.status,
-                    d.behaviors.len()
+                    d.behaviors.len(),
+                    if d.behaviors.len() == 1 { "" } else { "s" }
                 ))
                 .unwrap_or_default()
         );

@@ -12,6 +12,8 @@ use crate::model::{self, audit};
 use crate::verify::{Report, check_chain, check_history};
 
 pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+    // A ledger whose configuration does not load is not in order either.
+    let config = workspace.config()?;
     let journal = workspace.journal()?;
     let mut report = Report {
         entries_checked: journal.entries.len(),
@@ -41,7 +43,6 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     let mut drift_count = 0;
     let mut environments_checked = 0;
     if args.aws {
-        let config = workspace.config()?;
         let names: Vec<String> = match &args.env {
             Some(env) => {
                 config.environment(env, &workspace.config_path())?;
@@ -50,20 +51,32 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
             None => config.environments.keys().cloned().collect(),
         };
         let runtime = super::runtime()?;
+        let entries = model::in_force(&journal.entries);
         for name in names {
             let env = config.environment(&name, &workspace.config_path())?;
-            if model::last_deploy(&journal.entries, &name).is_none() {
-                eprintln!("note: {name} has no deploys recorded; its bucket was not compared");
+            let Some(observed) = model::last_observed(&entries, &name) else {
+                let why = if model::last_deploy(&entries, &name).is_some() {
+                    "its deploys were recorded with --no-aws, so the ledger knows none of its objects"
+                } else {
+                    "it has no deploys recorded"
+                };
+                eprintln!("note: {name}: {why}; its bucket was not compared");
                 continue;
+            };
+            if let Some(last) = model::last_deploy(&entries, &name)
+                && last.seq != observed.seq
+            {
+                eprintln!(
+                    "note: {name}: compared with the objects #{} read; #{} was recorded with --no-aws",
+                    observed.seq, last.seq
+                );
             }
             let listing = runtime.block_on(async {
                 let clients = super::clients(env, &args.aws_options).await;
                 s3::list_versions(&clients, &env.bucket, env.prefix(), None, &|_| {}).await
             })?;
             environments_checked += 1;
-            for drift in
-                audit::env_drift(&journal.entries, &name, &listing.latest, &listing.versions)
-            {
+            for drift in audit::env_drift(&entries, &name, &listing.latest, &listing.versions) {
                 drift_count += 1;
                 writeln!(out, "DRIFT {name} {}", drift.message)?;
             }

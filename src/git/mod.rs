@@ -61,6 +61,9 @@ pub struct CommitInfo {
     pub time: Timestamp,
     /// Number of parents (2+ is a merge).
     pub parent_count: usize,
+    /// The paths it changed against its first parent (everything, for a
+    /// root commit), from the top of the working tree; `None` when not read.
+    pub paths: Option<Vec<String>>,
 }
 
 /// One version of a file as committed: the commit, and the file's bytes.
@@ -183,16 +186,27 @@ impl GitRepo {
         Ok(walk)
     }
 
-    /// Commits reachable from `until` and not from `since`, oldest first.
+    /// Commits reachable from `until` and not from `since`, oldest first,
+    /// with the paths each one changed.
     pub fn commits_between(
         &self,
         since: Option<&str>,
         until: &str,
     ) -> Result<Vec<CommitInfo>, GitError> {
+        self.commits_excluding(since.as_slice(), until)
+    }
+
+    /// Commits reachable from `until` and from none of `hidden`, oldest
+    /// first, with the paths each one changed.
+    pub fn commits_excluding(
+        &self,
+        hidden: &[&str],
+        until: &str,
+    ) -> Result<Vec<CommitInfo>, GitError> {
         let mut walk = self.walk_from(until)?;
-        if let Some(since) = since {
-            let oid = Oid::from_str(since).map_err(other(format!("parsing {since}")))?;
-            walk.hide(oid).map_err(other(format!("hiding {since}")))?;
+        for sha in hidden {
+            let oid = Oid::from_str(sha).map_err(other(format!("parsing {sha}")))?;
+            walk.hide(oid).map_err(other(format!("hiding {sha}")))?;
         }
         let mut commits = Vec::new();
         for oid in walk {
@@ -201,10 +215,41 @@ impl GitRepo {
                 .repo
                 .find_commit(oid)
                 .map_err(other(format!("reading commit {oid}")))?;
-            commits.push(convert(&commit));
+            let mut info = convert(&commit);
+            info.paths = Some(self.changed_paths(&commit)?);
+            commits.push(info);
         }
         commits.reverse();
         Ok(commits)
+    }
+
+    /// The paths a commit changed against its first parent.
+    fn changed_paths(&self, commit: &git2::Commit<'_>) -> Result<Vec<String>, GitError> {
+        let context = || format!("reading the changes of {}", commit.id());
+        let tree = commit.tree().map_err(other(context()))?;
+        let parent_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree().map_err(other(context()))?),
+            Err(_) => None,
+        };
+        let diff = self
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+            .map_err(other(context()))?;
+        Ok(diff
+            .deltas()
+            .flat_map(|d| [d.old_file().path(), d.new_file().path()])
+            .flatten()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect())
+    }
+
+    /// Whether a tag of this name exists.
+    pub fn has_tag(&self, name: &str) -> bool {
+        self.repo
+            .find_reference(&format!("refs/tags/{name}"))
+            .is_ok()
     }
 
     /// Every tag whose name matches `pattern`, peeled to its commit.
@@ -298,6 +343,13 @@ impl GitRepo {
             .filter(|s| !s.trim().is_empty())
     }
 
+    /// The path of `file` from the top of the working tree, `/`-separated,
+    /// if it is inside it.
+    pub fn path_from_top(&self, file: &Path) -> Option<String> {
+        self.relative_path(file)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+    }
+
     /// The path of `file` relative to the working tree, if it is inside it.
     pub fn relative_path(&self, file: &Path) -> Option<PathBuf> {
         let file = file.canonicalize().ok()?;
@@ -374,6 +426,7 @@ fn convert(commit: &git2::Commit<'_>) -> CommitInfo {
         author: commit.author().name().unwrap_or("").to_string(),
         time,
         parent_count: commit.parent_count(),
+        paths: None,
     }
 }
 

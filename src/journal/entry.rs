@@ -19,6 +19,10 @@ pub enum EntryKind {
     /// A release as an imported changelog describes it: its notes, with or
     /// without a deploy of the same version in the ledger; changes no files.
     Release,
+    /// A correction: marks the entry `voids` as recorded in error (a wrong
+    /// version, the wrong environment). The voided entry stays in the
+    /// journal; folds, queries and documents leave it out.
+    Void,
 }
 
 impl EntryKind {
@@ -29,6 +33,7 @@ impl EntryKind {
             EntryKind::Rollback => "rollback",
             EntryKind::Snapshot => "snapshot",
             EntryKind::Release => "release",
+            EntryKind::Void => "void",
         }
     }
 
@@ -72,6 +77,20 @@ pub struct Entry {
     /// For a rollback: the sequence number of the entry whose state it restored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restores: Option<u64>,
+    /// A deploy of a version already deployed to the environment
+    /// (`record --redeploy`); it never makes a second release.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub redeploy: bool,
+    /// Recorded with `--no-aws`: the entry carries no object state, so the
+    /// environment's objects are those of its last entry that read S3.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_aws: bool,
+    /// For a void: the sequence number of the entry recorded in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voids: Option<u64>,
+    /// For a void: why the entry was recorded in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Free notes (warnings raised while recording, for example).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -120,6 +139,10 @@ impl Entry {
             deployed_by: None,
             imported: false,
             restores: None,
+            redeploy: false,
+            no_aws: false,
+            voids: None,
+            reason: None,
             notes: Vec::new(),
             prev_hash: String::new(),
             hash: String::new(),
@@ -143,6 +166,12 @@ impl Entry {
     /// The files this entry put (not deleted).
     pub fn puts(&self) -> impl Iterator<Item = &FileChange> {
         self.files.iter().filter(|f| f.action == FileAction::Put)
+    }
+
+    /// Whether the entry says what the environment serves: a deploy or
+    /// rollback that read S3 (not one recorded with `--no-aws`).
+    pub fn has_object_state(&self) -> bool {
+        self.kind.changes_files() && !self.no_aws
     }
 
     /// The keys this entry deleted.

@@ -72,14 +72,40 @@ pub fn entry_at<'a>(
         })
 }
 
+/// What was live in an environment at an instant.
+#[derive(Debug, Clone)]
+pub struct LiveAt<'a> {
+    /// The last deploy or rollback at or before the instant.
+    pub entry: &'a Entry,
+    /// The objects live then, as far as the ledger observed them.
+    pub state: LiveState,
+    /// The entry whose observation of S3 `state` reflects: `entry` itself,
+    /// an earlier one when `entry` was recorded with `--no-aws`, or none
+    /// when no entry up to then read S3.
+    pub observed: Option<&'a Entry>,
+}
+
 /// The live state of `env` at an instant, with the entry that made it.
 pub fn live_at<'a>(
     entries: &'a [Entry],
     env: &str,
     at: DateTime<Utc>,
-) -> Result<(&'a Entry, LiveState), LiveError> {
+) -> Result<LiveAt<'a>, LiveError> {
     let entry = entry_at(entries, env, at)?;
-    Ok((entry, live_state(entries, env, entry.seq)))
+    Ok(LiveAt {
+        entry,
+        state: live_state(entries, env, entry.seq),
+        observed: observed_upto(entries, env, entry.seq),
+    })
+}
+
+/// The last entry of `env` up to `seq` that read S3's objects.
+pub fn observed_upto<'a>(entries: &'a [Entry], env: &str, seq: u64) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .rev()
+        .filter(|e| e.seq <= seq)
+        .find(|e| e.env == env && e.has_object_state())
 }
 
 /// One version of a key in the ledger's history.
@@ -243,7 +269,7 @@ pub fn env_drift(
     s3: &BTreeMap<String, super::Observed>,
     existing: &std::collections::HashSet<(String, String)>,
 ) -> Vec<Drift> {
-    let upto = super::last_deploy(entries, env).map_or(0, |e| e.seq);
+    let upto = super::last_observed(entries, env).map_or(0, |e| e.seq);
     let ledger = live_state(entries, env, upto);
     let recorded_in = |key: &str| {
         entries

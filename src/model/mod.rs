@@ -7,6 +7,8 @@ mod fold;
 
 pub use fold::{LiveState, Observed, diff_observed, live_state};
 
+use std::collections::HashMap;
+
 use crate::journal::{Entry, EntryKind};
 
 /// A reference to an entry could not be resolved.
@@ -34,14 +36,17 @@ pub enum RefError {
     },
 }
 
-/// Finds the entry named by `reference`: `#SEQ`, an exact version, or a
-/// commit prefix (at least 4 hex digits; an abbreviated recorded commit also
-/// matches a longer query). `env` narrows the search.
+/// Finds the entry named by `reference`: `#SEQ` (any entry), a version (the
+/// newest deploy of that version, per environment), or a commit prefix (at
+/// least 4 hex digits; an abbreviated recorded commit also matches a longer
+/// query; deploys preferred over rollbacks, the newest per environment).
+/// Voided entries are found by `#SEQ` only. `env` narrows the search.
 pub fn resolve_ref<'a>(
     entries: &'a [Entry],
     reference: &str,
     env: Option<&str>,
 ) -> Result<&'a Entry, RefError> {
+    let voided = voided_by(entries);
     let in_env = |e: &&Entry| env.is_none_or(|env| e.env == env);
     let scope = env
         .map(|e| format!(" in environment `{e}`"))
@@ -58,30 +63,33 @@ pub fn resolve_ref<'a>(
             .find(|e| e.seq == seq)
             .ok_or_else(not_found);
     }
+    let live = |e: &&Entry| e.kind.changes_files() && !voided.contains_key(&e.seq);
     let by_version: Vec<&Entry> = entries
         .iter()
         .filter(in_env)
-        .filter(|e| e.kind.changes_files() && e.version.as_deref() == Some(reference))
+        .filter(live)
+        .filter(|e| e.version.as_deref() == Some(reference))
         .collect();
-    let candidates = if !by_version.is_empty() {
-        by_version
+    let (candidates, same_commit) = if !by_version.is_empty() {
+        (by_version, false)
     } else if reference.len() >= 4 && reference.chars().all(|c| c.is_ascii_hexdigit()) {
         let query = reference.to_ascii_lowercase();
-        entries
+        let matches = entries
             .iter()
             .filter(in_env)
-            .filter(|e| e.kind.changes_files())
+            .filter(live)
             .filter(|e| {
                 e.commit.as_deref().is_some_and(|c| {
                     let c = c.to_ascii_lowercase();
                     c.starts_with(&query) || (c.len() >= 7 && query.starts_with(&c))
                 })
             })
-            .collect()
+            .collect();
+        (matches, true)
     } else {
-        Vec::new()
+        (Vec::new(), false)
     };
-    match candidates.as_slice() {
+    match newest_per_env(candidates, same_commit).as_slice() {
         [] => Err(not_found()),
         [one] => Ok(one),
         many => Err(RefError::Ambiguous {
@@ -98,6 +106,61 @@ pub fn resolve_ref<'a>(
             },
         }),
     }
+}
+
+/// Among candidates, one per environment (and per commit, when
+/// `same_commit`): the newest deploy where there is one (a redeploy or a
+/// rollback to the same release repeats it), else the newest entry. Keeps
+/// the first-seen order.
+fn newest_per_env(candidates: Vec<&Entry>, same_commit: bool) -> Vec<&Entry> {
+    let mut chosen: Vec<&Entry> = Vec::new();
+    for candidate in candidates {
+        let slot = chosen
+            .iter_mut()
+            .find(|c| c.env == candidate.env && (!same_commit || c.commit == candidate.commit));
+        match slot {
+            None => chosen.push(candidate),
+            Some(slot) => {
+                let deploy = |e: &Entry| e.kind == EntryKind::Deploy;
+                if deploy(candidate) || !deploy(slot) {
+                    *slot = candidate;
+                }
+            }
+        }
+    }
+    chosen
+}
+
+/// Voided entries: seq of the voided entry -> seq of the void that marks it.
+pub fn voided_by(entries: &[Entry]) -> HashMap<u64, u64> {
+    entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Void)
+        .filter_map(|e| e.voids.map(|target| (target, e.seq)))
+        .collect()
+}
+
+/// The entries in force: every entry but those a later void marks as
+/// recorded in error. Folds, queries and documents work on these.
+pub fn in_force(entries: &[Entry]) -> Vec<Entry> {
+    let voided = voided_by(entries);
+    if voided.is_empty() {
+        return entries.to_vec();
+    }
+    entries
+        .iter()
+        .filter(|e| !voided.contains_key(&e.seq))
+        .cloned()
+        .collect()
+}
+
+/// The last entry of `env` that read what S3 serves (a deploy or rollback
+/// not recorded with `--no-aws`).
+pub fn last_observed<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.env == env && e.has_object_state())
 }
 
 /// One line describing an entry: `#3 production v2.1.1 34a82e5 2026-01-05 (by)`.
@@ -121,12 +184,17 @@ pub fn last_deploy<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
         .find(|e| e.env == env && e.kind.changes_files())
 }
 
-/// Deploy and rollback entries, newest first.
+/// Deploy, rollback and void entries (the document's history), newest first.
 pub fn deploys_newest_first(entries: &[Entry]) -> Vec<&Entry> {
     entries
         .iter()
         .rev()
-        .filter(|e| matches!(e.kind, EntryKind::Deploy | EntryKind::Rollback))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EntryKind::Deploy | EntryKind::Rollback | EntryKind::Void
+            )
+        })
         .collect()
 }
 

@@ -10,13 +10,14 @@ use serde::Serialize;
 use super::format::{
     code_cell, content_family, human_size, long_duration, max_age, short_duration, table_cell,
 };
-use crate::changes::{ChangeRules, section_rank};
 use crate::config::{self, Config, Environment};
 use crate::git::{GitError, GitRepo};
 use crate::journal::{
     Change, Entry, EntryKind, FileAction, FileChange, Invalidation, Inventory, short_sha,
 };
 use crate::model;
+
+pub use super::changelog::{ChangelogView, GroupView, ReleaseView, Reship, YankView};
 
 /// The whole context.
 #[derive(Debug, Clone, Serialize)]
@@ -133,6 +134,16 @@ pub struct EntryView {
     pub restores: Option<u64>,
     /// Version of the restored entry.
     pub restores_version: Option<String>,
+    /// A deploy of a version already deployed to the environment.
+    pub redeploy: bool,
+    /// Recorded with `--no-aws`: no object state (files are not known).
+    pub no_aws: bool,
+    /// For a void (a correction): the entry it marks as recorded in error.
+    pub voids: Option<u64>,
+    /// The voided entry's one-line summary (`#4 production v1.2.0 ...`).
+    pub voids_summary: Option<String>,
+    /// For a void: why.
+    pub reason: Option<String>,
     /// Objects put.
     pub files: Vec<FileView>,
     /// Objects deleted.
@@ -181,60 +192,6 @@ pub struct InvalidationView {
     pub paths: Vec<String>,
 }
 
-/// Changelog data.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChangelogView {
-    /// Commits not yet deployed to the release environment (needs a repository).
-    pub unreleased: Option<ReleaseView>,
-    /// Deploys of the release environment, newest first.
-    pub releases: Vec<ReleaseView>,
-    /// Repository URL for compare links.
-    pub repo_url: Option<String>,
-    /// Text above the first release, kept from an imported changelog.
-    pub preamble: Option<String>,
-    /// The Unreleased section kept from an imported changelog ("" when empty),
-    /// shown when the repository cannot say.
-    pub unreleased_text: Option<String>,
-    /// Link reference definitions kept from an imported changelog.
-    pub links: Option<String>,
-}
-
-/// One release (or the Unreleased section).
-#[derive(Debug, Clone, Serialize)]
-pub struct ReleaseView {
-    /// Version (or short commit), `Unreleased` for the unreleased section.
-    pub version: String,
-    /// Day deployed.
-    pub date: Option<String>,
-    /// Entry sequence number.
-    pub seq: Option<u64>,
-    /// Commit deployed.
-    pub commit: Option<String>,
-    /// The version this one follows, for compare links.
-    pub previous: Option<String>,
-    /// Grouped changes, in Keep a Changelog order.
-    pub groups: Vec<GroupView>,
-    /// Changes that have no group (imported lines).
-    pub ungrouped: Vec<Change>,
-    /// Marked `[YANKED]`.
-    pub yanked: bool,
-    /// The URL the version linked to in an imported changelog.
-    pub link: Option<String>,
-    /// Markdown before the first section (an imported release's summary).
-    pub intro: Vec<String>,
-}
-
-/// A section of a release.
-#[derive(Debug, Clone, Serialize)]
-pub struct GroupView {
-    /// Section name ("Added").
-    pub name: String,
-    /// Its changes.
-    pub changes: Vec<Change>,
-    /// Other Markdown in the section (imported changelogs).
-    pub text: Vec<String>,
-}
-
 /// Cache settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct CacheView {
@@ -270,6 +227,9 @@ pub struct RollbackView {
     pub distribution: Option<String>,
     /// The deploy being undone.
     pub from: Option<EntryView>,
+    /// What the commands undo, for a label: `v1.1.0`, or `the rollback to
+    /// v1.0.0 (#5)` when the latest entry is a rollback.
+    pub undoes: Option<String>,
     /// Whether the steps carry real version IDs from the journal.
     pub pinned: bool,
     /// One step per key.
@@ -287,13 +247,19 @@ pub struct RollbackStep {
     pub version_id: String,
 }
 
-/// Builds the context. `repo` feeds the changelog's Unreleased section.
+/// Builds the context from the entries in force (voided ones left out; the
+/// voids themselves are in the history). `repo` feeds the changelog's
+/// Unreleased section and compare links; `ledger_path`, the ledger folder
+/// from the repository's top, keeps the ledger's own commits out of it.
 pub fn build(
     config: &Config,
     entries: &[Entry],
     repo: Option<&GitRepo>,
+    ledger_path: Option<&str>,
 ) -> Result<Context, GitError> {
-    let view = |e: &Entry| entry_view(config, entries, e);
+    let all = entries;
+    let entries = &model::in_force(entries);
+    let view = |e: &Entry| entry_view(config, all, e);
     let environments = config
         .environments
         .iter()
@@ -323,7 +289,7 @@ pub fn build(
             .max(),
         environments,
         deploys: model::deploys_newest_first(entries).into_iter().map(view).collect(),
-        changelog: changelog_view(config, entries, repo)?,
+        changelog: super::changelog::changelog_view(config, entries, repo, ledger_path)?,
         cache: cache_view(config, entries),
         monitoring: config.monitoring.clone(),
         commands: config.commands.clone(),
@@ -372,6 +338,14 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
             .restores
             .and_then(|seq| entries.iter().find(|e| e.seq == seq))
             .and_then(|e| e.version.clone()),
+        redeploy: entry.redeploy,
+        no_aws: entry.no_aws,
+        voids: entry.voids,
+        voids_summary: entry
+            .voids
+            .and_then(|seq| entries.iter().find(|e| e.seq == seq))
+            .map(model::summary_line),
+        reason: entry.reason.clone(),
         files: entry.puts().map(file_view).collect(),
         deleted: entry.deletes().map(file_view).collect(),
         invalidation: entry
@@ -678,162 +652,6 @@ fn table<T: config::InventoryRow>(
     }
 }
 
-fn changelog_view(
-    config: &Config,
-    entries: &[Entry],
-    repo: Option<&GitRepo>,
-) -> Result<ChangelogView, GitError> {
-    let release_env = &config.changelog.release_env;
-    // Deploys of the release environment, and releases from an imported
-    // changelog; a release's notes stand for the deploy of the same version.
-    let mut chosen: Vec<&Entry> = Vec::new();
-    for entry in entries.iter().filter(|e| &e.env == release_env) {
-        match entry.kind {
-            EntryKind::Deploy => {
-                let noted = entries.iter().any(|r| {
-                    r.kind == EntryKind::Release
-                        && &r.env == release_env
-                        && same_version(&r.version, &entry.version)
-                });
-                if !noted {
-                    chosen.push(entry);
-                }
-            }
-            EntryKind::Release => chosen.push(entry),
-            _ => {}
-        }
-    }
-    chosen.sort_by(|a, b| a.deployed_at.cmp(&b.deployed_at).then(a.seq.cmp(&b.seq)));
-    let mut releases: Vec<ReleaseView> = Vec::new();
-    for (index, entry) in chosen.iter().enumerate() {
-        let previous = index.checked_sub(1).and_then(|i| chosen[i].version.clone());
-        let version = entry
-            .version
-            .clone()
-            .unwrap_or_else(|| entry.short_commit());
-        let view = match &entry.release {
-            Some(notes) => ReleaseView {
-                version,
-                date: notes.date.clone(),
-                seq: Some(entry.seq),
-                commit: entry.commit.clone(),
-                previous,
-                groups: notes
-                    .groups
-                    .iter()
-                    .map(|g| GroupView {
-                        name: g.name.clone(),
-                        changes: g.items.iter().map(Change::plain).collect(),
-                        text: g.text.clone(),
-                    })
-                    .collect(),
-                ungrouped: Vec::new(),
-                yanked: notes.yanked,
-                link: notes.link.clone(),
-                intro: notes.intro.clone(),
-            },
-            None => release_view(
-                version,
-                Some(entry.deployed_at.date_string()),
-                Some(entry.seq),
-                entry.commit.clone(),
-                previous,
-                &entry.changes,
-            ),
-        };
-        releases.push(view);
-    }
-    releases.reverse();
-    let unreleased = match repo {
-        Some(repo) => unreleased(config, entries, repo)?,
-        None => None,
-    };
-    Ok(ChangelogView {
-        unreleased,
-        releases,
-        repo_url: config.changelog.repo_url.clone(),
-        preamble: config.changelog.preamble.clone(),
-        unreleased_text: config.changelog.unreleased.clone(),
-        links: config.changelog.links.clone(),
-    })
-}
-
-/// Versions equal but for a leading `v` (`v3.2.0` is `3.2.0`).
-fn same_version(a: &Option<String>, b: &Option<String>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.trim_start_matches(['v', 'V']) == b.trim_start_matches(['v', 'V']),
-        _ => false,
-    }
-}
-
-fn unreleased(
-    config: &Config,
-    entries: &[Entry],
-    repo: &GitRepo,
-) -> Result<Option<ReleaseView>, GitError> {
-    let Some(head) = repo.try_resolve("HEAD") else {
-        return Ok(None);
-    };
-    let last = model::last_deploy(entries, &config.changelog.release_env);
-    let since = match last.and_then(|e| e.commit.as_deref()) {
-        Some(commit) => match repo.try_resolve(commit) {
-            Some(sha) if repo.is_ancestor(&sha, &head)? => Some(sha),
-            // The released commit is not in this history: nothing can be said.
-            _ => return Ok(None),
-        },
-        None => None,
-    };
-    let commits = repo.commits_between(since.as_deref(), &head)?;
-    let changes = ChangeRules::new(&config.changelog).changes_for(&commits);
-    Ok(Some(release_view(
-        "Unreleased".into(),
-        None,
-        None,
-        Some(head),
-        last.and_then(|e| e.version.clone()),
-        &changes,
-    )))
-}
-
-fn release_view(
-    version: String,
-    date: Option<String>,
-    seq: Option<u64>,
-    commit: Option<String>,
-    previous: Option<String>,
-    changes: &[Change],
-) -> ReleaseView {
-    let mut groups: Vec<GroupView> = Vec::new();
-    let mut ungrouped = Vec::new();
-    for change in changes {
-        match &change.group {
-            Some(name) => match groups.iter_mut().find(|g| &g.name == name) {
-                Some(group) => group.changes.push(change.clone()),
-                None => groups.push(GroupView {
-                    name: name.clone(),
-                    changes: vec![change.clone()],
-                    text: Vec::new(),
-                }),
-            },
-            None => ungrouped.push(change.clone()),
-        }
-    }
-    // Stable: groups outside Keep a Changelog's list keep their first-seen order.
-    groups.sort_by_key(|g| section_rank(&g.name));
-    ReleaseView {
-        version,
-        date,
-        seq,
-        commit,
-        previous,
-        groups,
-        ungrouped,
-        yanked: false,
-        link: None,
-        intro: Vec::new(),
-    }
-}
-
 /// (family rank, family, (value, count) most common first).
 type HeaderRow = (usize, String, Vec<(String, usize)>);
 
@@ -976,9 +794,22 @@ fn rollback_view(
         profile: env.profile.clone(),
         distribution: env.distribution.clone(),
         from: latest.map(view),
+        undoes: latest.map(undo_label),
         pinned,
         steps,
     })
+}
+
+/// What undoing `latest` undoes, in words.
+fn undo_label(latest: &Entry) -> String {
+    let name = latest
+        .version
+        .clone()
+        .unwrap_or_else(|| format!("#{}", latest.seq));
+    match latest.kind {
+        EntryKind::Rollback => format!("the rollback to {name}, #{}", latest.seq),
+        _ => name,
+    }
 }
 
 fn placeholder(key: &str) -> RollbackStep {

@@ -2,6 +2,7 @@
 //! ledger's filters, and HTML output. Output goes to a `String` the command
 //! layer writes; nothing here prints.
 
+pub mod changelog;
 pub mod context;
 pub mod format;
 
@@ -95,6 +96,45 @@ pub fn locate(
             name: name.to_string(),
             override_path,
         })
+}
+
+/// Which built-in document a Markdown text is, from its headings: a
+/// changelog (`# Changelog`, `## [Unreleased]`, `## [1.2.0]`) or a version
+/// document (`## Deployment History`, `## ... Environment`). `None` when it
+/// is neither or looks like both.
+pub fn document_kind(text: &str) -> Option<&'static str> {
+    let mut changelog = false;
+    let mut versions = false;
+    let mut fenced = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let h1 = line.strip_prefix("# ").map(str::trim);
+        let h2 = line.strip_prefix("## ").map(str::trim);
+        if h1.is_some_and(|h| h.to_ascii_lowercase().starts_with("change")) {
+            changelog = true;
+        }
+        if let Some(h) = h2 {
+            let lower = h.to_ascii_lowercase();
+            if lower.starts_with("[unreleased]") || lower.starts_with('[') && lower.contains(']') {
+                changelog = true;
+            }
+            if lower == "deployment history" || lower.ends_with(" environment") {
+                versions = true;
+            }
+        }
+    }
+    match (changelog, versions) {
+        (true, false) => Some("changelog"),
+        (false, true) => Some("aws-versions"),
+        _ => None,
+    }
 }
 
 /// Renders the context through a template.

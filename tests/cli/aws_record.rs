@@ -304,7 +304,7 @@ fn recording_again_with_nothing_changed_is_refused() {
     let s = sandbox("site-i", None);
     recorded(&s, &moto, &["--version", "v1"]);
     let before = s.journal();
-    let done = record(&s, &moto, &["--version", "v1"]);
+    let done = record(&s, &moto, &["--version", "v1.0.1"]);
     assert_eq!(done.code, 2, "{}", done.stderr);
     assert!(
         done.stderr.contains("nothing changed") && done.stderr.contains("--allow-empty"),
@@ -312,11 +312,15 @@ fn recording_again_with_nothing_changed_is_refused() {
         done.stderr
     );
     assert_eq!(s.journal(), before);
-    let entry = recorded(&s, &moto, &["--version", "v1", "--allow-empty"]);
+    // The same version again is a redeploy, and says so.
+    let done = record(&s, &moto, &["--version", "v1"]);
+    assert_eq!(done.code, 2, "{}", done.stderr);
+    assert!(done.stderr.contains("--redeploy"), "{}", done.stderr);
+    let entry = recorded(&s, &moto, &["--version", "v1.0.1", "--allow-empty"]);
     assert!(files(&entry).is_empty());
     // Same files but a new commit is a deploy worth recording.
     s.commit("src/app.js", "docs: readme");
-    recorded(&s, &moto, &["--version", "v1.0.1"]);
+    recorded(&s, &moto, &["--version", "v1.0.2"]);
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod aws_record;
 mod concurrency;
 mod docs;
 mod errors;
+mod flows;
 mod import;
 mod import_changelog;
 mod import_doc;

@@ -168,11 +168,15 @@ fn log_lists_newest_first_and_filters_by_env() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(seqs, ["#4", "#3", "#2", "#1"]);
-    assert!(log.lines().next().unwrap().contains("Grace Ops"));
+    assert_eq!(
+        seqs,
+        ["SEQ", "#4", "#3", "#2", "#1"],
+        "a header, then newest first"
+    );
+    assert!(log.lines().nth(1).unwrap().contains("Grace Ops"));
     let staging = s.ledger(&["log", "--env", "staging"]).ok();
-    assert_eq!(staging.lines().count(), 2);
-    assert!(staging.lines().all(|l| l.contains("staging")));
+    assert_eq!(staging.lines().count(), 3);
+    assert!(staging.lines().skip(1).all(|l| l.contains("staging")));
     let json: serde_json::Value =
         serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 4);
@@ -238,6 +242,7 @@ fn deployed_by_falls_back_to_ci_then_git() {
             "v1",
             "--format",
             "json",
+            "--dry-run",
         ]);
         run.command.env_remove("LEDGER_DEPLOYED_BY");
         for (k, v) in extra {

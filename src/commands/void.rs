@@ -1,0 +1,81 @@
+//! `ledger void REF --reason TEXT`: mark an entry as recorded in error by
+//! appending a correction; nothing is edited or removed.
+
+use std::io::Write;
+
+use anyhow::{Result, anyhow, bail};
+
+use super::{Outcome, Workspace};
+use crate::cli::VoidArgs;
+use crate::journal::{Entry, EntryKind, JournalLock};
+use crate::model;
+use crate::timestamp::Timestamp;
+
+pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let config = workspace.config()?;
+    if let Some(env) = &args.env {
+        config.environment(env, &workspace.config_path())?;
+    }
+    let reason = args.reason.trim();
+    if reason.is_empty() {
+        bail!("--reason is empty: say why the entry is wrong (it stays in the journal)");
+    }
+    let by = corrector(workspace, args)?;
+    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let mut journal = lock.load()?;
+    let target = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
+    check_voidable(target, &journal.entries)?;
+    let entry = Entry {
+        version: target.version.clone(),
+        voids: Some(target.seq),
+        reason: Some(reason.to_string()),
+        deployed_by: Some(by),
+        ..Entry::new(EntryKind::Void, target.env.clone(), Timestamp::now())
+    };
+    let summary = model::summary_line(target);
+    let entry = lock.append(&mut journal, entry)?;
+    drop(lock);
+    eprintln!(
+        "recorded #{}: {summary} is void (recorded in error); documents, folds and queries leave it out",
+        entry.seq
+    );
+    writeln!(out, "#{}", entry.seq)?;
+    Ok(Outcome::Success)
+}
+
+/// Who corrects: `--by`, else as for `record`.
+fn corrector(workspace: &Workspace, args: &VoidArgs) -> Result<String> {
+    match workspace.repo_if_any() {
+        Some(repo) => super::record::deployed_by(args.by.as_ref(), &repo),
+        None => args
+            .by
+            .clone()
+            .or_else(|| std::env::var("LEDGER_DEPLOYED_BY").ok())
+            .ok_or_else(|| {
+                anyhow!("cannot tell who corrects: pass --by NAME or set LEDGER_DEPLOYED_BY")
+            }),
+    }
+}
+
+/// Deploys, snapshots and releases can be voided, once; voids and rollbacks cannot.
+fn check_voidable(target: &Entry, entries: &[Entry]) -> Result<()> {
+    if let Some(void) = model::voided_by(entries).get(&target.seq) {
+        bail!(
+            "#{} is already voided by #{void}; nothing was recorded",
+            target.seq
+        );
+    }
+    match target.kind {
+        EntryKind::Void => bail!(
+            "#{} is itself a correction; a void cannot be voided; nothing was recorded",
+            target.seq
+        ),
+        EntryKind::Rollback => bail!(
+            "#{} is a rollback: it records what ledger changed in S3, which voiding would hide; \
+             roll forward instead (`ledger rollback --env {} --to REF`); nothing was recorded",
+            target.seq,
+            target.env
+        ),
+        _ => Ok(()),
+    }
+}
