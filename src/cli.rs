@@ -114,6 +114,23 @@ pub enum Command {
     /// the document's history shows the correction; `verify` still checks every byte. A rollback
     /// cannot be voided (it records what was done in S3: roll forward instead).
     Void(VoidArgs),
+    /// Share the journal through the git remote: put local entries after the remote's, push.
+    ///
+    /// Fetches the branch from the remote, puts the entries recorded here since the last sync
+    /// after the ones already there (new seq, prev_hash and hash; every other field kept; file
+    /// changes re-diffed against the new picture of their environment), commits the journal
+    /// alone over the remote's tip and pushes it; a push that loses a race starts again from the
+    /// fetch (bounded, with jitter). Entries already on the remote never change. Refuses, naming
+    /// both, when a local entry of an environment is older than a remote one of the same
+    /// environment. Afterwards the local branch is moved to the pushed commit when it holds
+    /// nothing else unpushed; other working-tree changes are left as they are.
+    Sync(SyncArgs),
+    /// Resolve a git conflict in the journal (after `git pull` or `git rebase`).
+    ///
+    /// Keeps the entries of the side already on the remote as they are and puts the other
+    /// side's own entries after them, re-chained, as `sync` does; writes the journal and stages
+    /// it. Then `git commit` (a merge) or `git rebase --continue`.
+    Resolve,
     /// Import history: an existing AWS_VERSIONS.md and/or CHANGELOG.md, or releases from git tags.
     ///
     /// With DOC, the document's inventory goes to ledger.toml and its deployment history to
@@ -381,6 +398,20 @@ pub struct VoidArgs {
     /// Who corrects [default: as for record].
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+}
+
+/// `ledger sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The git remote.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
+    /// The branch that holds the shared journal [default: the current branch].
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Attempts when other writers push first.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub attempts: u32,
 }
 
 /// `ledger import`.

@@ -16,5 +16,6 @@ pub mod journal;
 pub mod location;
 pub mod model;
 pub mod render;
+pub mod store;
 pub mod timestamp;
 pub mod verify;

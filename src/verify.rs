@@ -138,9 +138,17 @@ pub fn check_history(
     let versions = repo.file_versions(&rel)?;
     report.history_checked = true;
     for version in &versions {
-        for (parent, before) in &version.parents {
-            let Some(before) = before else { continue };
-            report.versions_checked += 1;
+        let parents: Vec<(&String, &Vec<u8>)> = version
+            .parents
+            .iter()
+            .filter_map(|(p, before)| before.as_ref().map(|b| (p, b)))
+            .collect();
+        report.versions_checked += parents.len();
+        if let [_, _, ..] = parents.as_slice() {
+            check_merge(&journal.path, version, &parents, report);
+            continue;
+        }
+        for (parent, before) in parents {
             if !version.content.starts_with(before) {
                 report.findings.push(explain(
                     &journal.path,
@@ -163,6 +171,60 @@ pub fn check_history(
         }
     }
     Ok(())
+}
+
+/// A merge commit's journal must extend one parent's (the side already
+/// published, kept byte for byte) and hold every entry of the others, by
+/// event: their own entries are re-chained after the published ones, as
+/// `ledger resolve` and `ledger sync` do.
+fn check_merge(
+    path: &Path,
+    version: &crate::git::FileVersion,
+    parents: &[(&String, &Vec<u8>)],
+    report: &mut Report,
+) {
+    let what = format!("merge commit {}", short(&version.commit));
+    let Some(kept) = parents
+        .iter()
+        .position(|(_, before)| version.content.starts_with(before))
+    else {
+        let (parent, before) = parents[0];
+        report.findings.push(explain(
+            path,
+            before,
+            &version.content,
+            &format!("{what} (over {})", short(parent)),
+        ));
+        return;
+    };
+    let parse =
+        |bytes: &[u8]| Journal::parse(path, String::from_utf8_lossy(bytes).into_owned()).ok();
+    let Some(merged) = parse(&version.content) else {
+        return;
+    };
+    let events: std::collections::HashSet<String> =
+        merged.entries.iter().map(crate::store::identity).collect();
+    for (index, (parent, before)) in parents.iter().enumerate() {
+        if index == kept {
+            continue;
+        }
+        let Some(side) = parse(before) else { continue };
+        if let Some(lost) = side
+            .entries
+            .iter()
+            .find(|e| !events.contains(&crate::store::identity(e)))
+        {
+            report.findings.push(Finding {
+                seq: Some(lost.seq),
+                message: format!(
+                    "{what} dropped entry #{} of its parent {} ({}): a merge keeps every entry of both sides",
+                    lost.seq,
+                    short(parent),
+                    crate::model::summary_line(lost)
+                ),
+            });
+        }
+    }
 }
 
 fn short(sha: &str) -> &str {

@@ -12,9 +12,11 @@ mod log;
 mod progress;
 mod record;
 mod render;
+mod resolve;
 mod rollback;
 mod show;
 mod snapshot;
+mod sync;
 mod verify;
 mod void;
 
@@ -139,6 +141,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Diff(args) => diff::run(&workspace, &args, out),
         Command::Rollback(args) => rollback::run(&workspace, &args, out),
         Command::Void(args) => void::run(&workspace, &args, out),
+        Command::Sync(args) => sync::run(&workspace, &args),
+        Command::Resolve => resolve::run(&workspace),
         Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),

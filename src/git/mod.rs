@@ -334,6 +334,110 @@ impl GitRepo {
             .map_err(other("comparing commits"))
     }
 
+    /// The bytes of `path` (from the top of the tree) in a commit, or
+    /// `None` when the commit does not hold it.
+    pub fn file_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let oid = Oid::from_str(commit).map_err(other(format!("parsing {commit}")))?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(other(format!("reading commit {oid}")))?;
+        match self.blob_at(&commit, Path::new(path)) {
+            Some(blob) => Ok(Some(self.blob_bytes(blob)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A new commit over `parent` whose tree is the parent's with `path`
+    /// set to `content`, touching no ref, index or working file. Returns
+    /// its SHA. The author and committer are git's identity, else
+    /// `fallback_name`.
+    pub fn commit_file(
+        &self,
+        parent: &str,
+        path: &str,
+        content: &[u8],
+        message: &str,
+        fallback_name: &str,
+    ) -> Result<String, GitError> {
+        let context = || format!("committing {path} over {parent}");
+        let parent_oid = Oid::from_str(parent).map_err(other(context()))?;
+        let parent = self
+            .repo
+            .find_commit(parent_oid)
+            .map_err(other(context()))?;
+        let blob = self.repo.blob(content).map_err(other(context()))?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(path, blob, git2::FileMode::Blob);
+        let baseline = parent.tree().map_err(other(context()))?;
+        let tree_oid = update
+            .create_updated(&self.repo, &baseline)
+            .map_err(other(context()))?;
+        let tree = self.repo.find_tree(tree_oid).map_err(other(context()))?;
+        let signature = self
+            .repo
+            .signature()
+            .or_else(|_| git2::Signature::now(fallback_name, "ledger@localhost"))
+            .map_err(other(context()))?;
+        let oid = self
+            .repo
+            .commit(None, &signature, &signature, message, &tree, &[&parent])
+            .map_err(other(context()))?;
+        Ok(oid.to_string())
+    }
+
+    /// The commit HEAD points at, if any.
+    pub fn head(&self) -> Option<String> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.target())
+            .map(|o| o.to_string())
+    }
+
+    /// The branch HEAD is on (`main`), if it is on one.
+    pub fn current_branch(&self) -> Option<String> {
+        let head = self.repo.head().ok()?;
+        if !head.is_branch() {
+            return None;
+        }
+        head.shorthand().map(String::from)
+    }
+
+    /// The repository's git directory (`.git`).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The content of `path` at each stage of a conflicted index: the
+    /// common ancestor (1), ours (2) and theirs (3); `None` when the path
+    /// is not in conflict.
+    pub fn conflict_stages(&self, path: &str) -> Result<Option<[Option<Vec<u8>>; 3]>, GitError> {
+        let index = self.repo.index().map_err(other("reading the index"))?;
+        let mut stages: [Option<Vec<u8>>; 3] = [None, None, None];
+        let mut found = false;
+        for stage in 1..=3 {
+            if let Some(entry) = index.get_path(Path::new(path), stage) {
+                found = true;
+                stages[(stage - 1) as usize] = Some(self.blob_bytes(entry.id)?);
+            }
+        }
+        Ok(found.then_some(stages))
+    }
+
+    /// Stages `path` with `content` (resolving a conflict on it), and
+    /// writes the file.
+    pub fn stage_file(&self, path: &str, content: &[u8]) -> Result<(), GitError> {
+        let context = || format!("staging {path}");
+        std::fs::write(self.root.join(path), content).map_err(|e| GitError::Other {
+            context: context(),
+            source: git2::Error::from_str(&e.to_string()),
+        })?;
+        let mut index = self.repo.index().map_err(other(context()))?;
+        index.add_path(Path::new(path)).map_err(other(context()))?;
+        index.write().map_err(other(context()))
+    }
+
     /// git's `user.name`, if configured.
     pub fn user_name(&self) -> Option<String> {
         self.repo

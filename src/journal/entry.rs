@@ -265,6 +265,23 @@ pub struct FileChange {
     pub last_modified: Option<Timestamp>,
 }
 
+impl FileChange {
+    /// A deletion of `key` with nothing else known (no delete marker).
+    pub fn deleted(key: impl Into<String>) -> FileChange {
+        FileChange {
+            key: key.into(),
+            action: FileAction::Delete,
+            version_id: None,
+            etag: None,
+            size: None,
+            size_text: None,
+            content_type: None,
+            cache_control: None,
+            last_modified: None,
+        }
+    }
+}
+
 /// A CloudFront invalidation as recorded with a deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -354,6 +354,13 @@ impl JournalLock {
         Ok(sealed)
     }
 
+    /// Replaces the whole journal with `text`, atomically. Only `sync` and
+    /// `resolve` use it, to put entries not yet published in their
+    /// published form; they check that no published byte changes.
+    pub fn replace_journal(&self, text: &str) -> Result<(), JournalError> {
+        self.replace(&Journal::path_in(&self.dir), text)
+    }
+
     fn replace(&self, path: &Path, text: &str) -> Result<(), JournalError> {
         self.remove_stale_temporaries();
         let tmp = self

@@ -16,4 +16,5 @@ mod import_changelog;
 mod import_doc;
 mod record;
 mod render;
+mod sync;
 mod tamper;

@@ -1,0 +1,292 @@
+//! The team ledger over git: clones of one bare repository record and
+//! `ledger sync` at once; overlapping deploys are refused; a hand `git pull`
+//! that conflicts in the journal is settled by `ledger resolve`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::harness::Sandbox;
+
+const ENVS: [&str; 4] = ["e1", "e2", "e3", "e4"];
+
+/// Runs git in `dir` with a fixed identity; panics on failure.
+fn git_in(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "Ada Dev")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Dev")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_EDITOR", "true")
+        .output()
+        .expect("run git");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Runs the binary in `dir` as the harness does, from any thread.
+fn ledger_at(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(crate::harness::ledger_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LEDGER_DEPLOYED_BY", "ci-bot")
+        .output()
+        .expect("run ledger")
+}
+
+/// A bare remote holding a repository with a ledger of four environments.
+struct Team {
+    remote: TempDir,
+}
+
+impl Team {
+    fn new() -> Team {
+        let remote = TempDir::new().unwrap();
+        git_in(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+        let seed = Sandbox::with_ledger();
+        let mut config = String::from("[project]\ntitle = \"Team\"\n");
+        for env in ENVS {
+            config.push_str(&format!("\n[environments.{env}]\nbucket = \"b-{env}\"\n"));
+        }
+        config.push_str("\n[changelog]\nrelease_env = \"e1\"\n");
+        seed.write("ledger/ledger.toml", &config);
+        seed.commit_all("chore: ledger");
+        seed.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+        seed.git(&["push", "-q", "origin", "main"]);
+        Team { remote }
+    }
+
+    /// A fresh clone of the remote, on `main` tracking `origin/main`.
+    fn clone(&self) -> Sandbox {
+        let s = Sandbox::new();
+        s.git(&[
+            "remote",
+            "add",
+            "origin",
+            self.remote.path().to_str().unwrap(),
+        ]);
+        s.git(&["fetch", "-q", "origin"]);
+        s.git(&["reset", "-q", "--hard", "origin/main"]);
+        s.git(&["branch", "-q", "--set-upstream-to=origin/main"]);
+        s
+    }
+
+    /// The journal on the remote's main.
+    fn journal(&self) -> String {
+        git_in(self.remote.path(), &["show", "main:ledger/journal.toml"]) + "\n"
+    }
+}
+
+fn entries(journal_json: &str) -> Vec<Value> {
+    serde_json::from_str::<Value>(journal_json)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn four_clones_recording_and_syncing_at_once_land_every_entry_once() {
+    let team = Team::new();
+    let clones: Vec<Sandbox> = ENVS.iter().map(|_| team.clone()).collect();
+    // Work in progress elsewhere in one clone must survive its syncs.
+    clones[0].write("notes.txt", "mine\n");
+    let dirs: Vec<std::path::PathBuf> = clones.iter().map(|c| c.path().to_path_buf()).collect();
+    std::thread::scope(|scope| {
+        for (dir, env) in dirs.iter().zip(ENVS) {
+            scope.spawn(move || {
+                for round in 1..=3 {
+                    let version = format!("{env}-v{round}");
+                    let done = ledger_at(
+                        dir,
+                        &["record", "--no-aws", "--env", env, "--version", &version],
+                    );
+                    assert_eq!(
+                        done.status.code(),
+                        Some(0),
+                        "{env} record {round}: {done:?}"
+                    );
+                    let done = ledger_at(dir, &["sync"]);
+                    assert_eq!(done.status.code(), Some(0), "{env} sync {round}: {done:?}");
+                }
+            });
+        }
+    });
+    let fresh = team.clone();
+    let log: Vec<Value> = entries(&fresh.ledger(&["log", "--format", "json"]).ok());
+    assert_eq!(log.len(), 12, "every record landed");
+    let mut seqs: Vec<u64> = log.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=12).collect::<Vec<_>>(), "no gaps, no duplicates");
+    for env in ENVS {
+        let versions: Vec<&str> = log
+            .iter()
+            .rev()
+            .filter(|e| e["env"] == env)
+            .map(|e| e["version"].as_str().unwrap())
+            .collect();
+        let want: Vec<String> = (1..=3).map(|r| format!("{env}-v{r}")).collect();
+        assert_eq!(versions, want, "{env}: each record once, in order");
+    }
+    let done = fresh.ledger(&["verify"]).code(0);
+    assert!(done.stderr.contains("12 entries"), "{}", done.stderr);
+    // Every clone, after one more sync, holds the remote's journal byte for byte.
+    let remote = team.journal();
+    for clone in &clones {
+        clone.ledger(&["sync"]).ok();
+        assert_eq!(clone.journal(), remote);
+        clone.ledger(&["verify"]).ok();
+    }
+    assert_eq!(
+        clones[0].read("notes.txt"),
+        "mine\n",
+        "other changes untouched"
+    );
+}
+
+#[test]
+fn overlapping_deploys_of_one_environment_are_refused_naming_both() {
+    let team = Team::new();
+    let (a, b) = (team.clone(), team.clone());
+    a.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "e1",
+        "--version",
+        "a1",
+        "--at",
+        "2026-03-01T10:00:00Z",
+    ])
+    .ok();
+    b.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "e1",
+        "--version",
+        "b1",
+        "--at",
+        "2026-03-01T11:00:00Z",
+    ])
+    .ok();
+    b.ledger(&["sync"]).ok();
+    let before = a.journal();
+    let done = a.ledger(&["sync"]).code(2);
+    assert!(
+        done.stderr.contains("overlapped")
+            && done.stderr.contains("e1 a1")
+            && done.stderr.contains("e1 b1")
+            && done.stderr.contains("ledger void"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(a.journal(), before, "nothing changed here");
+    assert!(!team.journal().contains("a1"), "nor on the remote");
+    // Resolved as the message says: void it, sync, record again.
+    a.ledger(&["void", "a1", "--reason", "overlapped b1"]).ok();
+    a.ledger(&["sync"]).ok();
+    a.ledger(&["record", "--no-aws", "--env", "e1", "--version", "a2"])
+        .ok();
+    a.ledger(&["sync"]).ok();
+    let fresh = team.clone();
+    fresh.ledger(&["verify"]).ok();
+    let live = fresh.ledger(&["log", "--env", "e1"]).ok();
+    assert!(live.contains("voided by"), "{live}");
+    let changelog = fresh.ledger(&["render", "changelog"]).ok();
+    assert!(
+        changelog.contains("## [a2]") && !changelog.contains("## [a1]"),
+        "{changelog}"
+    );
+}
+
+#[test]
+fn a_conflicting_git_pull_is_resolved_by_one_command() {
+    for rebase in [false, true] {
+        let team = Team::new();
+        let (a, b) = (team.clone(), team.clone());
+        for (clone, env) in [(&a, "e1"), (&b, "e2")] {
+            clone
+                .ledger(&["record", "--no-aws", "--env", env, "--version", "v1"])
+                .ok();
+            clone.git(&["commit", "-q", "-am", &format!("ledger: record {env}")]);
+        }
+        a.git(&["push", "-q", "origin", "main"]);
+        let mode = if rebase { "--rebase" } else { "--no-rebase" };
+        let pull = pull(&b, mode);
+        assert!(!pull.status.success(), "the journal conflicts ({mode})");
+        let done = b.ledger(&["resolve"]).code(0);
+        assert!(done.stderr.contains("resolved"), "{}", done.stderr);
+        if rebase {
+            git_in(
+                b.path(),
+                &["-c", "core.editor=true", "rebase", "--continue"],
+            );
+        } else {
+            git_in(b.path(), &["commit", "-q", "--no-edit"]);
+        }
+        let done = b.ledger(&["verify"]).code(0);
+        assert!(done.stderr.contains("2 entries"), "{mode}: {}", done.stderr);
+        b.git(&["push", "-q", "origin", "main"]);
+        let fresh = team.clone();
+        let done = fresh.ledger(&["verify"]).code(0);
+        assert!(done.stderr.contains("2 entries"), "{mode}: {}", done.stderr);
+        let log = entries(&fresh.ledger(&["log", "--format", "json"]).ok());
+        assert_eq!(
+            log[0]["env"], "e2",
+            "{mode}: the pulled side first, then ours"
+        );
+        assert_eq!(log[1]["env"], "e1");
+    }
+}
+
+#[test]
+fn a_merge_that_drops_an_entry_fails_verify() {
+    let team = Team::new();
+    let (a, b) = (team.clone(), team.clone());
+    for (clone, env) in [(&a, "e1"), (&b, "e2")] {
+        clone
+            .ledger(&["record", "--no-aws", "--env", env, "--version", "v1"])
+            .ok();
+        clone.git(&["commit", "-q", "-am", &format!("ledger: record {env}")]);
+    }
+    a.git(&["push", "-q", "origin", "main"]);
+    let pulled = pull(&b, "--no-rebase");
+    assert!(!pulled.status.success(), "the journal conflicts");
+    // Resolved by hand the wrong way: the remote's side only.
+    b.git(&["checkout", "--theirs", "ledger/journal.toml"]);
+    b.git(&["add", "ledger/journal.toml"]);
+    git_in(b.path(), &["commit", "-q", "--no-edit"]);
+    let done = b.ledger(&["verify"]).code(1);
+    assert!(done.stdout.contains("dropped entry #1"), "{}", done.stdout);
+}
+
+/// `git pull MODE origin main` in a clone, as a person would run it.
+fn pull(clone: &Sandbox, mode: &str) -> std::process::Output {
+    Command::new("git")
+        .args(["pull", "-q", mode, "origin", "main"])
+        .current_dir(clone.path())
+        .env("HOME", clone.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "B")
+        .env("GIT_AUTHOR_EMAIL", "b@example.com")
+        .env("GIT_COMMITTER_NAME", "B")
+        .env("GIT_COMMITTER_EMAIL", "b@example.com")
+        .output()
+        .unwrap()
+}
