@@ -114,6 +114,18 @@ pub enum Command {
     /// the document's history shows the correction; `verify` still checks every byte. A rollback
     /// cannot be voided (it records what was done in S3: roll forward instead).
     Void(VoidArgs),
+    /// Lock an environment: records and rollbacks refuse it until `ledger unlock`.
+    ///
+    /// Appends a lock entry (who, when, why), so that locks are audited like deploys and travel
+    /// with `ledger sync`. `record` and `rollback` on a locked environment refuse unless --force
+    /// (which the entry notes); `ledger check` exits 1 while it is locked.
+    Lock(LockArgs),
+    /// Lift the lock of an environment (appends an unlock entry).
+    Unlock(UnlockArgs),
+    /// Per environment: the live deploy, where its objects come from, and a lock.
+    Status(StatusArgs),
+    /// Exit 1 while an environment is locked, 0 when a deploy may go ahead (for pipelines).
+    Check(CheckArgs),
     /// Share the journal through the git remote: put local entries after the remote's, push.
     ///
     /// Fetches the branch from the remote, puts the entries recorded here since the last sync
@@ -227,6 +239,9 @@ pub struct RecordArgs {
     /// nothing; no invalidation is created.
     #[arg(long)]
     pub dry_run: bool,
+    /// Record even though the environment is locked (`ledger lock`); the entry notes it.
+    #[arg(long)]
+    pub force: bool,
     /// HeadObject calls in flight at once when reading metadata of changed objects.
     #[arg(long, value_name = "N", default_value_t = crate::aws::s3::DEFAULT_HEAD_CONCURRENCY)]
     pub concurrency: usize,
@@ -363,9 +378,17 @@ pub struct RollbackArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Proceed even when S3 has drifted from the ledger (the plan then starts from S3's state).
+    /// Proceed even when S3 has drifted from the ledger (the plan then starts from S3's state)
+    /// or the environment is locked (the entry notes it).
     #[arg(long)]
     pub force: bool,
+    /// Lock the environment once it is rolled back, so that the next pipeline run does not
+    /// undo the rollback (`ledger unlock` lifts it).
+    #[arg(long)]
+    pub lock: bool,
+    /// With --lock: why [default: "rolled back to VERSION"].
+    #[arg(long, value_name = "TEXT", requires = "lock")]
+    pub reason: Option<String>,
     /// Do not invalidate the changed paths on the environment's distribution.
     #[arg(long)]
     pub no_invalidate: bool,
@@ -398,6 +421,53 @@ pub struct VoidArgs {
     /// Who corrects [default: as for record].
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+}
+
+/// `ledger lock`.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// The environment to lock.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Why (kept in the journal, shown by status, check and refusals).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who locks [default: as for record].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// `ledger unlock`.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// The environment to unlock.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Why it may deploy again (optional; kept in the journal).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Who unlocks [default: as for record].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// `ledger status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `ledger check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The environment a pipeline is about to deploy.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
 }
 
 /// `ledger sync`.

@@ -79,6 +79,14 @@ fn note(e: &Entry, voided: &HashMap<u64, u64>) -> String {
     {
         notes.push(format!("voids #{seq}"));
     }
+    match e.kind {
+        EntryKind::Lock => notes.push(format!(
+            "locked: {}",
+            e.reason.as_deref().unwrap_or("no reason given")
+        )),
+        EntryKind::Unlock => notes.push("unlocked".to_string()),
+        _ => {}
+    }
     if e.imported {
         notes.push("imported".to_string());
     }

@@ -2,12 +2,14 @@
 //! model and render together. The only place that writes to stdout (data)
 //! and stderr (diagnostics).
 
+mod check;
 mod context;
 mod diff;
 mod history;
 mod import;
 mod init;
 mod live;
+mod lock;
 mod log;
 mod progress;
 mod record;
@@ -16,6 +18,7 @@ mod resolve;
 mod rollback;
 mod show;
 mod snapshot;
+mod status;
 mod sync;
 mod verify;
 mod void;
@@ -141,11 +144,29 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Diff(args) => diff::run(&workspace, &args, out),
         Command::Rollback(args) => rollback::run(&workspace, &args, out),
         Command::Void(args) => void::run(&workspace, &args, out),
+        Command::Lock(args) => lock::lock(&workspace, &args),
+        Command::Unlock(args) => lock::unlock(&workspace, &args),
+        Command::Status(args) => status::run(&workspace, &args, out),
+        Command::Check(args) => check::run(&workspace, &args),
         Command::Sync(args) => sync::run(&workspace, &args),
         Command::Resolve => resolve::run(&workspace),
         Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),
+    }
+}
+
+/// Who acts (records, rolls back, corrects, locks): `--by`, else as for
+/// `record` inside a repository, else `LEDGER_DEPLOYED_BY`.
+fn actor(workspace: &Workspace, by: Option<&String>) -> Result<String> {
+    match workspace.repo_if_any() {
+        Some(repo) => record::deployed_by(by, &repo),
+        None => by
+            .cloned()
+            .or_else(|| std::env::var("LEDGER_DEPLOYED_BY").ok())
+            .ok_or_else(|| {
+                anyhow::anyhow!("cannot tell who acts: pass --by NAME or set LEDGER_DEPLOYED_BY")
+            }),
     }
 }
 

@@ -36,83 +36,65 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             )
         })?,
     };
-    let deployed_by = deployed_by(args.by.as_ref(), &repo)?;
     let explicit_since = args
         .since
         .as_deref()
         .map(|rev| repo.resolve(rev))
         .transpose()?;
-    let invalidate_paths = invalidate_paths(args, &env, workspace)?;
-
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
-    let entries = model::in_force(&journal.entries);
-    // "now" is taken under the lock, so that concurrent records land in time order.
-    let deployed_at = args.at.unwrap_or_else(Timestamp::now);
-    let previous = model::last_deploy(&entries, &args.env);
-    check_order(args, deployed_at, previous)?;
-    check_version(args, &version, &entries)?;
-    let since = match explicit_since {
-        Some(sha) => Some(sha),
-        None => range_start(&repo, previous, &commit)?,
-    };
-    let commits = repo.commits_between(since.as_deref(), &commit)?;
-    let changes = if args.changes.is_empty() {
-        ChangeRules::new(&config.changelog)
-            .with_ledger_path(workspace.ledger_path_in(&repo))
-            .changes_for(&commits)
-    } else {
-        args.changes.iter().map(Change::plain).collect()
+    let request = Request {
+        args,
+        env: &env,
+        repo: &repo,
+        rules: ChangeRules::new(&config.changelog)
+            .with_ledger_path(workspace.ledger_path_in(&repo)),
+        commit,
+        version,
+        deployed_by: deployed_by(args.by.as_ref(), &repo)?,
+        explicit_since,
+        invalidate_paths: invalidate_paths(args, &env, workspace)?,
     };
 
-    let mut entry = Entry {
-        version: Some(version),
-        commit: Some(commit.clone()),
-        commits: commits.iter().map(|c| c.id.clone()).collect(),
-        build_time: args.build_time,
-        deployed_by: Some(deployed_by),
-        redeploy: args.redeploy,
-        no_aws: args.no_aws,
-        changes,
-        ..Entry::new(EntryKind::Deploy, args.env.clone(), deployed_at)
-    };
-    if args.no_aws {
+    // The capture takes no lock: AWS and --wait may take minutes.
+    let journal = workspace.journal()?;
+    let seen = model::in_force(&journal.entries);
+    let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
+    let capture = if args.no_aws {
         entry.invalidation = args.invalidation.as_ref().map(|id| Invalidation {
             id: id.clone(),
-            distribution: env.distribution.clone(),
-            status: None,
-            created_at: None,
-            completed_seen_at: None,
-            paths: Vec::new(),
+            ..Invalidation::new(env.distribution.clone())
         });
+        None
     } else {
-        let picture = model::last_observed(&entries, &args.env)
-            .map_or_else(model::LiveState::new, |p| {
-                model::live_state(&entries, &args.env, p.seq)
-            });
+        let runtime = super::runtime()?;
+        let clients = runtime.block_on(super::clients(&env, &args.aws));
         let capture = Capture {
             args,
             env: &env,
-            picture: &picture,
-            invalidate_paths: invalidate_paths.as_deref(),
+            invalidate_paths: request.invalidate_paths.as_deref(),
+            clients,
+            runtime,
         };
-        super::runtime()?.block_on(capture.run(&mut entry))?;
-        let unchanged = entry.files.is_empty()
-            && previous.is_some_and(|p| p.commit.as_deref() == Some(commit.as_str()));
-        if unchanged && !args.allow_empty && !args.redeploy {
-            bail!(
-                "nothing changed in s3://{}/{} since #{} and the commit is the same ({}): \
-                 nothing was recorded; pass --allow-empty to record the deploy anyway",
-                env.bucket,
-                env.prefix(),
-                previous.map_or(0, |p| p.seq),
-                short_sha(&commit)
-            );
-        }
-    }
+        let picture = observed_picture(&seen, &args.env);
+        let listing = capture.run(&picture, &mut entry)?;
+        Some((capture, listing))
+    };
+
+    pause_for_tests();
+    // Only the final check-and-append is serialised.
+    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let mut journal = lock.load()?;
+    let now = model::in_force(&journal.entries);
+    let deployed_at = args.at.unwrap_or_else(Timestamp::now);
+    let entry = request.settle(entry, &seen, &now, deployed_at, capture.as_ref())?;
     if args.dry_run {
         drop(lock);
-        return dry_run(&journal, entry, invalidate_paths.as_deref(), args, out);
+        return dry_run(
+            &journal,
+            entry,
+            request.invalidate_paths.as_deref(),
+            args,
+            out,
+        );
     }
     let entry = lock.append(&mut journal, entry)?;
     drop(lock);
@@ -121,6 +103,161 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         write_json(out, &entry)?;
     }
     Ok(Outcome::Success)
+}
+
+/// What a record was asked to do, resolved.
+struct Request<'a> {
+    args: &'a RecordArgs,
+    env: &'a Environment,
+    repo: &'a GitRepo,
+    rules: ChangeRules<'a>,
+    commit: String,
+    version: String,
+    deployed_by: String,
+    explicit_since: Option<String>,
+    invalidate_paths: Option<Vec<String>>,
+}
+
+impl Request<'_> {
+    /// The entry from git and the flags, against the entries in force:
+    /// refused when the environment is locked or the version recorded.
+    fn draft(&self, entries: &[Entry], deployed_at: Timestamp) -> Result<Entry> {
+        let args = self.args;
+        let lock_note = super::lock::check_unlocked(entries, &args.env, args.force)?;
+        check_version(args, &self.version, entries)?;
+        let previous = model::last_deploy(entries, &args.env);
+        let since = match &self.explicit_since {
+            Some(sha) => Some(sha.clone()),
+            None => range_start(self.repo, previous, &self.commit)?,
+        };
+        let commits = self.repo.commits_between(since.as_deref(), &self.commit)?;
+        let changes = if args.changes.is_empty() {
+            self.rules.changes_for(&commits)
+        } else {
+            args.changes.iter().map(Change::plain).collect()
+        };
+        Ok(Entry {
+            version: Some(self.version.clone()),
+            commit: Some(self.commit.clone()),
+            commits: commits.iter().map(|c| c.id.clone()).collect(),
+            build_time: args.build_time,
+            deployed_by: Some(self.deployed_by.clone()),
+            redeploy: args.redeploy,
+            no_aws: args.no_aws,
+            changes,
+            notes: lock_note.into_iter().collect(),
+            ..Entry::new(EntryKind::Deploy, args.env.clone(), deployed_at)
+        })
+    }
+
+    /// Under the lock: the checks again against the journal as it is now,
+    /// the deploy time, and, when another entry of the environment landed
+    /// during the capture, the commit range and the file changes again
+    /// (the files from the listing already made: no second scan).
+    fn settle(
+        &self,
+        mut entry: Entry,
+        seen: &[Entry],
+        now: &[Entry],
+        deployed_at: Timestamp,
+        capture: Option<&(Capture<'_>, Listed)>,
+    ) -> Result<Entry> {
+        let args = self.args;
+        let moved = |f: for<'e> fn(&'e [Entry], &'e str) -> Option<&'e Entry>| {
+            f(seen, &args.env).map(|e| e.seq) != f(now, &args.env).map(|e| e.seq)
+        };
+        if moved(model::last_deploy) || moved(model::lock_of) {
+            let redrafted = self.draft(now, deployed_at)?;
+            entry.commits = redrafted.commits;
+            entry.changes = redrafted.changes;
+            entry.notes.retain(|n| !n.contains("--force while"));
+            entry.notes.extend(redrafted.notes);
+        } else {
+            check_version(args, &self.version, now)?;
+        }
+        entry.deployed_at = deployed_at;
+        check_order(args, deployed_at, model::last_deploy(now, &args.env))?;
+        if let Some((capture, listed)) = capture {
+            if moved(model::last_observed) {
+                let picture = observed_picture(now, &args.env);
+                let landed = landed_keys(seen, now, &args.env);
+                let rediffed = capture.rediff(&picture, listed, &entry.files)?;
+                entry.files = if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
+                    // The other entry saw S3 after this capture did: read it again.
+                    eprintln!(
+                        "note: another entry of {} recorded S3 after this capture read it; listing again",
+                        args.env
+                    );
+                    let relisted = capture.list()?;
+                    capture.rediff(&picture, &relisted, &entry.files)?
+                } else {
+                    eprintln!(
+                        "note: another entry of {} was recorded during the capture; file changes re-diffed against it",
+                        args.env
+                    );
+                    rediffed
+                };
+            }
+            self.check_changed(&entry, now)?;
+        }
+        Ok(entry)
+    }
+
+    /// Refuses a record that changes nothing: same commit, same objects.
+    fn check_changed(&self, entry: &Entry, now: &[Entry]) -> Result<()> {
+        let args = self.args;
+        let previous = model::last_deploy(now, &args.env);
+        let unchanged = entry.files.is_empty()
+            && previous.is_some_and(|p| p.commit.as_deref() == Some(self.commit.as_str()));
+        if unchanged && !args.allow_empty && !args.redeploy {
+            bail!(
+                "nothing changed in s3://{}/{} since #{} and the commit is the same ({}): \
+                 nothing was recorded; pass --allow-empty to record the deploy anyway",
+                self.env.bucket,
+                self.env.prefix(),
+                previous.map_or(0, |p| p.seq),
+                short_sha(&self.commit)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The keys that entries of `env` appended after `seen` changed.
+fn landed_keys<'a>(
+    seen: &[Entry],
+    now: &'a [Entry],
+    env: &str,
+) -> std::collections::HashSet<&'a str> {
+    let last_seen = model::last_observed(seen, env).map_or(0, |e| e.seq);
+    now.iter()
+        .filter(|e| e.env == env && e.seq > last_seen && e.has_object_state())
+        .flat_map(|e| e.files.iter().map(|f| f.key.as_str()))
+        .collect()
+}
+
+/// Testing aid: with `LEDGER_TEST_PAUSE_BEFORE_APPEND=FILE`, a record that
+/// has captured creates `FILE.captured` and waits (up to two minutes) while
+/// FILE exists, so that a test can land another entry in between.
+fn pause_for_tests() {
+    let Some(gate) = std::env::var_os("LEDGER_TEST_PAUSE_BEFORE_APPEND") else {
+        return;
+    };
+    let gate = std::path::PathBuf::from(gate);
+    let mut captured = gate.clone().into_os_string();
+    captured.push(".captured");
+    let _ = std::fs::write(&captured, b"");
+    let started = std::time::Instant::now();
+    while gate.exists() && started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The objects of `env` as the ledger last observed them.
+fn observed_picture(entries: &[Entry], env: &str) -> model::LiveState {
+    model::last_observed(entries, env).map_or_else(model::LiveState::new, |p| {
+        model::live_state(entries, env, p.seq)
+    })
 }
 
 /// The paths of `--invalidate`, checked against CloudFront's limits, and
@@ -258,21 +395,31 @@ fn report(entry: &Entry) {
     );
 }
 
+/// What a listing of the environment found: each key's latest state.
+type Listed = std::collections::BTreeMap<String, model::Observed>;
+
 /// The AWS half of a record.
 struct Capture<'a> {
     args: &'a RecordArgs,
     env: &'a Environment,
-    picture: &'a model::LiveState,
     invalidate_paths: Option<&'a [String]>,
+    clients: Clients,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Capture<'_> {
-    async fn run(&self, entry: &mut Entry) -> Result<()> {
-        let clients = super::clients(self.env, &self.args.aws).await;
+    /// Lists the environment, diffs it with `picture` into the entry's
+    /// files (with metadata), and looks up or creates the invalidation.
+    fn run(&self, picture: &model::LiveState, entry: &mut Entry) -> Result<Listed> {
+        self.runtime.block_on(self.capture(picture, entry))
+    }
+
+    async fn capture(&self, picture: &model::LiveState, entry: &mut Entry) -> Result<Listed> {
+        let clients = &self.clients;
         let bucket = &self.env.bucket;
         let prefix = self.env.prefix();
 
-        let versioning = s3::versioning(&clients, bucket).await?;
+        let versioning = s3::versioning(clients, bucket).await?;
         if versioning != "Enabled" {
             entry.notes.push(format!(
                 "bucket {bucket} has versioning {versioning}: objects are recorded by ETag; \
@@ -280,25 +427,25 @@ impl Capture<'_> {
             ));
         }
         let listing = Progress::counter("listing object versions");
-        let observed = s3::list_versions(&clients, bucket, prefix, self.args.page_size, &|n| {
+        let observed = s3::list_versions(clients, bucket, prefix, self.args.page_size, &|n| {
             listing.set(n)
         })
         .await?;
         listing.finish();
-        let mut files = model::diff_observed(self.picture, &observed.latest);
-        self.fetch_metadata(&clients, bucket, &mut files).await?;
+        let mut files = model::diff_observed(picture, &observed.latest);
+        self.fetch_metadata(clients, bucket, &mut files).await?;
         entry.files = files;
 
         if let Some(distribution) = &self.env.distribution {
             let invalidation = match (&self.args.invalidation, self.invalidate_paths) {
                 (Some(id), _) => {
-                    Some(cloudfront::get_invalidation(&clients, distribution, id).await?)
+                    Some(cloudfront::get_invalidation(clients, distribution, id).await?)
                 }
                 (None, Some(paths)) if !self.args.dry_run => {
                     let reference = super::caller_reference(entry, paths);
                     Some(
                         cloudfront::create_invalidation(
-                            &clients,
+                            clients,
                             distribution,
                             paths,
                             &reference,
@@ -311,12 +458,60 @@ impl Capture<'_> {
             };
             entry.invalidation = match invalidation {
                 Some(invalidation) if self.args.wait && !self.args.dry_run => {
-                    Some(self.wait(&clients, distribution, invalidation).await?)
+                    Some(self.wait(clients, distribution, invalidation).await?)
                 }
                 other => other,
             };
         }
-        Ok(())
+        Ok(observed.latest)
+    }
+
+    /// Lists the environment again (each key's latest state).
+    fn list(&self) -> Result<Listed> {
+        let listing = self.runtime.block_on(s3::list_versions(
+            &self.clients,
+            &self.env.bucket,
+            self.env.prefix(),
+            self.args.page_size,
+            &|_| {},
+        ))?;
+        Ok(listing.latest)
+    }
+
+    /// The file changes from a new `picture` to what the listing found;
+    /// metadata copied from `before` where the same version was read
+    /// already, fetched for the others.
+    fn rediff(
+        &self,
+        picture: &model::LiveState,
+        listed: &Listed,
+        before: &[FileChange],
+    ) -> Result<Vec<FileChange>> {
+        let mut files = model::diff_observed(picture, listed);
+        let mut unread = Vec::new();
+        for file in files.iter_mut().filter(|f| f.action == FileAction::Put) {
+            match before
+                .iter()
+                .find(|b| b.key == file.key && b.version_id == file.version_id)
+            {
+                Some(read) => {
+                    file.content_type = read.content_type.clone();
+                    file.cache_control = read.cache_control.clone();
+                }
+                None => unread.push(file.clone()),
+            }
+        }
+        if !unread.is_empty() {
+            let clients = &self.clients;
+            self.runtime
+                .block_on(self.fetch_metadata(clients, &self.env.bucket, &mut unread))?;
+            for file in files.iter_mut() {
+                if let Some(read) = unread.iter().find(|u| u.key == file.key) {
+                    *file = read.clone();
+                }
+            }
+        }
+        Ok(files)
     }
 
     async fn fetch_metadata(

@@ -62,11 +62,14 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     let env = config
         .environment(&args.env, &workspace.config_path())?
         .clone();
-    let by = rolled_back_by(workspace, args)?;
+    let by = super::actor(workspace, args.by.as_ref())?;
     let runtime = super::runtime()?;
     let clients = runtime.block_on(super::clients(&env, &args.aws));
     // Planned without the journal lock: the prompt may wait for a person.
     let journal = workspace.journal()?;
+    if !args.dry_run {
+        super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
+    }
     let Some(plan) = make_plan(&journal.entries, &env, args, &runtime, &clients)? else {
         return Ok(Outcome::Success);
     };
@@ -82,6 +85,7 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    let lock_note = super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
     let tip = model::last_deploy(&model::in_force(&journal.entries), &args.env).map(|e| e.seq);
     if tip != plan.tip {
         bail!(
@@ -91,7 +95,8 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
         );
     }
     let applied = runtime.block_on(apply(&clients, &env.bucket, &plan.steps));
-    let mut entry = rollback_entry(&plan, &applied, args, by);
+    let mut entry = rollback_entry(&plan, &applied, args, by.clone());
+    entry.notes.extend(lock_note);
     let invalidation_error =
         invalidate_restored(&runtime, &clients, &env, args, &applied, &mut entry);
     let recorded = if entry.files.is_empty() {
@@ -99,25 +104,30 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     } else {
         Some(lock.append(&mut journal, entry)?)
     };
+    if let (true, None, Some(rolled)) = (args.lock, &applied.failure, &recorded) {
+        let reason = args.reason.clone().unwrap_or_else(|| {
+            format!(
+                "rolled back to {} (#{})",
+                plan.target.version.as_deref().unwrap_or("-"),
+                rolled.seq
+            )
+        });
+        if model::lock_of(&journal.entries, &args.env).is_none() {
+            let locked = lock.append(
+                &mut journal,
+                super::lock::lock_entry(&args.env, &reason, by),
+            )?;
+            eprintln!(
+                "locked {} as #{}: the next record refuses it until `ledger unlock --env {}`",
+                args.env, locked.seq, args.env
+            );
+        }
+    }
     drop(lock);
     if let Some(entry) = &recorded {
         write_done(out, entry)?;
     }
     finish(args, &env, &plan, applied, recorded, invalidation_error)
-}
-
-/// Who rolls back: `--by`, else as for `record`.
-fn rolled_back_by(workspace: &Workspace, args: &RollbackArgs) -> Result<String> {
-    match workspace.repo_if_any() {
-        Some(repo) => super::record::deployed_by(args.by.as_ref(), &repo),
-        None => args
-            .by
-            .clone()
-            .or_else(|| std::env::var("LEDGER_DEPLOYED_BY").ok())
-            .ok_or_else(|| {
-                anyhow!("cannot tell who rolls back: pass --by NAME or set LEDGER_DEPLOYED_BY")
-            }),
-    }
 }
 
 /// The steps from S3's state to the target's, after checking that the

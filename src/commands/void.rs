@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 
 use super::{Outcome, Workspace};
 use crate::cli::VoidArgs;
@@ -20,7 +20,7 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     if reason.is_empty() {
         bail!("--reason is empty: say why the entry is wrong (it stays in the journal)");
     }
-    let by = corrector(workspace, args)?;
+    let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
     let target = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
@@ -41,20 +41,6 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     );
     writeln!(out, "#{}", entry.seq)?;
     Ok(Outcome::Success)
-}
-
-/// Who corrects: `--by`, else as for `record`.
-fn corrector(workspace: &Workspace, args: &VoidArgs) -> Result<String> {
-    match workspace.repo_if_any() {
-        Some(repo) => super::record::deployed_by(args.by.as_ref(), &repo),
-        None => args
-            .by
-            .clone()
-            .or_else(|| std::env::var("LEDGER_DEPLOYED_BY").ok())
-            .ok_or_else(|| {
-                anyhow!("cannot tell who corrects: pass --by NAME or set LEDGER_DEPLOYED_BY")
-            }),
-    }
 }
 
 /// Deploys, snapshots and releases can be voided, once; voids and rollbacks cannot.

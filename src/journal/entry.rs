@@ -23,6 +23,11 @@ pub enum EntryKind {
     /// version, the wrong environment). The voided entry stays in the
     /// journal; folds, queries and documents leave it out.
     Void,
+    /// An environment locked (`ledger lock`): records and rollbacks refuse
+    /// it until an `unlock`, unless forced. `reason` says why.
+    Lock,
+    /// The lock of the environment lifted.
+    Unlock,
 }
 
 impl EntryKind {
@@ -34,6 +39,8 @@ impl EntryKind {
             EntryKind::Snapshot => "snapshot",
             EntryKind::Release => "release",
             EntryKind::Void => "void",
+            EntryKind::Lock => "lock",
+            EntryKind::Unlock => "unlock",
         }
     }
 
@@ -303,6 +310,20 @@ pub struct Invalidation {
     /// Paths invalidated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+}
+
+impl Invalidation {
+    /// An invalidation of `distribution` with nothing known but its ID (set `id`).
+    pub fn new(distribution: Option<String>) -> Invalidation {
+        Invalidation {
+            id: String::new(),
+            distribution,
+            status: None,
+            created_at: None,
+            completed_seen_at: None,
+            paths: Vec::new(),
+        }
+    }
 }
 
 /// What a snapshot read from AWS about an environment.

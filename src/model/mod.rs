@@ -154,6 +154,28 @@ pub fn in_force(entries: &[Entry]) -> Vec<Entry> {
         .collect()
 }
 
+/// The lock in force on `env`: its last lock entry, when no unlock followed.
+pub fn lock_of<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
+    let voided = voided_by(entries);
+    entries
+        .iter()
+        .rev()
+        .filter(|e| e.env == env && !voided.contains_key(&e.seq))
+        .find(|e| matches!(e.kind, EntryKind::Lock | EntryKind::Unlock))
+        .filter(|e| e.kind == EntryKind::Lock)
+}
+
+/// How a lock is described in messages: `#7 by ana at 2026-...: why`.
+pub fn lock_line(lock: &Entry) -> String {
+    format!(
+        "#{} by {} at {}: {}",
+        lock.seq,
+        lock.deployed_by.as_deref().unwrap_or("-"),
+        lock.deployed_at,
+        lock.reason.as_deref().unwrap_or("no reason given")
+    )
+}
+
 /// The last entry of `env` that read what S3 serves (a deploy or rollback
 /// not recorded with `--no-aws`).
 pub fn last_observed<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {

@@ -14,6 +14,7 @@ mod flows;
 mod import;
 mod import_changelog;
 mod import_doc;
+mod locks;
 mod record;
 mod render;
 mod sync;

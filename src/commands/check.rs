@@ -1,0 +1,29 @@
+//! `ledger check --env E`: exit 1 while the environment is locked, for a
+//! pipeline to call before it deploys.
+
+use anyhow::Result;
+
+use super::{Outcome, Workspace};
+use crate::cli::CheckArgs;
+use crate::model;
+
+pub fn run(workspace: &Workspace, args: &CheckArgs) -> Result<Outcome> {
+    let config = workspace.config()?;
+    config.environment(&args.env, &workspace.config_path())?;
+    let journal = workspace.journal()?;
+    match model::lock_of(&journal.entries, &args.env) {
+        Some(lock) => {
+            eprintln!(
+                "{} is locked ({}): do not deploy; `ledger unlock --env {}` lifts it",
+                args.env,
+                model::lock_line(lock),
+                args.env
+            );
+            Ok(Outcome::CheckFailed)
+        }
+        None => {
+            eprintln!("{} is not locked", args.env);
+            Ok(Outcome::Success)
+        }
+    }
+}
