@@ -141,8 +141,11 @@ pub enum Command {
     ///
     /// Keeps the entries of the side already on the remote as they are and puts the other
     /// side's own entries after them, re-chained, as `sync` does; writes the journal and stages
-    /// it. Then `git commit` (a merge) or `git rebase --continue`.
-    Resolve,
+    /// it. Then `git commit` (a merge) or `git rebase --continue`. It also installs itself as
+    /// the git merge driver of the journal (`merge=ledger` in ledger/.gitattributes and
+    /// `merge.ledger.driver` in the repository's config), so that the journal commits a
+    /// rebase replays after this one merge the same way, without a conflict.
+    Resolve(ResolveArgs),
     /// Import history: an existing AWS_VERSIONS.md and/or CHANGELOG.md, or releases from git tags.
     ///
     /// With DOC, the document's inventory goes to ledger.toml and its deployment history to
@@ -479,9 +482,17 @@ pub struct SyncArgs {
     /// The branch that holds the shared journal [default: the current branch].
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
-    /// Attempts when other writers push first.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// Attempts when other writers push first (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts: u32,
+}
+
+/// `ledger resolve`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Run as git's merge driver: BASE OURS THEIRS (`%O %A %B`); the result goes to OURS.
+    #[arg(long, num_args = 3, value_names = ["BASE", "OURS", "THEIRS"], hide = true)]
+    pub merge_driver: Option<Vec<PathBuf>>,
 }
 
 /// `ledger import`.

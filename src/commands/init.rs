@@ -36,7 +36,9 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         shown(&config),
         shown(&journal)
     );
-    if workspace.repo_if_any().is_none() {
+    if let Some(repo) = workspace.repo_if_any() {
+        super::resolve::install_driver(&repo, dir)?;
+    } else {
         eprintln!(
             "warning: {} is not inside a git repository: `ledger record` keys every deploy by its \
              commit and needs one (run `git init`, or pass --repo DIR), and `ledger verify` checks \

@@ -149,7 +149,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Status(args) => status::run(&workspace, &args, out),
         Command::Check(args) => check::run(&workspace, &args),
         Command::Sync(args) => sync::run(&workspace, &args),
-        Command::Resolve => resolve::run(&workspace),
+        Command::Resolve(args) => resolve::run(&workspace, &args),
         Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),

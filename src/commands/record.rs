@@ -80,12 +80,35 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     };
 
     pause_for_tests();
-    // Only the final check-and-append is serialised.
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
-    let now = model::in_force(&journal.entries);
+    // Only the final check-and-append is serialised. When another entry of
+    // the environment landed during the capture, the file changes are
+    // redone against it outside the lock, and the lock taken again.
+    let mut capture = capture;
+    let mut against = seen.clone();
+    let mut rounds = 0;
+    let (lock, mut journal, now) = loop {
+        let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+        let journal = lock.load()?;
+        let now = model::in_force(&journal.entries);
+        let Some((capturer, listed)) = capture.as_mut() else {
+            break (lock, journal, now);
+        };
+        if !moved(model::last_observed, &against, &now, &args.env) {
+            break (lock, journal, now);
+        }
+        drop(lock);
+        rounds += 1;
+        if rounds > 5 {
+            bail!(
+                "{} kept changing while this record settled (5 rounds); nothing was recorded: run it again",
+                args.env
+            );
+        }
+        entry.files = refresh_files(capturer, listed, &against, &now, &args.env, &entry.files)?;
+        against = now;
+    };
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
-    let entry = request.settle(entry, &seen, &now, deployed_at, capture.as_ref())?;
+    let entry = request.settle(entry, &seen, &now, deployed_at)?;
     if args.dry_run {
         drop(lock);
         return dry_run(
@@ -160,13 +183,10 @@ impl Request<'_> {
         seen: &[Entry],
         now: &[Entry],
         deployed_at: Timestamp,
-        capture: Option<&(Capture<'_>, Listed)>,
     ) -> Result<Entry> {
         let args = self.args;
-        let moved = |f: for<'e> fn(&'e [Entry], &'e str) -> Option<&'e Entry>| {
-            f(seen, &args.env).map(|e| e.seq) != f(now, &args.env).map(|e| e.seq)
-        };
-        if moved(model::last_deploy) || moved(model::lock_of) {
+        let env = args.env.as_str();
+        if moved(model::last_deploy, seen, now, env) || moved(model::lock_of, seen, now, env) {
             let redrafted = self.draft(now, deployed_at)?;
             entry.commits = redrafted.commits;
             entry.changes = redrafted.changes;
@@ -176,28 +196,8 @@ impl Request<'_> {
             check_version(args, &self.version, now)?;
         }
         entry.deployed_at = deployed_at;
-        check_order(args, deployed_at, model::last_deploy(now, &args.env))?;
-        if let Some((capture, listed)) = capture {
-            if moved(model::last_observed) {
-                let picture = observed_picture(now, &args.env);
-                let landed = landed_keys(seen, now, &args.env);
-                let rediffed = capture.rediff(&picture, listed, &entry.files)?;
-                entry.files = if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
-                    // The other entry saw S3 after this capture did: read it again.
-                    eprintln!(
-                        "note: another entry of {} recorded S3 after this capture read it; listing again",
-                        args.env
-                    );
-                    let relisted = capture.list()?;
-                    capture.rediff(&picture, &relisted, &entry.files)?
-                } else {
-                    eprintln!(
-                        "note: another entry of {} was recorded during the capture; file changes re-diffed against it",
-                        args.env
-                    );
-                    rediffed
-                };
-            }
+        check_order(args, deployed_at, model::last_deploy(now, env))?;
+        if !args.no_aws {
             self.check_changed(&entry, now)?;
         }
         Ok(entry)
@@ -221,6 +221,44 @@ impl Request<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether the entry `f` finds for `env` differs between two readings.
+fn moved(
+    f: for<'e> fn(&'e [Entry], &'e str) -> Option<&'e Entry>,
+    before: &[Entry],
+    after: &[Entry],
+    env: &str,
+) -> bool {
+    f(before, env).map(|e| e.seq) != f(after, env).map(|e| e.seq)
+}
+
+/// The file changes redone against the entries `now` holds (another entry
+/// of `env` landed since `before`), from the listing already made; the
+/// environment is listed again when that entry read S3 after this capture
+/// did (it changed a key the re-diff would claim). No lock is held.
+fn refresh_files(
+    capture: &Capture<'_>,
+    listed: &mut Listed,
+    before: &[Entry],
+    now: &[Entry],
+    env: &str,
+    files: &[FileChange],
+) -> Result<Vec<FileChange>> {
+    let picture = observed_picture(now, env);
+    let landed = landed_keys(before, now, env);
+    let rediffed = capture.rediff(&picture, listed, files)?;
+    if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
+        eprintln!(
+            "note: another entry of {env} recorded S3 after this capture read it; listing again"
+        );
+        *listed = capture.list()?;
+        return capture.rediff(&picture, listed, files);
+    }
+    eprintln!(
+        "note: another entry of {env} was recorded during the capture; file changes re-diffed against it"
+    );
+    Ok(rediffed)
 }
 
 /// The keys that entries of `env` appended after `seen` changed.

@@ -1,50 +1,46 @@
 //! `ledger resolve`: settle a git conflict in the journal (after `git pull`
 //! or during `git rebase`) the way `sync` merges: the side already on the
 //! remote is kept byte for byte, the other side's own entries follow it.
+//! The same code runs as git's merge driver for the journal.
 
-use anyhow::{Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::{Outcome, Workspace, shown};
+use crate::cli::ResolveArgs;
+use crate::git::GitRepo;
 use crate::journal::{EMPTY_JOURNAL, Journal};
 use crate::store;
 
-pub fn run(workspace: &Workspace) -> Result<Outcome> {
+/// The attribute line that routes the journal's merges to the driver.
+const ATTRIBUTE: &str = "journal.toml merge=ledger";
+
+pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let repo = workspace.repo()?;
+    if let Some(files) = &args.merge_driver {
+        return merge_driver(&repo, files);
+    }
     let journal_path = Journal::path_in(&workspace.ledger_dir);
     let path = repo
         .path_from_top(&journal_path)
         .ok_or_else(|| anyhow!("{} is not inside the git repository", shown(&journal_path)))?;
+    install_driver(&repo, &workspace.ledger_dir)?;
     let Some([_, ours, theirs]) = repo.conflict_stages(&path)? else {
         bail!(
-            "{} is not in conflict: nothing to resolve (`git status` shows what is)",
+            "{} is not in conflict: nothing to resolve (`git status` shows what is); the merge driver \
+             is installed, so later merges of the journal settle themselves",
             shown(&journal_path)
         );
     };
-    // In a rebase, "ours" is the branch being rebased onto (the remote's);
-    // in a merge (`git pull`), "theirs" is what was pulled.
-    let git_dir = repo.git_dir();
-    let rebasing = git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists();
-    let (published, local, published_name) = if rebasing {
-        (ours, theirs, "the branch being rebased onto")
-    } else {
-        (theirs, ours, "the branch being merged in")
-    };
-    let parse = |bytes: Option<Vec<u8>>, side: &str| -> Result<Journal> {
-        let text = match bytes {
-            Some(bytes) => String::from_utf8(bytes)
-                .map_err(|_| anyhow!("{side}'s {path} is not UTF-8 text"))?,
-            None => EMPTY_JOURNAL.to_string(),
-        };
-        let name = format!("{path} ({side})");
-        Ok(Journal::parse(std::path::Path::new(&name), text)?)
-    };
-    let published = parse(published, published_name)?;
-    let local = parse(local, "this side")?;
-    let merged = store::rebase(&published, &local, published_name)?;
+    let rebasing = is_rebasing(&repo);
+    let (published, local, name) = sides(rebasing, ours, theirs);
+    let published = parse(published, name, &path)?;
+    let local = parse(local, "this side", &path)?;
+    let merged = store::rebase(&published, &local, name)?;
     repo.stage_file(&path, merged.text.as_bytes())?;
     eprintln!(
-        "resolved {}: kept the {} entries of {published_name} and put {} entr{} of this side after them; \
-         now {}",
+        "resolved {}: kept the {} entries of {name} and put {} entr{} of this side after them; now {}",
         shown(&journal_path),
         published.entries.len(),
         merged.moved.len(),
@@ -56,4 +52,83 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         }
     );
     Ok(Outcome::Success)
+}
+
+/// git's merge driver: merges BASE OURS THEIRS into OURS; a non-zero exit
+/// leaves the conflict to a person.
+fn merge_driver(repo: &GitRepo, files: &[PathBuf]) -> Result<Outcome> {
+    let [_, ours_path, theirs_path] = files else {
+        bail!("--merge-driver takes BASE OURS THEIRS");
+    };
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    let (ours, theirs) = (read(ours_path)?, read(theirs_path)?);
+    let (published, local, name) = sides(is_rebasing(repo), Some(ours), Some(theirs));
+    let published = parse(published, name, "journal.toml")?;
+    let local = parse(local, "this side", "journal.toml")?;
+    let merged = store::rebase(&published, &local, name)?;
+    std::fs::write(ours_path, merged.text)
+        .with_context(|| format!("cannot write {}", ours_path.display()))?;
+    Ok(Outcome::Success)
+}
+
+/// In a rebase, "ours" is the branch being rebased onto (the remote's); in a
+/// merge (`git pull`), "theirs" is what was pulled.
+fn sides(
+    rebasing: bool,
+    ours: Option<Vec<u8>>,
+    theirs: Option<Vec<u8>>,
+) -> (Option<Vec<u8>>, Option<Vec<u8>>, &'static str) {
+    if rebasing {
+        (ours, theirs, "the branch being rebased onto")
+    } else {
+        (theirs, ours, "the branch being merged in")
+    }
+}
+
+fn is_rebasing(repo: &GitRepo) -> bool {
+    let git_dir = repo.git_dir();
+    git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists()
+}
+
+fn parse(bytes: Option<Vec<u8>>, side: &str, path: &str) -> Result<Journal> {
+    let text = match bytes {
+        Some(bytes) => {
+            String::from_utf8(bytes).map_err(|_| anyhow!("{side}'s {path} is not UTF-8 text"))?
+        }
+        None => EMPTY_JOURNAL.to_string(),
+    };
+    let name = format!("{path} ({side})");
+    Ok(Journal::parse(Path::new(&name), text)?)
+}
+
+/// Routes the journal's merges to `ledger resolve --merge-driver`: the
+/// attribute in the ledger folder (committed with it), the driver in this
+/// repository's config.
+pub(super) fn install_driver(repo: &GitRepo, ledger_dir: &Path) -> Result<()> {
+    let attributes = ledger_dir.join(".gitattributes");
+    let current = std::fs::read_to_string(&attributes).unwrap_or_default();
+    if !current.lines().any(|l| l.trim() == ATTRIBUTE) {
+        let mut text = current;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(ATTRIBUTE);
+        text.push('\n');
+        std::fs::write(&attributes, text)
+            .with_context(|| format!("cannot write {}", shown(&attributes)))?;
+    }
+    configure_driver(repo)
+}
+
+/// Defines the `ledger` merge driver in this repository's config.
+pub(super) fn configure_driver(repo: &GitRepo) -> Result<()> {
+    repo.set_config(
+        "merge.ledger.name",
+        "ledger journal: published entries first, then this side's, re-chained",
+    )?;
+    repo.set_config(
+        "merge.ledger.driver",
+        "ledger resolve --merge-driver %O %A %B",
+    )?;
+    Ok(())
 }

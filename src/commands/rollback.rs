@@ -83,11 +83,11 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     if !args.yes {
         confirm(plan.steps.len(), &args.env)?;
     }
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
+    // Checked again just before S3 changes; the journal lock is taken only
+    // for the final append, not over the copies or the invalidation's wait.
+    let journal = workspace.journal()?;
     let lock_note = super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
-    let tip = model::last_deploy(&model::in_force(&journal.entries), &args.env).map(|e| e.seq);
-    if tip != plan.tip {
+    if tip_of(&journal, &args.env) != plan.tip {
         bail!(
             "another entry of `{}` was recorded while the rollback was being confirmed; nothing was \
              changed: run the rollback again to plan from the new state",
@@ -99,35 +99,60 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     entry.notes.extend(lock_note);
     let invalidation_error =
         invalidate_restored(&runtime, &clients, &env, args, &applied, &mut entry);
+    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let mut journal = lock.load()?;
+    if let Some(landed) = tip_of(&journal, &args.env).filter(|t| Some(*t) != plan.tip) {
+        entry.notes.push(format!(
+            "#{landed} of {} was recorded while this rollback changed S3",
+            args.env
+        ));
+    }
     let recorded = if entry.files.is_empty() {
         None
     } else {
         Some(lock.append(&mut journal, entry)?)
     };
     if let (true, None, Some(rolled)) = (args.lock, &applied.failure, &recorded) {
-        let reason = args.reason.clone().unwrap_or_else(|| {
-            format!(
-                "rolled back to {} (#{})",
-                plan.target.version.as_deref().unwrap_or("-"),
-                rolled.seq
-            )
-        });
-        if model::lock_of(&journal.entries, &args.env).is_none() {
-            let locked = lock.append(
-                &mut journal,
-                super::lock::lock_entry(&args.env, &reason, by),
-            )?;
-            eprintln!(
-                "locked {} as #{}: the next record refuses it until `ledger unlock --env {}`",
-                args.env, locked.seq, args.env
-            );
-        }
+        lock_after(&lock, &mut journal, args, &plan, rolled, by)?;
     }
     drop(lock);
     if let Some(entry) = &recorded {
         write_done(out, entry)?;
     }
     finish(args, &env, &plan, applied, recorded, invalidation_error)
+}
+
+/// The last deploy or rollback of `env` in force.
+fn tip_of(journal: &crate::journal::Journal, env: &str) -> Option<u64> {
+    model::last_deploy(&model::in_force(&journal.entries), env).map(|e| e.seq)
+}
+
+/// `--lock`: locks the environment after a complete rollback (unless a
+/// lock is in force already).
+fn lock_after(
+    lock: &JournalLock,
+    journal: &mut crate::journal::Journal,
+    args: &RollbackArgs,
+    plan: &Plan,
+    rolled: &Entry,
+    by: String,
+) -> Result<()> {
+    if model::lock_of(&journal.entries, &args.env).is_some() {
+        return Ok(());
+    }
+    let reason = args.reason.clone().unwrap_or_else(|| {
+        format!(
+            "rolled back to {} (#{})",
+            plan.target.version.as_deref().unwrap_or("-"),
+            rolled.seq
+        )
+    });
+    let locked = lock.append(journal, super::lock::lock_entry(&args.env, &reason, by))?;
+    eprintln!(
+        "locked {} as #{}: the next record refuses it until `ledger unlock --env {}`",
+        args.env, locked.seq, args.env
+    );
+    Ok(())
 }
 
 /// The steps from S3's state to the target's, after checking that the

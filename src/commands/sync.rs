@@ -29,50 +29,62 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
             anyhow!("HEAD is on no branch: pass --branch NAME (the branch that holds the journal)")
         })?,
     };
+    super::resolve::configure_driver(&repo)?;
     let remote = GitRemote::new(&repo, args.remote.clone(), branch);
-    for attempt in 1..=args.attempts.max(1) {
+    let documents = workspace.config()?.changelog.documents;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let local = workspace.journal()?;
         let tip = remote.fetch()?;
         let published = published_journal(&repo, tip.as_deref(), &path, &journal_path)?;
         let merged = store::rebase(&published, &local, &remote.name())?;
         if merged.moved.is_empty() {
-            return settle(
-                workspace,
-                &repo,
-                &remote,
-                tip.as_deref(),
-                &path,
-                &local,
-                &published.text,
-                &merged,
-            );
+            // Nothing to push: the branch can only drop its own commits when
+            // they hold nothing but journal entries the remote has.
+            let plan = match branch_plan(&repo, &remote, tip.as_deref(), &path, &documents)? {
+                Branch::Carried(files) if !files.is_empty() => {
+                    Branch::Diverged(files.into_iter().map(|(p, _)| p).collect())
+                }
+                plan => plan,
+            };
+            let after = Synced {
+                commit: tip.as_deref(),
+                plan,
+                read: &local,
+                text: &published.text,
+                merged: &merged,
+            };
+            return settle(workspace, &repo, &remote, &path, after);
         }
         let parent = match tip.as_deref().or(repo.head().as_deref()) {
             Some(parent) => parent.to_string(),
             None => bail!("the repository has no commit yet: commit once, then sync"),
         };
+        let plan = branch_plan(&repo, &remote, tip.as_deref(), &path, &documents)?;
+        let mut files = vec![(path.clone(), Some(merged.text.clone().into_bytes()))];
+        if let Branch::Carried(carried) = &plan {
+            files.extend(carried.iter().cloned());
+        }
         let message = commit_message(&merged);
-        let commit =
-            repo.commit_file(&parent, &path, merged.text.as_bytes(), &message, "ledger")?;
+        let commit = repo.commit_files(&parent, &files, &message, "ledger")?;
         match remote.push(&commit)? {
             Push::Pushed => {
-                return settle(
-                    workspace,
-                    &repo,
-                    &remote,
-                    Some(&commit),
-                    &path,
-                    &local,
-                    &merged.text,
-                    &merged,
-                );
+                let after = Synced {
+                    commit: Some(&commit),
+                    plan,
+                    read: &local,
+                    text: &merged.text,
+                    merged: &merged,
+                };
+                return settle(workspace, &repo, &remote, &path, after);
             }
             Push::Lost(why) => {
                 eprintln!(
                     "note: another writer pushed to {} first (attempt {attempt}); merging again",
                     remote.name()
                 );
-                if attempt == args.attempts {
+                if attempt >= args.attempts {
                     bail!(
                         "gave up after {attempt} attempt(s): {} kept moving ({why}); nothing was lost, \
                          the entries are still here: run `ledger sync` again",
@@ -83,7 +95,6 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
             }
         }
     }
-    Ok(Outcome::Success)
 }
 
 /// The remote's journal at `tip` (an empty one when the branch or the file
@@ -140,92 +151,150 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base / 2 + jitter)
 }
 
-/// After the remote holds `text` at `commit`: the local journal becomes
-/// `text` plus whatever was recorded here meanwhile, and the branch follows
-/// the remote where that changes nothing else.
-#[allow(clippy::too_many_arguments)]
+/// What the local branch holds beyond the remote's tip, and what sync does
+/// with it.
+enum Branch {
+    /// Nothing of its own (or another branch is checked out): the branch
+    /// fast-forwards to the pushed commit when it is the synced branch.
+    Behind,
+    /// Its own commits touch only the journal, the rest of the ledger folder
+    /// and the rendered documents, which the remote left alone: they are
+    /// carried into the sync commit, and the branch then moves to it.
+    Carried(Vec<(String, Option<Vec<u8>>)>),
+    /// Its own commits touch more (these paths): the branch and the working
+    /// journal stay as they are.
+    Diverged(Vec<String>),
+}
+
+/// Decides what becomes of the local branch's own commits.
+fn branch_plan(
+    repo: &GitRepo,
+    remote: &GitRemote<'_>,
+    tip: Option<&str>,
+    path: &str,
+    documents: &[String],
+) -> Result<Branch> {
+    let (Some(head), Some(tip)) = (repo.head(), tip) else {
+        return Ok(Branch::Behind);
+    };
+    if repo.current_branch().as_deref() != Some(remote.branch.as_str())
+        || repo.is_ancestor(&head, tip)?
+    {
+        return Ok(Branch::Behind);
+    }
+    let root = repo.root();
+    let base = git_ok(root, &["merge-base", &head, tip])?;
+    let changed = |to: &str| -> Result<Vec<String>> {
+        Ok(git_ok(root, &["diff", "--name-only", &base, to])?
+            .lines()
+            .map(String::from)
+            .collect())
+    };
+    let (ours, theirs) = (changed(&head)?, changed(tip)?);
+    let ledger_dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let in_ledger = |p: &str| !ledger_dir.is_empty() && p.starts_with(&format!("{ledger_dir}/"));
+    let mut carried = Vec::new();
+    let mut other = Vec::new();
+    for file in ours.iter().filter(|f| f.as_str() != path) {
+        let document = documents.iter().any(|d| d == file);
+        match (document || in_ledger(file), theirs.contains(file)) {
+            (true, false) => carried.push((file.clone(), repo.file_at(&head, file)?)),
+            // A document both sides rendered: the remote's stays (render again).
+            (true, true) if document => {}
+            _ => other.push(file.clone()),
+        }
+    }
+    Ok(if other.is_empty() {
+        Branch::Carried(carried)
+    } else {
+        Branch::Diverged(other)
+    })
+}
+
+/// What a sync leaves to settle here.
+struct Synced<'a> {
+    /// The remote's tip now (the pushed commit, or the fetched tip).
+    commit: Option<&'a str>,
+    plan: Branch,
+    /// The local journal as the sync read it.
+    read: &'a Journal,
+    /// The remote's journal now.
+    text: &'a str,
+    merged: &'a Merged,
+}
+
+/// After the remote holds `text` at `commit`: the branch follows where that
+/// loses nothing, and the local journal becomes `text` plus whatever was
+/// recorded here meanwhile (left alone when the branch cannot follow).
 fn settle(
     workspace: &Workspace,
     repo: &GitRepo,
     remote: &GitRemote<'_>,
-    commit: Option<&str>,
     path: &str,
-    read: &Journal,
-    text: &str,
-    merged: &Merged,
+    after: Synced<'_>,
 ) -> Result<Outcome> {
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let now = lock.load()?;
-    let synced = Journal::parse(&now.path, text.to_string())?;
+    let synced = Journal::parse(&now.path, after.text.to_string())?;
     // Entries recorded here while the sync ran are kept, after the synced ones.
-    let final_text = if now.text == read.text {
-        text.to_string()
+    let final_text = if now.text == after.read.text {
+        after.text.to_string()
     } else {
         store::rebase(&synced, &now, &remote.name())?.text
     };
-    if let Some(commit) = commit {
-        let documents = workspace.config()?.changelog.documents;
-        follow(repo, remote, commit, path, &documents)?;
-    }
+    let followed = match (&after.plan, after.commit) {
+        (Branch::Diverged(paths), _) => {
+            eprintln!(
+                "note: your branch has commits that are not on {} and change more than the ledger ({}): \
+                 it was left as it is, and so was the journal here; the entries are published: \
+                 `git pull --rebase`, and if the journal conflicts, `ledger resolve`",
+                remote.name(),
+                paths.join(", ")
+            );
+            false
+        }
+        (plan, Some(commit)) => follow(repo, remote, commit, path, plan)?,
+        (_, None) => true,
+    };
     // Moving the branch rewrote the working copy: compare with the file now.
-    if std::fs::read_to_string(&now.path).ok().as_deref() != Some(final_text.as_str()) {
+    let current = std::fs::read_to_string(&now.path).ok();
+    if followed && current.as_deref() != Some(final_text.as_str()) {
         lock.replace_journal(&final_text)?;
     }
     drop(lock);
+    let merged = after.merged;
     eprintln!(
         "synced with {}: {} entr{} published, {} received{}",
         remote.name(),
         merged.moved.len(),
         if merged.moved.len() == 1 { "y" } else { "ies" },
         merged.received,
-        commit
+        after
+            .commit
             .map(|c| format!(" (at {})", &c[..c.len().min(7)]))
             .unwrap_or_default()
     );
     Ok(Outcome::Success)
 }
 
-/// Moves the local branch to the pushed commit when that loses nothing:
-/// HEAD is behind it, or HEAD's own commits touch only the ledger folder.
+/// Moves the synced branch to `commit`: a fast-forward when it is behind,
+/// a reset when its own commits were carried into `commit`. Returns whether
+/// the working journal may be written (false when git refused the move).
 fn follow(
     repo: &GitRepo,
     remote: &GitRemote<'_>,
     commit: &str,
     path: &str,
-    documents: &[String],
-) -> Result<()> {
+    plan: &Branch,
+) -> Result<bool> {
     let root = repo.root().to_path_buf();
-    if repo.current_branch().as_deref() != Some(remote.branch.as_str()) {
-        return Ok(());
-    }
-    let Some(head) = repo.head() else {
-        return Ok(());
+    let on_branch = repo.current_branch().as_deref() == Some(remote.branch.as_str());
+    let Some(head) = repo.head().filter(|h| on_branch && h != commit) else {
+        return Ok(true);
     };
-    if head == commit {
-        return Ok(());
-    }
-    let ledger_dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    let own = git_ok(
-        &root,
-        &[
-            "log",
-            "--format=",
-            "--name-only",
-            &format!("{commit}..{head}"),
-        ],
-    )?;
-    let only_ledger = own.lines().filter(|l| !l.is_empty()).all(|file| {
-        documents.iter().any(|d| d == file)
-            || (!ledger_dir.is_empty() && file.starts_with(&format!("{ledger_dir}/")))
-    });
     let behind = repo.is_ancestor(&head, commit)?;
-    if !behind && !only_ledger {
-        eprintln!(
-            "note: your branch has commits that are not on {} and touch more than the ledger: it was \
-             left as it is; `git pull --rebase`, and if the journal conflicts, `ledger resolve`",
-            remote.name()
-        );
-        return Ok(());
+    if !behind && !matches!(plan, Branch::Carried(_)) {
+        return Ok(true);
     }
     // The journal's working copy is the synced one (rewritten after this);
     // put HEAD's back so that git moves the branch without a complaint.
@@ -244,5 +313,5 @@ fn follow(
             String::from_utf8_lossy(&moved.stderr).trim()
         );
     }
-    Ok(())
+    Ok(true)
 }

@@ -348,27 +348,35 @@ impl GitRepo {
         }
     }
 
-    /// A new commit over `parent` whose tree is the parent's with `path`
-    /// set to `content`, touching no ref, index or working file. Returns
-    /// its SHA. The author and committer are git's identity, else
+    /// A new commit over `parent` whose tree is the parent's with each of
+    /// `files` set to its content (removed for `None`), touching no ref,
+    /// index or working file. Returns its SHA. The author and committer are git's identity, else
     /// `fallback_name`.
-    pub fn commit_file(
+    pub fn commit_files(
         &self,
         parent: &str,
-        path: &str,
-        content: &[u8],
+        files: &[(String, Option<Vec<u8>>)],
         message: &str,
         fallback_name: &str,
     ) -> Result<String, GitError> {
-        let context = || format!("committing {path} over {parent}");
+        let context = || format!("committing over {parent}");
         let parent_oid = Oid::from_str(parent).map_err(other(context()))?;
         let parent = self
             .repo
             .find_commit(parent_oid)
             .map_err(other(context()))?;
-        let blob = self.repo.blob(content).map_err(other(context()))?;
         let mut update = git2::build::TreeUpdateBuilder::new();
-        update.upsert(path, blob, git2::FileMode::Blob);
+        for (path, content) in files {
+            match content {
+                Some(content) => {
+                    let blob = self.repo.blob(content).map_err(other(context()))?;
+                    update.upsert(path.as_str(), blob, git2::FileMode::Blob);
+                }
+                None => {
+                    update.remove(path.as_str());
+                }
+            }
+        }
         let baseline = parent.tree().map_err(other(context()))?;
         let tree_oid = update
             .create_updated(&self.repo, &baseline)
@@ -436,6 +444,16 @@ impl GitRepo {
         let mut index = self.repo.index().map_err(other(context()))?;
         index.add_path(Path::new(path)).map_err(other(context()))?;
         index.write().map_err(other(context()))
+    }
+
+    /// Sets a key in this repository's own config (`.git/config`).
+    pub fn set_config(&self, key: &str, value: &str) -> Result<(), GitError> {
+        let context = || format!("setting {key} in the repository's config");
+        let config = self.repo.config().map_err(other(context()))?;
+        let mut local = config
+            .open_level(git2::ConfigLevel::Local)
+            .map_err(other(context()))?;
+        local.set_str(key, value).map_err(other(context()))
     }
 
     /// git's `user.name`, if configured.

@@ -302,7 +302,8 @@ fn change_key(change: &Change) -> String {
 
 /// The rollback that took a release out of service: the first rollback
 /// after the release was last put in service (deployed, redeployed or
-/// restored) that restored an entry older than that, if any.
+/// restored) that restored an older release, if any. Rolling forward to a
+/// newer release yanks nothing.
 fn yanked_by(release: &Entry, of_env: &[&Entry]) -> Option<YankView> {
     let version = &release.version;
     let seq_of = |seq: u64| of_env.iter().find(|e| e.seq == seq);
@@ -319,10 +320,21 @@ fn yanked_by(release: &Entry, of_env: &[&Entry]) -> Option<YankView> {
         .filter(|e| e.seq >= release.seq && serves_version(e))
         .map(|e| e.seq)
         .max()?;
+    // The first deploy of a version: what "older release" means.
+    let first_deploy = |v: &Option<String>| {
+        of_env
+            .iter()
+            .find(|e| e.kind == EntryKind::Deploy && same_version(&e.version, v))
+            .map(|e| e.seq)
+    };
+    let released = first_deploy(version).unwrap_or(release.seq);
     let rollback = of_env.iter().find(|e| {
         e.kind == EntryKind::Rollback
             && e.seq > in_service
-            && e.restores.is_some_and(|target| target < in_service)
+            && e.restores
+                .and_then(seq_of)
+                .and_then(|target| first_deploy(&target.version).or(Some(target.seq)))
+                .is_some_and(|restored| restored < released)
     })?;
     Some(YankView {
         seq: rollback.seq,
@@ -432,5 +444,37 @@ impl ReleaseView {
             link: None,
             intro: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timestamp::Timestamp;
+
+    fn entry(seq: u64, kind: EntryKind, version: &str, restores: Option<u64>) -> Entry {
+        Entry {
+            seq,
+            version: Some(version.into()),
+            restores,
+            ..Entry::new(kind, "p", Timestamp::parse_stored("2026-01-05").unwrap())
+        }
+    }
+
+    #[test]
+    fn a_rollback_yanks_newer_releases_and_rolling_forward_yanks_none() {
+        let v1 = entry(1, EntryKind::Deploy, "v1", None);
+        let v2 = entry(2, EntryKind::Deploy, "v2", None);
+        let back = entry(3, EntryKind::Rollback, "v1", Some(1));
+        let forward = entry(4, EntryKind::Rollback, "v2", Some(2));
+        let back_only = [&v1, &v2, &back];
+        assert!(yanked_by(&v1, &back_only).is_none());
+        assert_eq!(yanked_by(&v2, &back_only).map(|y| y.seq), Some(3));
+        let both = [&v1, &v2, &back, &forward];
+        assert!(
+            yanked_by(&v1, &both).is_none(),
+            "rolling forward yanks nothing"
+        );
+        assert!(yanked_by(&v2, &both).is_none(), "v2 is in service again");
     }
 }

@@ -283,7 +283,12 @@ pub fn build(
         },
         last_updated: entries
             .iter()
-            .filter(|e| e.kind != EntryKind::Release)
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    EntryKind::Release | EntryKind::Lock | EntryKind::Unlock
+                )
+            })
             .map(|e| e.deployed_at.date_string())
             .chain(config.project.last_updated.clone())
             .max(),

@@ -98,21 +98,27 @@ impl<'a> GitRemote<'a> {
             return Ok(Push::Pushed);
         }
         let message = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        let lost = [
-            "rejected",
-            "non-fast-forward",
-            "fetch first",
-            "stale info",
-            "cannot lock ref",
-        ]
-        .iter()
-        .any(|m| message.contains(m));
+        // `[rejected] ... (fetch first)`, and a ref another push moved under
+        // this one, are lost races; another `[remote rejected]` (a hook, a
+        // protected branch) is a refusal that retrying cannot change.
+        let raced = ["cannot lock ref", "failed to update ref"]
+            .iter()
+            .any(|m| message.contains(m));
+        let behind = !message.contains("[remote rejected]")
+            && ["non-fast-forward", "fetch first", "stale info"]
+                .iter()
+                .any(|m| message.contains(m));
+        let lost = raced || behind;
         if lost {
             Ok(Push::Lost(message))
         } else {
             Err(RemoteError::Command {
                 command: format!("push {} {refspec}", self.remote),
-                message,
+                message: format!(
+                    "{message}\n(the remote refused the push: if {} is protected, share the journal on a branch \
+                     the pipelines may push to, with `ledger sync --branch NAME`)",
+                    self.branch
+                ),
             })
         }
     }

@@ -32,9 +32,10 @@ pub enum MergeError {
     /// Two deploys of one environment overlapped: a local entry is older
     /// than a published entry of the same environment.
     #[error(
-        "two deploys of `{env}` overlapped: the local entry {ours} is older than {theirs}, already published; \
-         nothing was merged. Entries of an environment stay in time order: void the local entry \
-         (`ledger void #{seq} --reason ...`) and record the environment again, which captures S3 as it is now"
+        "two deploys of `{env}` overlapped: the local entry {ours} read S3 before {theirs}, already published, \
+         was recorded; nothing was merged. Entries of an environment stay in time order: void the local entry \
+         (`ledger void '#{seq}' --reason ...`), sync, and record the environment again, which captures S3 as \
+         it is now"
     )]
     Overlap {
         /// The environment.
@@ -109,20 +110,49 @@ pub fn rebase(
             ours: model::summary_line(o),
         });
     }
-    // An entry published by an earlier sync of this writer (re-chained
-    // there) is the same event as its local copy: it is not moved again.
-    let published_events: std::collections::HashSet<String> = theirs.iter().map(identity).collect();
-    let ours: Vec<Entry> = ours
-        .iter()
-        .filter(|e| !published_events.contains(&identity(e)))
-        .cloned()
-        .collect();
-    let ours = ours.as_slice();
-    check_overlap(ours, theirs)?;
+    let (ours, renumbered) = unpublished(ours, theirs);
+    check_overlap(&ours, theirs)?;
+    let (text, moved) = rechain(published, local, &ours, theirs, renumbered)?;
+    Ok(Merged {
+        text,
+        moved,
+        received: theirs.len(),
+    })
+}
+
+/// The local entries not published yet. An entry published by an earlier
+/// sync of this writer (re-chained there) is the same event as its local
+/// copy: it is not moved again, and references to it follow it (the map
+/// from local to published seq).
+fn unpublished(ours: &[Entry], theirs: &[Entry]) -> (Vec<Entry>, HashMap<u64, u64>) {
+    let published: HashMap<String, u64> = theirs.iter().map(|e| (identity(e), e.seq)).collect();
+    let mut renumbered = HashMap::new();
+    let mut kept = Vec::new();
+    for entry in ours {
+        match published.get(&identity(entry)) {
+            Some(&seq) => {
+                renumbered.insert(entry.seq, seq);
+            }
+            None => kept.push(entry.clone()),
+        }
+    }
+    (kept, renumbered)
+}
+
+/// Seals `ours` after `published`: references renumbered, file changes
+/// re-diffed against the new picture. Refuses an entry whose re-diff would
+/// change a key that a published entry of its environment recorded: its
+/// capture and that entry overlapped, and which saw S3 last is unknown.
+fn rechain(
+    published: &Journal,
+    local: &Journal,
+    ours: &[Entry],
+    theirs: &[Entry],
+    mut renumbered: HashMap<u64, u64>,
+) -> Result<(String, Vec<(u64, Entry)>), MergeError> {
     let mut staged = published.clone();
     let mut text = published.text.clone();
     let mut moved = Vec::with_capacity(ours.len());
-    let mut renumbered: HashMap<u64, u64> = HashMap::new();
     let local_in_force = model::in_force(&local.entries);
     let voided_here = model::voided_by(&local.entries);
     for entry in ours {
@@ -135,6 +165,7 @@ pub fn rebase(
             let in_force = model::in_force(&staged.entries);
             let picture = model::live_state(&in_force, &entry.env, u64::MAX);
             next.files = rediff(&picture, &observed, &entry.files);
+            check_stale(entry, &next.files, theirs)?;
         }
         let (sealed, block) = staged.seal(next)?;
         if !text.is_empty() && !text.ends_with('\n') {
@@ -146,11 +177,25 @@ pub fn rebase(
         staged.entries.push(sealed.clone());
         moved.push((entry.seq, sealed));
     }
-    Ok(Merged {
-        text,
-        moved,
-        received: theirs.len(),
-    })
+    Ok((text, moved))
+}
+
+/// Refuses re-diffed `files` that touch a key a published entry of the
+/// same environment recorded (see [`rechain`]).
+fn check_stale(entry: &Entry, files: &[FileChange], theirs: &[Entry]) -> Result<(), MergeError> {
+    let landed = theirs
+        .iter()
+        .filter(|t| t.env == entry.env && t.has_object_state())
+        .find(|t| files.iter().any(|f| t.files.iter().any(|g| g.key == f.key)));
+    match landed {
+        Some(theirs) => Err(MergeError::Overlap {
+            env: entry.env.clone(),
+            ours: model::summary_line(entry),
+            seq: entry.seq,
+            theirs: model::summary_line(theirs),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// What makes an entry the same event whatever its place in the chain:
@@ -321,6 +366,24 @@ mod tests {
         // Syncing the result again moves nothing.
         let again = rebase(&result, &local, "remote").unwrap();
         assert!(again.moved.is_empty());
+    }
+
+    #[test]
+    fn a_capture_older_than_a_published_entry_of_its_keys_is_refused() {
+        // Appended later, but its listing predates the published entry's
+        // upload of b: the re-diff would claim b deleted.
+        let first = deploy("p", "v1", "2026-01-01T10:00:00Z", vec![put("a", "1")]);
+        let theirs = deploy("p", "v2", "2026-01-01T11:00:00Z", vec![put("b", "1")]);
+        let ours = deploy("p", "v3", "2026-01-01T12:00:00Z", vec![put("a", "2")]);
+        let published = journal(vec![first.clone(), theirs]);
+        let local = journal(vec![first, ours]);
+        let error = rebase(&published, &local, "remote")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("overlapped") && error.contains("p v2"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ fn git_in(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)
+        .env("PATH", path_with_ledger())
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", dir)
         .env("GIT_AUTHOR_NAME", "Ada Dev")
@@ -197,7 +198,10 @@ fn overlapping_deploys_of_one_environment_are_refused_naming_both() {
         done.stderr
     );
     assert_eq!(a.journal(), before, "nothing changed here");
-    assert!(!team.journal().contains("a1"), "nor on the remote");
+    assert!(
+        !team.journal().contains("version = \"a1\""),
+        "nor on the remote"
+    );
     // Resolved as the message says: void it, sync, record again.
     a.ledger(&["void", "a1", "--reason", "overlapped b1"]).ok();
     a.ledger(&["sync"]).ok();
@@ -281,6 +285,7 @@ fn pull(clone: &Sandbox, mode: &str) -> std::process::Output {
     Command::new("git")
         .args(["pull", "-q", mode, "origin", "main"])
         .current_dir(clone.path())
+        .env("PATH", path_with_ledger())
         .env("HOME", clone.path())
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "B")
@@ -289,4 +294,121 @@ fn pull(clone: &Sandbox, mode: &str) -> std::process::Output {
         .env("GIT_COMMITTER_EMAIL", "b@example.com")
         .output()
         .unwrap()
+}
+
+/// PATH with the built `ledger` first: git runs it as the journal's merge driver.
+fn path_with_ledger() -> String {
+    let bin = crate::harness::ledger_bin();
+    format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn a_rebase_replaying_several_journal_commits_merges_each_through_the_driver() {
+    let team = Team::new();
+    let (a, b) = (team.clone(), team.clone());
+    a.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v1"])
+        .ok();
+    a.git(&["commit", "-q", "-am", "ledger: record e1"]);
+    a.git(&["push", "-q", "origin", "main"]);
+    b.ledger(&["record", "--no-aws", "--env", "e2", "--version", "v1"])
+        .ok();
+    b.git(&["commit", "-q", "-am", "ledger: record e2"]);
+    b.ledger(&["void", "#1", "--reason", "wrong build"]).ok();
+    b.git(&["commit", "-q", "-am", "ledger: void"]);
+    let pulled = pull(&b, "--rebase");
+    assert!(
+        !pulled.status.success(),
+        "the first replayed commit conflicts"
+    );
+    b.ledger(&["resolve"]).ok();
+    git_in(
+        b.path(),
+        &["-c", "core.editor=true", "rebase", "--continue"],
+    );
+    let done = b.ledger(&["verify"]).code(0);
+    assert!(done.stderr.contains("3 entries"), "{}", done.stderr);
+    let log = entries(&b.ledger(&["log", "--format", "json"]).ok());
+    assert_eq!(log[0]["kind"], "void");
+    assert_eq!(log[0]["voids"], 2, "the void follows b's entry, now #2");
+    assert_eq!(log[1]["env"], "e2");
+}
+
+#[test]
+fn syncing_after_committing_the_documents_keeps_them_and_moves_the_branch() {
+    let team = Team::new();
+    let (a, b) = (team.clone(), team.clone());
+    b.ledger(&["record", "--no-aws", "--env", "e2", "--version", "b1"])
+        .ok();
+    b.ledger(&["sync"]).ok();
+    // The README's recipe, then a sync.
+    a.ledger(&["record", "--no-aws", "--env", "e1", "--version", "a1"])
+        .ok();
+    a.ledger(&["render", "-o", "AWS_VERSIONS.md"]).ok();
+    a.ledger(&["render", "changelog", "-o", "CHANGELOG.md"])
+        .ok();
+    a.git(&["add", "ledger", "AWS_VERSIONS.md", "CHANGELOG.md"]);
+    a.git(&["commit", "-q", "-m", "ledger: record a1"]);
+    a.ledger(&["sync"]).ok();
+    let head = a.git(&["rev-parse", "HEAD"]);
+    let remote = git_in(team.remote.path(), &["rev-parse", "main"]);
+    assert_eq!(head, remote, "the branch follows the pushed commit");
+    for doc in ["AWS_VERSIONS.md", "CHANGELOG.md"] {
+        assert!(
+            a.path().join(doc).is_file(),
+            "{doc} kept in the working tree"
+        );
+        git_in(
+            team.remote.path(),
+            &["cat-file", "-e", &format!("main:{doc}")],
+        );
+    }
+    assert_eq!(a.journal(), team.journal());
+    a.ledger(&["verify"]).ok();
+    // A commit that changes more than the ledger keeps the branch as it is.
+    a.ledger(&["record", "--no-aws", "--env", "e1", "--version", "a2"])
+        .ok();
+    a.commit("src/app.js", "feat: work in progress");
+    let before = a.git(&["rev-parse", "HEAD"]);
+    let done = a.ledger(&["sync"]).code(0);
+    assert!(done.stderr.contains("left as it is"), "{}", done.stderr);
+    assert_eq!(a.git(&["rev-parse", "HEAD"]), before);
+    assert!(
+        team.journal().contains("version = \"a2\""),
+        "a2 was published"
+    );
+}
+
+#[test]
+fn a_push_the_remote_refuses_is_an_error_not_a_race() {
+    let team = Team::new();
+    let hook = team.remote.path().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  if [ \"$ref\" = refs/heads/main ]; then\n    \
+         echo 'main is protected' >&2; exit 1\n  fi\ndone\nexit 0\n",
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&hook).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&hook, permissions).unwrap();
+    let a = team.clone();
+    a.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v1"])
+        .ok();
+    let before = a.journal();
+    let done = a.ledger(&["sync"]).code(2);
+    assert!(
+        done.stderr.contains("main is protected") && done.stderr.contains("--branch"),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stderr.contains("another writer"), "{}", done.stderr);
+    assert_eq!(a.journal(), before, "the entry is still here");
+    // A branch the pipelines may push to.
+    a.ledger(&["sync", "--branch", "ledger"]).ok();
+    let journal = git_in(team.remote.path(), &["show", "ledger:ledger/journal.toml"]);
+    assert!(journal.contains("version = \"v1\""));
 }
