@@ -128,6 +128,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Share the journal through the git remote: put local entries after the remote's, push.
     ///
+    /// With a `[store]` in ledger.toml, downloads the store's new entries instead, checks that
+    /// they chain onto the local mirror, and writes them.
+    ///
     /// Fetches the branch from the remote, puts the entries recorded here since the last sync
     /// after the ones already there (new seq, prev_hash and hash; every other field kept; file
     /// changes re-diffed against the new picture of their environment), commits the journal
@@ -137,6 +140,8 @@ pub enum Command {
     /// environment. Afterwards the local branch is moved to the pushed commit when it holds
     /// nothing else unpushed; other working-tree changes are left as they are.
     Sync(SyncArgs),
+    /// The S3 store of record (`[store]` in ledger.toml): fill an empty one.
+    Store(StoreArgs),
     /// Resolve a git conflict in the journal (after `git pull` or `git rebase`).
     ///
     /// Keeps the entries of the side already on the remote as they are and puts the other
@@ -309,6 +314,11 @@ pub struct VerifyArgs {
     /// versions that no longer exist.
     #[arg(long)]
     pub aws: bool,
+    /// Also check the S3 store of `[store] url`: download every entry, check the chain and that
+    /// the local mirror is its prefix, and report an entry object overwritten (more than one
+    /// version), deleted or missing, and whether the bucket has Object Lock.
+    #[arg(long)]
+    pub store: bool,
     /// With --aws, only this environment.
     #[arg(long, value_name = "ENV", requires = "aws")]
     pub env: Option<String>,
@@ -485,6 +495,22 @@ pub struct SyncArgs {
     /// Attempts when other writers push first (at least 1).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts: u32,
+}
+
+/// `ledger store`.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// What to do with the store.
+    #[command(subcommand)]
+    pub action: StoreAction,
+}
+
+/// `ledger store` actions.
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Upload the local journal into the empty store of `[store] url`, once (refused when the
+    /// store holds entries); afterwards every append goes to the store first.
+    Push,
 }
 
 /// `ledger resolve`.

@@ -72,6 +72,43 @@ pub struct Config {
     /// Markdown kept verbatim from an imported document, rendered in place.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<ExtraBlock>,
+    /// A shared entry store in S3 that makes it the ledger of record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreConfig>,
+}
+
+/// `[store]`: the ledger of record in S3, one object per entry; the local
+/// journal is then a mirror (see docs/team.md).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `s3://BUCKET/PREFIX` (the prefix is optional).
+    pub url: String,
+    /// The bucket's region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The AWS profile to reach it with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+impl StoreConfig {
+    /// The bucket and the key prefix (`""` or ending in `/`), or `None`
+    /// when the URL is not `s3://BUCKET[/PREFIX]`.
+    pub fn location(&self) -> Option<(String, String)> {
+        let rest = self.url.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return None;
+        }
+        let prefix = prefix.trim_matches('/');
+        let prefix = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}/")
+        };
+        Some((bucket.to_string(), prefix))
+    }
 }
 
 /// A piece of Markdown kept verbatim, and where it goes.
@@ -525,6 +562,20 @@ impl Config {
                     "[changelog] release_env = \"{release_env}\" names no declared environment: \
                      declared are {}",
                     self.known_environments()
+                ),
+            )));
+        }
+        if let Some(store) = &self.store
+            && store.location().is_none()
+        {
+            let offset = value_offset(text, &["store", "url"]).unwrap_or(0);
+            return Err(ConfigError::Invalid(Located::at_offset(
+                path,
+                text,
+                offset,
+                format!(
+                    "[store] url = \"{}\" is not an S3 location: write s3://BUCKET or s3://BUCKET/PREFIX",
+                    store.url
                 ),
             )));
         }

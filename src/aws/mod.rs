@@ -6,6 +6,7 @@
 pub mod cloudfront;
 mod error;
 pub mod s3;
+pub mod store;
 
 use std::time::Duration;
 

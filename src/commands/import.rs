@@ -18,6 +18,13 @@ use crate::journal::{self, Journal, JournalLock};
 use crate::render;
 
 pub fn run(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+    if workspace.config().ok().is_some_and(|c| c.store.is_some()) {
+        bail!(
+            "{} declares a [store]: import into a ledger without one, then `ledger store push` uploads it \
+             into the empty store",
+            shown(&workspace.config_path())
+        );
+    }
     if args.document.is_some() {
         import_doc(workspace, args)
     } else if args.changelog.is_some() {

@@ -27,7 +27,12 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
     if !ignore.exists() {
         fs::write(
             &ignore,
-            format!("{LOCK_FILE}\n{}.tmp.*\n", journal::JOURNAL_FILE),
+            format!(
+                "{LOCK_FILE}\n{}.tmp.*\n{}\n{}\n",
+                journal::JOURNAL_FILE,
+                crate::store::s3::PROBED_FILE,
+                crate::store::s3::SYNCED_FILE
+            ),
         )
         .with_context(|| format!("cannot write {}", shown(&ignore)))?;
     }

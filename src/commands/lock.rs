@@ -19,6 +19,8 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    let writer = super::Writer::for_config(&config)?;
+    writer.refresh(&lock, &mut journal)?;
     if let Some(held) = model::lock_of(&journal.entries, &args.env) {
         bail!(
             "`{}` is already locked ({}); nothing was recorded",
@@ -26,7 +28,7 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
             model::lock_line(held)
         );
     }
-    let entry = lock.append(&mut journal, lock_entry(&args.env, reason, by))?;
+    let entry = writer.append(&lock, &mut journal, lock_entry(&args.env, reason, by))?;
     eprintln!(
         "locked {} as #{}: record and rollback refuse it until `ledger unlock --env {}`",
         args.env, entry.seq, args.env
@@ -40,6 +42,8 @@ pub fn unlock(workspace: &Workspace, args: &UnlockArgs) -> Result<Outcome> {
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    let writer = super::Writer::for_config(&config)?;
+    writer.refresh(&lock, &mut journal)?;
     let Some(held) = model::lock_of(&journal.entries, &args.env) else {
         bail!("`{}` is not locked; nothing was recorded", args.env);
     };
@@ -49,7 +53,7 @@ pub fn unlock(workspace: &Workspace, args: &UnlockArgs) -> Result<Outcome> {
         deployed_by: Some(by),
         ..Entry::new(EntryKind::Unlock, args.env.clone(), Timestamp::now())
     };
-    let entry = lock.append(&mut journal, entry)?;
+    let entry = writer.append(&lock, &mut journal, entry)?;
     eprintln!(
         "unlocked {} as #{} (lifts the lock #{held})",
         args.env, entry.seq

@@ -19,6 +19,7 @@ mod rollback;
 mod show;
 mod snapshot;
 mod status;
+mod store;
 mod sync;
 mod verify;
 mod void;
@@ -78,9 +79,19 @@ impl Workspace {
         Ok(Config::load(&self.ledger_dir)?)
     }
 
-    /// Loads the journal (without the lock: for reading only).
+    /// Loads the journal (without the lock: for reading only). A mirror of
+    /// an S3 store last synced over a day ago says so.
     pub fn journal(&self) -> Result<Journal> {
-        Ok(Journal::load(&self.ledger_dir)?)
+        let journal = Journal::load(&self.ledger_dir)?;
+        if let Some(age) = crate::store::s3::mirror_age(&self.ledger_dir)
+            && age > std::time::Duration::from_secs(86_400)
+        {
+            eprintln!(
+                "note: the local mirror of the store was last synced {} hour(s) ago: `ledger sync` brings it up to date",
+                age.as_secs() / 3600
+            );
+        }
+        Ok(journal)
     }
 
     /// Opens the repository: `--repo`, else the one around the current directory.
@@ -149,10 +160,54 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Status(args) => status::run(&workspace, &args, out),
         Command::Check(args) => check::run(&workspace, &args),
         Command::Sync(args) => sync::run(&workspace, &args),
+        Command::Store(args) => store::run(&workspace, &args),
         Command::Resolve(args) => resolve::run(&workspace, &args),
         Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),
+    }
+}
+
+/// Where appends go: the local journal, or the S3 store of record (then
+/// the local journal is its mirror).
+pub(crate) struct Writer {
+    store: Option<crate::store::s3::S3Store>,
+}
+
+impl Writer {
+    /// The writer `ledger.toml` asks for.
+    pub(crate) fn for_config(config: &Config) -> Result<Writer> {
+        let store = config
+            .store
+            .as_ref()
+            .map(crate::store::s3::S3Store::connect)
+            .transpose()?;
+        Ok(Writer { store })
+    }
+
+    /// Brings the mirror up to date with the store (a no-op without one).
+    pub(crate) fn refresh(
+        &self,
+        lock: &crate::journal::JournalLock,
+        journal: &mut Journal,
+    ) -> Result<()> {
+        if let Some(store) = &self.store {
+            store.sync(lock, journal)?;
+        }
+        Ok(())
+    }
+
+    /// Appends one entry: to the store first when there is one.
+    pub(crate) fn append(
+        &self,
+        lock: &crate::journal::JournalLock,
+        journal: &mut Journal,
+        entry: Entry,
+    ) -> Result<Entry> {
+        match &self.store {
+            Some(store) => Ok(store.append(lock, journal, entry)?),
+            None => Ok(lock.append(journal, entry)?),
+        }
     }
 }
 

@@ -80,6 +80,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     };
 
     pause_for_tests();
+    let writer = super::Writer::for_config(&config)?;
     // Only the final check-and-append is serialised. When another entry of
     // the environment landed during the capture, the file changes are
     // redone against it outside the lock, and the lock taken again.
@@ -88,7 +89,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let mut rounds = 0;
     let (lock, mut journal, now) = loop {
         let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-        let journal = lock.load()?;
+        let mut journal = lock.load()?;
+        writer.refresh(&lock, &mut journal)?;
         let now = model::in_force(&journal.entries);
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);
@@ -119,7 +121,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             out,
         );
     }
-    let entry = lock.append(&mut journal, entry)?;
+    let entry = writer.append(&lock, &mut journal, entry)?;
     drop(lock);
     report(&entry);
     if args.format == OutputFormat::Json {

@@ -99,8 +99,10 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     entry.notes.extend(lock_note);
     let invalidation_error =
         invalidate_restored(&runtime, &clients, &env, args, &applied, &mut entry);
+    let writer = super::Writer::for_config(&config)?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    writer.refresh(&lock, &mut journal)?;
     if let Some(landed) = tip_of(&journal, &args.env).filter(|t| Some(*t) != plan.tip) {
         entry.notes.push(format!(
             "#{landed} of {} was recorded while this rollback changed S3",
@@ -110,10 +112,10 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     let recorded = if entry.files.is_empty() {
         None
     } else {
-        Some(lock.append(&mut journal, entry)?)
+        Some(writer.append(&lock, &mut journal, entry)?)
     };
     if let (true, None, Some(rolled)) = (args.lock, &applied.failure, &recorded) {
-        lock_after(&lock, &mut journal, args, &plan, rolled, by)?;
+        lock_after(&writer, &lock, &mut journal, args, &plan, rolled, by)?;
     }
     drop(lock);
     if let Some(entry) = &recorded {
@@ -130,6 +132,7 @@ fn tip_of(journal: &crate::journal::Journal, env: &str) -> Option<u64> {
 /// `--lock`: locks the environment after a complete rollback (unless a
 /// lock is in force already).
 fn lock_after(
+    writer: &super::Writer,
     lock: &JournalLock,
     journal: &mut crate::journal::Journal,
     args: &RollbackArgs,
@@ -147,7 +150,11 @@ fn lock_after(
             rolled.seq
         )
     });
-    let locked = lock.append(journal, super::lock::lock_entry(&args.env, &reason, by))?;
+    let locked = writer.append(
+        lock,
+        journal,
+        super::lock::lock_entry(&args.env, &reason, by),
+    )?;
     eprintln!(
         "locked {} as #{}: the next record refuses it until `ledger unlock --env {}`",
         args.env, locked.seq, args.env

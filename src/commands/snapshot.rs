@@ -34,13 +34,15 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    let writer = super::Writer::for_config(&config)?;
+    writer.refresh(&lock, &mut journal)?;
     let mut appended = Vec::new();
     for (key, inventory) in inventories {
         let entry = Entry {
             inventory: Some(inventory),
             ..Entry::new(EntryKind::Snapshot, key, Timestamp::now())
         };
-        appended.push(lock.append(&mut journal, entry)?);
+        appended.push(writer.append(&lock, &mut journal, entry)?);
     }
     drop(lock);
     for entry in &appended {

@@ -13,7 +13,9 @@ use crate::store::git::{GitRemote, Push, git, git_ok};
 use crate::store::{self, Merged};
 
 pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
-    workspace.config()?;
+    if let Some(store) = workspace.config()?.store {
+        return sync_store(workspace, &store);
+    }
     let repo = workspace.repo()?;
     let journal_path = Journal::path_in(&workspace.ledger_dir);
     let path = repo.path_from_top(&journal_path).ok_or_else(|| {
@@ -314,4 +316,20 @@ fn follow(
         );
     }
     Ok(true)
+}
+
+/// With an S3 store: its new entries, checked to chain onto the mirror.
+fn sync_store(workspace: &Workspace, config: &crate::config::StoreConfig) -> Result<Outcome> {
+    let store = crate::store::s3::S3Store::connect(config)?;
+    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let mut mirror = lock.load()?;
+    let received = store.sync(&lock, &mut mirror)?;
+    drop(lock);
+    eprintln!(
+        "synced with {}: {received} entr{} received, {} in all",
+        store.url,
+        if received == 1 { "y" } else { "ies" },
+        mirror.entries.len()
+    );
+    Ok(Outcome::Success)
 }

@@ -82,12 +82,17 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
             }
         }
     }
+    let store_findings = if args.store {
+        verify_store(&config, &journal, out)?
+    } else {
+        0
+    };
     let aws = if args.aws {
         format!(", {environments_checked} environment(s) compared with S3")
     } else {
         String::new()
     };
-    if report.findings.is_empty() && drift_count == 0 {
+    if report.findings.is_empty() && drift_count == 0 && store_findings == 0 {
         eprintln!(
             "ok: {} entries checked{history}{aws}; the chain holds{}",
             report.entries_checked,
@@ -100,15 +105,56 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
         Ok(Outcome::Success)
     } else {
         eprintln!(
-            "verify failed: {} problem(s) in {} entries{history}{aws}{}",
+            "verify failed: {} problem(s) in {} entries{history}{aws}{}{}",
             report.findings.len(),
             report.entries_checked,
             if drift_count > 0 {
                 format!("; {drift_count} drift finding(s)")
             } else {
                 String::new()
+            },
+            if store_findings > 0 {
+                format!("; {store_findings} store finding(s)")
+            } else {
+                String::new()
             }
         );
         Ok(Outcome::CheckFailed)
     }
+}
+
+/// `--store`: the store's entries, versions and Object Lock; returns the
+/// number of problems (each printed as a `STORE` line).
+fn verify_store(
+    config: &crate::config::Config,
+    journal: &crate::journal::Journal,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let store_config = config
+        .store
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("--store: ledger.toml declares no [store] to check"))?;
+    let store = crate::store::s3::S3Store::connect(store_config)?;
+    let report = store.verify(journal)?;
+    for finding in &report.findings {
+        writeln!(out, "STORE {finding}")?;
+    }
+    eprintln!(
+        "store {}: {} entries{}; {}",
+        store.url,
+        report.entries,
+        if report.ahead > 0 {
+            format!(", {} not yet mirrored here (`ledger sync`)", report.ahead)
+        } else {
+            String::new()
+        },
+        match &report.object_lock {
+            Some(lock) => format!("Object Lock {lock}: entry objects are write-once"),
+            None =>
+                "no Object Lock: anyone allowed to write the bucket can overwrite or delete an \
+                     entry (verify --store reports it); see docs/team.md"
+                    .to_string(),
+        }
+    );
+    Ok(report.findings.len())
 }

@@ -23,6 +23,8 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
+    let writer = super::Writer::for_config(&config)?;
+    writer.refresh(&lock, &mut journal)?;
     let target = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
     check_voidable(target, &journal.entries)?;
     let entry = Entry {
@@ -33,7 +35,7 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
         ..Entry::new(EntryKind::Void, target.env.clone(), Timestamp::now())
     };
     let summary = model::summary_line(target);
-    let entry = lock.append(&mut journal, entry)?;
+    let entry = writer.append(&lock, &mut journal, entry)?;
     drop(lock);
     eprintln!(
         "recorded #{}: {summary} is void (recorded in error); documents, folds and queries leave it out",

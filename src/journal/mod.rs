@@ -237,6 +237,11 @@ impl Journal {
     }
 }
 
+/// The `[[entry]]` block of a sealed entry, as an append writes it.
+pub fn encode_block(entry: &Entry) -> Result<String, JournalError> {
+    encode(entry)
+}
+
 fn encode(entry: &Entry) -> Result<String, JournalError> {
     toml::to_string(&OneEntry { entry: [entry] }).map_err(|e| JournalError::Encode(e.to_string()))
 }

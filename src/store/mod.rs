@@ -5,6 +5,7 @@
 //! Published entries are never changed: their bytes stay a prefix.
 
 pub mod git;
+pub mod s3;
 
 use std::collections::HashMap;
 

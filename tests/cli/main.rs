@@ -17,5 +17,6 @@ mod import_doc;
 mod locks;
 mod record;
 mod render;
+mod store;
 mod sync;
 mod tamper;

@@ -1,0 +1,515 @@
+//! S3 as the ledger of record: one object per entry at
+//! `PREFIX/entries/SEQ.toml` (the entry's block as the journal writes it),
+//! written with `If-None-Match: *` so that two writers can never both write
+//! entry N. The local journal is a mirror of the objects, in order.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::aws::{self, AwsError, AwsTarget, Clients, store as calls};
+use crate::config::StoreConfig;
+use crate::journal::{Entry, Journal, JournalError, JournalLock};
+
+/// File beside the journal that remembers a store passed the probe.
+pub const PROBED_FILE: &str = ".store-probed";
+/// File beside the journal touched at each successful exchange with the store.
+pub const SYNCED_FILE: &str = ".store-synced";
+/// Attempts of a conditional write before giving up.
+const ATTEMPTS: u32 = 25;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An AWS call failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// Local entries could not be put after the store's.
+    #[error(transparent)]
+    Merge(#[from] super::MergeError),
+    /// The mirror could not be read or written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The store accepted a second write of the probe object.
+    #[error(
+        "{url} ignores conditional writes (a second PUT with If-None-Match: * of the probe object \
+         succeeded): two writers could both write entry N, so it cannot hold the ledger; use Amazon S3 \
+         or a store that honours If-None-Match, or share the journal through git (`ledger sync`)"
+    )]
+    NoPreconditions {
+        /// The store.
+        url: String,
+    },
+    /// The store's entries do not chain onto the mirror.
+    #[error("{url}: {message}; nothing was written here (run `ledger verify --store`)")]
+    Inconsistent {
+        /// The store.
+        url: String,
+        /// What does not hold.
+        message: String,
+    },
+    /// `store push` into a store that already holds entries.
+    #[error(
+        "{url} already holds {count} entr{}: `ledger store push` only fills an empty store; \
+         run `ledger sync` to mirror it instead",
+        if *count == 1 { "y" } else { "ies" }
+    )]
+    NotEmpty {
+        /// The store.
+        url: String,
+        /// Entries found.
+        count: usize,
+    },
+    /// Other writers kept winning.
+    #[error(
+        "gave up after {ATTEMPTS} conditional writes to {url}: other writers kept appending; nothing \
+         was recorded, run the command again"
+    )]
+    GaveUp {
+        /// The store.
+        url: String,
+    },
+}
+
+/// A connection to the store.
+pub struct S3Store {
+    runtime: tokio::runtime::Runtime,
+    clients: Clients,
+    bucket: String,
+    prefix: String,
+    /// `s3://...` as configured, for messages.
+    pub url: String,
+}
+
+/// What `verify --store` found.
+#[derive(Debug, Default)]
+pub struct StoreReport {
+    /// Entries in the store.
+    pub entries: usize,
+    /// Problems, each naming the entry.
+    pub findings: Vec<String>,
+    /// The bucket's Object Lock default retention, if any.
+    pub object_lock: Option<String>,
+    /// Entries the store holds beyond the mirror.
+    pub ahead: usize,
+}
+
+impl S3Store {
+    /// Connects with the store's region and profile (AWS conventions apply).
+    pub fn connect(config: &StoreConfig) -> Result<S3Store, StoreError> {
+        let (bucket, prefix) = config.location().unwrap_or_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| JournalError::Io {
+                action: "cannot start the AWS runtime",
+                path: config.url.clone().into(),
+                source: e,
+            })?;
+        let target = AwsTarget {
+            env_profile: config.profile.clone(),
+            env_region: config.region.clone(),
+            ..AwsTarget::default()
+        };
+        let clients = runtime.block_on(aws::connect(&target, 5));
+        Ok(S3Store {
+            runtime,
+            clients,
+            bucket,
+            prefix,
+            url: config.url.clone(),
+        })
+    }
+
+    fn entries_prefix(&self) -> String {
+        format!("{}entries/", self.prefix)
+    }
+
+    fn key(&self, seq: u64) -> String {
+        format!("{}{seq:012}.toml", self.entries_prefix())
+    }
+
+    fn seq_of(&self, key: &str) -> Option<u64> {
+        key.strip_prefix(&self.entries_prefix())?
+            .strip_suffix(".toml")?
+            .parse()
+            .ok()
+    }
+
+    /// The entry blocks after the first `count`, in order; an error when a
+    /// sequence number is missing.
+    pub fn fetch_after(&self, count: usize) -> Result<Vec<String>, StoreError> {
+        let after = (count > 0).then(|| self.key(count as u64));
+        let keys = self.runtime.block_on(calls::list_keys(
+            &self.clients,
+            &self.bucket,
+            &self.entries_prefix(),
+            after.as_deref(),
+        ))?;
+        let mut blocks = Vec::with_capacity(keys.len());
+        for (index, key) in keys.iter().enumerate() {
+            let want = (count + index + 1) as u64;
+            if self.seq_of(key) != Some(want) {
+                return Err(self.inconsistent(format!(
+                    "entry #{want} is missing from the store (found {key} instead)"
+                )));
+            }
+            let body = self
+                .runtime
+                .block_on(calls::get(&self.clients, &self.bucket, key))?
+                .ok_or_else(|| self.inconsistent(format!("{key} vanished while it was read")))?;
+            let text = String::from_utf8(body)
+                .map_err(|_| self.inconsistent(format!("{key} is not UTF-8 text")))?;
+            blocks.push(text);
+        }
+        Ok(blocks)
+    }
+
+    fn inconsistent(&self, message: String) -> StoreError {
+        StoreError::Inconsistent {
+            url: self.url.clone(),
+            message,
+        }
+    }
+
+    /// The mirror with the store's newer entries appended, checked to chain
+    /// onto it; `None` when there are none.
+    pub fn pull(&self, mirror: &Journal) -> Result<Option<Journal>, StoreError> {
+        let blocks = self.fetch_after(mirror.entries.len())?;
+        if blocks.is_empty() {
+            return Ok(None);
+        }
+        let mut text = mirror.text.clone();
+        for block in &blocks {
+            compose(&mut text, block);
+        }
+        let pulled = Journal::parse(&mirror.path, text)
+            .map_err(|e| self.inconsistent(format!("its entries do not parse: {e}")))?;
+        if let Some(seq) = pulled.first_broken() {
+            return Err(self.inconsistent(format!(
+                "entry #{seq} does not chain onto the entries before it"
+            )));
+        }
+        Ok(Some(pulled))
+    }
+
+    /// Brings the mirror up to date under `lock`; returns how many entries came.
+    pub fn sync(&self, lock: &JournalLock, mirror: &mut Journal) -> Result<usize, StoreError> {
+        let before = mirror.entries.len();
+        if let Some(pulled) = self.pull(mirror)? {
+            lock.replace_journal(&pulled.text)?;
+            *mirror = pulled;
+        }
+        touch_synced(mirror);
+        Ok(mirror.entries.len() - before)
+    }
+
+    /// Checks once per ledger folder that the store honours `If-None-Match`:
+    /// a second conditional write of a probe object must be refused.
+    pub fn probe(&self, ledger_dir: &Path) -> Result<(), StoreError> {
+        let marker = ledger_dir.join(PROBED_FILE);
+        if std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == self.url) {
+            return Ok(());
+        }
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let key = format!("{}probe/{}-{nanos}", self.prefix, std::process::id());
+        let put = |body: &'static [u8]| {
+            self.runtime.block_on(calls::put_if_absent(
+                &self.clients,
+                &self.bucket,
+                &key,
+                body,
+            ))
+        };
+        let first = put(b"probe 1")?;
+        let second = put(b"probe 2")?;
+        let _ = self
+            .runtime
+            .block_on(calls::delete(&self.clients, &self.bucket, &key));
+        if !first || second {
+            return Err(StoreError::NoPreconditions {
+                url: self.url.clone(),
+            });
+        }
+        let _ = std::fs::write(&marker, format!("{}\n", self.url));
+        Ok(())
+    }
+
+    /// Appends `entry` (built against `mirror`) to the store, then to the
+    /// mirror. A writer that loses entry N re-reads the new entries, puts
+    /// its entry after them (re-chained, its files re-diffed) and tries
+    /// again; a 412 on an object holding exactly this entry's block (a
+    /// retried write of its own) is success.
+    pub fn append(
+        &self,
+        lock: &JournalLock,
+        mirror: &mut Journal,
+        entry: Entry,
+    ) -> Result<Entry, StoreError> {
+        self.probe(lock_dir(mirror))?;
+        let mut entry = entry;
+        for attempt in 1..=ATTEMPTS {
+            let base = mirror.clone();
+            self.sync(lock, mirror)?;
+            if mirror.entries.len() != base.entries.len() {
+                match self.rechain(&base, mirror, entry)? {
+                    Rechained::Moved(moved) => entry = moved,
+                    Rechained::Published(published) => return Ok(published),
+                }
+            }
+            let (sealed, block) = mirror.seal(entry.clone())?;
+            let key = self.key(sealed.seq);
+            let written = self.runtime.block_on(calls::put_if_absent(
+                &self.clients,
+                &self.bucket,
+                &key,
+                block.as_bytes(),
+            ))?;
+            let ours = written
+                || self
+                    .runtime
+                    .block_on(calls::get(&self.clients, &self.bucket, &key))?
+                    .is_some_and(|body| body == block.as_bytes());
+            if ours {
+                let appended = lock.append(mirror, sealed)?;
+                touch_synced(mirror);
+                return Ok(appended);
+            }
+            eprintln!(
+                "note: entry #{} was written to the store by another writer first; re-chaining after it",
+                sealed.seq
+            );
+            std::thread::sleep(backoff(attempt));
+        }
+        Err(StoreError::GaveUp {
+            url: self.url.clone(),
+        })
+    }
+
+    /// `entry`, built against `base`, put after what `mirror` now holds.
+    fn rechain(
+        &self,
+        base: &Journal,
+        mirror: &Journal,
+        entry: Entry,
+    ) -> Result<Rechained, StoreError> {
+        let (sealed, block) = base.seal(entry)?;
+        let mut text = base.text.clone();
+        compose(&mut text, &block);
+        let local = Journal::parse(&base.path, text)?;
+        let merged = super::rebase(mirror, &local, &self.url)?;
+        match merged.moved.into_iter().next() {
+            Some((_, moved)) => Ok(Rechained::Moved(moved)),
+            None => {
+                // The same event is in the store already (an earlier write of ours).
+                let event = super::identity(&sealed);
+                let published = mirror
+                    .entries
+                    .iter()
+                    .find(|e| super::identity(e) == event)
+                    .cloned()
+                    .ok_or_else(|| {
+                        self.inconsistent("an entry vanished while re-chaining".into())
+                    })?;
+                Ok(Rechained::Published(published))
+            }
+        }
+    }
+
+    /// Uploads every entry of `journal` into an empty store.
+    pub fn push(&self, journal: &Journal) -> Result<usize, StoreError> {
+        let existing = self.runtime.block_on(calls::list_keys(
+            &self.clients,
+            &self.bucket,
+            &self.entries_prefix(),
+            None,
+        ))?;
+        if !existing.is_empty() {
+            return Err(StoreError::NotEmpty {
+                url: self.url.clone(),
+                count: existing.len(),
+            });
+        }
+        for (entry, block) in journal.entries.iter().zip(blocks(journal)) {
+            let written = self.runtime.block_on(calls::put_if_absent(
+                &self.clients,
+                &self.bucket,
+                &self.key(entry.seq),
+                block.as_bytes(),
+            ))?;
+            if !written {
+                return Err(StoreError::NotEmpty {
+                    url: self.url.clone(),
+                    count: entry.seq as usize,
+                });
+            }
+        }
+        touch_synced(journal);
+        Ok(journal.entries.len())
+    }
+
+    /// Downloads every entry and checks the chain, each object's versions
+    /// (an overwritten entry has more than one, a deleted one a delete
+    /// marker), gaps, and agreement with the mirror; reads Object Lock.
+    pub fn verify(&self, mirror: &Journal) -> Result<StoreReport, StoreError> {
+        let mut report = StoreReport::default();
+        let listing = self.runtime.block_on(aws::s3::list_versions(
+            &self.clients,
+            &self.bucket,
+            &self.entries_prefix(),
+            None,
+            &|_| {},
+        ))?;
+        for (key, latest) in &listing.latest {
+            let versions = listing.versions.iter().filter(|(k, _)| k == key).count();
+            if latest.deleted {
+                report.findings.push(format!(
+                    "{key} was deleted (its latest version is a delete marker)"
+                ));
+            } else if versions > 1 {
+                report.findings.push(format!(
+                    "{key} was overwritten: it has {versions} versions, an entry object is written once"
+                ));
+            }
+        }
+        let live: Vec<u64> = listing
+            .latest
+            .iter()
+            .filter(|(_, o)| !o.deleted)
+            .filter_map(|(k, _)| self.seq_of(k))
+            .collect();
+        let highest = live.iter().copied().max().unwrap_or(0);
+        for seq in (1..=highest).filter(|s| !live.contains(s)) {
+            report
+                .findings
+                .push(format!("entry #{seq} ({}) is missing", self.key(seq)));
+        }
+        if report.findings.is_empty() {
+            self.compare(mirror, &mut report)?;
+        }
+        report.object_lock = self
+            .runtime
+            .block_on(calls::object_lock(&self.clients, &self.bucket))?;
+        Ok(report)
+    }
+
+    /// The store's chain, and the mirror as its prefix.
+    fn compare(&self, mirror: &Journal, report: &mut StoreReport) -> Result<(), StoreError> {
+        let blocks = self.fetch_after(0)?;
+        report.entries = blocks.len();
+        let mut text = crate::journal::EMPTY_JOURNAL.to_string();
+        for block in &blocks {
+            compose(&mut text, block);
+        }
+        let stored = match Journal::parse(Path::new(&self.url), text) {
+            Ok(stored) => stored,
+            Err(e) => {
+                report
+                    .findings
+                    .push(format!("the store's entries do not parse: {e}"));
+                return Ok(());
+            }
+        };
+        for finding in crate::verify::check_chain(&stored) {
+            report
+                .findings
+                .push(format!("in the store: {}", finding.message));
+        }
+        for (here, there) in mirror.entries.iter().zip(&stored.entries) {
+            if here.hash != there.hash {
+                report.findings.push(format!(
+                    "the local mirror's entry #{} differs from the store's ({} here, {} there)",
+                    here.seq,
+                    crate::model::summary_line(here),
+                    crate::model::summary_line(there)
+                ));
+                break;
+            }
+        }
+        if mirror.entries.len() > stored.entries.len() {
+            report.findings.push(format!(
+                "the local mirror holds {} entr(ies) the store does not: entries are written to the store first",
+                mirror.entries.len() - stored.entries.len()
+            ));
+        }
+        report.ahead = stored.entries.len().saturating_sub(mirror.entries.len());
+        Ok(())
+    }
+}
+
+enum Rechained {
+    /// The entry, sealed after the store's entries.
+    Moved(Entry),
+    /// The entry is in the store already.
+    Published(Entry),
+}
+
+/// Appends a block to journal text as appends do: a blank line, then the block.
+fn compose(text: &mut String, block: &str) {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(block);
+}
+
+/// Each entry's block as the journal holds it (from its `[[entry]]` line to
+/// the line before the next), re-encoded where lines are unknown.
+pub fn blocks(journal: &Journal) -> Vec<String> {
+    let lines: Vec<&str> = journal.text.lines().collect();
+    let starts: Vec<Option<usize>> = journal.lines.clone();
+    let mut blocks = Vec::with_capacity(journal.entries.len());
+    for (index, entry) in journal.entries.iter().enumerate() {
+        let start = starts.get(index).copied().flatten();
+        let end = starts
+            .get(index + 1)
+            .copied()
+            .flatten()
+            .map_or(lines.len(), |l| l - 1);
+        match start {
+            Some(start) if start <= end => {
+                let mut block: Vec<&str> = lines[start - 1..end].to_vec();
+                while block.last().is_some_and(|l| l.trim().is_empty()) {
+                    block.pop();
+                }
+                blocks.push(format!("{}\n", block.join("\n")));
+            }
+            _ => blocks.push(
+                crate::journal::encode_block(entry)
+                    .unwrap_or_else(|_| format!("# entry #{} could not be encoded\n", entry.seq)),
+            ),
+        }
+    }
+    blocks
+}
+
+/// The ledger folder holding a mirror.
+fn lock_dir(mirror: &Journal) -> &Path {
+    mirror.path.parent().unwrap_or(Path::new("."))
+}
+
+/// Records when the mirror was last brought up to date.
+fn touch_synced(mirror: &Journal) {
+    let _ = std::fs::write(lock_dir(mirror).join(SYNCED_FILE), "");
+}
+
+/// How long ago the mirror in `ledger_dir` was last synced with a store,
+/// if it ever was.
+pub fn mirror_age(ledger_dir: &Path) -> Option<Duration> {
+    let modified = std::fs::metadata(ledger_dir.join(SYNCED_FILE))
+        .and_then(|m| m.modified())
+        .ok()?;
+    SystemTime::now().duration_since(modified).ok()
+}
+
+/// Randomised exponential backoff, 50 ms doubling to 2 s.
+fn backoff(attempt: u32) -> Duration {
+    let base = 50u64.saturating_mul(1 << attempt.min(6)).min(2000);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    let jitter = (nanos ^ (std::process::id() as u64).wrapping_mul(2_654_435_761)) % base;
+    Duration::from_millis(base / 2 + jitter)
+}

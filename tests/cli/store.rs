@@ -1,0 +1,251 @@
+//! The S3 store of record on moto: concurrent writers through conditional
+//! writes, the mirror, `store push`, and `verify --store` catching an entry
+//! overwritten or deleted behind the ledger's back, and Object Lock.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::harness::{Sandbox, ledger_bin};
+use crate::moto::Moto;
+
+const BUCKET: &str = "team-ledger";
+
+fn config(envs: usize) -> String {
+    let mut text = String::from("[project]\ntitle = \"Team\"\n");
+    for i in 1..=envs {
+        text.push_str(&format!("\n[environments.e{i}]\nbucket = \"site-e{i}\"\n"));
+    }
+    text.push_str(&format!(
+        "\n[changelog]\nrelease_env = \"e1\"\n\n[store]\nurl = \"s3://{BUCKET}/team\"\nregion = \"us-east-1\"\n"
+    ));
+    text
+}
+
+fn writer(envs: usize) -> Sandbox {
+    let s = Sandbox::with_ledger();
+    s.write("ledger/ledger.toml", &config(envs));
+    s.commit_all("chore: ledger");
+    s
+}
+
+fn versioned_bucket(moto: &Moto) {
+    moto.bucket(BUCKET, true);
+}
+
+/// Runs the binary in `dir` against moto, from any thread.
+fn ledger_at(moto_endpoint: &str, dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(ledger_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LEDGER_DEPLOYED_BY", "ci-bot")
+        .env("AWS_ENDPOINT_URL", moto_endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run ledger")
+}
+
+#[test]
+fn eight_writers_append_forty_entries_through_conditional_writes() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let writers: Vec<Sandbox> = (0..8).map(|_| writer(8)).collect();
+    let dirs: Vec<std::path::PathBuf> = writers.iter().map(|w| w.path().to_path_buf()).collect();
+    let endpoint = moto.endpoint.clone();
+    std::thread::scope(|scope| {
+        for (index, dir) in dirs.iter().enumerate() {
+            let endpoint = endpoint.clone();
+            scope.spawn(move || {
+                let env = format!("e{}", index + 1);
+                for round in 1..=5 {
+                    let version = format!("{env}-v{round}");
+                    let done = ledger_at(
+                        &endpoint,
+                        dir,
+                        &["record", "--no-aws", "--env", &env, "--version", &version],
+                    );
+                    assert_eq!(done.status.code(), Some(0), "{env} {round}: {done:?}");
+                }
+            });
+        }
+    });
+    for dir in &dirs {
+        let done = ledger_at(&endpoint, dir, &["sync"]);
+        assert_eq!(done.status.code(), Some(0), "{done:?}");
+    }
+    let first = writers[0].journal();
+    for w in &writers {
+        assert_eq!(w.journal(), first, "every mirror is byte-identical");
+    }
+    let log: Vec<Value> =
+        serde_json::from_str(&writers[0].ledger(&["log", "--format", "json"]).ok()).unwrap();
+    let mut seqs: Vec<u64> = log.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    seqs.sort();
+    assert_eq!(seqs, (1..=40).collect::<Vec<_>>(), "seq 1..40 without gaps");
+    let mut versions: Vec<&str> = log.iter().map(|e| e["version"].as_str().unwrap()).collect();
+    versions.sort();
+    versions.dedup();
+    assert_eq!(versions.len(), 40, "every record present exactly once");
+    let done = ledger_at(&endpoint, &dirs[3], &["verify", "--no-git", "--store"]);
+    assert_eq!(done.status.code(), Some(0), "{done:?}");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(stderr.contains("40 entries"), "{stderr}");
+    assert!(stderr.contains("no Object Lock"), "{stderr}");
+}
+
+#[test]
+fn an_entry_overwritten_or_deleted_in_the_store_is_named() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let s = writer(2);
+    for (env, version) in [("e1", "v1"), ("e2", "v1"), ("e1", "v2")] {
+        moto.env(s.ledger(&["record", "--no-aws", "--env", env, "--version", version]))
+            .ok();
+    }
+    moto.env(s.ledger(&["verify", "--no-git", "--store"])).ok();
+    // Behind the ledger's back: entry #1 rewritten, entry #3 deleted.
+    let key = |seq: u64| format!("team/entries/{seq:012}.toml");
+    moto.block_on(async {
+        moto.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(key(1))
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                b"[[entry]]\nseq = 1\n",
+            ))
+            .send()
+            .await
+            .unwrap();
+        moto.s3
+            .delete_object()
+            .bucket(BUCKET)
+            .key(key(3))
+            .send()
+            .await
+            .unwrap();
+    });
+    let done = moto
+        .env(s.ledger(&["verify", "--no-git", "--store"]))
+        .code(1);
+    assert!(
+        done.stdout
+            .contains(&format!("STORE {} was overwritten", key(1)))
+            && done
+                .stdout
+                .contains(&format!("STORE {} was deleted", key(3))),
+        "{}",
+        done.stdout
+    );
+}
+
+#[test]
+fn store_push_fills_an_empty_store_once_and_others_mirror_it() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let s = Sandbox::with_ledger();
+    s.commit_all("chore: ledger");
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v1",
+    ])
+    .ok();
+    s.ledger(&["record", "--no-aws", "--env", "staging", "--version", "v1"])
+        .ok();
+    let mut config = s.read("ledger/ledger.toml");
+    config.push_str(&format!("\n[store]\nurl = \"s3://{BUCKET}/pushed\"\n"));
+    s.write("ledger/ledger.toml", &config);
+    moto.env(s.ledger(&["store", "push"])).ok();
+    let done = moto.env(s.ledger(&["store", "push"])).code(2);
+    assert!(
+        done.stderr.contains("already holds 2 entries"),
+        "{}",
+        done.stderr
+    );
+    // Another machine mirrors it, and appends after it.
+    let other = Sandbox::with_ledger();
+    other.write("ledger/ledger.toml", &config);
+    other.commit_all("chore: ledger");
+    moto.env(other.ledger(&["sync"])).ok();
+    assert_eq!(
+        other.journal(),
+        s.journal(),
+        "the mirror is the journal, byte for byte"
+    );
+    moto.env(other.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v2",
+    ]))
+    .ok();
+    moto.env(s.ledger(&["sync"])).ok();
+    assert_eq!(other.journal(), s.journal());
+    moto.env(s.ledger(&["verify", "--store"])).ok();
+    // Imports go to a ledger without a store, then `store push`.
+    let done = s.ledger(&["import", "--git-tags"]).code(2);
+    assert!(done.stderr.contains("store push"), "{}", done.stderr);
+}
+
+#[test]
+fn a_bucket_with_object_lock_is_reported() {
+    let moto = Moto::start();
+    moto.block_on(async {
+        moto.s3
+            .create_bucket()
+            .bucket(BUCKET)
+            .object_lock_enabled_for_bucket(true)
+            .send()
+            .await
+            .unwrap();
+        use aws_sdk_s3::types::{
+            DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockRetentionMode,
+            ObjectLockRule,
+        };
+        moto.s3
+            .put_object_lock_configuration()
+            .bucket(BUCKET)
+            .object_lock_configuration(
+                ObjectLockConfiguration::builder()
+                    .object_lock_enabled(ObjectLockEnabled::Enabled)
+                    .rule(
+                        ObjectLockRule::builder()
+                            .default_retention(
+                                DefaultRetention::builder()
+                                    .mode(ObjectLockRetentionMode::Governance)
+                                    .days(1)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let s = writer(1);
+    moto.env(s.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v1"]))
+        .ok();
+    let done = moto
+        .env(s.ledger(&["verify", "--no-git", "--store"]))
+        .code(0);
+    assert!(
+        done.stderr.contains("Object Lock GOVERNANCE, 1 day(s)"),
+        "{}",
+        done.stderr
+    );
+}
