@@ -146,7 +146,6 @@ impl S3Store {
             &self.entries_prefix(),
             after.as_deref(),
         ))?;
-        let mut blocks = Vec::with_capacity(keys.len());
         for (index, key) in keys.iter().enumerate() {
             let want = (count + index + 1) as u64;
             if self.seq_of(key) != Some(want) {
@@ -154,15 +153,38 @@ impl S3Store {
                     "entry #{want} is missing from the store (found {key} instead)"
                 )));
             }
-            let body = self
-                .runtime
-                .block_on(calls::get(&self.clients, &self.bucket, key))?
-                .ok_or_else(|| self.inconsistent(format!("{key} vanished while it was read")))?;
-            let text = String::from_utf8(body)
-                .map_err(|_| self.inconsistent(format!("{key} is not UTF-8 text")))?;
-            blocks.push(text);
         }
-        Ok(blocks)
+        let bodies = self.runtime.block_on(self.get_all(&keys))?;
+        keys.iter()
+            .zip(bodies)
+            .map(|(key, body)| {
+                let body = body
+                    .ok_or_else(|| self.inconsistent(format!("{key} vanished while it was read")))?;
+                String::from_utf8(body)
+                    .map_err(|_| self.inconsistent(format!("{key} is not UTF-8 text")))
+            })
+            .collect()
+    }
+
+    /// The objects at `keys`, in order, at most 16 requests in flight.
+    async fn get_all(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, AwsError> {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, key) in keys.iter().enumerate() {
+            let (clients, bucket, key) = (self.clients.clone(), self.bucket.clone(), key.clone());
+            let permits = std::sync::Arc::clone(&permits);
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                (index, calls::get(&clients, &bucket, &key).await)
+            });
+        }
+        let mut bodies = vec![None; keys.len()];
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, body)) = joined {
+                bodies[index] = body?;
+            }
+        }
+        Ok(bodies)
     }
 
     fn inconsistent(&self, message: String) -> StoreError {
