@@ -328,8 +328,18 @@ fn invalidate_paths(
     Ok(paths)
 }
 
-/// Entries of an environment are recorded in time order.
+/// Entries of an environment are recorded in time order, and none in the
+/// future (beyond five minutes of clock skew): a future `--at` would block
+/// every later record of the environment.
 fn check_order(args: &RecordArgs, deployed_at: Timestamp, previous: Option<&Entry>) -> Result<()> {
+    let skew = chrono::Duration::minutes(5);
+    if args.at.is_some() && deployed_at.instant() > Timestamp::now().instant() + skew {
+        bail!(
+            "--at {deployed_at} is in the future: record a deploy when it has happened (the clock here \
+             says {}); nothing was recorded",
+            Timestamp::now()
+        );
+    }
     if let Some(previous) = previous
         && deployed_at < previous.deployed_at
     {
@@ -377,12 +387,13 @@ fn check_version(args: &RecordArgs, version: &str, entries: &[Entry]) -> Result<
 /// `--dry-run`: the entry as it would be appended, and nothing appended.
 fn dry_run(
     journal: &crate::journal::Journal,
-    mut entry: Entry,
+    entry: Entry,
     invalidate_paths: Option<&[String]>,
     args: &RecordArgs,
     out: &mut dyn Write,
 ) -> Result<Outcome> {
-    entry.seq = journal.entries.len() as u64 + 1;
+    // Sealed as it would be appended now: seq, prev_hash and hash shown.
+    let (entry, _) = journal.seal(entry)?;
     match args.format {
         OutputFormat::Json => write_json(out, &entry)?,
         OutputFormat::Text => super::show::write_entry(out, &entry)?,

@@ -3,6 +3,7 @@
 //! remote is kept byte for byte, the other side's own entries follow it.
 //! The same code runs as git's merge driver for the journal.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -18,13 +19,13 @@ const ATTRIBUTE: &str = "journal.toml merge=ledger";
 
 pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let repo = workspace.repo()?;
-    if let Some(files) = &args.merge_driver {
-        return merge_driver(&repo, files);
-    }
     let journal_path = Journal::path_in(&workspace.ledger_dir);
-    let path = repo
-        .path_from_top(&journal_path)
-        .ok_or_else(|| anyhow!("{} is not inside the git repository", shown(&journal_path)))?;
+    let path = repo.path_from_top(&journal_path);
+    if let Some(files) = &args.merge_driver {
+        return merge_driver(&repo, path.as_deref(), files);
+    }
+    let path =
+        path.ok_or_else(|| anyhow!("{} is not inside the git repository", shown(&journal_path)))?;
     install_driver(&repo, &workspace.ledger_dir)?;
     let Some([_, ours, theirs]) = repo.conflict_stages(&path)? else {
         bail!(
@@ -34,7 +35,8 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
         );
     };
     let rebasing = is_rebasing(&repo);
-    let (published, local, name) = sides(rebasing, ours, theirs);
+    let upstream = upstream_hashes(&repo, &path);
+    let (published, local, name) = sides(rebasing, upstream.as_ref(), ours, theirs);
     let published = parse(published, name, &path)?;
     let local = parse(local, "this side", &path)?;
     let merged = store::rebase(&published, &local, name)?;
@@ -56,13 +58,19 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
 
 /// git's merge driver: merges BASE OURS THEIRS into OURS; a non-zero exit
 /// leaves the conflict to a person.
-fn merge_driver(repo: &GitRepo, files: &[PathBuf]) -> Result<Outcome> {
+fn merge_driver(repo: &GitRepo, path: Option<&str>, files: &[PathBuf]) -> Result<Outcome> {
     let [_, ours_path, theirs_path] = files else {
         bail!("--merge-driver takes BASE OURS THEIRS");
     };
     let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
     let (ours, theirs) = (read(ours_path)?, read(theirs_path)?);
-    let (published, local, name) = sides(is_rebasing(repo), Some(ours), Some(theirs));
+    let upstream = path.and_then(|p| upstream_hashes(repo, p));
+    let (published, local, name) = sides(
+        is_rebasing(repo),
+        upstream.as_ref(),
+        Some(ours),
+        Some(theirs),
+    );
     let published = parse(published, name, "journal.toml")?;
     let local = parse(local, "this side", "journal.toml")?;
     let merged = store::rebase(&published, &local, name)?;
@@ -71,18 +79,45 @@ fn merge_driver(repo: &GitRepo, files: &[PathBuf]) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// In a rebase, "ours" is the branch being rebased onto (the remote's); in a
-/// merge (`git pull`), "theirs" is what was pulled.
+/// Which side is published: the one whose entries the upstream holds, when
+/// only one's are; else in a rebase "ours" (the branch being rebased onto),
+/// in a merge (`git pull`) "theirs" (what was pulled).
 fn sides(
     rebasing: bool,
+    upstream: Option<&HashSet<String>>,
     ours: Option<Vec<u8>>,
     theirs: Option<Vec<u8>>,
 ) -> (Option<Vec<u8>>, Option<Vec<u8>>, &'static str) {
+    if let Some(upstream) = upstream {
+        let held = |side: &Option<Vec<u8>>| {
+            let text = side
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            Journal::parse(Path::new("side"), text.into_owned())
+                .is_ok_and(|j| j.entries.iter().all(|e| upstream.contains(&e.hash)))
+        };
+        match (held(&ours), held(&theirs)) {
+            (true, false) => return (ours, theirs, "the side the upstream holds"),
+            (false, true) => return (theirs, ours, "the side the upstream holds"),
+            _ => {}
+        }
+    }
     if rebasing {
         (ours, theirs, "the branch being rebased onto")
     } else {
         (theirs, ours, "the branch being merged in")
     }
+}
+
+/// The entry hashes of the journal at the branch's upstream, if it has one.
+fn upstream_hashes(repo: &GitRepo, path: &str) -> Option<HashSet<String>> {
+    let upstream =
+        crate::store::git::git_ok(repo.root(), &["rev-parse", "--verify", "-q", "@{upstream}"])
+            .ok()?;
+    let bytes = repo.file_at(&upstream, path).ok()??;
+    let journal = Journal::parse(Path::new(path), String::from_utf8(bytes).ok()?).ok()?;
+    Some(journal.entries.iter().map(|e| e.hash.clone()).collect())
 }
 
 fn is_rebasing(repo: &GitRepo) -> bool {

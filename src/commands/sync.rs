@@ -248,8 +248,9 @@ fn settle(
         (Branch::Diverged(paths), _) => {
             eprintln!(
                 "note: your branch has commits that are not on {} and change more than the ledger ({}): \
-                 it was left as it is, and so was the journal here; the entries are published: \
-                 `git pull --rebase`, and if the journal conflicts, `ledger resolve`",
+                 it was left as it is, and so was the journal here. The entries are published: \
+                 `git checkout -- {path} && git pull` brings the branch up to date (a merge, which keeps \
+                 the commits your entries name; the journal merges through `ledger resolve`)",
                 remote.name(),
                 paths.join(", ")
             );
@@ -265,6 +266,22 @@ fn settle(
     }
     drop(lock);
     let merged = after.merged;
+    if let Branch::Carried(files) = &after.plan
+        && merged.received > 0
+        && !files.is_empty()
+    {
+        eprintln!(
+            "note: {} carried into the sync commit were rendered before the {} entr{} others published: \
+             render them again, commit, and sync",
+            files
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            merged.received,
+            if merged.received == 1 { "y" } else { "ies" }
+        );
+    }
     eprintln!(
         "synced with {}: {} entr{} published, {} received{}",
         remote.name(),

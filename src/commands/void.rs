@@ -26,6 +26,7 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     let writer = super::Writer::for_config(&config)?;
     writer.refresh(&lock, &mut journal)?;
     let target = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
+    check_unique(&journal.entries, &args.reference, target)?;
     check_voidable(target, &journal.entries)?;
     let entry = Entry {
         version: target.version.clone(),
@@ -66,4 +67,28 @@ fn check_voidable(target: &Entry, entries: &[Entry]) -> Result<()> {
         ),
         _ => Ok(()),
     }
+}
+
+/// A version can name several entries of an environment (a redeploy, a
+/// rollback to it): a correction names exactly one, so those ask for `#SEQ`.
+fn check_unique(entries: &[Entry], reference: &str, target: &Entry) -> Result<()> {
+    if reference.starts_with('#') {
+        return Ok(());
+    }
+    let voided = model::voided_by(entries);
+    let same: Vec<String> = entries
+        .iter()
+        .filter(|e| e.env == target.env && e.kind.changes_files() && !voided.contains_key(&e.seq))
+        .filter(|e| e.version.as_deref() == Some(reference))
+        .map(|e| format!("  {}", model::summary_line(e)))
+        .collect();
+    if same.len() > 1 {
+        bail!(
+            "`{reference}` names {} entries of `{}`; nothing was recorded: void one by `#SEQ`:\n{}",
+            same.len(),
+            target.env,
+            same.join("\n")
+        );
+    }
+    Ok(())
 }

@@ -158,8 +158,9 @@ impl S3Store {
         keys.iter()
             .zip(bodies)
             .map(|(key, body)| {
-                let body = body
-                    .ok_or_else(|| self.inconsistent(format!("{key} vanished while it was read")))?;
+                let body = body.ok_or_else(|| {
+                    self.inconsistent(format!("{key} vanished while it was read"))
+                })?;
                 String::from_utf8(body)
                     .map_err(|_| self.inconsistent(format!("{key} is not UTF-8 text")))
             })
@@ -408,8 +409,24 @@ impl S3Store {
                 .findings
                 .push(format!("entry #{seq} ({}) is missing", self.key(seq)));
         }
+        report.entries = live.len();
         if report.findings.is_empty() {
             self.compare(mirror, &mut report)?;
+        } else {
+            report.findings.push(
+                "the chain and the mirror were not compared: the store's entries are not whole"
+                    .into(),
+            );
+        }
+        let versioning = self
+            .runtime
+            .block_on(aws::s3::versioning(&self.clients, &self.bucket))?;
+        if versioning != "Enabled" {
+            report.findings.push(format!(
+                "bucket {} has versioning {versioning}: an overwritten or deleted entry cannot be \
+                 detected; enable versioning (and Object Lock, see docs/team.md)",
+                self.bucket
+            ));
         }
         report.object_lock = self
             .runtime

@@ -675,3 +675,64 @@ fn diff_history_and_log_say_what_they_mean() {
         );
     }
 }
+
+#[test]
+fn a_future_instant_and_an_ambiguous_correction_are_refused() {
+    let s = Sandbox::with_ledger();
+    s.commit("src/a.js", "feat: one");
+    let before = s.journal();
+    let done = s
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "staging",
+            "--version",
+            "v9",
+            "--at",
+            "2031-01-01 00:00",
+        ])
+        .code(2);
+    assert!(done.stderr.contains("in the future"), "{}", done.stderr);
+    assert_eq!(s.journal(), before);
+    s.ledger(&["record", "--no-aws", "--env", "staging", "--version", "v1"])
+        .ok();
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "staging",
+        "--version",
+        "v1",
+        "--redeploy",
+    ])
+    .ok();
+    let done = s.ledger(&["void", "v1", "--reason", "x"]).code(2);
+    assert!(
+        done.stderr.contains("names 2 entries")
+            && done.stderr.contains("#1")
+            && done.stderr.contains("#2"),
+        "{}",
+        done.stderr
+    );
+    s.ledger(&["void", "#2", "--reason", "redeployed by mistake"])
+        .ok();
+    // The dry run shows the entry sealed as it would be appended.
+    let dry: Value = serde_json::from_str(
+        &s.ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "staging",
+            "--version",
+            "v2",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(dry["seq"], 4);
+    assert_eq!(dry["hash"].as_str().unwrap().len(), 64);
+}

@@ -249,3 +249,20 @@ fn a_bucket_with_object_lock_is_reported() {
         done.stderr
     );
 }
+
+#[test]
+fn a_store_bucket_without_versioning_cannot_prove_anything_and_says_so() {
+    let moto = Moto::start();
+    moto.bucket(BUCKET, false);
+    let s = writer(1);
+    moto.env(s.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v1"]))
+        .ok();
+    let done = moto
+        .env(s.ledger(&["verify", "--no-git", "--store"]))
+        .code(1);
+    assert!(
+        done.stdout.contains("versioning") && done.stdout.contains("cannot be detected"),
+        "{}",
+        done.stdout
+    );
+}
