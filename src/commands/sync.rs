@@ -1,8 +1,6 @@
 //! `ledger sync`: publish the entries recorded here through the git remote,
 //! after the ones others published, and bring theirs here.
 
-use std::time::Duration;
-
 use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::{Outcome, Workspace, shown};
@@ -93,7 +91,7 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
                         remote.name()
                     );
                 }
-                std::thread::sleep(backoff(attempt));
+                std::thread::sleep(store::backoff(attempt, 100, 3000));
             }
         }
     }
@@ -139,18 +137,6 @@ fn commit_message(merged: &Merged) -> String {
         if merged.moved.len() == 1 { "y" } else { "ies" },
         seqs.join("\n")
     )
-}
-
-/// Randomised exponential backoff: 100 ms doubling, capped at 3 s, with
-/// jitter so that racing writers spread out.
-fn backoff(attempt: u32) -> Duration {
-    let base = 100u64.saturating_mul(1 << attempt.min(5)).min(3000);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    let jitter = (nanos ^ (std::process::id() as u64 * 2_654_435_761)) % base.max(1);
-    Duration::from_millis(base / 2 + jitter)
 }
 
 /// What the local branch holds beyond the remote's tip, and what sync does

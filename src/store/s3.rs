@@ -304,7 +304,7 @@ impl S3Store {
                 "note: entry #{} was written to the store by another writer first; re-chaining after it",
                 sealed.seq
             );
-            std::thread::sleep(backoff(attempt));
+            std::thread::sleep(super::backoff(attempt, 50, 2000));
         }
         Err(StoreError::GaveUp {
             url: self.url.clone(),
@@ -541,14 +541,4 @@ pub fn mirror_age(ledger_dir: &Path) -> Option<Duration> {
         .and_then(|m| m.modified())
         .ok()?;
     SystemTime::now().duration_since(modified).ok()
-}
-
-/// Randomised exponential backoff, 50 ms doubling to 2 s.
-fn backoff(attempt: u32) -> Duration {
-    let base = 50u64.saturating_mul(1 << attempt.min(6)).min(2000);
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64);
-    let jitter = (nanos ^ (std::process::id() as u64).wrapping_mul(2_654_435_761)) % base;
-    Duration::from_millis(base / 2 + jitter)
 }

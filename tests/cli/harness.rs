@@ -143,6 +143,24 @@ impl Sandbox {
     }
 }
 
+/// Runs the binary in `dir` as [`Sandbox::ledger`] does, with extra
+/// environment variables; for threads, where a `Sandbox` cannot go.
+pub fn ledger_in(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(ledger_bin());
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LEDGER_DEPLOYED_BY", "ci-bot");
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    command.output().expect("run ledger")
+}
+
 /// One run of the binary, configured before it starts.
 pub struct Run {
     /// The underlying command (add env or args here).

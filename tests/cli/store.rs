@@ -3,11 +3,10 @@
 //! overwritten or deleted behind the ledger's back, and Object Lock.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{Sandbox, ledger_bin};
+use crate::harness::{Sandbox, ledger_in};
 use crate::moto::Moto;
 
 const BUCKET: &str = "team-ledger";
@@ -35,22 +34,18 @@ fn versioned_bucket(moto: &Moto) {
 }
 
 /// Runs the binary in `dir` against moto, from any thread.
-fn ledger_at(moto_endpoint: &str, dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(ledger_bin())
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("LEDGER_DEPLOYED_BY", "ci-bot")
-        .env("AWS_ENDPOINT_URL", moto_endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("run ledger")
+fn ledger_at(endpoint: &str, dir: &Path, args: &[&str]) -> std::process::Output {
+    ledger_in(
+        dir,
+        args,
+        &[
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    )
 }
 
 #[test]

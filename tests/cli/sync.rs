@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::harness::Sandbox;
+use crate::harness::{Sandbox, ledger_in};
 
 const ENVS: [&str; 4] = ["e1", "e2", "e3", "e4"];
 
@@ -34,20 +34,6 @@ fn git_in(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-/// Runs the binary in `dir` as the harness does, from any thread.
-fn ledger_at(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(crate::harness::ledger_bin())
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("LEDGER_DEPLOYED_BY", "ci-bot")
-        .output()
-        .expect("run ledger")
 }
 
 /// A bare remote holding a repository with a ledger of four environments.
@@ -113,16 +99,17 @@ fn four_clones_recording_and_syncing_at_once_land_every_entry_once() {
             scope.spawn(move || {
                 for round in 1..=3 {
                     let version = format!("{env}-v{round}");
-                    let done = ledger_at(
+                    let done = ledger_in(
                         dir,
                         &["record", "--no-aws", "--env", env, "--version", &version],
+                        &[],
                     );
                     assert_eq!(
                         done.status.code(),
                         Some(0),
                         "{env} record {round}: {done:?}"
                     );
-                    let done = ledger_at(dir, &["sync"]);
+                    let done = ledger_in(dir, &["sync"], &[]);
                     assert_eq!(done.status.code(), Some(0), "{env} sync {round}: {done:?}");
                 }
             });
