@@ -237,6 +237,16 @@ impl Journal {
     }
 }
 
+/// Adds a sealed entry's block to journal text as every append writes it:
+/// a line end if the text lacks one, a blank line, then the block.
+pub fn push_block(text: &mut String, block: &str) {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(block);
+}
+
 /// The `[[entry]]` block of a sealed entry, as an append writes it.
 pub fn encode_block(entry: &Entry) -> Result<String, JournalError> {
     encode(entry)
@@ -308,11 +318,7 @@ impl JournalLock {
         }
         let (entry, block, raw) = journal.seal_raw(entry)?;
         let mut text = journal.text.clone();
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push('\n');
-        text.push_str(&block);
+        push_block(&mut text, &block);
         self.replace(&journal.path, &text)?;
         journal.text = text;
         journal.push_raw(raw);

@@ -169,11 +169,7 @@ fn rechain(
             check_stale(entry, &next.files, theirs)?;
         }
         let (sealed, block) = staged.seal(next)?;
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push('\n');
-        text.push_str(&block);
+        crate::journal::push_block(&mut text, &block);
         renumbered.insert(entry.seq, sealed.seq);
         staged.entries.push(sealed.clone());
         moved.push((entry.seq, sealed));
@@ -315,8 +311,7 @@ mod tests {
         let mut text = journal.text.clone();
         for entry in entries {
             let (sealed, block) = journal.seal(entry).unwrap();
-            text.push('\n');
-            text.push_str(&block);
+            crate::journal::push_block(&mut text, &block);
             journal.entries.push(sealed);
         }
         Journal::parse(path, text).unwrap()

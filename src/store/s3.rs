@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::aws::{self, AwsError, AwsTarget, Clients, store as calls};
 use crate::config::StoreConfig;
-use crate::journal::{Entry, Journal, JournalError, JournalLock};
+use crate::journal::{Entry, Journal, JournalError, JournalLock, push_block};
 
 /// File beside the journal that remembers a store passed the probe.
 pub const PROBED_FILE: &str = ".store-probed";
@@ -204,7 +204,7 @@ impl S3Store {
         }
         let mut text = mirror.text.clone();
         for block in &blocks {
-            compose(&mut text, block);
+            push_block(&mut text, block);
         }
         let pulled = Journal::parse(&mirror.path, text)
             .map_err(|e| self.inconsistent(format!("its entries do not parse: {e}")))?;
@@ -320,7 +320,7 @@ impl S3Store {
     ) -> Result<Rechained, StoreError> {
         let (sealed, block) = base.seal(entry)?;
         let mut text = base.text.clone();
-        compose(&mut text, &block);
+        push_block(&mut text, &block);
         let local = Journal::parse(&base.path, text)?;
         let merged = super::rebase(mirror, &local, &self.url)?;
         match merged.moved.into_iter().next() {
@@ -440,7 +440,7 @@ impl S3Store {
         report.entries = blocks.len();
         let mut text = crate::journal::EMPTY_JOURNAL.to_string();
         for block in &blocks {
-            compose(&mut text, block);
+            push_block(&mut text, block);
         }
         let stored = match Journal::parse(Path::new(&self.url), text) {
             Ok(stored) => stored,
@@ -483,15 +483,6 @@ enum Rechained {
     Moved(Entry),
     /// The entry is in the store already.
     Published(Entry),
-}
-
-/// Appends a block to journal text as appends do: a blank line, then the block.
-fn compose(text: &mut String, block: &str) {
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push('\n');
-    text.push_str(block);
 }
 
 /// Each entry's block as the journal holds it (from its `[[entry]]` line to
