@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
+
+use crate::complete;
 
 use crate::timestamp::Timestamp;
 
@@ -31,6 +34,52 @@ pub struct GlobalArgs {
     /// The git repository [default: the one around the current directory].
     #[arg(long, global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+    /// Print errors only (and what a failed check found); no notes, warnings or progress.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print every AWS call made (service, operation, outcome, milliseconds) on stderr.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+    /// Colour on stderr: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// When to colour diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always (an explicit choice: overrides NO_COLOR).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The shells `ledger completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// GNU Bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+/// Output format of `ledger log`: as the other listings, plus a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Aligned columns under a header.
+    Text,
+    /// One JSON document: `{"schema": 1, "entries": [...]}`.
+    Json,
+    /// One entry per line (JSON Lines), newest first, each with its `schema`.
+    Jsonl,
 }
 
 /// Output format for commands that print records.
@@ -172,6 +221,34 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the template context as JSON, for template authors.
     Context,
+    /// Print a shell completion script (completes environments, entry references and
+    /// template names from the ledger where you stand).
+    ///
+    /// The script asks `ledger` itself for candidates at each TAB (`COMPLETE=SHELL ledger`),
+    /// so it stays right as the ledger grows; `ledger` must be on PATH. Install lines for each
+    /// shell are in the README.
+    Completions(CompletionsArgs),
+    /// Print a man page (roff) on stdout: `ledger man | man -l -`.
+    ///
+    /// Without COMMAND, ledger(1) with the global options and the list of commands; with one,
+    /// that command's page, ledger-COMMAND(1).
+    Man(ManArgs),
+}
+
+/// `ledger man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command whose page to print (record, live, ...).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// `ledger completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 /// How to reach AWS; shared by every command that calls it.
@@ -192,7 +269,7 @@ pub struct AwsArgs {
 #[derive(Debug, Args)]
 pub struct RecordArgs {
     /// Environment deployed to (declared in ledger.toml).
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Version name [default: the tag on the commit].
     #[arg(long, value_name = "V")]
@@ -268,7 +345,7 @@ pub struct RecordArgs {
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Only this environment [default: all].
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// AWS connection options.
     #[command(flatten)]
@@ -282,21 +359,24 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Only this environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
+    /// Only the newest N entries.
+    #[arg(long, short = 'n', value_name = "N")]
+    pub max_count: Option<usize>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub format: LogFormat,
 }
 
 /// `ledger show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// `#SEQ`, a version, or a commit prefix.
-    #[arg(value_name = "REF")]
+    #[arg(value_name = "REF", add = ArgValueCompleter::new(complete::references))]
     pub reference: String,
     /// Narrow REF to this environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -320,7 +400,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub store: bool,
     /// With --aws, only this environment.
-    #[arg(long, value_name = "ENV", requires = "aws")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments), requires = "aws")]
     pub env: Option<String>,
     /// AWS connection options (with --aws).
     #[command(flatten)]
@@ -331,7 +411,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// The environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// The instant: RFC 3339, `YYYY-MM-DD` (the end of that day, UTC), `YYYY-MM-DD HH:MM[:SS]`
     /// (UTC unless an offset follows), or `now`.
@@ -352,7 +432,7 @@ pub struct HistoryArgs {
     #[arg(value_name = "KEY")]
     pub key: String,
     /// The environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -363,13 +443,13 @@ pub struct HistoryArgs {
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The earlier entry: `#SEQ`, a version, or a commit prefix.
-    #[arg(value_name = "FROM")]
+    #[arg(value_name = "FROM", add = ArgValueCompleter::new(complete::references))]
     pub from: String,
     /// The later entry.
-    #[arg(value_name = "TO")]
+    #[arg(value_name = "TO", add = ArgValueCompleter::new(complete::references))]
     pub to: String,
     /// Narrow both references to this environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -380,10 +460,10 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// The environment to roll back.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// The entry whose live state to restore: `#SEQ`, a version, or a commit prefix.
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", add = ArgValueCompleter::new(complete::references))]
     pub to: String,
     /// Print the plan and the equivalent aws CLI commands; change nothing.
     #[arg(long)]
@@ -423,10 +503,10 @@ pub struct RollbackArgs {
 #[derive(Debug, Args)]
 pub struct VoidArgs {
     /// The entry recorded in error: `#SEQ`, a version, or a commit prefix.
-    #[arg(value_name = "REF")]
+    #[arg(value_name = "REF", add = ArgValueCompleter::new(complete::references))]
     pub reference: String,
     /// Narrow REF to this environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Why the entry is wrong (kept in the journal and shown in the document).
     #[arg(long, value_name = "TEXT")]
@@ -440,7 +520,7 @@ pub struct VoidArgs {
 #[derive(Debug, Args)]
 pub struct LockArgs {
     /// The environment to lock.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Why (kept in the journal, shown by status, check and refusals).
     #[arg(long, value_name = "TEXT")]
@@ -454,7 +534,7 @@ pub struct LockArgs {
 #[derive(Debug, Args)]
 pub struct UnlockArgs {
     /// The environment to unlock.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Why it may deploy again (optional; kept in the journal).
     #[arg(long, value_name = "TEXT")]
@@ -468,7 +548,7 @@ pub struct UnlockArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Only this environment.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -479,7 +559,7 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The environment a pipeline is about to deploy.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
 }
 
@@ -540,7 +620,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub lenient: bool,
     /// Environment the releases were deployed to [default: `[changelog] release_env`].
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Regular expression a tag name must match [default: SemVer with an optional `v`].
     #[arg(long, value_name = "REGEX")]
@@ -555,7 +635,7 @@ pub struct ImportArgs {
 pub struct RenderArgs {
     /// Document to render: aws-versions or changelog (or a template name under
     /// LEDGER/templates) [default: what the --check or -o file already is, else aws-versions].
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = ArgValueCompleter::new(complete::templates))]
     pub name: Option<String>,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE", conflicts_with = "check")]

@@ -1,14 +1,21 @@
-//! The `ledger` binary: parse, dispatch, and map the outcome to an exit code
-//! (0 success, 1 a failed check, 2 a usage or input error).
+//! The `ledger` binary: answer a shell's completion request, else parse,
+//! dispatch, and map the outcome to an exit code (0 success, 1 a failed
+//! check, 2 a usage or input error).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use clap_complete::CompleteEnv;
 use ledger::cli::Cli;
-use ledger::commands::{self, Outcome};
+use ledger::commands::{self, COMPLETE_VAR, Outcome};
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash ledger -- ...` (from the script `ledger completions`
+    // prints) answers with candidates and exits; otherwise a no-op.
+    CompleteEnv::with_factory(Cli::command)
+        .var(COMPLETE_VAR)
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -27,11 +34,7 @@ fn main() -> ExitCode {
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut message = format!("error: {e}");
-            for cause in e.chain().skip(1) {
-                message.push_str(&format!("\n  caused by: {cause}"));
-            }
-            eprintln!("{message}");
+            ledger::ui::error(&e);
             ExitCode::from(2)
         }
     }

@@ -3,6 +3,7 @@
 //! chain, bounded retries), and the calls the ledger needs. Nothing else:
 //! no journal, no printing.
 
+mod call_log;
 pub mod cloudfront;
 mod error;
 pub mod s3;
@@ -114,14 +115,15 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32) -> Clients {
         loader = loader.profile_name(profile);
     }
     let shared = loader.load().await;
-    let mut s3 = aws_sdk_s3::config::Builder::from(&shared);
+    let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(call_log::CallLog);
     if shared.endpoint_url().is_some() || endpoint_override("AWS_ENDPOINT_URL_S3").is_some() {
         // Emulators and S3-compatible stores want path-style addressing.
         s3 = s3.force_path_style(true);
     }
     // CloudFront is global: its API lives in us-east-1 whatever the bucket's region.
-    let cloudfront =
-        aws_sdk_cloudfront::config::Builder::from(&shared).region(Region::new("us-east-1"));
+    let cloudfront = aws_sdk_cloudfront::config::Builder::from(&shared)
+        .region(Region::new("us-east-1"))
+        .interceptor(call_log::CallLog);
     Clients {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),

@@ -13,7 +13,7 @@ pub fn run(workspace: &Workspace, args: &CheckArgs) -> Result<Outcome> {
     let journal = workspace.journal()?;
     match model::lock_of(&journal.entries, &args.env) {
         Some(lock) => {
-            eprintln!(
+            crate::failure!(
                 "{} is locked ({}): do not deploy; `ledger unlock --env {}` lifts it",
                 args.env,
                 model::lock_line(lock),
@@ -22,7 +22,7 @@ pub fn run(workspace: &Workspace, args: &CheckArgs) -> Result<Outcome> {
             Ok(Outcome::CheckFailed)
         }
         None => {
-            eprintln!("{} is not locked", args.env);
+            crate::note!("{} is not locked", args.env);
             Ok(Outcome::Success)
         }
     }

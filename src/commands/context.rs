@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, Workspace, write_json};
+use super::{Outcome, Workspace, write_plain_json};
 use crate::render;
 
 pub fn run(workspace: &Workspace, out: &mut dyn Write) -> Result<Outcome> {
@@ -18,6 +18,6 @@ pub fn run(workspace: &Workspace, out: &mut dyn Write) -> Result<Outcome> {
         repo.as_ref(),
         ledger_path.as_deref(),
     )?;
-    write_json(out, &context)?;
+    write_plain_json(out, &context)?;
     Ok(Outcome::Success)
 }

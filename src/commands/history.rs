@@ -10,6 +10,14 @@ use crate::journal::Entry;
 use crate::journal::FileAction;
 use crate::model::{self, audit::key_history};
 
+/// The JSON shape: the object, then its versions oldest first.
+#[derive(serde::Serialize)]
+struct HistoryJson<'a> {
+    env: &'a str,
+    key: &'a str,
+    versions: &'a [model::audit::KeyVersion],
+}
+
 pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
@@ -23,7 +31,7 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
         .map(|e| format!("#{}", e.seq))
         .collect();
     if !unobserved.is_empty() {
-        eprintln!(
+        crate::note!(
             "note: {} of {} recorded with --no-aws: what {} served after them is not known to the ledger",
             unobserved.join(", "),
             args.env,
@@ -31,7 +39,14 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
         );
     }
     match args.format {
-        OutputFormat::Json => write_json(out, &history)?,
+        OutputFormat::Json => write_json(
+            out,
+            &HistoryJson {
+                env: &args.env,
+                key: &key,
+                versions: &history,
+            },
+        )?,
         OutputFormat::Text => {
             for v in &history {
                 let what = match v.action {
@@ -69,7 +84,7 @@ fn recorded_key(entries: &[Entry], env: &str, key: &str) -> Result<String> {
     }
     let trimmed = key.trim_start_matches('/');
     if trimmed != key && recorded(trimmed) {
-        eprintln!("note: {key} is the URL path of key {trimmed}");
+        crate::note!("note: {key} is the URL path of key {trimmed}");
         return Ok(trimmed.to_string());
     }
     let name = trimmed.rsplit('/').next().unwrap_or(trimmed);

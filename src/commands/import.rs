@@ -59,7 +59,7 @@ fn report_changelog(path: &std::path::Path, imported: &ImportedChangelog) {
         .filter_map(|e| e.release.as_ref())
         .map(|r| r.groups.iter().map(|g| g.items.len()).sum::<usize>())
         .sum();
-    eprintln!(
+    crate::note!(
         "imported {}: {} release(s) ({undated} undated), {changes} change line(s){}{}",
         shown(path),
         imported.entries.len(),
@@ -199,15 +199,15 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     };
     drop(lock);
     for kept in &imported.kept {
-        eprintln!("kept verbatim: {kept}");
+        crate::note!("kept verbatim: {kept}");
     }
     for warning in &imported.warnings {
-        eprintln!("warning: {warning}");
+        crate::warning!("{warning}");
     }
     for note in &imported.notes {
-        eprintln!("note: {note}");
+        crate::note!("note: {note}");
     }
-    eprintln!(
+    crate::note!(
         "imported {}: {} environment(s), {} deploy(s), {} block(s) kept verbatim",
         shown(path),
         config.environments.len(),
@@ -234,7 +234,7 @@ fn round_trip_check(config: &Config, journal: &Journal, original: &str) -> Resul
     let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), &context)?;
     let (want, got) = (normalise_markdown(original), normalise_markdown(&rendered));
     if want == got {
-        eprintln!("check: `ledger render` prints the document again");
+        crate::note!("check: `ledger render` prints the document again");
         return Ok(());
     }
     let first = want
@@ -242,8 +242,8 @@ fn round_trip_check(config: &Config, journal: &Journal, original: &str) -> Resul
         .zip(got.lines())
         .position(|(a, b)| a != b)
         .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
-    eprintln!(
-        "warning: `ledger render` will differ from the document from line {} on (document: {:?}, rendered: {:?})",
+    crate::warning!(
+        "`ledger render` will differ from the document from line {} on (document: {:?}, rendered: {:?})",
         first + 1,
         want.lines().nth(first).unwrap_or(""),
         got.lines().nth(first).unwrap_or("")
@@ -298,7 +298,7 @@ fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     }
     let appended = lock.append_all(&mut journal, entries)?;
     let commits: usize = appended.iter().map(|e| e.commits.len()).sum();
-    eprintln!(
+    crate::note!(
         "imported {} release(s) of `{env}` from git tags (#{}..#{}), {commits} commit(s) attributed",
         appended.len(),
         appended.first().map_or(0, |e| e.seq),

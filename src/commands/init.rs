@@ -36,7 +36,7 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         )
         .with_context(|| format!("cannot write {}", shown(&ignore)))?;
     }
-    eprintln!(
+    crate::note!(
         "created {} and {}: declare your environments, then `ledger record --env ENV`",
         shown(&config),
         shown(&journal)
@@ -44,8 +44,8 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
     if let Some(repo) = workspace.repo_if_any() {
         super::resolve::install_driver(&repo, dir)?;
     } else {
-        eprintln!(
-            "warning: {} is not inside a git repository: `ledger record` keys every deploy by its \
+        crate::warning!(
+            "{} is not inside a git repository: `ledger record` keys every deploy by its \
              commit and needs one (run `git init`, or pass --repo DIR), and `ledger verify` checks \
              the journal's history through git",
             shown(dir)

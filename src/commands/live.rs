@@ -106,15 +106,19 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
             .collect(),
     };
     match live.observed {
-        None => eprintln!(
+        None => crate::note!(
             "note: no entry of {} up to #{} read S3 (recorded with --no-aws): the objects live then are not known; \
              `ledger record --env {}` without --no-aws captures them",
-            args.env, entry.seq, args.env
+            args.env,
+            entry.seq,
+            args.env
         ),
-        Some(observed) if observed.seq != entry.seq => eprintln!(
+        Some(observed) if observed.seq != entry.seq => crate::note!(
             "note: #{} was recorded with --no-aws: the objects are those #{} read from S3, \
              the last entry of {} that did",
-            entry.seq, observed.seq, args.env
+            entry.seq,
+            observed.seq,
+            args.env
         ),
         Some(_) => {}
     }
@@ -122,7 +126,7 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
         && answer.files.is_empty()
         && live.observed.is_some()
     {
-        eprintln!("note: {key} was not live in {} at {}", args.env, answer.at);
+        crate::note!("note: {key} was not live in {} at {}", args.env, answer.at);
     }
     match args.format {
         OutputFormat::Json => write_json(out, &answer)?,

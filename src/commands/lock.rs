@@ -29,9 +29,11 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
         );
     }
     let entry = writer.append(&lock, &mut journal, lock_entry(&args.env, reason, by))?;
-    eprintln!(
+    crate::note!(
         "locked {} as #{}: record and rollback refuse it until `ledger unlock --env {}`",
-        args.env, entry.seq, args.env
+        args.env,
+        entry.seq,
+        args.env
     );
     Ok(Outcome::Success)
 }
@@ -54,9 +56,10 @@ pub fn unlock(workspace: &Workspace, args: &UnlockArgs) -> Result<Outcome> {
         ..Entry::new(EntryKind::Unlock, args.env.clone(), Timestamp::now())
     };
     let entry = writer.append(&lock, &mut journal, entry)?;
-    eprintln!(
+    crate::note!(
         "unlocked {} as #{} (lifts the lock #{held})",
-        args.env, entry.seq
+        args.env,
+        entry.seq
     );
     Ok(Outcome::Success)
 }

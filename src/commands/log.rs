@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, Workspace, write_json};
-use crate::cli::{LogArgs, OutputFormat};
+use super::{JSON_SCHEMA, Outcome, Workspace, write_json_list};
+use crate::cli::{LogArgs, LogFormat};
 use crate::journal::{Entry, EntryKind};
 use crate::model;
 
@@ -32,17 +32,37 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
         .iter()
         .rev()
         .filter(|e| args.env.as_ref().is_none_or(|env| &e.env == env))
+        .take(args.max_count.unwrap_or(usize::MAX))
         .collect();
     match args.format {
-        OutputFormat::Json => write_json(out, &entries)?,
-        OutputFormat::Text if entries.is_empty() => eprintln!("no entries recorded yet"),
-        OutputFormat::Text => {
+        LogFormat::Json => write_json_list(out, "entries", &entries)?,
+        LogFormat::Jsonl => write_lines(out, &entries)?,
+        LogFormat::Text if entries.is_empty() => crate::note!("no entries recorded yet"),
+        LogFormat::Text => {
             let voided = model::voided_by(&journal.entries);
             let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &voided)).collect();
             write_table(out, &rows)?;
         }
     }
     Ok(Outcome::Success)
+}
+
+/// JSON Lines: one entry per line, each with the shape's `schema` first.
+fn write_lines(out: &mut dyn Write, entries: &[&Entry]) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        schema: u32,
+        #[serde(flatten)]
+        entry: &'a Entry,
+    }
+    for entry in entries {
+        let line = serde_json::to_string(&Line {
+            schema: JSON_SCHEMA,
+            entry,
+        })?;
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// One entry's cells, in [`HEADER`] order.

@@ -16,6 +16,8 @@ mod record;
 mod render;
 mod resolve;
 mod rollback;
+mod shell;
+pub use shell::COMPLETE_VAR;
 mod show;
 mod snapshot;
 mod status;
@@ -86,7 +88,7 @@ impl Workspace {
         if let Some(age) = crate::store::s3::mirror_age(&self.ledger_dir)
             && age > std::time::Duration::from_secs(86_400)
         {
-            eprintln!(
+            crate::note!(
                 "note: the local mirror of the store was last synced {} hour(s) ago: `ledger sync` brings it up to date",
                 age.as_secs() / 3600
             );
@@ -142,6 +144,7 @@ fn discover_ledger() -> PathBuf {
 
 /// Runs a parsed command line, writing data to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
+    configure_ui(&cli.global);
     let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
     match cli.command {
         Command::Init => init::run(&workspace),
@@ -165,7 +168,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Import(args) => import::run(&workspace, &args),
         Command::Render(args) => render::run(&workspace, &args, out),
         Command::Context => context::run(&workspace, out),
+        Command::Completions(args) => shell::completions(&args, out),
+        Command::Man(args) => shell::man(&args, out),
     }
+}
+
+/// Applies `--quiet`, `--verbose` and `--color` for the whole process.
+fn configure_ui(global: &crate::cli::GlobalArgs) {
+    use crate::ui::{ColorWhen, Verbosity};
+    let verbosity = if global.quiet {
+        Verbosity::Quiet
+    } else if global.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let color = match global.color {
+        crate::cli::ColorWhen::Auto => ColorWhen::Auto,
+        crate::cli::ColorWhen::Always => ColorWhen::Always,
+        crate::cli::ColorWhen::Never => ColorWhen::Never,
+    };
+    crate::ui::configure(verbosity, color);
 }
 
 /// Where appends go: the local journal, or the S3 store of record (then
@@ -272,8 +295,44 @@ fn caller_reference(entry: &Entry, paths: &[String]) -> String {
     )
 }
 
-/// Writes `value` as pretty JSON followed by a newline.
+/// The version of every `--format json` shape (docs/json.md). It changes
+/// only when a field changes meaning or goes away; fields may be added
+/// within a version.
+pub const JSON_SCHEMA: u32 = 1;
+
+/// A JSON document: `schema` first, then the value's own fields.
+#[derive(serde::Serialize)]
+struct Versioned<'a, T: serde::Serialize> {
+    schema: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// Writes `value` (a struct) as pretty JSON, with `schema` as its first field.
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
+    write_plain_json(
+        out,
+        &Versioned {
+            schema: JSON_SCHEMA,
+            body: value,
+        },
+    )
+}
+
+/// Writes a list as `{"schema": 1, "<name>": [...]}`.
+fn write_json_list<T: serde::Serialize>(
+    out: &mut dyn Write,
+    name: &str,
+    items: &[T],
+) -> Result<()> {
+    let mut document = serde_json::Map::new();
+    document.insert("schema".into(), JSON_SCHEMA.into());
+    document.insert(name.into(), serde_json::to_value(items)?);
+    write_plain_json(out, &document)
+}
+
+/// Writes `value` as pretty JSON followed by a newline.
+fn write_plain_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
     // Serialised first, so that a failed write surfaces as the io::Error it
     // is (a closed pipe must end the output quietly).
     let mut text = serde_json::to_string_pretty(value)?;

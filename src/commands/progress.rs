@@ -11,7 +11,7 @@ pub struct Progress {
 impl Progress {
     /// A counter with no known end ("listing object versions: 12000").
     pub fn counter(message: &'static str) -> Progress {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(None, draw_target());
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {pos} ({elapsed})") {
             bar.set_style(style);
         }
@@ -21,7 +21,7 @@ impl Progress {
 
     /// A bar towards `total`.
     pub fn bar(message: &'static str, total: usize) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(Some(total as u64), draw_target());
         if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})") {
             bar.set_style(style);
         }
@@ -37,5 +37,14 @@ impl Progress {
     /// Clears the display.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// stderr (indicatif hides it off a terminal), or nowhere with `--quiet`.
+fn draw_target() -> ProgressDrawTarget {
+    if crate::ui::is_quiet() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
     }
 }

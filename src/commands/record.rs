@@ -251,13 +251,13 @@ fn refresh_files(
     let landed = landed_keys(before, now, env);
     let rediffed = capture.rediff(&picture, listed, files)?;
     if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
-        eprintln!(
+        crate::note!(
             "note: another entry of {env} recorded S3 after this capture read it; listing again"
         );
         *listed = capture.list()?;
         return capture.rediff(&picture, listed, files);
     }
-    eprintln!(
+    crate::note!(
         "note: another entry of {env} was recorded during the capture; file changes re-diffed against it"
     );
     Ok(rediffed)
@@ -399,21 +399,21 @@ fn dry_run(
         OutputFormat::Text => super::show::write_entry(out, &entry)?,
     }
     if let Some(paths) = invalidate_paths {
-        eprintln!(
+        crate::note!(
             "dry run: would create an invalidation of {} on the distribution",
             paths.join(" ")
         );
     }
-    eprintln!("dry run: nothing was recorded");
+    crate::note!("dry run: nothing was recorded");
     Ok(Outcome::Success)
 }
 
 /// The one-line summary of a new entry, on stderr.
 fn report(entry: &Entry) {
     for note in &entry.notes {
-        eprintln!("warning: {note}");
+        crate::warning!("{note}");
     }
-    eprintln!(
+    crate::note!(
         "recorded #{} {} {}{} at {} ({} commit(s), {} change(s), {})",
         entry.seq,
         entry.env,
@@ -613,8 +613,8 @@ impl Capture<'_> {
             cloudfront::wait_for(clients, distribution, &invalidation.id, timeout).await?;
         spinner.finish();
         if !completed {
-            eprintln!(
-                "warning: invalidation {} still {} after {}s; recording it as such",
+            crate::warning!(
+                "invalidation {} still {} after {}s; recording it as such",
                 seen.id,
                 seen.status.as_deref().unwrap_or("pending"),
                 self.args.wait_timeout
@@ -631,8 +631,8 @@ fn range_start(repo: &GitRepo, previous: Option<&Entry>, commit: &str) -> Result
         if let Some(sha) = repo.try_resolve(prev_commit) {
             return Ok(Some(sha));
         }
-        eprintln!(
-            "warning: the previous deploy's commit {prev_commit} is not in this repository; \
+        crate::warning!(
+            "the previous deploy's commit {prev_commit} is not in this repository; \
              taking commits since the nearest earlier tag (pass --since to choose)"
         );
     }

@@ -29,7 +29,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
         } else {
             context.project.document_title.clone()
         };
-        text = render::markdown_to_html(&text, &title);
+        text = render::audit_page(&text, &title, &config, &journal.entries);
     }
     if let Some(path) = &args.check {
         return check(path, &text, &name, out);
@@ -37,7 +37,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     match &args.output {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("cannot write {}", shown(path)))?;
-            eprintln!("wrote {}", shown(path));
+            crate::note!("wrote {}", shown(path));
         }
         None => out.write_all(text.as_bytes())?,
     }
@@ -49,7 +49,7 @@ fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Out
     let current = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} to check it", shown(path)))?;
     if current == text {
-        eprintln!("{} is up to date", shown(path));
+        crate::note!("{} is up to date", shown(path));
         return Ok(Outcome::Success);
     }
     let diff = similar::TextDiff::from_lines(current.as_str(), text);
@@ -60,7 +60,7 @@ fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Out
             .context_radius(3)
             .header(&shown(path), &format!("{} (rendered)", shown(path)))
     )?;
-    eprintln!(
+    crate::failure!(
         "{} is stale: run `ledger render {name} -o {}`",
         shown(path),
         shown(path)
@@ -69,12 +69,16 @@ fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Out
 }
 
 /// The template to render: NAME as given; else, when the --check or -o file
-/// exists, the built-in document it is (refused when that cannot be told,
+/// exists (and is Markdown), the built-in document it is (refused when that cannot be told,
 /// so that a changelog is never checked against, or overwritten by, the
 /// version document); else aws-versions.
 fn template_name(args: &RenderArgs) -> Result<String> {
     if let Some(name) = &args.name {
         return Ok(name.clone());
+    }
+    if args.format == DocumentFormat::Html {
+        // An HTML page says nothing of which Markdown document it was made from.
+        return Ok("aws-versions".to_string());
     }
     let target = args.check.as_deref().or(args.output.as_deref());
     let Some(path) = target.filter(|p| args.template.is_none() && p.is_file()) else {
@@ -88,7 +92,7 @@ fn template_name(args: &RenderArgs) -> Result<String> {
     match render::document_kind(&text) {
         Some(kind) => {
             if kind != "aws-versions" {
-                eprintln!("note: {} is a {kind}: rendering `{kind}`", shown(path));
+                crate::note!("note: {} is a {kind}: rendering `{kind}`", shown(path));
             }
             Ok(kind.to_string())
         }

@@ -41,7 +41,7 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let local = parse(local, "this side", &path)?;
     let merged = store::rebase(&published, &local, name)?;
     repo.stage_file(&path, merged.text.as_bytes())?;
-    eprintln!(
+    crate::note!(
         "resolved {}: kept the {} entries of {name} and put {} entr{} of this side after them; now {}",
         shown(&journal_path),
         published.entries.len(),

@@ -76,7 +76,7 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     write_plan(out, &env, args, &plan)?;
     if args.dry_run {
         write_commands(out, &env, args, &plan.steps)?;
-        eprintln!("dry run: nothing was changed");
+        crate::note!("dry run: nothing was changed");
         return Ok(Outcome::Success);
     }
     out.flush()?;
@@ -155,9 +155,11 @@ fn lock_after(
         journal,
         super::lock::lock_entry(&args.env, &reason, by),
     )?;
-    eprintln!(
+    crate::note!(
         "locked {} as #{}: the next record refuses it until `ledger unlock --env {}`",
-        args.env, locked.seq, args.env
+        args.env,
+        locked.seq,
+        args.env
     );
     Ok(())
 }
@@ -188,9 +190,10 @@ fn make_plan(
             args.env,
             target.seq
         ),
-        Some(observed) if observed.seq != target.seq => eprintln!(
+        Some(observed) if observed.seq != target.seq => crate::note!(
             "note: #{} was recorded with --no-aws: restoring the objects #{} read from S3",
-            target.seq, observed.seq
+            target.seq,
+            observed.seq
         ),
         Some(_) => {}
     }
@@ -215,7 +218,7 @@ fn make_plan(
     }
     let steps = plan(&wanted, &listing.latest);
     if steps.is_empty() {
-        eprintln!(
+        crate::note!(
             "nothing to do: s3://{}/{} already serves the live state of #{}",
             env.bucket,
             env.prefix(),
@@ -358,7 +361,7 @@ fn finish(
     }
     match (&applied.failure, recorded) {
         (None, Some(entry)) => {
-            eprintln!(
+            crate::note!(
                 "rolled back {} to #{} ({}): {} key(s) changed; recorded as #{}{}",
                 args.env,
                 target.seq,
@@ -560,7 +563,9 @@ fn confirm(count: usize, env: &str) -> Result<()> {
             "rollback changes {count} object(s) in `{env}`: confirm with --yes (stdin is not a terminal); nothing was changed"
         );
     }
-    eprint!("change {count} object(s) in `{env}` as planned above? [y/N] ");
+    crate::ui::prompt(format_args!(
+        "change {count} object(s) in `{env}` as planned above? [y/N] "
+    ));
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     if !matches!(answer.trim(), "y" | "Y" | "yes") {

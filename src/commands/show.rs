@@ -31,7 +31,7 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
         }
     }
     if let (Some(void), OutputFormat::Json) = (voided_by, args.format) {
-        eprintln!("note: #{} is voided by #{void}", entry.seq);
+        crate::note!("note: #{} is voided by #{void}", entry.seq);
     }
     Ok(Outcome::Success)
 }

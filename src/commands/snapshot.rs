@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, Workspace, write_json};
+use super::{Outcome, Workspace, write_json_list};
 use crate::aws::{cloudfront, s3};
 use crate::cli::{OutputFormat, SnapshotArgs};
 use crate::config::Environment;
@@ -47,7 +47,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     drop(lock);
     for entry in &appended {
         let inventory = entry.inventory.clone().unwrap_or_default();
-        eprintln!(
+        crate::note!(
             "recorded #{} snapshot of {}: bucket {}{}",
             entry.seq,
             entry.env,
@@ -73,7 +73,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
         );
     }
     if args.format == OutputFormat::Json {
-        write_json(out, &appended)?;
+        write_json_list(out, "entries", &appended)?;
     }
     Ok(Outcome::Success)
 }

@@ -11,12 +11,8 @@ use crate::cli::{OutputFormat, StatusArgs};
 use crate::journal::Entry;
 use crate::model;
 
-/// The JSON shape's version.
-const SCHEMA: u32 = 1;
-
 #[derive(Serialize)]
 struct Status {
-    schema: u32,
     environments: Vec<EnvStatus>,
 }
 
@@ -61,7 +57,6 @@ pub fn run(workspace: &Workspace, args: &StatusArgs, out: &mut dyn Write) -> Res
     let journal = workspace.journal()?;
     let entries = model::in_force(&journal.entries);
     let status = Status {
-        schema: SCHEMA,
         environments: names.iter().map(|env| env_status(&entries, env)).collect(),
     };
     match args.format {

@@ -23,7 +23,7 @@ pub fn run(workspace: &Workspace, args: &StoreArgs) -> Result<Outcome> {
             store.probe(&workspace.ledger_dir)?;
             let count = store.push(&journal)?;
             drop(lock);
-            eprintln!(
+            crate::note!(
                 "uploaded {count} entr{} to {}: it is now the ledger of record, and {} its mirror",
                 if count == 1 { "y" } else { "ies" },
                 store.url,

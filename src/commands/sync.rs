@@ -80,7 +80,7 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
                 return settle(workspace, &repo, &remote, &path, after);
             }
             Push::Lost(why) => {
-                eprintln!(
+                crate::note!(
                     "note: another writer pushed to {} first (attempt {attempt}); merging again",
                     remote.name()
                 );
@@ -232,7 +232,7 @@ fn settle(
     };
     let followed = match (&after.plan, after.commit) {
         (Branch::Diverged(paths), _) => {
-            eprintln!(
+            crate::note!(
                 "note: your branch has commits that are not on {} and change more than the ledger ({}): \
                  it was left as it is, and so was the journal here. The entries are published: \
                  `git checkout -- {path} && git pull` brings the branch up to date (a merge, which keeps \
@@ -256,7 +256,7 @@ fn settle(
         && merged.received > 0
         && !files.is_empty()
     {
-        eprintln!(
+        crate::note!(
             "note: {} carried into the sync commit were rendered before the {} entr{} others published: \
              render them again, commit, and sync",
             files
@@ -268,7 +268,7 @@ fn settle(
             if merged.received == 1 { "y" } else { "ies" }
         );
     }
-    eprintln!(
+    crate::note!(
         "synced with {}: {} entr{} published, {} received{}",
         remote.name(),
         merged.moved.len(),
@@ -311,7 +311,7 @@ fn follow(
         git(&root, &["reset", "--keep", "--quiet", commit])?
     };
     if !moved.status.success() {
-        eprintln!(
+        crate::note!(
             "note: the branch could not follow {} ({}); the journal here is the synced one: \
              `git pull --rebase` when your changes allow",
             remote.name(),
@@ -328,7 +328,7 @@ fn sync_store(workspace: &Workspace, config: &crate::config::StoreConfig) -> Res
     let mut mirror = lock.load()?;
     let received = store.sync(&lock, &mut mirror)?;
     drop(lock);
-    eprintln!(
+    crate::note!(
         "synced with {}: {received} entr{} received, {} in all",
         store.url,
         if received == 1 { "y" } else { "ies" },

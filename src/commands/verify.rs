@@ -30,7 +30,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
         writeln!(out, "FAIL {}", finding.message)?;
     }
     if let Some(reason) = &report.history_skipped {
-        eprintln!("note: git history not checked: {reason}");
+        crate::note!("note: git history not checked: {reason}");
     }
     let history = if report.history_checked {
         format!(
@@ -60,15 +60,16 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
                 } else {
                     "it has no deploys recorded"
                 };
-                eprintln!("note: {name}: {why}; its bucket was not compared");
+                crate::note!("note: {name}: {why}; its bucket was not compared");
                 continue;
             };
             if let Some(last) = model::last_deploy(&entries, &name)
                 && last.seq != observed.seq
             {
-                eprintln!(
+                crate::note!(
                     "note: {name}: compared with the objects #{} read; #{} was recorded with --no-aws",
-                    observed.seq, last.seq
+                    observed.seq,
+                    last.seq
                 );
             }
             let listing = runtime.block_on(async {
@@ -93,7 +94,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
         String::new()
     };
     if report.findings.is_empty() && drift_count == 0 && store_findings == 0 {
-        eprintln!(
+        crate::note!(
             "ok: {} entries checked{history}{aws}; the chain holds{}",
             report.entries_checked,
             if args.aws {
@@ -104,7 +105,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
         );
         Ok(Outcome::Success)
     } else {
-        eprintln!(
+        crate::failure!(
             "verify failed: {} problem(s) in {} entries{history}{aws}{}{}",
             report.findings.len(),
             report.entries_checked,
@@ -139,7 +140,7 @@ fn verify_store(
     for finding in &report.findings {
         writeln!(out, "STORE {finding}")?;
     }
-    eprintln!(
+    crate::note!(
         "store {}: {} entries{}; {}",
         store.url,
         report.entries,

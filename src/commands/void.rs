@@ -38,7 +38,7 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     let summary = model::summary_line(target);
     let entry = writer.append(&lock, &mut journal, entry)?;
     drop(lock);
-    eprintln!(
+    crate::note!(
         "recorded #{}: {summary} is void (recorded in error); documents, folds and queries leave it out",
         entry.seq
     );

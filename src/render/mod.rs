@@ -5,6 +5,7 @@
 pub mod changelog;
 pub mod context;
 pub mod format;
+pub mod html;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +97,23 @@ pub fn locate(
             name: name.to_string(),
             override_path,
         })
+}
+
+/// Every template NAME `render` accepts here: the built-in ones and the
+/// files in `LEDGER/templates/` (sorted, without duplicates).
+pub fn template_names(ledger_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = BUILTIN.iter().map(|(name, _)| name.to_string()).collect();
+    if let Ok(dir) = std::fs::read_dir(ledger_dir.join("templates")) {
+        for file in dir.flatten() {
+            let file_name = file.file_name();
+            if let Some(name) = file_name.to_str().and_then(|n| n.strip_suffix(".md.tera")) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Which built-in document a Markdown text is, from its headings: a
@@ -210,21 +228,25 @@ fn register_filters(tera: &mut Tera) {
     });
 }
 
-/// Renders Markdown to a standalone HTML page (GFM tables).
-pub fn markdown_to_html(markdown: &str, title: &str) -> String {
-    let mut options = comrak::Options::default();
-    options.extension.table = true;
-    options.extension.strikethrough = true;
-    options.extension.autolink = true;
-    let body = comrak::markdown_to_html(markdown, &options);
-    let title = title
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n\
-body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\n\
-table{{border-collapse:collapse}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}\n\
-code,pre{{background:#f4f4f4}}pre{{padding:.6rem;overflow:auto}}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
-    )
+/// The audit page of a rendered document: the document, a timeline per
+/// environment and every entry's details, in one standalone HTML file.
+pub fn audit_page(
+    markdown: &str,
+    title: &str,
+    config: &crate::config::Config,
+    entries: &[crate::journal::Entry],
+) -> String {
+    let mut environments: Vec<String> = config.environments.keys().cloned().collect();
+    for entry in entries {
+        if !environments.contains(&entry.env) {
+            environments.push(entry.env.clone());
+        }
+    }
+    html::AuditPage {
+        title,
+        markdown,
+        entries,
+        environments,
+    }
+    .to_html()
 }

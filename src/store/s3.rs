@@ -300,7 +300,7 @@ impl S3Store {
                 touch_synced(mirror);
                 return Ok(appended);
             }
-            eprintln!(
+            crate::note!(
                 "note: entry #{} was written to the store by another writer first; re-chaining after it",
                 sealed.seq
             );

@@ -293,7 +293,9 @@ fn audit_answers_match_s3_and_rollback_restores_the_bytes() {
                 .ok(),
         )
         .unwrap();
-        let got: Vec<(String, String)> = history
+        assert_eq!(history["schema"], 1);
+        assert_eq!(history["key"], key);
+        let got: Vec<(String, String)> = history["versions"]
             .as_array()
             .unwrap()
             .iter()
@@ -325,7 +327,7 @@ fn audit_answers_match_s3_and_rollback_restores_the_bytes() {
             }
         }
         assert_eq!(got, want, "history of {key}");
-        let intervals = history.as_array().unwrap();
+        let intervals = history["versions"].as_array().unwrap();
         for pair in intervals.windows(2) {
             assert_eq!(pair[0]["until"], pair[1]["from"], "{key}: intervals meet");
         }

@@ -512,7 +512,9 @@ fn snapshot_reads_the_inventory_and_feeds_the_document() {
     let s = sandbox("site-s", Some(&distribution));
     let done = moto.env(s.ledger(&["snapshot", "--format", "json"])).run();
     assert_eq!(done.code, 0, "{}", done.stderr);
-    let entries: Value = serde_json::from_str(&done.stdout).unwrap();
+    let document: Value = serde_json::from_str(&done.stdout).unwrap();
+    assert_eq!(document["schema"], 1);
+    let entries = &document["entries"];
     assert_eq!(entries.as_array().unwrap().len(), 2, "one per environment");
     let production = &entries[0]["inventory"];
     assert_eq!(production["bucket"]["versioning"], "Enabled");

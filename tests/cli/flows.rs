@@ -75,20 +75,7 @@ fn pipeline(s: &Sandbox, moto: &Moto, script: &str, vars: &[(&str, &str)]) -> Do
     for (k, v) in vars {
         command.env(k, v);
     }
-    let output = command.output().expect("run sh");
-    Done {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn assert_ok(done: &Done, what: &str) {
-    assert_eq!(
-        done.code, 0,
-        "{what}\nstdout:\n{}\nstderr:\n{}",
-        done.stdout, done.stderr
-    );
+    Done::from(command.output().expect("run sh"))
 }
 
 #[test]
@@ -110,9 +97,9 @@ fn the_readme_ci_recipe_run_twice_leaves_both_documents_green() {
             &record,
             &[("TAG", tag), ("BUILD_TIME", "2026-01-05T10:00:00Z")],
         );
-        assert_ok(&done, &format!("the recipe for {tag}"));
+        done.assert_ok(&format!("the recipe for {tag}"));
         let done = pipeline(&s, &moto, &check, &[]);
-        assert_ok(&done, &format!("the pull-request check after {tag}"));
+        done.assert_ok(&format!("the pull-request check after {tag}"));
     }
     let changelog = s.read("CHANGELOG.md");
     assert!(

@@ -129,6 +129,15 @@ impl Sandbox {
     }
 
     /// A `ledger` invocation in the sandbox.
+    /// The entries `ledger log --format json` lists (newest first), after
+    /// checking the document's `schema`.
+    pub fn log_entries(&self) -> Vec<serde_json::Value> {
+        let text = self.ledger(&["log", "--format", "json"]).ok();
+        let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(log["schema"], 1, "log JSON carries its schema: {text}");
+        log["entries"].as_array().unwrap().clone()
+    }
+
     pub fn ledger(&self, args: &[&str]) -> Run {
         let mut command = Command::new(ledger_bin());
         command
@@ -177,6 +186,27 @@ pub struct Done {
     pub stderr: String,
 }
 
+impl From<Output> for Done {
+    fn from(output: Output) -> Done {
+        Done {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Done {
+    /// Asserts exit 0, showing both streams and `what` otherwise.
+    pub fn assert_ok(&self, what: &str) {
+        assert_eq!(
+            self.code, 0,
+            "{what}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+    }
+}
+
 impl Run {
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: &str) -> Run {
@@ -186,16 +216,7 @@ impl Run {
 
     /// Runs to the end.
     pub fn run(mut self) -> Done {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = self.command.output().expect("run ledger");
-        Done {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
+        Done::from(self.command.output().expect("run ledger"))
     }
 
     /// Runs and asserts exit 0; returns stdout.

@@ -5,8 +5,7 @@ use serde_json::Value;
 use crate::harness::Sandbox;
 
 fn entries(s: &Sandbox) -> Vec<Value> {
-    let log: Value = serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
-    let mut entries = log.as_array().unwrap().clone();
+    let mut entries = s.log_entries();
     entries.reverse();
     entries
 }

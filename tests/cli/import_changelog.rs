@@ -43,9 +43,7 @@ fn a_keep_a_changelog_file_comes_back_exactly() {
         panic!("{}", diff.unified_diff().header("original", "rendered"));
     }
     // The entries are real: a yanked release, multi-line items.
-    let log: serde_json::Value =
-        serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
-    let entries = log.as_array().unwrap();
+    let entries = s.log_entries();
     assert_eq!(entries.len(), 3);
     assert!(
         entries
@@ -147,14 +145,8 @@ fn releases_attach_to_the_deploys_of_a_document_by_version() {
     );
     // The document's deploys are `v3.2.0`, the changelog's releases `3.2.0`: the
     // same versions, so each release's notes stand for its deploy.
-    let log: serde_json::Value =
-        serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
-    let kinds: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let log = s.log_entries();
+    let kinds: Vec<&str> = log.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "release").count(), 3);
     assert_eq!(kinds.iter().filter(|k| **k == "deploy").count(), 4);
     s.ledger(&["verify", "--no-git"]).ok();

@@ -33,14 +33,7 @@ fn assert_round_trip(doc: &Path) {
         );
     }
     s.ledger(&["verify", "--no-git"]).ok();
-    let log: serde_json::Value =
-        serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
-    assert!(
-        log.as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["imported"] == true)
-    );
+    assert!(s.log_entries().iter().all(|e| e["imported"] == true));
 }
 
 #[test]

@@ -4,16 +4,19 @@
 mod harness;
 mod moto;
 
+mod audit_page;
 mod aws_audit;
 mod aws_errors;
 mod aws_record;
 mod concurrency;
+mod conventions;
 mod docs;
 mod errors;
 mod flows;
 mod import;
 mod import_changelog;
 mod import_doc;
+mod json;
 mod locks;
 mod record;
 mod render;

@@ -177,9 +177,8 @@ fn log_lists_newest_first_and_filters_by_env() {
     let staging = s.ledger(&["log", "--env", "staging"]).ok();
     assert_eq!(staging.lines().count(), 3);
     assert!(staging.lines().skip(1).all(|l| l.contains("staging")));
-    let json: serde_json::Value =
-        serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 4);
+    let json = s.log_entries();
+    assert_eq!(json.len(), 4);
     assert_eq!(json[0]["seq"], 4);
 }
 

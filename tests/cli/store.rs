@@ -80,8 +80,7 @@ fn eight_writers_append_forty_entries_through_conditional_writes() {
     for w in &writers {
         assert_eq!(w.journal(), first, "every mirror is byte-identical");
     }
-    let log: Vec<Value> =
-        serde_json::from_str(&writers[0].ledger(&["log", "--format", "json"]).ok()).unwrap();
+    let log: Vec<Value> = writers[0].log_entries();
     let mut seqs: Vec<u64> = log.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     seqs.sort();
     assert_eq!(seqs, (1..=40).collect::<Vec<_>>(), "seq 1..40 without gaps");

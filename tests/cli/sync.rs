@@ -79,12 +79,10 @@ impl Team {
     }
 }
 
-fn entries(journal_json: &str) -> Vec<Value> {
-    serde_json::from_str::<Value>(journal_json)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
+fn entries(log_json: &str) -> Vec<Value> {
+    let log = serde_json::from_str::<Value>(log_json).unwrap();
+    assert_eq!(log["schema"], 1);
+    log["entries"].as_array().unwrap().clone()
 }
 
 #[test]

@@ -1,0 +1,72 @@
+//! `--verbose`: one stderr line per AWS call (service, operation, HTTP
+//! status or error, milliseconds), from an SDK interceptor shared by every
+//! client, so that no call site has to remember to log.
+
+use std::time::Instant;
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+
+/// The interceptor that logs each call when `--verbose` is in force.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallLog;
+
+/// When the call started (kept in the call's own config bag).
+#[derive(Debug, Clone)]
+struct Started(Instant);
+
+impl Storable for Started {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "ledger::CallLog"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(Started(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if crate::ui::verbosity() != crate::ui::Verbosity::Verbose {
+            return Ok(());
+        }
+        let millis = cfg
+            .load::<Started>()
+            .map_or(0, |started| started.0.elapsed().as_millis());
+        let (service, operation) = cfg
+            .load::<Metadata>()
+            .map_or(("?", "?"), |m| (m.service(), m.name()));
+        let status = context
+            .response()
+            .map(|r| format!("HTTP {}", r.status().as_u16()));
+        let outcome = match context.output_or_error() {
+            Some(Ok(_)) => "ok".to_string(),
+            Some(Err(_)) => "failed".to_string(),
+            None => "no answer".to_string(),
+        };
+        let outcome = match status {
+            Some(status) => format!("{outcome} ({status})"),
+            None => outcome,
+        };
+        crate::verbose!("aws: {service}.{operation} {outcome} in {millis} ms");
+        Ok(())
+    }
+}

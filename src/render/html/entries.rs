@@ -1,0 +1,177 @@
+//! The entries section of the audit page: one closed `<details>` per entry
+//! (`id="entry-SEQ"`, the target of its timeline mark) with what the
+//! journal says of it: version, commit, who, when, files with their version
+//! IDs, the invalidation, what it restores or voids, its hash.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use super::escape;
+use crate::journal::{Entry, FileAction};
+use crate::model;
+
+/// The `<section id="entries">`, newest entry first.
+pub fn section(entries: &[Entry]) -> String {
+    let voided = model::voided_by(entries);
+    let mut html = String::from("<section id=\"entries\">\n<h2>Entries</h2>\n");
+    for entry in entries.iter().rev() {
+        html.push_str(&details(entry, &voided));
+    }
+    html.push_str("</section>\n");
+    html
+}
+
+fn details(entry: &Entry, voided: &HashMap<u64, u64>) -> String {
+    let mut html = format!(
+        "<details class=\"entry\" id=\"entry-{seq}\">\n<summary>#{seq} {} <strong>{}</strong>{} — {}</summary>\n",
+        escape(entry.kind.as_str()),
+        escape(&entry.env),
+        entry
+            .version
+            .as_ref()
+            .map(|v| format!(" {}", escape(v)))
+            .unwrap_or_default(),
+        escape(&entry.deployed_at.to_string()),
+        seq = entry.seq,
+    );
+    if let Some(void) = voided.get(&entry.seq) {
+        let _ = writeln!(
+            html,
+            "<p class=\"voided-note\">Voided by <a href=\"#entry-{void}\">#{void}</a>: recorded in error, left out of every answer.</p>"
+        );
+    }
+    html.push_str("<dl>\n");
+    for (name, value) in fields(entry) {
+        let _ = writeln!(html, "<dt>{name}</dt><dd>{value}</dd>");
+    }
+    html.push_str("</dl>\n");
+    html.push_str(&changes(entry));
+    html.push_str(&files(entry));
+    html.push_str("</details>\n");
+    html
+}
+
+/// (name, HTML value) of every field the entry has.
+fn fields(entry: &Entry) -> Vec<(&'static str, String)> {
+    let mut fields = vec![("Kind", escape(entry.kind.as_str()))];
+    let mut add = |name, value: Option<String>| {
+        if let Some(value) = value {
+            fields.push((name, value));
+        }
+    };
+    add("Version", entry.version.as_deref().map(escape));
+    add(
+        "Commit",
+        entry
+            .commit
+            .as_deref()
+            .map(|c| format!("<code>{}</code>", escape(c))),
+    );
+    add("Deployed at", Some(escape(&entry.deployed_at.to_string())));
+    add("By", entry.deployed_by.as_deref().map(escape));
+    add(
+        "Build time",
+        entry.build_time.map(|t| escape(&t.to_string())),
+    );
+    add(
+        "Restores",
+        entry
+            .restores
+            .map(|s| format!("<a href=\"#entry-{s}\">#{s}</a>")),
+    );
+    add(
+        "Voids",
+        entry
+            .voids
+            .map(|s| format!("<a href=\"#entry-{s}\">#{s}</a>")),
+    );
+    add("Reason", entry.reason.as_deref().map(escape));
+    add(
+        "Invalidation",
+        entry.invalidation.as_ref().map(invalidation),
+    );
+    let mut flags = Vec::new();
+    if entry.redeploy {
+        flags.push("redeploy");
+    }
+    if entry.no_aws {
+        flags.push("recorded without AWS (--no-aws)");
+    }
+    if entry.imported {
+        flags.push("imported");
+    }
+    add(
+        "Notes",
+        (!flags.is_empty() || !entry.notes.is_empty()).then(|| {
+            let notes: Vec<String> = entry.notes.iter().map(|n| escape(n)).collect();
+            flags
+                .iter()
+                .map(|f| f.to_string())
+                .chain(notes)
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
+    );
+    add(
+        "Hash",
+        Some(format!("<code>{}</code>", escape(&entry.hash))),
+    );
+    fields
+}
+
+fn invalidation(inv: &crate::journal::Invalidation) -> String {
+    let mut text = format!("<code>{}</code>", escape(&inv.id));
+    if let Some(status) = &inv.status {
+        let _ = write!(text, " {}", escape(status));
+    }
+    if let Some(distribution) = &inv.distribution {
+        let _ = write!(text, " on <code>{}</code>", escape(distribution));
+    }
+    if !inv.paths.is_empty() {
+        let paths: Vec<String> = inv.paths.iter().map(|p| escape(p)).collect();
+        let _ = write!(text, " ({})", paths.join(" "));
+    }
+    text
+}
+
+fn changes(entry: &Entry) -> String {
+    if entry.changes.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<ul class=\"changes\">\n");
+    for change in &entry.changes {
+        let _ = writeln!(html, "<li>{}</li>", escape(&change.text));
+    }
+    html.push_str("</ul>\n");
+    html
+}
+
+fn files(entry: &Entry) -> String {
+    if entry.files.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<table class=\"files\"><thead><tr><th>Key</th><th>Action</th><th>Version ID</th><th>ETag</th><th>Size</th></tr></thead><tbody>\n",
+    );
+    for file in &entry.files {
+        let action = match file.action {
+            FileAction::Put => "put",
+            FileAction::Delete => "delete",
+        };
+        let size = file
+            .size
+            .map(crate::render::format::human_size)
+            .or_else(|| file.size_text.clone())
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            html,
+            "<tr><td><code>{}</code></td><td>{action}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&file.key),
+            escape(file.version_id.as_deref().unwrap_or("-")),
+            escape(file.etag.as_deref().unwrap_or("-")),
+            escape(&size)
+        );
+    }
+    html.push_str("</tbody></table>\n");
+    html
+}
