@@ -12,10 +12,28 @@ use crate::commands::Workspace;
 use crate::config::Config;
 use crate::journal::Journal;
 
-/// The ledger folder as the command being completed would find it.
+/// The ledger folder as the command being completed would find it:
+/// `--ledger DIR` on the line being completed, else `LEDGER_DIR`, else found.
 fn ledger_dir() -> PathBuf {
-    let explicit = std::env::var_os("LEDGER_DIR").map(PathBuf::from);
+    let explicit =
+        ledger_on_the_line().or_else(|| std::env::var_os("LEDGER_DIR").map(PathBuf::from));
     Workspace::resolve(explicit, None).ledger_dir
+}
+
+/// `--ledger DIR` (or `--ledger=DIR`) among the words the shell passed
+/// (`ledger -- ledger WORDS...` while completing).
+fn ledger_on_the_line() -> Option<PathBuf> {
+    let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut found = None;
+    for (i, word) in words.iter().enumerate() {
+        let text = word.to_string_lossy();
+        if let Some(dir) = text.strip_prefix("--ledger=") {
+            found = Some(PathBuf::from(dir));
+        } else if text == "--ledger" {
+            found = words.get(i + 1).map(PathBuf::from);
+        }
+    }
+    found
 }
 
 /// Candidates among `values` that start with what is typed so far.
@@ -23,12 +41,24 @@ fn matching(
     current: &OsStr,
     values: impl IntoIterator<Item = (String, Option<String>)>,
 ) -> Vec<CompletionCandidate> {
-    let typed = current.to_string_lossy();
+    let lossy = current.to_string_lossy();
+    let typed = lossy.trim_start_matches('\\');
     values
         .into_iter()
-        .filter(|(value, _)| value.starts_with(typed.as_ref()))
-        .map(|(value, help)| CompletionCandidate::new(value).help(help.map(|h| h.into())))
+        .filter(|(value, _)| value.starts_with(typed))
+        .map(|(value, help)| {
+            CompletionCandidate::new(shell_word(&value)).help(help.map(|h| h.into()))
+        })
         .collect()
+}
+
+/// A candidate as the shell must receive it: `#2` would start a comment in
+/// bash, zsh and fish, so it is written `\#2`.
+fn shell_word(value: &str) -> String {
+    match value.strip_prefix('#') {
+        Some(rest) => format!("\\#{rest}"),
+        None => value.to_string(),
+    }
 }
 
 /// The environments declared in `ledger.toml`.

@@ -266,7 +266,7 @@ async fn clients(
         options.profile.clone(),
         options.region.clone(),
     );
-    crate::aws::connect(&target, options.max_attempts).await
+    crate::aws::connect(&target, options.max_attempts, options.timeout).await
 }
 
 /// A caller reference derived from what the entry records, so that a
@@ -319,16 +319,27 @@ fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> 
     )
 }
 
-/// Writes a list as `{"schema": 1, "<name>": [...]}`.
+/// Writes a list as `{"schema": 1, "<name>": [...]}`, each item's fields
+/// in their own order.
 fn write_json_list<T: serde::Serialize>(
     out: &mut dyn Write,
-    name: &str,
+    name: &'static str,
     items: &[T],
 ) -> Result<()> {
-    let mut document = serde_json::Map::new();
-    document.insert("schema".into(), JSON_SCHEMA.into());
-    document.insert(name.into(), serde_json::to_value(items)?);
-    write_plain_json(out, &document)
+    struct List<'a, T> {
+        name: &'static str,
+        items: &'a [T],
+    }
+    impl<T: serde::Serialize> serde::Serialize for List<'_, T> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(2))?;
+            map.serialize_entry("schema", &JSON_SCHEMA)?;
+            map.serialize_entry(self.name, self.items)?;
+            map.end()
+        }
+    }
+    write_plain_json(out, &List { name, items })
 }
 
 /// Writes `value` as pretty JSON followed by a newline.

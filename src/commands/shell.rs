@@ -33,27 +33,32 @@ pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<Outcom
     Ok(Outcome::Success)
 }
 
-/// Writes ledger(1), or ledger-COMMAND(1).
+/// Writes ledger(1), or ledger-COMMAND(1) (ledger-store-push(1) for `store push`).
 pub fn man(args: &ManArgs, out: &mut dyn Write) -> Result<Outcome> {
     let mut cli = Cli::command();
     // Built, so that subcommands carry the global options and their bin name.
     cli.build();
-    let command = match &args.command {
-        None => cli,
-        Some(name) => {
-            let Some(sub) = cli.find_subcommand(name) else {
-                let names: Vec<_> = cli
-                    .get_subcommands()
-                    .filter(|c| !c.is_hide_set())
-                    .map(|c| c.get_name().to_string())
-                    .collect();
-                return Err(anyhow!("no command `{name}`: one of {}", names.join(", ")));
-            };
-            sub.clone()
-                .name(format!("ledger-{}", sub.get_name()))
-                .bin_name(format!("ledger {}", sub.get_name()))
-        }
-    };
+    let mut command = cli;
+    let mut path = vec!["ledger".to_string()];
+    for name in &args.command {
+        let Some(sub) = command.find_subcommand(name).cloned() else {
+            let names: Vec<_> = command
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+                .map(|c| c.get_name().to_string())
+                .collect();
+            return Err(anyhow!(
+                "no command `{}`: one of {}",
+                args.command.join(" "),
+                names.join(", ")
+            ));
+        };
+        path.push(sub.get_name().to_string());
+        command = sub
+            .name(path.join("-"))
+            .bin_name(path.join(" "))
+            .version(env!("CARGO_PKG_VERSION"));
+    }
     let mut page = Vec::new();
     clap_mangen::Man::new(command).render(&mut page)?;
     out.write_all(&page)?;

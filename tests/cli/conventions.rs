@@ -78,7 +78,12 @@ fn completion_offers_environments_references_and_templates_from_the_ledger() {
     );
     assert_eq!(candidates(&s, &["show", "--env", "st"]), ["staging"]);
     let refs = candidates(&s, &["show", ""]);
-    assert!(refs.contains(&"#1".to_string()) && refs.contains(&"#2".to_string()));
+    // `#` would start a comment in the shell: the candidate comes escaped.
+    assert!(
+        refs.contains(&"\\#1".to_string()) && refs.contains(&"\\#2".to_string()),
+        "{refs:?}"
+    );
+    assert_eq!(candidates(&s, &["show", "\\#2"]), ["\\#2"]);
     assert!(refs.contains(&"v1.0.0".to_string()), "{refs:?}");
     assert_eq!(
         candidates(&s, &["rollback", "--env", "production", "--to", "v"]),
@@ -93,6 +98,19 @@ fn completion_offers_environments_references_and_templates_from_the_ledger() {
         .filter(|c| !c.starts_with('-'))
         .collect();
     assert_eq!(templates, ["aws-versions", "changelog", "release-notes"]);
+    // `--ledger DIR` typed on the line names the ledger that answers.
+    s.write(
+        "other/ledger.toml",
+        "[environments.qa]\nbucket = \"q\"\n\n[changelog]\nrelease_env = \"qa\"\n",
+    );
+    assert_eq!(
+        candidates(&s, &["--ledger", "other", "log", "--env", ""]),
+        ["qa"]
+    );
+    assert_eq!(
+        candidates(&s, &["--ledger=other", "log", "--env", ""]),
+        ["qa"]
+    );
     // From a subfolder, the ledger above answers.
     std::fs::create_dir_all(s.path().join("src/deep")).unwrap();
     let deep = Command::new(ledger_bin())
@@ -137,6 +155,12 @@ fn man_pages_render_with_groff_and_name_every_command() {
             Err(_) => eprintln!("groff not installed: page syntax not checked"),
         }
     }
+    let nested = s.ledger(&["man", "store", "push"]).ok();
+    assert!(nested.contains(".TH ledger-store-push 1"), "{nested}");
+    assert!(
+        nested.contains(env!("CARGO_PKG_VERSION")),
+        "the version in the header"
+    );
     let unknown = s.ledger(&["man", "deploy"]).code(2);
     assert!(
         unknown.stderr.contains("one of init, record"),

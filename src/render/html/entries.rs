@@ -23,7 +23,7 @@ pub fn section(entries: &[Entry]) -> String {
 
 fn details(entry: &Entry, voided: &HashMap<u64, u64>) -> String {
     let mut html = format!(
-        "<details class=\"entry\" id=\"entry-{seq}\">\n<summary>#{seq} {} <strong>{}</strong>{} — {}</summary>\n",
+        "<details class=\"entry\" id=\"entry-{seq}\">\n<summary>#{seq} {} <strong>{}</strong>{} — {}{}</summary>\n",
         escape(entry.kind.as_str()),
         escape(&entry.env),
         entry
@@ -32,6 +32,10 @@ fn details(entry: &Entry, voided: &HashMap<u64, u64>) -> String {
             .map(|v| format!(" {}", escape(v)))
             .unwrap_or_default(),
         escape(&entry.deployed_at.to_string()),
+        voided
+            .get(&entry.seq)
+            .map(|void| format!(" <span class=\"voided-note\">(voided by #{void})</span>"))
+            .unwrap_or_default(),
         seq = entry.seq,
     );
     if let Some(void) = voided.get(&entry.seq) {
@@ -67,11 +71,16 @@ fn fields(entry: &Entry) -> Vec<(&'static str, String)> {
             .as_deref()
             .map(|c| format!("<code>{}</code>", escape(c))),
     );
-    add("Deployed at", Some(escape(&entry.deployed_at.to_string())));
+    let when = if entry.kind.changes_files() {
+        "Deployed at"
+    } else {
+        "At"
+    };
+    add(when, Some(escape(&entry.deployed_at.to_string())));
     add("By", entry.deployed_by.as_deref().map(escape));
     add(
         "Build time",
-        entry.build_time.map(|t| escape(&t.to_string())),
+        entry.build_time.as_ref().map(|t| escape(&t.to_string())),
     );
     add(
         "Restores",
@@ -110,6 +119,14 @@ fn fields(entry: &Entry) -> Vec<(&'static str, String)> {
                 .chain(notes)
                 .collect::<Vec<_>>()
                 .join("; ")
+        }),
+    );
+    add(
+        "Inventory",
+        entry.inventory.as_ref().and_then(|inventory| {
+            serde_json::to_string_pretty(inventory)
+                .ok()
+                .map(|text| format!("<pre>{}</pre>", escape(&text)))
         }),
     );
     add(

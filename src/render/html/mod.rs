@@ -66,8 +66,8 @@ impl AuditPage<'_> {
              <span class=\"key deploy\">●</span> deploy \
              <span class=\"key rollback\">◆</span> rollback (its arc points back to the entry it restored) \
              <span class=\"key snapshot\">■</span> snapshot \
-             <span class=\"key lock\">▲</span> lock / unlock \
-             <span class=\"key other\">○</span> release, correction; \
+             <span class=\"key lock\">▲</span> lock <span class=\"key lock\">▽</span> unlock \
+             <span class=\"key other\">●</span> release, correction; faded: voided; \
              a bar is the time a deploy was live. Select a mark for its details.</p>\n",
         );
         for env in &self.environments {
@@ -131,7 +131,9 @@ svg .restores{fill:none;stroke:#cf222e;stroke-width:1.5;stroke-dasharray:4 3;poi
 svg a.mark{cursor:pointer}svg a.mark .shape{stroke:#fff;stroke-width:1.5}
 svg a.mark-deploy .shape{fill:#0969da}svg a.mark-rollback .shape{fill:#cf222e}svg a.mark-snapshot .shape{fill:#6e7781}
 svg a.mark-lock .shape,svg a.mark-unlock .shape{fill:#bf8700}svg a.mark-release .shape,svg a.mark-void .shape{fill:#8250df}
-svg a.mark.voided{opacity:.35}svg a.mark:hover .shape,svg a.mark.selected .shape{stroke:#1f2328;stroke-width:2.5}
+svg a.mark.voided{opacity:.35}svg a.mark .shape.hollow{fill:#fff;stroke:#bf8700;stroke-width:2}
+.locked-now{color:#9a6700;font-weight:600;margin:.2rem 0}svg a.mark .shape.hollow{fill:#fff;stroke:#bf8700;stroke-width:2}
+.locked-now{color:#9a6700;font-weight:600;margin:.2rem 0}svg a.mark:hover .shape,svg a.mark.selected .shape{stroke:#1f2328;stroke-width:2.5}
 svg .label{font-size:10px;fill:#1f2328}
 details.older{margin:.4rem 0}details.older>summary{cursor:pointer;color:#0969da}
 details.entry{border:1px solid #d0d7de;border-radius:6px;margin:.35rem 0;padding:.2rem .6rem}
@@ -152,6 +154,11 @@ const SCRIPT: &str = r##"(function () {
     if (!entry) { return; }
     entry.open = true;
     entry.classList.add('selected');
+    // A mark in a folded window of older entries shows too.
+    document.querySelectorAll('a.mark[data-seq="' + match[1] + '"]').forEach(function (m) {
+      var older = m.closest('details.older');
+      if (older) { older.open = true; }
+    });
     document.querySelectorAll('a.mark[data-seq="' + match[1] + '"]').forEach(function (m) { m.classList.add('selected'); });
     entry.scrollIntoView({block: 'center'});
   }
@@ -164,7 +171,7 @@ const SCRIPT: &str = r##"(function () {
   document.addEventListener('DOMContentLoaded', select);
   // A printout shows every entry's details.
   window.addEventListener('beforeprint', function () {
-    document.querySelectorAll('details.entry').forEach(function (d) { d.open = true; });
+    document.querySelectorAll('details.entry, details.older').forEach(function (d) { d.open = true; });
   });
 })();
 "##;

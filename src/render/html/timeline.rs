@@ -37,6 +37,15 @@ pub fn section(env: &str, entries: &[Entry]) -> String {
         html.push_str("<p>No entries yet.</p>\n</section>\n");
         return html;
     }
+    if let Some(lock) = model::lock_of(entries, env) {
+        let _ = writeln!(
+            html,
+            "<p class=\"locked-now\">Locked: {} (<a href=\"#entry-{}\">#{}</a>)</p>",
+            escape(&model::lock_line(lock)),
+            lock.seq,
+            lock.seq
+        );
+    }
     let windows: Vec<&[&Entry]> = own.rchunks(WINDOW).collect();
     let positions: HashMap<u64, (usize, f64)> = windows
         .iter()
@@ -222,6 +231,7 @@ impl Drawing<'_> {
         let voided = self.voided.get(&entry.seq);
         let title = mark_title(entry, voided);
         let label = match (&entry.version, entry.kind) {
+            _ if voided.is_some() => String::new(),
             (Some(version), EntryKind::Deploy | EntryKind::Rollback | EntryKind::Release) => {
                 format!(
                     "<text class=\"label\" transform=\"translate({:.1} {:.1}) rotate(-35)\">{}</text>",
@@ -259,13 +269,21 @@ fn shape(kind: EntryKind, x: f64) -> String {
             x - 6.0,
             y - 6.0
         ),
-        EntryKind::Lock | EntryKind::Unlock => format!(
+        EntryKind::Lock => format!(
             "<path class=\"shape\" d=\"M {x:.1} {} L {:.1} {} L {:.1} {} Z\"/>",
             y - 8.0,
             x + 7.0,
             y + 6.0,
             x - 7.0,
             y + 6.0
+        ),
+        EntryKind::Unlock => format!(
+            "<path class=\"shape hollow\" d=\"M {x:.1} {} L {:.1} {} L {:.1} {} Z\"/>",
+            y + 8.0,
+            x + 7.0,
+            y - 6.0,
+            x - 7.0,
+            y - 6.0
         ),
         EntryKind::Release | EntryKind::Void => {
             format!("<circle class=\"shape\" cx=\"{x:.1}\" cy=\"{y}\" r=\"6\"/>")
