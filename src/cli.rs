@@ -45,6 +45,23 @@ pub struct GlobalArgs {
     pub color: ColorWhen,
 }
 
+/// A value that must print on one line (a version, a name, a reason, a
+/// change line): not empty, no control characters (newlines, carriage
+/// returns, terminal escapes), which would split a Markdown heading or a
+/// table row, or rewrite the terminal of whoever reads `ledger log`.
+pub fn one_line(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "must be one line of text: it holds the control character {}",
+            c.escape_default()
+        ));
+    }
+    Ok(value.to_string())
+}
+
 /// When to colour diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
@@ -161,7 +178,8 @@ pub enum Command {
     /// Appends a void entry naming REF, who and why; nothing is edited or removed. Folds,
     /// `live`, `history`, `diff`, `rollback` and both documents leave the voided entry out, and
     /// the document's history shows the correction; `verify` still checks every byte. A rollback
-    /// cannot be voided (it records what was done in S3: roll forward instead).
+    /// cannot be voided (it records what was done in S3: roll forward instead). Prints the
+    /// void entry's `#SEQ` on stdout, for scripts.
     Void(VoidArgs),
     /// Lock an environment: records and rollbacks refuse it until `ledger unlock`.
     ///
@@ -238,9 +256,9 @@ pub enum Command {
 /// `ledger man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// A command whose page to print (record, live, ...).
+    /// The command whose page to print (`record`, `live`, `store push`...).
     #[arg(value_name = "COMMAND")]
-    pub command: Option<String>,
+    pub command: Vec<String>,
 }
 
 /// `ledger completions`.
@@ -263,6 +281,10 @@ pub struct AwsArgs {
     /// Attempts per AWS call (the SDK's standard retry with backoff, throttling included).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_attempts: u32,
+    /// Deadline of each AWS call, retries included, in seconds; a call that misses it fails
+    /// naming the call (each attempt also gives up after 60 s).
+    #[arg(long, value_name = "SECS", default_value_t = crate::aws::error::DEFAULT_TIMEOUT_SECS)]
+    pub timeout: u64,
 }
 
 /// `ledger record`.
@@ -272,7 +294,7 @@ pub struct RecordArgs {
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Version name [default: the tag on the commit].
-    #[arg(long, value_name = "V")]
+    #[arg(long, value_parser = one_line, value_name = "V")]
     pub version: Option<String>,
     /// The commit deployed (stored as its full SHA).
     #[arg(long, value_name = "REV", default_value = "HEAD")]
@@ -283,16 +305,16 @@ pub struct RecordArgs {
     pub since: Option<String>,
     /// Who deployed [default: $LEDGER_DEPLOYED_BY, $GITHUB_ACTOR, $GITLAB_USER_LOGIN, then
     /// git's user.name].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = one_line, value_name = "NAME")]
     pub by: Option<String>,
     /// When the artefacts were built (RFC 3339).
     #[arg(long, value_name = "TIME")]
-    pub build_time: Option<Timestamp>,
+    pub build_time: Option<crate::timestamp::WrittenTime>,
     /// When the deploy happened (RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, or `now`; stored in UTC).
     #[arg(long, value_name = "TIME")]
     pub at: Option<Timestamp>,
     /// A change line (repeatable); replaces the lines derived from commits.
-    #[arg(long = "change", value_name = "TEXT")]
+    #[arg(long = "change", value_parser = one_line, value_name = "TEXT")]
     pub changes: Vec<String>,
     /// ID of the CloudFront invalidation made for this deploy.
     #[arg(long, value_name = "ID")]
@@ -480,7 +502,7 @@ pub struct RollbackArgs {
     #[arg(long)]
     pub lock: bool,
     /// With --lock: why [default: "rolled back to VERSION"].
-    #[arg(long, value_name = "TEXT", requires = "lock")]
+    #[arg(long, value_parser = one_line, value_name = "TEXT", requires = "lock")]
     pub reason: Option<String>,
     /// Do not invalidate the changed paths on the environment's distribution.
     #[arg(long)]
@@ -492,7 +514,7 @@ pub struct RollbackArgs {
     #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub wait_timeout: u64,
     /// Who rolls back [default: as for record].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = one_line, value_name = "NAME")]
     pub by: Option<String>,
     /// AWS connection options.
     #[command(flatten)]
@@ -509,10 +531,10 @@ pub struct VoidArgs {
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Why the entry is wrong (kept in the journal and shown in the document).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = one_line, value_name = "TEXT")]
     pub reason: String,
     /// Who corrects [default: as for record].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = one_line, value_name = "NAME")]
     pub by: Option<String>,
 }
 
@@ -523,10 +545,10 @@ pub struct LockArgs {
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Why (kept in the journal, shown by status, check and refusals).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = one_line, value_name = "TEXT")]
     pub reason: String,
     /// Who locks [default: as for record].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = one_line, value_name = "NAME")]
     pub by: Option<String>,
 }
 
@@ -537,10 +559,10 @@ pub struct UnlockArgs {
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Why it may deploy again (optional; kept in the journal).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = one_line, value_name = "TEXT")]
     pub reason: Option<String>,
     /// Who unlocks [default: as for record].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = one_line, value_name = "NAME")]
     pub by: Option<String>,
 }
 

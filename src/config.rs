@@ -22,7 +22,7 @@ pub enum ConfigError {
         path: PathBuf,
     },
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -142,6 +142,38 @@ pub struct Project {
     /// shows the later of this and the newest entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
+    /// Whether the document has a Quick Commands section (default yes;
+    /// `false` when an imported document had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_commands: Option<bool>,
+}
+
+impl Project {
+    /// The sentence under the document's heading when `description` is not
+    /// set; it names the project when it has a title.
+    pub fn default_description(title: &str) -> String {
+        if title.trim().is_empty() {
+            "This document tracks AWS service configurations, versions, and deployment history."
+                .to_string()
+        } else {
+            format!(
+                "This document tracks AWS service configurations, versions, and deployment history for the {title} infrastructure."
+            )
+        }
+    }
+
+    /// The title a default description names (`Some("")` for the untitled
+    /// one); `None` when `text` is not a default description.
+    pub fn title_in_default_description(text: &str) -> Option<String> {
+        if text == Self::default_description("") {
+            return Some(String::new());
+        }
+        text.strip_prefix(
+            "This document tracks AWS service configurations, versions, and deployment history for the ",
+        )
+        .and_then(|t| t.strip_suffix(" infrastructure."))
+        .map(str::to_string)
+    }
 }
 
 /// `[environments.NAME]`: where an environment lives and what it holds.
@@ -528,13 +560,14 @@ impl Config {
     /// Reads and parses `DIR/ledger.toml`.
     pub fn load(ledger_dir: &Path) -> Result<Config, ConfigError> {
         let path = ledger_dir.join(CONFIG_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ConfigError::Missing { path });
             }
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
+        let text = crate::location::decode_utf8(&path, bytes).map_err(ConfigError::Invalid)?;
         Config::parse(&path, &text)
     }
 
@@ -553,7 +586,8 @@ impl Config {
         }
         let release_env = &self.changelog.release_env;
         if !self.environments.is_empty() && !self.environments.contains_key(release_env) {
-            let offset = value_offset(text, &["changelog", "release_env"]).unwrap_or(0);
+            let offset =
+                crate::location::value_offset(text, &["changelog", "release_env"]).unwrap_or(0);
             return Err(ConfigError::Invalid(Located::at_offset(
                 path,
                 text,
@@ -568,7 +602,7 @@ impl Config {
         if let Some(store) = &self.store
             && store.location().is_none()
         {
-            let offset = value_offset(text, &["store", "url"]).unwrap_or(0);
+            let offset = crate::location::value_offset(text, &["store", "url"]).unwrap_or(0);
             return Err(ConfigError::Invalid(Located::at_offset(
                 path,
                 text,
@@ -615,17 +649,6 @@ impl Config {
                 .join(", ")
         }
     }
-}
-
-/// Byte offset of the value at `keys` (table names, then the key) in a
-/// TOML text, as the parser saw it.
-fn value_offset(text: &str, keys: &[&str]) -> Option<usize> {
-    let document = toml_edit::ImDocument::parse(text).ok()?;
-    let mut item = document.as_item();
-    for key in keys {
-        item = item.get(key)?;
-    }
-    item.span().map(|span| span.start)
 }
 
 /// The commented starting configuration that `ledger init` writes.

@@ -41,7 +41,11 @@ impl Located {
 
     /// Converts a TOML parse or type error into a located one.
     pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> Self {
-        let message = error.message().trim().to_string();
+        let mut message = error.message().trim().to_string();
+        if message.is_empty() {
+            // The parser names nothing when the text breaks off mid-value.
+            message = "the text ends in the middle of a value (was a write cut off?)".into();
+        }
         match error.span() {
             Some(span) => Located::at_offset(path, text, span.start, message),
             None => Located {
@@ -65,6 +69,35 @@ impl fmt::Display for Located {
         }
         write!(f, ": {}", self.message)
     }
+}
+
+/// The bytes of `path` as text, or where they stop being UTF-8: the line,
+/// column and byte offset of the first invalid byte.
+pub fn decode_utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Located> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        Located::at_offset(
+            path,
+            &prefix,
+            valid,
+            format!(
+                "not UTF-8 text: invalid byte 0x{:02x} at byte offset {valid}",
+                e.as_bytes()[valid]
+            ),
+        )
+    })
+}
+
+/// Byte offset of the value at `keys` (table names, then the key) in a
+/// TOML text, as the parser saw it.
+pub fn value_offset(text: &str, keys: &[&str]) -> Option<usize> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = document.as_item();
+    for key in keys {
+        item = item.get(key)?;
+    }
+    item.span().map(|span| span.start)
 }
 
 /// 1-based (line, column) of a byte offset; offsets past the end clamp to it.
@@ -91,6 +124,26 @@ mod tests {
         assert_eq!(line_column(text, 6), (2, 1));
         assert_eq!(line_column(text, 9), (2, 4));
         assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let err = decode_utf8(Path::new("j.toml"), b"a = 1\nb = \"\xff\"\n".to_vec()).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(6)));
+        assert!(
+            err.message.contains("0xff at byte offset 11"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_text_cut_mid_value_says_so() {
+        let text = "format = 1\n\n[[entry]]\nseq = ";
+        let err = toml::from_str::<toml::Table>(text).unwrap_err();
+        let located = Located::from_toml(Path::new("j.toml"), text, &err);
+        assert!(!located.message.is_empty());
+        assert_eq!(located.line, Some(4));
     }
 
     #[test]

@@ -73,6 +73,12 @@ impl Timestamp {
         if trimmed.eq_ignore_ascii_case("now") {
             return Ok(Timestamp::now());
         }
+        if !has_documented_shape(trimmed) {
+            // chrono would take `2026-1-1`; only the documented forms are accepted.
+            return Err(TimeParseError {
+                input: text.to_string(),
+            });
+        }
         if let Ok(t) = Self::parse_stored(trimmed) {
             return Ok(t);
         }
@@ -88,6 +94,7 @@ impl Timestamp {
             "%Y-%m-%d %H:%M:%S%.f%:z",
             "%Y-%m-%d %H:%M%:z",
             "%Y-%m-%d %H:%M:%S%.f %:z",
+            "%Y-%m-%d %H:%M %:z",
         ] {
             if let Ok(t) = DateTime::parse_from_str(trimmed, format) {
                 return Ok(Timestamp::At(t.with_timezone(&Utc)));
@@ -95,6 +102,19 @@ impl Timestamp {
         }
         Err(err())
     }
+}
+
+/// Whether `text` has one of the documented shapes: `YYYY-MM-DD`, then
+/// optionally `T` or a space, `HH:MM`, `:SS`, a fraction, and `Z` or an
+/// offset `+HH:MM` (with or without a space before it).
+fn has_documented_shape(text: &str) -> bool {
+    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]| ?[+-]\d{2}:\d{2})?)?$",
+        )
+        .expect("a valid pattern")
+    });
+    SHAPE.is_match(text)
 }
 
 impl fmt::Display for Timestamp {
@@ -138,6 +158,66 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// An instant kept as it was written, for values shown back as given (a
+/// build time imported as `2026-02-20T17:40:00.000Z` keeps its fraction).
+/// Ordered and compared by the text; [`WrittenTime::instant`] gives the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenTime {
+    instant: Timestamp,
+    text: String,
+}
+
+impl WrittenTime {
+    /// A stored form (RFC 3339 or `YYYY-MM-DD`), kept byte for byte.
+    pub fn parse_stored(text: &str) -> Result<Self, TimeParseError> {
+        Ok(WrittenTime {
+            instant: Timestamp::parse_stored(text)?,
+            text: text.to_string(),
+        })
+    }
+
+    /// The instant.
+    pub fn instant(&self) -> Timestamp {
+        self.instant
+    }
+}
+
+impl From<Timestamp> for WrittenTime {
+    fn from(instant: Timestamp) -> Self {
+        WrittenTime {
+            instant,
+            text: instant.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for WrittenTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A user-given time (any form `--at` takes), written in the stored form.
+impl FromStr for WrittenTime {
+    type Err = TimeParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse_user(s).map(WrittenTime::from)
+    }
+}
+
+impl Serialize for WrittenTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for WrittenTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        WrittenTime::parse_stored(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,9 +244,39 @@ mod tests {
     }
 
     #[test]
+    fn a_written_time_keeps_its_fraction() {
+        let t = WrittenTime::parse_stored("2026-02-20T17:40:00.000Z").unwrap();
+        assert_eq!(t.to_string(), "2026-02-20T17:40:00.000Z");
+        assert_eq!(
+            t.instant(),
+            Timestamp::parse_stored("2026-02-20T17:40:00Z").unwrap()
+        );
+        let typed: WrittenTime = "2026-02-20 17:40".parse().unwrap();
+        assert_eq!(typed.to_string(), "2026-02-20T17:40:00Z");
+    }
+
+    #[test]
     fn garbage_is_rejected() {
-        for text in ["yesterday", "2026-13-01", "05/01/2026", ""] {
+        for text in [
+            "yesterday",
+            "2026-13-01",
+            "05/01/2026",
+            "",
+            "2026-1-1",
+            "2026-01-05 9:00",
+            "2026-01-05T23:00:00+0200",
+        ] {
             assert!(Timestamp::parse_user(text).is_err(), "{text}");
+        }
+        for text in [
+            "2026-01-05",
+            "2026-01-05 23:00",
+            "2026-01-05 23:00:10.5",
+            "2026-01-05T23:00:10Z",
+            "2026-01-05 23:00 +01:00",
+            "NOW",
+        ] {
+            assert!(Timestamp::parse_user(text).is_ok(), "{text}");
         }
     }
 

@@ -79,6 +79,26 @@ const ERROR: Style = AnsiColor::Red.on_default().bold();
 const FAILURE: Style = AnsiColor::Red.on_default();
 const DIM: Style = Style::new().dimmed();
 
+/// `text` as a terminal may show it: control characters (a newline, an
+/// escape sequence) written as escapes, so that a value recorded by an older
+/// ledger or an import cannot split a line or rewrite the reader's terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// Writes one diagnostic line to stderr when the verbosity allows it.
 pub fn emit(kind: Kind, message: Arguments<'_>) {
     let shown = match kind {

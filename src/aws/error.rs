@@ -85,6 +85,19 @@ pub enum AwsError {
         /// AWS's error code.
         code: String,
     },
+    /// The call did not finish within its deadline (retries included).
+    #[error(
+        "{operation} on {resource} did not finish within {seconds} s (retries included): AWS or the \
+         network is too slow or stalled; run it again, or allow longer with --timeout SECS"
+    )]
+    TimedOut {
+        /// The API call.
+        operation: &'static str,
+        /// What it was called on.
+        resource: String,
+        /// The deadline.
+        seconds: u64,
+    },
     /// A request refused before any call was made.
     #[error("{0}")]
     Refused(String),
@@ -131,6 +144,40 @@ const THROTTLE_CODES: [&str; 6] = [
     "TooManyRequestsException",
     "TooManyInvalidationsInProgress",
 ];
+
+/// An error and its causes as sentences, joined by `: `, each said once
+/// (the SDK's wrappers repeat their source's text, and its debug form is
+/// for `--verbose` only).
+pub fn in_words(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        let text = text.trim();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_string());
+        }
+        current = error.source();
+    }
+    parts.join(": ")
+}
+
+/// The deadline of one AWS operation, retries included: `--timeout`, set
+/// once per process by [`set_operation_timeout`].
+pub fn operation_timeout() -> std::time::Duration {
+    std::time::Duration::from_secs(OPERATION_TIMEOUT.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Sets the deadline of every AWS operation (see [`operation_timeout`]).
+pub fn set_operation_timeout(seconds: u64) {
+    OPERATION_TIMEOUT.store(seconds.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The default of `--timeout`, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
+
+static OPERATION_TIMEOUT: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_TIMEOUT_SECS);
 
 /// Classifies an SDK error for a call.
 pub fn classify<E>(error: SdkError<E>, site: CallSite<'_>) -> AwsError
@@ -190,15 +237,21 @@ where
                         code
                     },
                     message: if message.is_empty() {
-                        DisplayErrorContext(&error).to_string()
+                        in_words(&error)
                     } else {
                         message
                     },
                 }
             }
         }
+        SdkError::TimeoutError(_) => AwsError::TimedOut {
+            operation,
+            resource,
+            seconds: operation_timeout().as_secs(),
+        },
         other => {
-            let detail = DisplayErrorContext(other).to_string();
+            crate::verbose!("aws: {operation} failed: {}", DisplayErrorContext(other));
+            let detail = in_words(other);
             let lowered = detail.to_ascii_lowercase();
             if lowered.contains("credential") {
                 AwsError::NoCredentials { profile }

@@ -5,7 +5,7 @@
 
 mod call_log;
 pub mod cloudfront;
-mod error;
+pub mod error;
 pub mod s3;
 pub mod store;
 
@@ -97,7 +97,9 @@ fn endpoint_override(service_variable: &str) -> Option<String> {
 /// Builds the clients. Retries use the SDK's standard policy, bounded to
 /// `max_attempts` (throttling included); connection and per-call timeouts
 /// keep an unreachable endpoint from hanging a deploy.
-pub async fn connect(target: &AwsTarget, max_attempts: u32) -> Clients {
+pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -> Clients {
+    error::set_operation_timeout(timeout_secs);
+    let deadline = error::operation_timeout();
     let region = RegionProviderChain::first_try(target.region_flag.clone().map(Region::new))
         .or_else(target.env_region.clone().map(Region::new))
         .or_default_provider()
@@ -108,7 +110,8 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32) -> Clients {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(deadline.min(Duration::from_secs(60)))
+                .operation_timeout(deadline)
                 .build(),
         );
     if let Some(profile) = target.chosen_profile() {

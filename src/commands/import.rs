@@ -2,6 +2,7 @@
 //! the repository's tags.
 
 use std::fs;
+use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 use regex::Regex;
@@ -223,18 +224,39 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         report_changelog(path, changelog);
     }
     if !args.append {
-        round_trip_check(&config, &journal, &text)?;
+        round_trip_check(&config, &journal, &text, path)?;
     }
     Ok(Outcome::Success)
 }
 
-/// Renders the imported ledger and says where it differs from the document.
-fn round_trip_check(config: &Config, journal: &Journal, original: &str) -> Result<()> {
+/// Renders the imported ledger and says whether it prints the document
+/// again byte for byte, only in other spacing (then `render --check` would
+/// fail on it), or where it differs; and how to rewrite it in the ledger's form.
+fn round_trip_check(config: &Config, journal: &Journal, original: &str, path: &Path) -> Result<()> {
     let context = render::build(config, &journal.entries, None, None)?;
     let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), &context)?;
+    if rendered == original {
+        crate::note!("check: `ledger render` prints the document again, byte for byte");
+        return Ok(());
+    }
+    let rewrite = format!(
+        "`ledger render -o {}` rewrites it in the ledger's form (then `ledger render --check` passes on it)",
+        shown(path)
+    );
     let (want, got) = (normalise_markdown(original), normalise_markdown(&rendered));
     if want == got {
-        crate::note!("check: `ledger render` prints the document again");
+        let line = original
+            .lines()
+            .zip(rendered.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "at its end".to_string(),
+                |i| format!("first on line {}", i + 1),
+            );
+        crate::note!(
+            "check: `ledger render` prints the same document but not the same bytes (table padding, \
+             spacing or line ends differ, {line}): {rewrite}"
+        );
         return Ok(());
     }
     let first = want
@@ -243,7 +265,8 @@ fn round_trip_check(config: &Config, journal: &Journal, original: &str) -> Resul
         .position(|(a, b)| a != b)
         .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
     crate::warning!(
-        "`ledger render` will differ from the document from line {} on (document: {:?}, rendered: {:?})",
+        "`ledger render` will differ from the document from line {} on (document: {:?}, rendered: {:?}); \
+         {rewrite} once the ledger says what you want",
         first + 1,
         want.lines().nth(first).unwrap_or(""),
         got.lines().nth(first).unwrap_or("")

@@ -77,6 +77,7 @@ fn row(e: &Entry, voided: &HashMap<u64, u64>) -> [String; 8] {
         e.deployed_by.clone().unwrap_or_else(|| "-".into()),
         note(e, voided),
     ]
+    .map(|cell| crate::ui::printable(&cell).into_owned())
 }
 
 /// What sets an entry apart: a redeploy, no object state, a restore, a void.

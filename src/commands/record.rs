@@ -165,7 +165,7 @@ impl Request<'_> {
             version: Some(self.version.clone()),
             commit: Some(self.commit.clone()),
             commits: commits.iter().map(|c| c.id.clone()).collect(),
-            build_time: args.build_time,
+            build_time: args.build_time.clone(),
             deployed_by: Some(self.deployed_by.clone()),
             redeploy: args.redeploy,
             no_aws: args.no_aws,

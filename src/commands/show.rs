@@ -41,7 +41,7 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
     writeln!(out, "entry #{} ({})", e.seq, e.kind.as_str())?;
     let mut field = |name: &str, value: Option<String>| -> std::io::Result<()> {
         match value {
-            Some(v) => writeln!(out, "  {name:<13} {v}"),
+            Some(v) => writeln!(out, "  {name:<13} {}", crate::ui::printable(&v)),
             None => Ok(()),
         }
     };
@@ -49,7 +49,7 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
     field("version", e.version.clone())?;
     field("commit", e.commit.clone())?;
     field("deployed at", Some(e.deployed_at.to_string()))?;
-    field("build time", e.build_time.map(|t| t.to_string()))?;
+    field("build time", e.build_time.as_ref().map(|t| t.to_string()))?;
     field("deployed by", e.deployed_by.clone())?;
     field("restores", e.restores.map(|s| format!("#{s}")))?;
     field("redeploy", e.redeploy.then(|| "yes".to_string()))?;
@@ -95,7 +95,7 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
                 .as_deref()
                 .map(|g| format!("[{g}] "))
                 .unwrap_or_default();
-            writeln!(out, "    - {group}{}", c.text)?;
+            writeln!(out, "    - {group}{}", crate::ui::printable(&c.text))?;
         }
     }
     if !e.files.is_empty() {

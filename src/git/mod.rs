@@ -32,7 +32,7 @@ pub enum GitError {
         hint: String,
     },
     /// Any other git failure, with what was being done.
-    #[error("git: {context}: {source}")]
+    #[error("git: {context}")]
     Other {
         /// What was being done.
         context: String,

@@ -16,7 +16,10 @@ use crate::config::{
 };
 use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
 use crate::render::format::{code_cell, human_size, max_age, short_duration, table_cell};
-use crate::timestamp::Timestamp;
+use crate::timestamp::{Timestamp, WrittenTime};
+
+/// What the default template writes under Deployment History without deploys.
+const EMPTY_HISTORY: &str = "No deploys recorded yet.";
 
 /// A problem in the imported document.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -51,6 +54,8 @@ struct Importer<'a> {
     lenient: bool,
     out: Imported,
     env_names: IndexMap<String, String>,
+    /// The line of each deploy's heading, in the order the entries were read.
+    deploy_lines: Vec<usize>,
 }
 
 /// An H3 subsection: its title, its blocks, and its heading block.
@@ -77,6 +82,7 @@ pub fn import_document(path: &Path, text: &str, lenient: bool) -> Result<Importe
         lenient,
         out: Imported::default(),
         env_names: IndexMap::new(),
+        deploy_lines: Vec::new(),
     };
     importer.run(&blocks(text))?;
     Ok(importer.out)
@@ -138,6 +144,13 @@ impl Importer<'_> {
         let preamble_end = h2.first().copied().unwrap_or(blocks.len());
         self.preamble(&blocks[..preamble_end]);
         let mut anchor = "after.preamble".to_string();
+        let has_commands = h2
+            .iter()
+            .any(|&i| matches!(&blocks[i].kind, BlockKind::Heading(_, t) if t == "Quick Commands"));
+        if !has_commands {
+            // Render only the sections the document had.
+            self.out.config.project.quick_commands = Some(false);
+        }
         // Environments first: history sections name them.
         for &start in &h2 {
             if let BlockKind::Heading(_, title) = &blocks[start].kind
@@ -184,10 +197,12 @@ impl Importer<'_> {
             self.out.config.changelog.release_env = first.clone();
         }
         self.out.entries.reverse(); // documents list deploys newest first
-        for pair in self.out.entries.windows(2) {
+        self.deploy_lines.reverse();
+        for (i, pair) in self.out.entries.windows(2).enumerate() {
             if pair[1].deployed_at < pair[0].deployed_at {
+                // The older deploy, listed below the newer one, is the one out of place.
                 return Err(self.error(
-                    0,
+                    self.deploy_lines.get(i).copied().unwrap_or(0),
                     format!(
                         "deploys are not listed newest first: {} ({}) comes after {} ({})",
                         pair[0].version.as_deref().unwrap_or("-"),
@@ -225,11 +240,7 @@ impl Importer<'_> {
                 BlockKind::Paragraph if !description_seen && !after_break => {
                     description_seen = true;
                     let text = block.text.trim();
-                    let prefix = "This document tracks AWS service configurations, versions, and deployment history for the ";
-                    match text
-                        .strip_prefix(prefix)
-                        .and_then(|t| t.strip_suffix(" infrastructure."))
-                    {
+                    match crate::config::Project::title_in_default_description(text) {
                         Some(title) => {
                             self.out.config.project.title = title.to_string();
                             self.out.config.project.description = None;
@@ -434,9 +445,16 @@ impl Importer<'_> {
             return Ok("related.end".into());
         }
         let (intro, subs) = Self::subsections(body);
+        // The default template's own words for an empty history come back
+        // by themselves; kept, they would print twice.
+        let intro: Vec<Block> = intro
+            .iter()
+            .filter(|b| !(section == Section::History && b.text.trim() == EMPTY_HISTORY))
+            .cloned()
+            .collect();
         self.keep(
             &format!("{name}.start"),
-            intro,
+            &intro,
             &format!("text in section {name}"),
         );
         for (title, sub, heading) in subs {
@@ -773,6 +791,7 @@ impl Importer<'_> {
                 .and_then(|e| e.distribution.clone());
         }
         self.out.entries.push(entry);
+        self.deploy_lines.push(heading.start);
         Ok(true)
     }
 
@@ -795,15 +814,8 @@ impl Importer<'_> {
         let mut build_time = None;
         for (name, value, line) in &fields {
             if name == "Build Time" {
-                match Timestamp::parse_stored(value) {
-                    Ok(t) => {
-                        if t.to_string() != *value {
-                            self.out.notes.push(format!(
-                                "line {line}: Build Time `{value}` will be written as `{t}`"
-                            ));
-                        }
-                        build_time = Some(t);
-                    }
+                match WrittenTime::parse_stored(value) {
+                    Ok(t) => build_time = Some(t),
                     Err(_) => {
                         self.problem(
                             *line,
@@ -821,7 +833,7 @@ impl Importer<'_> {
                     entry.commit = entry.commits.last().cloned();
                 }
                 "Deployed By" => entry.deployed_by = Some(value),
-                _ => entry.build_time = build_time,
+                _ => entry.build_time = build_time.take(),
             }
         }
         Ok(true)

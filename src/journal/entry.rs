@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::timestamp::Timestamp;
+use crate::timestamp::{Timestamp, WrittenTime};
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +74,7 @@ pub struct Entry {
     pub deployed_at: Timestamp,
     /// When the artefacts were built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub build_time: Option<Timestamp>,
+    pub build_time: Option<WrittenTime>,
     /// Who deployed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployed_by: Option<String>,

@@ -45,7 +45,7 @@ pub enum JournalError {
         path: PathBuf,
     },
     /// An I/O error on a named file.
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}")]
     Io {
         /// What was being done ("cannot read").
         action: &'static str,
@@ -111,8 +111,8 @@ impl Journal {
     /// Reads `DIR/journal.toml`.
     pub fn load(ledger_dir: &Path) -> Result<Journal, JournalError> {
         let path = Self::path_in(ledger_dir);
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(JournalError::Missing { path });
             }
@@ -124,6 +124,7 @@ impl Journal {
                 });
             }
         };
+        let text = crate::location::decode_utf8(&path, bytes).map_err(JournalError::Invalid)?;
         Self::parse(&path, text)
     }
 
@@ -133,15 +134,21 @@ impl Journal {
             |e: &toml::de::Error| JournalError::Invalid(Located::from_toml(path, &text, e));
         let doc: Document = toml::from_str(&text).map_err(|e| invalid(&e))?;
         if doc.format != FORMAT {
-            let offset = text.find("format").unwrap_or(0);
-            return Err(JournalError::Invalid(Located::at_offset(
-                path,
-                &text,
-                offset,
+            let offset = crate::location::value_offset(&text, &["format"]).unwrap_or(0);
+            let message = if doc.format > FORMAT {
                 format!(
-                    "journal format {} is not supported by this ledger (it reads format {FORMAT}); upgrade ledger",
+                    "journal format {} is newer than this ledger reads (format {FORMAT}): upgrade ledger",
                     doc.format
-                ),
+                )
+            } else {
+                format!(
+                    "format = {} is not a journal format (this ledger writes format {FORMAT}): \
+                     the header was edited; restore it from git",
+                    doc.format
+                )
+            };
+            return Err(JournalError::Invalid(Located::at_offset(
+                path, &text, offset, message,
             )));
         }
         let headers: Vec<usize> = text
@@ -372,40 +379,67 @@ impl JournalLock {
         self.replace(&Journal::path_in(&self.dir), text)
     }
 
+    /// Writes `text` to a temporary beside the journal's real file (through
+    /// a symlink, the file it points to), with that file's mode and owner,
+    /// then renames it over the file: readers see the old bytes or the new.
     fn replace(&self, path: &Path, text: &str) -> Result<(), JournalError> {
-        self.remove_stale_temporaries();
-        let tmp = self
-            .dir
-            .join(format!("{JOURNAL_FILE}.tmp.{}", std::process::id()));
         let io = |action, path: &Path, source| JournalError::Io {
             action,
             path: path.to_path_buf(),
             source,
         };
+        let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let dir = target
+            .parent()
+            .map_or_else(|| self.dir.clone(), Path::to_path_buf);
+        remove_stale_temporaries(&dir);
+        let tmp = dir.join(format!("{JOURNAL_FILE}.tmp.{}", std::process::id()));
         let mut file = File::create(&tmp).map_err(|e| io("cannot create", &tmp, e))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| io("cannot write", &tmp, e))?;
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| keep_mode_and_owner(&target, &tmp))
+            .and_then(|()| file.sync_all());
         drop(file);
-        if let Err(e) = fs::rename(&tmp, path) {
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(io("cannot write", &tmp, e));
+        }
+        if let Err(e) = fs::rename(&tmp, &target) {
             let _ = fs::remove_file(&tmp);
             return Err(io("cannot replace", path, e));
         }
         // Make the rename itself durable.
-        if let Ok(dir) = File::open(&self.dir) {
+        if let Ok(dir) = File::open(&dir) {
             let _ = dir.sync_all();
         }
         Ok(())
     }
+}
 
-    /// Temporaries left by a record that was killed before its rename.
-    fn remove_stale_temporaries(&self) {
-        let prefix = format!("{JOURNAL_FILE}.tmp.");
-        if let Ok(listing) = fs::read_dir(&self.dir) {
-            for item in listing.flatten() {
-                if item.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = fs::remove_file(item.path());
-                }
+/// Gives `new` the permissions (and, where allowed, the owner) of
+/// `existing`, so that replacing the journal changes only its bytes.
+fn keep_mode_and_owner(existing: &Path, new: &Path) -> std::io::Result<()> {
+    let Ok(meta) = fs::metadata(existing) else {
+        return Ok(());
+    };
+    fs::set_permissions(new, meta.permissions())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Only root (or the owner, for the group) may do this; otherwise the
+        // writer owns the new file, as with any editor's save.
+        let _ = std::os::unix::fs::chown(new, Some(meta.uid()), Some(meta.gid()));
+    }
+    Ok(())
+}
+
+/// Temporaries left in `dir` by a record killed before its rename.
+fn remove_stale_temporaries(dir: &Path) {
+    let prefix = format!("{JOURNAL_FILE}.tmp.");
+    if let Ok(listing) = fs::read_dir(dir) {
+        for item in listing.flatten() {
+            if item.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(item.path());
             }
         }
     }

@@ -57,6 +57,9 @@ pub struct ProjectView {
     pub document_title: String,
     /// Paragraph under the heading.
     pub description: String,
+    /// Whether to render the Quick Commands section (`[project]
+    /// quick_commands`, default true).
+    pub quick_commands: bool,
 }
 
 /// One environment.
@@ -275,11 +278,9 @@ pub fn build(
                 .clone()
                 .unwrap_or_else(|| "AWS Services Version Control".into()),
             description: config.project.description.clone().unwrap_or_else(|| {
-                format!(
-                    "This document tracks AWS service configurations, versions, and deployment history for the {} infrastructure.",
-                    config.project.title
-                )
+                crate::config::Project::default_description(&config.project.title)
             }),
+            quick_commands: config.project.quick_commands.unwrap_or(true),
         },
         last_updated: entries
             .iter()
@@ -293,7 +294,10 @@ pub fn build(
             .chain(config.project.last_updated.clone())
             .max(),
         environments,
-        deploys: model::deploys_newest_first(entries).into_iter().map(view).collect(),
+        deploys: model::deploys_newest_first(entries)
+            .into_iter()
+            .map(view)
+            .collect(),
         changelog: super::changelog::changelog_view(config, entries, repo, ledger_path)?,
         cache: cache_view(config, entries),
         monitoring: config.monitoring.clone(),
@@ -335,7 +339,7 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
         commits: entry.commits.iter().map(|c| short_sha(c)).collect(),
         deployed_at: entry.deployed_at.to_string(),
         date: entry.deployed_at.date_string(),
-        build_time: entry.build_time.map(|t| t.to_string()),
+        build_time: entry.build_time.as_ref().map(|t| t.to_string()),
         deployed_by: entry.deployed_by.clone(),
         imported: entry.imported,
         restores: entry.restores,

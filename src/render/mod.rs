@@ -40,7 +40,7 @@ pub enum RenderError {
         override_path: PathBuf,
     },
     /// A template file could not be read.
-    #[error("cannot read template {path}: {source}")]
+    #[error("cannot read template {path}")]
     Read {
         /// The file.
         path: PathBuf,

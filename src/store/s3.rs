@@ -111,7 +111,7 @@ impl S3Store {
             env_region: config.region.clone(),
             ..AwsTarget::default()
         };
-        let clients = runtime.block_on(aws::connect(&target, 5));
+        let clients = runtime.block_on(aws::connect(&target, 5, aws::error::DEFAULT_TIMEOUT_SECS));
         Ok(S3Store {
             runtime,
             clients,

@@ -8,6 +8,7 @@ mod audit_page;
 mod aws_audit;
 mod aws_errors;
 mod aws_record;
+mod bad_input;
 mod ci_recipe;
 mod concurrency;
 mod conventions;
