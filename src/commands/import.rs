@@ -98,13 +98,27 @@ fn import_changelog_only(workspace: &Workspace, args: &ImportArgs) -> Result<Out
             shown(&journal.path)
         );
     }
-    // The [changelog] texts go into ledger.toml, keeping its comments and layout.
     let config_path = workspace.config_path();
-    let previous = fs::read_to_string(&config_path)
-        .with_context(|| format!("cannot read {}", shown(&config_path)))?;
+    let previous = write_changelog_texts(&config_path, &imported)?;
+    if let Err(e) = lock.append_all(&mut journal, imported.entries.clone()) {
+        let _ = fs::write(&config_path, previous);
+        return Err(e.into());
+    }
+    if let Some(path) = &args.changelog {
+        report_changelog(path, &imported);
+    }
+    Ok(Outcome::Success)
+}
+
+/// Puts the changelog's preamble, Unreleased text and link references into
+/// `[changelog]` of ledger.toml (with toml_edit: comments and layout kept).
+/// Returns the file's previous text, to restore if the journal write fails.
+fn write_changelog_texts(config_path: &Path, imported: &ImportedChangelog) -> Result<String> {
+    let previous = fs::read_to_string(config_path)
+        .with_context(|| format!("cannot read {}", shown(config_path)))?;
     let mut document: toml_edit::DocumentMut = previous
         .parse()
-        .with_context(|| format!("cannot edit {}", shown(&config_path)))?;
+        .with_context(|| format!("cannot edit {}", shown(config_path)))?;
     let table = document
         .entry("changelog")
         .or_insert(toml_edit::table())
@@ -119,23 +133,22 @@ fn import_changelog_only(workspace: &Workspace, args: &ImportArgs) -> Result<Out
             table[key] = toml_edit::value(value.as_str());
         }
     }
-    fs::write(&config_path, document.to_string())
-        .with_context(|| format!("cannot write {}", shown(&config_path)))?;
-    if let Err(e) = lock.append_all(&mut journal, imported.entries.clone()) {
-        let _ = fs::write(&config_path, previous);
-        return Err(e.into());
-    }
-    if let Some(path) = &args.changelog {
-        report_changelog(path, &imported);
-    }
-    Ok(Outcome::Success)
+    fs::write(config_path, document.to_string())
+        .with_context(|| format!("cannot write {}", shown(config_path)))?;
+    Ok(previous)
 }
 
 fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
     let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
     let imported = import_document(path, &text, args.lenient)?;
-    let changelog = read_changelog(args, &imported.config)?;
+    // Appending, the ledger's own configuration decides (and is checked).
+    let existing = if args.append {
+        Some(workspace.config()?)
+    } else {
+        None
+    };
+    let changelog = read_changelog(args, existing.as_ref().unwrap_or(&imported.config))?;
     let dir = &workspace.ledger_dir;
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", shown(dir)))?;
     if !Journal::path_in(dir).exists() {
@@ -152,9 +165,9 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         );
     }
     let config_path = workspace.config_path();
-    let config = if args.append {
-        let config = workspace.config()?;
-        for entry in &imported.entries {
+    let config = if let Some(config) = existing {
+        let releases = changelog.iter().flat_map(|c| c.entries.iter());
+        for entry in imported.entries.iter().chain(releases) {
             config.environment(&entry.env, &config_path)?;
         }
         config
@@ -179,7 +192,10 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         });
     }
     // Everything is parsed and checked: now write, config first, restoring it if the journal fails.
-    let previous = fs::read_to_string(&config_path).ok();
+    let mut previous = fs::read_to_string(&config_path).ok();
+    if let (true, Some(changelog)) = (args.append, &changelog) {
+        previous = Some(write_changelog_texts(&config_path, changelog)?);
+    }
     if !args.append {
         let body = toml::to_string(&config).context("cannot encode the imported configuration")?;
         let header = format!(

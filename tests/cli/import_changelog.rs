@@ -173,3 +173,54 @@ fn a_duplicate_release_is_named() {
     );
     assert_eq!(s.journal(), before);
 }
+
+#[test]
+fn appending_a_document_with_a_changelog_writes_its_texts_and_checks_its_environment() {
+    let s = Sandbox::new();
+    let doc = fixture("docs/nordlicht.md");
+    let changelog = fixture("changelogs/kac.md");
+    s.ledger(&["import", doc.to_str().unwrap()]).ok();
+    let before = (s.journal(), s.read("ledger/ledger.toml"));
+    // A release environment the ledger does not declare: refused, nothing written.
+    let done = s
+        .ledger(&[
+            "import",
+            doc.to_str().unwrap(),
+            "--changelog",
+            changelog.to_str().unwrap(),
+            "--append",
+            "--env",
+            "nowhere",
+        ])
+        .code(2);
+    assert!(
+        done.stderr.contains("unknown environment `nowhere`"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!((s.journal(), s.read("ledger/ledger.toml")), before);
+    s.ledger(&[
+        "import",
+        doc.to_str().unwrap(),
+        "--changelog",
+        changelog.to_str().unwrap(),
+        "--append",
+    ])
+    .ok();
+    let config = s.read("ledger/ledger.toml");
+    assert!(
+        config.contains("[changelog]") && config.contains("preamble"),
+        "{config}"
+    );
+    assert!(
+        config.contains("links"),
+        "the link references too: {config}"
+    );
+    let rendered = s.ledger(&["render", "changelog"]).ok();
+    let original = std::fs::read_to_string(&changelog).unwrap();
+    let first_line = original.lines().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        rendered.starts_with(first_line),
+        "the preamble heads the changelog"
+    );
+}
