@@ -50,6 +50,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
+            .http_client(ledger::aws::http_client())
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
             .endpoint_url(&endpoint)

@@ -12,7 +12,6 @@ pub mod store;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::Region;
@@ -100,12 +99,12 @@ fn endpoint_override(service_variable: &str) -> Option<String> {
 pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -> Clients {
     error::set_operation_timeout(timeout_secs);
     let deadline = error::operation_timeout();
-    let region = RegionProviderChain::first_try(target.region_flag.clone().map(Region::new))
-        .or_else(target.env_region.clone().map(Region::new))
-        .or_default_provider()
-        .or_else(Region::new("us-east-1"));
+    // Without --region or the environment's region, the loader's default
+    // chain (environment, profile, instance metadata) runs with our HTTPS
+    // client, and us-east-1 is the last resort below.
+    let explicit = target.region_flag.clone().or(target.env_region.clone());
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
+        .http_client(http_client())
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
         .timeout_config(
             TimeoutConfig::builder()
@@ -114,10 +113,19 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -
                 .operation_timeout(deadline)
                 .build(),
         );
+    if let Some(region) = explicit {
+        loader = loader.region(Region::new(region));
+    }
     if let Some(profile) = target.chosen_profile() {
         loader = loader.profile_name(profile);
     }
-    let shared = loader.load().await;
+    let mut shared = loader.load().await;
+    if shared.region().is_none() {
+        shared = shared
+            .into_builder()
+            .region(Region::new("us-east-1"))
+            .build();
+    }
     let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(call_log::CallLog);
     if shared.endpoint_url().is_some() || endpoint_override("AWS_ENDPOINT_URL_S3").is_some() {
         // Emulators and S3-compatible stores want path-style addressing.
@@ -132,6 +140,15 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
         profile_label: target.profile_label(),
     }
+}
+
+/// The HTTPS client of every AWS call: hyper with rustls on ring (the SDK's
+/// default uses aws-lc-sys, a native build of minutes; see Cargo.toml).
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// Converts an SDK timestamp.

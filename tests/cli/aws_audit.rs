@@ -562,6 +562,7 @@ fn a_rollback_that_fails_half_way_records_only_what_it_did() {
     let (id, secret) = moto.block_on(async {
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::Config::builder()
+                .http_client(ledger::aws::http_client())
                 .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
                 .region(aws_sdk_iam::config::Region::new("us-east-1"))
                 .endpoint_url(&moto.endpoint)
@@ -599,6 +600,7 @@ fn a_rollback_that_fails_half_way_records_only_what_it_did() {
     });
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
+            .http_client(ledger::aws::http_client())
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
             .endpoint_url(&moto.endpoint)

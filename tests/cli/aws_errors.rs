@@ -163,6 +163,7 @@ fn rejected_credentials_and_denied_calls_say_what_to_do() {
             aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::Config::builder()
+                .http_client(ledger::aws::http_client())
                 .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
                 .region(aws_sdk_iam::config::Region::new("us-east-1"))
                 .endpoint_url(&moto.endpoint)

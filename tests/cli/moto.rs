@@ -73,6 +73,7 @@ impl Moto {
             aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::Config::builder()
+                .http_client(ledger::aws::http_client())
                 .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
                 .region(aws_sdk_s3::config::Region::new("us-east-1"))
                 .endpoint_url(&endpoint)
@@ -82,6 +83,7 @@ impl Moto {
         );
         let cloudfront = aws_sdk_cloudfront::Client::from_conf(
             aws_sdk_cloudfront::Config::builder()
+                .http_client(ledger::aws::http_client())
                 .behavior_version(aws_sdk_cloudfront::config::BehaviorVersion::latest())
                 .region(aws_sdk_cloudfront::config::Region::new("us-east-1"))
                 .endpoint_url(&endpoint)
