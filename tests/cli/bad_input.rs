@@ -308,3 +308,31 @@ fn an_import_that_differs_in_padding_says_so_and_the_rewrite_makes_check_pass() 
     s.ledger(&["render", "-o", "AWS_VERSIONS.md"]).ok();
     s.ledger(&["render", "--check", "AWS_VERSIONS.md"]).ok();
 }
+
+#[test]
+fn an_import_keeps_build_time_as_written_and_only_the_sections_it_had() {
+    let s = Sandbox::new();
+    s.ledger(&["init"]).ok();
+    let harbor = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/docs/harbor.md"),
+    )
+    .unwrap();
+    let start = harbor.find("## Quick Commands").unwrap();
+    let end = harbor.find("## Related Documentation").unwrap();
+    let doc = format!("{}{}", &harbor[..start], &harbor[end..]).replace(
+        "**Build Time**: 2026-06-30T06:00:12.500Z",
+        "**Build Time**: 2026-06-30T06:00:12.000Z",
+    );
+    s.write("DOC.md", &doc);
+    s.ledger(&["import", "DOC.md"]).ok();
+    let rendered = s.ledger(&["render"]).ok();
+    assert!(
+        rendered.contains("**Build Time**: 2026-06-30T06:00:12.000Z"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("## Quick Commands"), "{rendered}");
+    assert_eq!(
+        ledger::import::normalise_markdown(&rendered),
+        ledger::import::normalise_markdown(&doc)
+    );
+}
