@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{JSON_SCHEMA, Outcome, Workspace, write_json_list};
+use super::{Outcome, Versioned, Workspace, write_json_list};
 use crate::cli::{LogArgs, LogFormat};
 use crate::journal::{Entry, EntryKind};
 use crate::model;
@@ -49,17 +49,8 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
 
 /// JSON Lines: one entry per line, each with the shape's `schema` first.
 fn write_lines(out: &mut dyn Write, entries: &[&Entry]) -> Result<()> {
-    #[derive(serde::Serialize)]
-    struct Line<'a> {
-        schema: u32,
-        #[serde(flatten)]
-        entry: &'a Entry,
-    }
     for entry in entries {
-        let line = serde_json::to_string(&Line {
-            schema: JSON_SCHEMA,
-            entry,
-        })?;
+        let line = serde_json::to_string(&Versioned::new(*entry))?;
         writeln!(out, "{line}")?;
     }
     Ok(())

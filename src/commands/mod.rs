@@ -308,15 +308,19 @@ struct Versioned<'a, T: serde::Serialize> {
     body: &'a T,
 }
 
+impl<'a, T: serde::Serialize> Versioned<'a, T> {
+    /// `body` under the current [`JSON_SCHEMA`].
+    fn new(body: &'a T) -> Self {
+        Versioned {
+            schema: JSON_SCHEMA,
+            body,
+        }
+    }
+}
+
 /// Writes `value` (a struct) as pretty JSON, with `schema` as its first field.
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
-    write_plain_json(
-        out,
-        &Versioned {
-            schema: JSON_SCHEMA,
-            body: value,
-        },
-    )
+    write_plain_json(out, &Versioned::new(value))
 }
 
 /// Writes a list as `{"schema": 1, "<name>": [...]}`, each item's fields
