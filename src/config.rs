@@ -259,7 +259,9 @@ inventory_rows!(
     DistributionDecl,
     FunctionDecl,
     TableDecl,
-    SecretDecl
+    SecretDecl,
+    Alarm,
+    LogGroup
 );
 
 /// The text with its first letter capitalised.
@@ -498,6 +500,10 @@ pub struct Monitoring {
     /// CloudWatch log groups.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log_groups: Vec<LogGroup>,
+    /// Column order per table (`alarms`, `log_groups`), by heading, kept
+    /// from an imported document; default: the declared columns.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub columns: IndexMap<String, Vec<String>>,
 }
 
 /// One CloudWatch alarm.
@@ -512,6 +518,9 @@ pub struct Alarm {
     /// Threshold in words ("> 5 per 5 min").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<String>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// One CloudWatch log group.
@@ -523,6 +532,9 @@ pub struct LogGroup {
     /// Retention in words ("30 days").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
+    /// Other columns, by heading, as Markdown cells.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, String>,
 }
 
 /// A titled block of shell commands, shown as written.

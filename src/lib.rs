@@ -6,6 +6,7 @@
 //! and [`journal`] -> [`model`] -> [`render`].
 
 pub mod aws;
+pub mod capture;
 pub mod changes;
 pub mod cli;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod location;
 pub mod model;
 pub mod render;
 pub mod store;
+pub mod tables;
 pub mod timestamp;
 pub mod ui;
 pub mod verify;

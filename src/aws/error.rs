@@ -221,7 +221,11 @@ where
                     resource,
                     code,
                 }
-            } else if code.starts_with("NoSuch") || code == "NotFound" || status == 404 {
+            } else if code.starts_with("NoSuch")
+                || code == "NotFound"
+                || code == "ResourceNotFoundException"
+                || status == 404
+            {
                 AwsError::NotFound {
                     what: resource,
                     operation,

@@ -1,12 +1,17 @@
-//! AWS access: building S3 and CloudFront clients that follow the AWS
+//! AWS access: building the clients (S3, CloudFront, Lambda, DynamoDB,
+//! Secrets Manager, CloudWatch, CloudWatch Logs) that follow the AWS
 //! conventions (profiles, regions, `AWS_ENDPOINT_URL`, the default credential
 //! chain, bounded retries), and the calls the ledger needs. Nothing else:
 //! no journal, no printing.
 
 mod call_log;
 pub mod cloudfront;
+pub mod cloudwatch;
+pub mod dynamodb;
 pub mod error;
+pub mod lambda;
 pub mod s3;
+pub mod secrets;
 pub mod store;
 
 use std::time::Duration;
@@ -81,6 +86,16 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// CloudFront.
     pub cloudfront: aws_sdk_cloudfront::Client,
+    /// Lambda.
+    pub lambda: aws_sdk_lambda::Client,
+    /// DynamoDB.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Secrets Manager (DescribeSecret only; values are never read).
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// CloudWatch alarms.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// CloudWatch Logs.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The profile, for messages.
     pub profile_label: String,
 }
@@ -138,6 +153,31 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -
     Clients {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
+        lambda: aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(&shared)
+                .interceptor(call_log::CallLog)
+                .build(),
+        ),
+        dynamodb: aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&shared)
+                .interceptor(call_log::CallLog)
+                .build(),
+        ),
+        secrets: aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::config::Builder::from(&shared)
+                .interceptor(call_log::CallLog)
+                .build(),
+        ),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&shared)
+                .interceptor(call_log::CallLog)
+                .build(),
+        ),
+        logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::config::Builder::from(&shared)
+                .interceptor(call_log::CallLog)
+                .build(),
+        ),
         profile_label: target.profile_label(),
     }
 }

@@ -39,8 +39,11 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
         LogFormat::Jsonl => write_lines(out, &entries)?,
         LogFormat::Text if entries.is_empty() => crate::note!("no entries recorded yet"),
         LogFormat::Text => {
-            let voided = model::voided_by(&journal.entries);
-            let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &voided)).collect();
+            let marks = Marks {
+                voided: model::voided_by(&journal.entries),
+                changes: model::inventory::all_snapshot_changes(&journal.entries),
+            };
+            let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &marks)).collect();
             write_table(out, &rows)?;
         }
     }
@@ -57,7 +60,15 @@ fn write_lines(out: &mut dyn Write, entries: &[&Entry]) -> Result<()> {
 }
 
 /// One entry's cells, in [`HEADER`] order.
-fn row(e: &Entry, voided: &HashMap<u64, u64>) -> [String; 8] {
+/// What the notes column needs beyond the entry itself.
+struct Marks {
+    /// Voided seq -> the void's seq.
+    voided: HashMap<u64, u64>,
+    /// Snapshot seq -> its configuration changes.
+    changes: HashMap<u64, Vec<String>>,
+}
+
+fn row(e: &Entry, marks: &Marks) -> [String; 8] {
     [
         format!("#{}", e.seq),
         e.env.clone(),
@@ -66,15 +77,16 @@ fn row(e: &Entry, voided: &HashMap<u64, u64>) -> [String; 8] {
         e.short_commit(),
         e.deployed_at.to_string(),
         e.deployed_by.clone().unwrap_or_else(|| "-".into()),
-        note(e, voided),
+        note(e, marks),
     ]
     .map(|cell| crate::ui::printable(&cell).into_owned())
 }
 
-/// What sets an entry apart: a redeploy, no object state, a restore, a void.
-fn note(e: &Entry, voided: &HashMap<u64, u64>) -> String {
+/// What sets an entry apart: a redeploy, no object state, a restore, a
+/// void, a snapshot's configuration changes.
+fn note(e: &Entry, marks: &Marks) -> String {
     let mut notes = Vec::new();
-    if let Some(void) = voided.get(&e.seq) {
+    if let Some(void) = marks.voided.get(&e.seq) {
         notes.push(format!("voided by #{void}"));
     }
     if e.redeploy {
@@ -99,10 +111,32 @@ fn note(e: &Entry, voided: &HashMap<u64, u64>) -> String {
         EntryKind::Unlock => notes.push("unlocked".to_string()),
         _ => {}
     }
+    if let Some(changes) = marks.changes.get(&e.seq) {
+        notes.push(changes_note(e.seq, changes));
+    }
     if e.imported {
         notes.push("imported".to_string());
     }
     notes.join(", ")
+}
+
+/// A snapshot's changes in a log row: the first two, and how many more
+/// (`ledger show` lists them all).
+fn changes_note(seq: u64, changes: &[String]) -> String {
+    const SHOWN: usize = 2;
+    let mut note = changes
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if changes.len() > SHOWN {
+        note.push_str(&format!(
+            "; {} more (ledger show #{seq})",
+            changes.len() - SHOWN
+        ));
+    }
+    note
 }
 
 /// Rows padded to the widest cell of each column (counted in characters).

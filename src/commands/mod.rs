@@ -24,6 +24,7 @@ mod status;
 mod store;
 mod sync;
 mod verify;
+mod verify_aws;
 mod void;
 
 use std::io::Write;

@@ -396,7 +396,7 @@ fn dry_run(
     let (entry, _) = journal.seal(entry)?;
     match args.format {
         OutputFormat::Json => write_json(out, &entry)?,
-        OutputFormat::Text => super::show::write_entry(out, &entry)?,
+        OutputFormat::Text => super::show::write_entry(out, &entry, &[])?,
     }
     if let Some(paths) = invalidate_paths {
         crate::note!(

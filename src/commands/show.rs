@@ -6,9 +6,10 @@ use anyhow::Result;
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{OutputFormat, ShowArgs};
-use crate::journal::{Entry, FileAction};
+use crate::journal::{Entry, FileAction, Inventory};
 use crate::model;
 use crate::render::format::human_size;
+use crate::tables::display;
 
 pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
@@ -21,7 +22,8 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
     match args.format {
         OutputFormat::Json => write_json(out, entry)?,
         OutputFormat::Text => {
-            write_entry(out, entry)?;
+            let changes = model::inventory::snapshot_changes(&journal.entries, entry);
+            write_entry(out, entry, &changes)?;
             if let Some(void) = voided_by {
                 writeln!(
                     out,
@@ -36,8 +38,9 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
     Ok(Outcome::Success)
 }
 
-/// The readable form of one entry.
-pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
+/// The readable form of one entry, with the configuration changes a
+/// snapshot brought (see `model::inventory`).
+pub fn write_entry(out: &mut dyn Write, e: &Entry, changes: &[String]) -> std::io::Result<()> {
     writeln!(out, "entry #{} ({})", e.seq, e.kind.as_str())?;
     let mut field = |name: &str, value: Option<String>| -> std::io::Result<()> {
         match value {
@@ -144,9 +147,85 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry) -> std::io::Result<()> {
                 d.behaviors.len()
             )?;
         }
+        write_inventory(out, inventory)?;
+    }
+    if !changes.is_empty() {
+        writeln!(out, "  changes since the previous snapshot:")?;
+        for line in changes {
+            writeln!(out, "    {}", crate::ui::printable(line))?;
+        }
     }
     for note in &e.notes {
         writeln!(out, "  note: {note}")?;
+    }
+    Ok(())
+}
+
+/// The functions, tables, secrets, alarms and log groups a snapshot read.
+fn write_inventory(out: &mut dyn Write, inventory: &Inventory) -> std::io::Result<()> {
+    for f in &inventory.functions {
+        let aliases: Vec<String> = f
+            .aliases
+            .iter()
+            .map(|a| format!("{} -> {}", a.name, a.version))
+            .collect();
+        writeln!(
+            out,
+            "  function      {} ({}, {}, {}; latest version {}{})",
+            f.name,
+            f.runtime
+                .as_deref()
+                .map_or("-".into(), display::runtime_name),
+            f.memory_mb.map_or("-".into(), display::memory),
+            f.timeout_s.map_or("-".into(), display::timeout),
+            f.latest_version.as_deref().unwrap_or("none"),
+            if aliases.is_empty() {
+                String::new()
+            } else {
+                format!("; alias {}", aliases.join(", "))
+            }
+        )?;
+    }
+    for t in &inventory.tables {
+        writeln!(
+            out,
+            "  table         {} ({}, PITR {}, TTL {}, GSIs {})",
+            t.name,
+            t.billing.as_deref().unwrap_or("-"),
+            display::yes_no(t.pitr),
+            display::enabled(t.ttl.as_deref().is_some_and(display::ttl_enabled)),
+            if t.gsis.is_empty() {
+                "-".to_string()
+            } else {
+                t.gsis.join(", ")
+            }
+        )?;
+    }
+    for s in &inventory.secrets {
+        writeln!(
+            out,
+            "  secret        {} (rotation {})",
+            s.id,
+            display::rotation(s)
+        )?;
+    }
+    for a in &inventory.alarms {
+        writeln!(
+            out,
+            "  alarm         {} ({} {}, {})",
+            a.name,
+            display::metric(a).unwrap_or_else(|| "-".into()),
+            display::threshold(a).unwrap_or_else(|| "-".into()),
+            a.state.as_deref().unwrap_or("-")
+        )?;
+    }
+    for g in &inventory.log_groups {
+        writeln!(
+            out,
+            "  log group     {} (retention {})",
+            g.name,
+            display::retention(g.retention_days)
+        )?;
     }
     Ok(())
 }

@@ -6,10 +6,10 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{Outcome, Workspace, write_json_list};
-use crate::aws::{cloudfront, s3};
+use crate::capture::{self, Scope};
 use crate::cli::{OutputFormat, SnapshotArgs};
-use crate::config::Environment;
-use crate::journal::{BucketState, Entry, EntryKind, Inventory, JournalLock};
+use crate::config::{Environment, Monitoring};
+use crate::journal::{Entry, EntryKind, Inventory, JournalLock};
 use crate::timestamp::Timestamp;
 
 pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome> {
@@ -29,7 +29,12 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     // Every call is made before the journal is touched: a failure records nothing.
     let mut inventories = Vec::new();
     for (key, env) in &environments {
-        let inventory = runtime.block_on(read_inventory(env, args))?;
+        let scope = if *key == config.changelog.release_env {
+            Scope::WithMonitoring
+        } else {
+            Scope::Environment
+        };
+        let inventory = runtime.block_on(read_inventory(env, &config.monitoring, scope, args))?;
         inventories.push((key.clone(), inventory));
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
@@ -46,31 +51,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     }
     drop(lock);
     for entry in &appended {
-        let inventory = entry.inventory.clone().unwrap_or_default();
-        crate::note!(
-            "recorded #{} snapshot of {}: bucket {}{}",
-            entry.seq,
-            entry.env,
-            inventory
-                .bucket
-                .map(|b| format!(
-                    "{} (versioning {}, encryption {})",
-                    b.name,
-                    b.versioning,
-                    b.encryption.unwrap_or_else(|| "none".into())
-                ))
-                .unwrap_or_default(),
-            inventory
-                .distribution
-                .map(|d| format!(
-                    ", distribution {} ({}, {} behaviour{})",
-                    d.id,
-                    d.status,
-                    d.behaviors.len(),
-                    if d.behaviors.len() == 1 { "" } else { "s" }
-                ))
-                .unwrap_or_default()
-        );
+        report(entry, &journal.entries);
     }
     if args.format == OutputFormat::Json {
         write_json_list(out, "entries", &appended)?;
@@ -78,19 +59,62 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     Ok(Outcome::Success)
 }
 
-async fn read_inventory(env: &Environment, args: &SnapshotArgs) -> Result<Inventory> {
+async fn read_inventory(
+    env: &Environment,
+    monitoring: &Monitoring,
+    scope: Scope,
+    args: &SnapshotArgs,
+) -> Result<Inventory> {
     let clients = super::clients(env, &args.aws).await;
-    let bucket = BucketState {
-        name: env.bucket.clone(),
-        versioning: s3::versioning(&clients, &env.bucket).await?,
-        encryption: s3::encryption(&clients, &env.bucket).await?,
-    };
-    let distribution = match &env.distribution {
-        Some(id) => Some(cloudfront::distribution(&clients, id).await?),
-        None => None,
-    };
-    Ok(Inventory {
-        bucket: Some(bucket),
-        distribution,
-    })
+    Ok(capture::read_inventory(&clients, env, monitoring, scope).await?)
+}
+
+/// One line per snapshot recorded, then the changes it brought.
+fn report(entry: &Entry, entries: &[Entry]) {
+    let inventory = entry.inventory.clone().unwrap_or_default();
+    let mut read = Vec::new();
+    if let Some(b) = &inventory.bucket {
+        read.push(format!(
+            "bucket {} (versioning {}, encryption {})",
+            b.name,
+            b.versioning,
+            b.encryption.as_deref().unwrap_or("none")
+        ));
+    }
+    if let Some(d) = &inventory.distribution {
+        read.push(format!(
+            "distribution {} ({}, {})",
+            d.id,
+            d.status,
+            count(d.behaviors.len(), "behaviour")
+        ));
+    }
+    for (n, what) in [
+        (inventory.functions.len(), "function"),
+        (inventory.tables.len(), "table"),
+        (inventory.secrets.len(), "secret"),
+        (inventory.alarms.len(), "alarm"),
+        (inventory.log_groups.len(), "log group"),
+    ] {
+        if n > 0 {
+            read.push(count(n, what));
+        }
+    }
+    crate::note!(
+        "recorded #{} snapshot of {}: {}",
+        entry.seq,
+        entry.env,
+        read.join(", ")
+    );
+    for line in crate::model::inventory::snapshot_changes(entries, entry) {
+        crate::note!("  changed: {line}");
+    }
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

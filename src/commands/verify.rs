@@ -1,14 +1,12 @@
 //! `ledger verify`: the hash chain, the journal's git history, and with
-//! --aws the drift between the ledger and each bucket.
+//! --aws the drift between the ledger and AWS (`verify_aws`).
 
 use std::io::Write;
 
 use anyhow::Result;
 
 use super::{Outcome, Workspace};
-use crate::aws::s3;
 use crate::cli::VerifyArgs;
-use crate::model::{self, audit};
 use crate::verify::{Report, check_chain, check_history};
 
 pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
@@ -40,56 +38,18 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     } else {
         String::new()
     };
-    let mut drift_count = 0;
-    let mut environments_checked = 0;
-    if args.aws {
-        let names: Vec<String> = match &args.env {
-            Some(env) => {
-                config.environment(env, &workspace.config_path())?;
-                vec![env.clone()]
-            }
-            None => config.environments.keys().cloned().collect(),
-        };
-        let runtime = super::runtime()?;
-        let entries = model::in_force(&journal.entries);
-        for name in names {
-            let env = config.environment(&name, &workspace.config_path())?;
-            let Some(observed) = model::last_observed(&entries, &name) else {
-                let why = if model::last_deploy(&entries, &name).is_some() {
-                    "its deploys were recorded with --no-aws, so the ledger knows none of its objects"
-                } else {
-                    "it has no deploys recorded"
-                };
-                crate::note!("note: {name}: {why}; its bucket was not compared");
-                continue;
-            };
-            if let Some(last) = model::last_deploy(&entries, &name)
-                && last.seq != observed.seq
-            {
-                crate::note!(
-                    "note: {name}: compared with the objects #{} read; #{} was recorded with --no-aws",
-                    observed.seq,
-                    last.seq
-                );
-            }
-            let listing = runtime.block_on(async {
-                let clients = super::clients(env, &args.aws_options).await;
-                s3::list_versions(&clients, &env.bucket, env.prefix(), None, &|_| {}).await
-            })?;
-            environments_checked += 1;
-            for drift in audit::env_drift(&entries, &name, &listing.latest, &listing.versions) {
-                drift_count += 1;
-                writeln!(out, "DRIFT {name} {}", drift.message)?;
-            }
-        }
-    }
+    let (environments_checked, drift_count) = if args.aws {
+        super::verify_aws::compare(workspace, &config, &journal, args, out)?
+    } else {
+        (0, 0)
+    };
     let store_findings = if args.store {
         verify_store(&config, &journal, out)?
     } else {
         0
     };
     let aws = if args.aws {
-        format!(", {environments_checked} environment(s) compared with S3")
+        format!(", {environments_checked} environment(s) compared with AWS")
     } else {
         String::new()
     };
@@ -98,7 +58,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
             "ok: {} entries checked{history}{aws}; the chain holds{}",
             report.entries_checked,
             if args.aws {
-                " and S3 matches the ledger"
+                " and AWS matches the ledger"
             } else {
                 ""
             }

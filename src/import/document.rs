@@ -10,12 +10,12 @@ use indexmap::IndexMap;
 
 use super::markdown::{Block, BlockKind, blocks, table_rows, uncode};
 use crate::config::{
-    Alarm, BucketDecl, CacheBehavior, CacheHeader, CommandBlock, Config, DistributionDecl,
-    Environment, ExtraBlock, FunctionDecl, InventoryRow, LogGroup, RelatedLink, SecretDecl,
-    TableDecl, capitalise,
+    CacheBehavior, CacheHeader, CommandBlock, Config, Environment, ExtraBlock, RelatedLink,
+    capitalise,
 };
 use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
 use crate::render::format::{code_cell, human_size, max_age, short_duration, table_cell};
+use crate::tables;
 use crate::timestamp::{Timestamp, WrittenTime};
 
 /// What the default template writes under Deployment History without deploys.
@@ -315,40 +315,11 @@ impl Importer<'_> {
                 );
                 continue;
             };
-            let line = sub[0].start;
-            let columns = &mut env.columns;
-            let parsed = match title.as_str() {
-                "S3 Buckets" => {
-                    self.inventory(&rows, line, "Bucket", &mut env.buckets, columns, "s3")?
+            let parsed = match self.regular_rows(rows, sub[0].start)? {
+                Some((header, data)) => {
+                    tables::read_environment_table(&mut env, &title, &header, &data)
                 }
-                "CloudFront Distributions" => self.inventory(
-                    &rows,
-                    line,
-                    "Distribution ID",
-                    &mut env.distributions,
-                    columns,
-                    "cloudfront",
-                )?,
-                "Lambda Functions" => self.inventory(
-                    &rows,
-                    line,
-                    "Function",
-                    &mut env.functions,
-                    columns,
-                    "lambda",
-                )?,
-                "DynamoDB Tables" => {
-                    self.inventory(&rows, line, "Table", &mut env.tables, columns, "dynamodb")?
-                }
-                "Secrets Manager" => self.inventory(
-                    &rows,
-                    line,
-                    "Secret ID",
-                    &mut env.secrets,
-                    columns,
-                    "secrets",
-                )?,
-                _ => false,
+                None => false,
             };
             if !parsed {
                 self.keep(
@@ -384,52 +355,6 @@ impl Importer<'_> {
         }
         self.out.config.environments.insert(key.to_string(), env);
         Ok(())
-    }
-
-    /// Parses an inventory table into rows; false when it cannot (kept verbatim).
-    #[allow(clippy::too_many_arguments)]
-    fn inventory<T: FromCells>(
-        &mut self,
-        rows: &[Vec<String>],
-        line: usize,
-        key_heading: &str,
-        into: &mut Vec<T>,
-        columns: &mut IndexMap<String, Vec<String>>,
-        kind: &str,
-    ) -> Result<bool, ImportError> {
-        let Some((header, data)) = rows.split_first() else {
-            return Ok(false);
-        };
-        if !header.iter().any(|h| h == key_heading) {
-            return Ok(false);
-        }
-        if let Some((offset, row)) = data
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.len() != header.len())
-        {
-            self.problem(
-                line + 2 + offset,
-                format!(
-                    "this row has {} cells, the header has {}",
-                    row.len(),
-                    header.len()
-                ),
-            )?;
-            return Ok(false);
-        }
-        for row in data {
-            let mut item = T::default();
-            for (heading, cell) in header.iter().zip(row) {
-                let known = item.set(heading, cell);
-                if !known {
-                    item.extra_mut().insert(heading.clone(), cell.clone());
-                }
-            }
-            into.push(item);
-        }
-        columns.insert(kind.to_string(), header.clone());
-        Ok(true)
     }
 
     fn known_section(&mut self, section: Section, body: &[Block]) -> Result<String, ImportError> {
@@ -489,9 +414,18 @@ impl Importer<'_> {
     /// A subsection that is one table: (header, rows). A row whose width is
     /// not the header's is a problem (kept verbatim with --lenient).
     fn regular_table(&mut self, sub: &[Block]) -> Result<Option<HeaderAndRows>, ImportError> {
-        let Some(mut rows) = Self::single_table(sub) else {
-            return Ok(None);
-        };
+        match Self::single_table(sub) {
+            Some(rows) => self.regular_rows(rows, sub[0].start),
+            None => Ok(None),
+        }
+    }
+
+    /// A table's rows, from the table starting at `line`, as (header, rows).
+    fn regular_rows(
+        &mut self,
+        mut rows: Vec<Vec<String>>,
+        line: usize,
+    ) -> Result<Option<HeaderAndRows>, ImportError> {
         if rows.is_empty() {
             return Ok(None);
         }
@@ -501,9 +435,8 @@ impl Importer<'_> {
             .enumerate()
             .find(|(_, r)| r.len() != header.len())
         {
-            let line = sub[0].start + 2 + offset;
             self.problem(
-                line,
+                line + 2 + offset,
                 format!(
                     "this row has {} cells, the header has {}",
                     row.len(),
@@ -571,50 +504,10 @@ impl Importer<'_> {
         let Some((header, data)) = self.regular_table(sub)? else {
             return Ok(false);
         };
-        match (
-            title,
-            header
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice(),
-        ) {
-            ("CloudWatch Alarms", ["Alarm", "Metric", "Threshold"]) => {
-                let mut parsed = Vec::new();
-                for row in &data {
-                    let metric = (row[1] != "-").then(|| uncode(&row[1]));
-                    if metric.as_ref().is_some_and(|m| code_cell(m) != row[1])
-                        || !renders(&row[0])
-                        || !renders(&row[2])
-                    {
-                        return Ok(false);
-                    }
-                    parsed.push(Alarm {
-                        name: unescape(&row[0]),
-                        metric,
-                        threshold: cell_value(&row[2]),
-                    });
-                }
-                self.out.config.monitoring.alarms = parsed;
-                Ok(true)
-            }
-            ("Log Groups", ["Log Group", "Retention"]) => {
-                let mut parsed = Vec::new();
-                for row in &data {
-                    let name = uncode(&row[0]);
-                    if code_cell(&name) != row[0] || !renders(&row[1]) {
-                        return Ok(false);
-                    }
-                    parsed.push(LogGroup {
-                        name,
-                        retention: cell_value(&row[1]),
-                    });
-                }
-                self.out.config.monitoring.log_groups = parsed;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        let monitoring = &mut self.out.config.monitoring;
+        Ok(tables::read_monitoring_table(
+            monitoring, title, &header, &data,
+        ))
     }
 
     fn command(&mut self, title: &str, sub: &[Block]) -> bool {
@@ -969,124 +862,6 @@ fn parse_link(item: &str) -> Option<RelatedLink> {
         path: path.to_string(),
         description,
     })
-}
-
-/// Inventory rows that importers fill by column heading.
-trait FromCells: Default + InventoryRow {
-    /// Sets a known column from its cell; false when the heading is not
-    /// known or the cell would not print back the same.
-    fn set(&mut self, heading: &str, cell: &str) -> bool;
-}
-
-fn code_key(cell: &str) -> Option<String> {
-    let key = uncode(cell);
-    (code_cell(&key) == cell).then_some(key)
-}
-
-fn text(cell: &str) -> Option<Option<String>> {
-    renders(cell).then(|| cell_value(cell))
-}
-
-impl FromCells for BucketDecl {
-    fn set(&mut self, heading: &str, cell: &str) -> bool {
-        let slot = match heading {
-            "Bucket" => {
-                self.name = uncode(cell);
-                return code_key(cell).is_some();
-            }
-            "Purpose" => &mut self.purpose,
-            "Versioning" => &mut self.versioning,
-            "Encryption" => &mut self.encryption,
-            "Last Deploy" => &mut self.last_deploy,
-            _ => return false,
-        };
-        text(cell).map(|v| *slot = v).is_some()
-    }
-}
-
-impl FromCells for DistributionDecl {
-    fn set(&mut self, heading: &str, cell: &str) -> bool {
-        let slot = match heading {
-            "Distribution ID" => {
-                self.id = uncode(cell);
-                return code_key(cell).is_some();
-            }
-            "Domain" => &mut self.domain,
-            "Origin" => &mut self.origin,
-            "Status" => &mut self.status,
-            "Last Invalidation" => {
-                self.last_invalidation = cell_value(cell);
-                return true;
-            }
-            _ => return false,
-        };
-        text(cell).map(|v| *slot = v).is_some()
-    }
-}
-
-impl FromCells for FunctionDecl {
-    fn set(&mut self, heading: &str, cell: &str) -> bool {
-        let slot = match heading {
-            "Function" => {
-                self.name = uncode(cell);
-                return code_key(cell).is_some();
-            }
-            "Runtime" => &mut self.runtime,
-            "Memory" => &mut self.memory,
-            "Timeout" => &mut self.timeout,
-            "Last Deploy" => &mut self.last_deploy,
-            _ => return false,
-        };
-        text(cell).map(|v| *slot = v).is_some()
-    }
-}
-
-impl FromCells for TableDecl {
-    fn set(&mut self, heading: &str, cell: &str) -> bool {
-        let flag = |yes: &str, no: &str| match cell {
-            c if c == yes => Some(Some(true)),
-            c if c == no => Some(Some(false)),
-            _ => None,
-        };
-        match heading {
-            "Table" => {
-                self.name = uncode(cell);
-                code_key(cell).is_some()
-            }
-            "Billing" => text(cell).map(|v| self.billing = v).is_some(),
-            "PITR" => flag("Yes", "No").map(|v| self.pitr = v).is_some(),
-            "TTL" => flag("Enabled", "Disabled").map(|v| self.ttl = v).is_some(),
-            "GSIs" => {
-                if cell == "-" {
-                    self.gsis = Some(Vec::new());
-                    return true;
-                }
-                let names: Vec<String> = cell.split(", ").map(uncode).collect();
-                let again = names
-                    .iter()
-                    .map(|n| code_cell(n))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                (again == cell).then(|| self.gsis = Some(names)).is_some()
-            }
-            _ => false,
-        }
-    }
-}
-
-impl FromCells for SecretDecl {
-    fn set(&mut self, heading: &str, cell: &str) -> bool {
-        let slot = match heading {
-            "Secret ID" => {
-                self.id = uncode(cell);
-                return code_key(cell).is_some();
-            }
-            "Purpose" => &mut self.purpose,
-            "Rotation" => &mut self.rotation,
-            _ => return false,
-        };
-        text(cell).map(|v| *slot = v).is_some()
-    }
 }
 
 #[cfg(test)]

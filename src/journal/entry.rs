@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Inventory;
 use crate::timestamp::{Timestamp, WrittenTime};
 
 /// What an entry records.
@@ -324,72 +325,6 @@ impl Invalidation {
             paths: Vec::new(),
         }
     }
-}
-
-/// What a snapshot read from AWS about an environment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Inventory {
-    /// The deploy bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bucket: Option<BucketState>,
-    /// The distribution in front of it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub distribution: Option<DistributionState>,
-}
-
-/// A bucket's settings as read from S3.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BucketState {
-    /// Bucket name.
-    pub name: String,
-    /// `Enabled`, `Suspended` or `Disabled`.
-    pub versioning: String,
-    /// Default encryption algorithm, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<String>,
-}
-
-/// A distribution's settings as read from CloudFront.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DistributionState {
-    /// Distribution ID.
-    pub id: String,
-    /// Its CloudFront domain (`d111111abcdef8.cloudfront.net`).
-    pub domain: String,
-    /// Alternate domain names (CNAMEs), in CloudFront's order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aliases: Vec<String>,
-    /// Its first origin's domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `Deployed` or `InProgress`.
-    pub status: String,
-    /// Cache behaviours: the default one (path `*`) first, then the others in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub behaviors: Vec<CacheBehaviorState>,
-}
-
-/// One cache behaviour.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CacheBehaviorState {
-    /// Path pattern (`*` for the default behaviour).
-    pub path: String,
-    /// Cache policy name (or ID when the name could not be read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_policy: Option<String>,
-    /// Minimum TTL, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_ttl: Option<u64>,
-    /// Default TTL, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_ttl: Option<u64>,
-    /// Maximum TTL, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_ttl: Option<u64>,
 }
 
 /// A release's notes, as an imported changelog wrote them.

@@ -5,6 +5,7 @@
 
 mod entry;
 pub mod hash;
+mod inventory;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -13,8 +14,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use entry::{
-    BucketState, CacheBehaviorState, Change, DistributionState, Entry, EntryKind, FileAction,
-    FileChange, Invalidation, Inventory, ReleaseGroup, ReleaseNotes, short_sha,
+    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, ReleaseGroup, ReleaseNotes,
+    short_sha,
+};
+pub use inventory::{
+    AlarmState, AliasState, BucketState, CacheBehaviorState, DistributionState, FunctionState,
+    Inventory, LogGroupState, SecretState, TableState,
 };
 
 use crate::location::Located;

@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod fold;
+pub mod inventory;
 
 pub use fold::{LiveState, Observed, diff_observed, live_state};
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::format::{
-    code_cell, content_family, human_size, long_duration, max_age, short_duration, table_cell,
+    code_cell, content_family, human_size, long_duration, max_age, short_duration,
 };
 use crate::config::{self, Config, Environment};
 use crate::git::{GitError, GitRepo};
@@ -16,6 +16,7 @@ use crate::journal::{
     Change, Entry, EntryKind, FileAction, FileChange, Invalidation, Inventory, short_sha,
 };
 use crate::model;
+use crate::tables::{self, TableView};
 
 pub use super::changelog::{ChangelogView, GroupView, ReleaseView, Reship, YankView};
 
@@ -32,12 +33,15 @@ pub struct Context {
     pub environments: Vec<EnvView>,
     /// Deploy and rollback entries, newest first.
     pub deploys: Vec<EntryView>,
+    /// Snapshots that changed an environment's configuration, newest first
+    /// (each with its `configuration_changes`).
+    pub snapshots: Vec<EntryView>,
     /// Changelog data.
     pub changelog: ChangelogView,
     /// Cache settings.
     pub cache: CacheView,
-    /// Monitoring, as declared.
-    pub monitoring: config::Monitoring,
+    /// Monitoring: alarms and log groups.
+    pub monitoring: MonitoringView,
     /// Quick-command blocks, as declared.
     pub commands: Vec<config::CommandBlock>,
     /// Rollback plan for the release environment's latest deploy.
@@ -91,17 +95,16 @@ pub struct EnvView {
     pub tables: Vec<TableView>,
 }
 
-/// A printable table: its cells are Markdown, already escaped.
+/// `monitoring`: the declared alarms and log groups, with what the release
+/// environment's latest snapshot read laid over them, and their tables.
 #[derive(Debug, Clone, Serialize)]
-pub struct TableView {
-    /// `s3`, `cloudfront`, `lambda`, `dynamodb` or `secrets`.
-    pub kind: String,
-    /// Heading ("S3 Buckets").
-    pub title: String,
-    /// Column headings.
-    pub columns: Vec<String>,
-    /// Rows of cells.
-    pub rows: Vec<Vec<String>>,
+pub struct MonitoringView {
+    /// CloudWatch alarms.
+    pub alarms: Vec<config::Alarm>,
+    /// CloudWatch log groups.
+    pub log_groups: Vec<config::LogGroup>,
+    /// The Monitoring section's tables, ready to print (empty ones left out).
+    pub tables: Vec<TableView>,
 }
 
 /// One entry, with derived fields for display.
@@ -159,6 +162,9 @@ pub struct EntryView {
     pub notes: Vec<String>,
     /// Markdown kept verbatim from an imported document, after the fields.
     pub extra: Vec<String>,
+    /// For a snapshot: what changed since the previous snapshot of the
+    /// environment, one line per resource and field.
+    pub configuration_changes: Vec<String>,
 }
 
 /// One object of an entry.
@@ -298,9 +304,16 @@ pub fn build(
             .into_iter()
             .map(view)
             .collect(),
+        snapshots: entries
+            .iter()
+            .rev()
+            .filter(|e| e.kind == EntryKind::Snapshot)
+            .map(view)
+            .filter(|v| !v.configuration_changes.is_empty())
+            .collect(),
         changelog: super::changelog::changelog_view(config, entries, repo, ledger_path)?,
         cache: cache_view(config, entries),
-        monitoring: config.monitoring.clone(),
+        monitoring: monitoring_view(config, entries),
         commands: config.commands.clone(),
         rollback: rollback_view(config, entries, &view),
         related: config.related.clone(),
@@ -364,6 +377,7 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
         changes: entry.changes.clone(),
         notes: entry.notes.clone(),
         extra: entry.extra.clone(),
+        configuration_changes: model::inventory::snapshot_changes(entries, entry),
     }
 }
 
@@ -393,178 +407,13 @@ fn env_view(
         .filter(|e| e.env == key)
         .find_map(|e| e.invalidation.as_ref().map(|i| invalidation_view(i, e)));
     let live_count = last.map_or(0, |l| model::live_state(entries, key, l.seq).len());
-    let last_deploy_cell = |bucket: &config::BucketDecl| match last {
-        Some(l) if bucket.name == env.bucket => Some(l.deployed_at.date_string()),
-        _ => bucket.last_deploy.clone(),
-    };
-    let mut tables = Vec::new();
-
-    let snapshot = latest_inventory(entries, key);
-    // S3 buckets: the deploy bucket always appears; a snapshot's facts win over declared ones.
-    let mut buckets = env.buckets.clone();
-    if !buckets.iter().any(|b| b.name == env.bucket) {
-        buckets.insert(
-            0,
-            config::BucketDecl {
-                name: env.bucket.clone(),
-                ..Default::default()
-            },
-        );
+    let mut rows = env.clone();
+    overlay_deploy_bucket(&mut rows, last);
+    overlay_distribution(&mut rows, last_invalidation.as_ref());
+    if let Some(inventory) = latest_inventory(entries, key) {
+        tables::overlay_environment(&mut rows, inventory);
     }
-    if let Some(state) = snapshot.and_then(|s| s.bucket.as_ref()) {
-        for bucket in buckets.iter_mut().filter(|b| b.name == state.name) {
-            bucket.versioning = Some(state.versioning.clone());
-            bucket.encryption = Some(state.encryption.clone().unwrap_or_else(|| "None".into()));
-        }
-    }
-    tables.push(table(
-        "s3",
-        "S3 Buckets",
-        &buckets,
-        vec![
-            Column::key("Bucket", |b: &config::BucketDecl| Some(code_cell(&b.name))),
-            Column::optional("Purpose", |b: &config::BucketDecl| {
-                b.purpose.as_deref().map(table_cell)
-            }),
-            Column::optional("Versioning", |b: &config::BucketDecl| {
-                b.versioning.as_deref().map(table_cell)
-            }),
-            Column::optional("Encryption", |b: &config::BucketDecl| {
-                b.encryption.as_deref().map(table_cell)
-            }),
-            Column::always("Last Deploy", |b: &config::BucketDecl| last_deploy_cell(b)),
-        ],
-        env.columns.get("s3"),
-    ));
-
-    let mut distributions = env.distributions.clone();
-    if let Some(id) = &env.distribution
-        && !distributions.iter().any(|d| &d.id == id)
-    {
-        distributions.insert(
-            0,
-            config::DistributionDecl {
-                id: id.clone(),
-                domain: env.domain.clone(),
-                ..Default::default()
-            },
-        );
-    }
-    if let Some(state) = snapshot.and_then(|s| s.distribution.as_ref()) {
-        for distribution in distributions.iter_mut().filter(|d| d.id == state.id) {
-            // The public name: an alias, else the declared domain, else CloudFront's own.
-            distribution.domain = state
-                .aliases
-                .first()
-                .cloned()
-                .or(distribution.domain.take())
-                .or_else(|| Some(state.domain.clone()));
-            distribution.origin = state.origin.clone().or(distribution.origin.take());
-            distribution.status = Some(state.status.clone());
-        }
-    }
-    let invalidation_cell =
-        |d: &config::DistributionDecl| match (&env.distribution, &last_invalidation) {
-            (Some(id), Some(i)) if *id == d.id => {
-                Some(format!("{} ({})", code_cell(&i.id), i.date))
-            }
-            _ => d.last_invalidation.clone(),
-        };
-    tables.push(table(
-        "cloudfront",
-        "CloudFront Distributions",
-        &distributions,
-        vec![
-            Column::key("Distribution ID", |d: &config::DistributionDecl| {
-                Some(code_cell(&d.id))
-            }),
-            Column::optional("Domain", |d: &config::DistributionDecl| {
-                d.domain.as_deref().map(table_cell)
-            }),
-            Column::optional("Origin", |d: &config::DistributionDecl| {
-                d.origin.as_deref().map(table_cell)
-            }),
-            Column::optional("Status", |d: &config::DistributionDecl| {
-                d.status.as_deref().map(table_cell)
-            }),
-            Column::always("Last Invalidation", |d: &config::DistributionDecl| {
-                invalidation_cell(d)
-            }),
-        ],
-        env.columns.get("cloudfront"),
-    ));
-
-    tables.push(table(
-        "lambda",
-        "Lambda Functions",
-        &env.functions,
-        vec![
-            Column::key("Function", |f: &config::FunctionDecl| {
-                Some(code_cell(&f.name))
-            }),
-            Column::optional("Runtime", |f: &config::FunctionDecl| {
-                f.runtime.as_deref().map(table_cell)
-            }),
-            Column::optional("Memory", |f: &config::FunctionDecl| {
-                f.memory.as_deref().map(table_cell)
-            }),
-            Column::optional("Timeout", |f: &config::FunctionDecl| {
-                f.timeout.as_deref().map(table_cell)
-            }),
-            Column::always("Last Deploy", |f: &config::FunctionDecl| {
-                f.last_deploy.clone()
-            }),
-        ],
-        env.columns.get("lambda"),
-    ));
-
-    let yes_no =
-        |v: Option<bool>, yes: &str, no: &str| v.map(|v| if v { yes } else { no }.to_string());
-    tables.push(table(
-        "dynamodb",
-        "DynamoDB Tables",
-        &env.tables,
-        vec![
-            Column::key("Table", |t: &config::TableDecl| Some(code_cell(&t.name))),
-            Column::optional("Billing", |t: &config::TableDecl| {
-                t.billing.as_deref().map(table_cell)
-            }),
-            Column::optional("PITR", |t: &config::TableDecl| yes_no(t.pitr, "Yes", "No")),
-            Column::optional("TTL", |t: &config::TableDecl| {
-                yes_no(t.ttl, "Enabled", "Disabled")
-            }),
-            Column::optional("GSIs", |t: &config::TableDecl| {
-                t.gsis.as_ref().map(|g| {
-                    if g.is_empty() {
-                        "-".to_string()
-                    } else {
-                        g.iter()
-                            .map(|i| code_cell(i))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                })
-            }),
-        ],
-        env.columns.get("dynamodb"),
-    ));
-
-    tables.push(table(
-        "secrets",
-        "Secrets Manager",
-        &env.secrets,
-        vec![
-            Column::key("Secret ID", |s: &config::SecretDecl| Some(code_cell(&s.id))),
-            Column::optional("Purpose", |s: &config::SecretDecl| {
-                s.purpose.as_deref().map(table_cell)
-            }),
-            Column::optional("Rotation", |s: &config::SecretDecl| {
-                s.rotation.as_deref().map(table_cell)
-            }),
-        ],
-        env.columns.get("secrets"),
-    ));
-    tables.retain(|t| !t.rows.is_empty());
+    let tables = tables::environment_tables(&rows);
 
     EnvView {
         key: key.to_string(),
@@ -582,82 +431,46 @@ fn env_view(
     }
 }
 
-type CellFn<'a, T> = Box<dyn Fn(&T) -> Option<String> + 'a>;
-
-/// A column of an inventory table: shown always, or only when a row has a value.
-struct Column<'a, T> {
-    title: &'static str,
-    shown_always: bool,
-    cell: CellFn<'a, T>,
-}
-
-impl<'a, T> Column<'a, T> {
-    fn key(title: &'static str, cell: impl Fn(&T) -> Option<String> + 'a) -> Self {
-        Self::always(title, cell)
+/// The deploy bucket always appears, and its Last Deploy is the journal's.
+fn overlay_deploy_bucket(env: &mut Environment, last: Option<&Entry>) {
+    if !env.buckets.iter().any(|b| b.name == env.bucket) {
+        env.buckets.insert(
+            0,
+            config::BucketDecl {
+                name: env.bucket.clone(),
+                ..Default::default()
+            },
+        );
     }
-    fn always(title: &'static str, cell: impl Fn(&T) -> Option<String> + 'a) -> Self {
-        Column {
-            title,
-            shown_always: true,
-            cell: Box::new(cell),
-        }
-    }
-    fn optional(title: &'static str, cell: impl Fn(&T) -> Option<String> + 'a) -> Self {
-        Column {
-            title,
-            shown_always: false,
-            cell: Box::new(cell),
+    if let Some(last) = last {
+        let bucket = env.bucket.clone();
+        for row in env.buckets.iter_mut().filter(|b| b.name == bucket) {
+            row.last_deploy = Some(last.deployed_at.date_string());
         }
     }
 }
 
-/// Lays out a table. With `order` (kept from an imported document), exactly
-/// those columns in that order; else the known columns shown always or
-/// having a value, then the other columns rows carry. A row's other column
-/// of the same heading wins over the known one.
-fn table<T: config::InventoryRow>(
-    kind: &str,
-    title: &str,
-    items: &[T],
-    columns: Vec<Column<'_, T>>,
-    order: Option<&Vec<String>>,
-) -> TableView {
-    let headings: Vec<String> = match order {
-        Some(order) => order.clone(),
-        None => {
-            let mut headings: Vec<String> = columns
-                .iter()
-                .filter(|c| c.shown_always || items.iter().any(|item| (c.cell)(item).is_some()))
-                .map(|c| c.title.to_string())
-                .collect();
-            for item in items {
-                for heading in item.extra().keys() {
-                    if !headings.contains(heading) {
-                        headings.push(heading.clone());
-                    }
-                }
-            }
-            headings
-        }
+/// The environment's distribution always appears, and its Last
+/// Invalidation is the journal's.
+fn overlay_distribution(env: &mut Environment, last: Option<&InvalidationView>) {
+    let Some(id) = env.distribution.clone() else {
+        return;
     };
-    let cell = |item: &T, heading: &str| -> String {
-        if let Some(value) = item.extra().get(heading) {
-            return value.clone();
+    if !env.distributions.iter().any(|d| d.id == id) {
+        env.distributions.insert(
+            0,
+            config::DistributionDecl {
+                id: id.clone(),
+                domain: env.domain.clone(),
+                ..Default::default()
+            },
+        );
+    }
+    if let Some(invalidation) = last {
+        let cell = format!("{} ({})", code_cell(&invalidation.id), invalidation.date);
+        for row in env.distributions.iter_mut().filter(|d| d.id == id) {
+            row.last_invalidation = Some(cell.clone());
         }
-        columns
-            .iter()
-            .find(|c| c.title == heading)
-            .and_then(|c| (c.cell)(item))
-            .unwrap_or_else(|| "-".into())
-    };
-    TableView {
-        kind: kind.into(),
-        title: title.into(),
-        rows: items
-            .iter()
-            .map(|item| headings.iter().map(|h| cell(item, h)).collect())
-            .collect(),
-        columns: headings,
     }
 }
 
@@ -691,6 +504,20 @@ fn behaviors(config: &Config, entries: &[Entry]) -> Vec<config::CacheBehavior> {
             ttl: b.default_ttl.map(long_duration),
         })
         .collect()
+}
+
+/// Monitoring: what the release environment's latest snapshot read of it
+/// wins over what is declared.
+fn monitoring_view(config: &Config, entries: &[Entry]) -> MonitoringView {
+    let mut monitoring = config.monitoring.clone();
+    if let Some(snapshot) = latest_inventory(entries, &config.changelog.release_env) {
+        tables::overlay_monitoring(&mut monitoring, snapshot);
+    }
+    MonitoringView {
+        tables: tables::monitoring_tables(&monitoring),
+        alarms: monitoring.alarms,
+        log_groups: monitoring.log_groups,
+    }
 }
 
 fn cache_view(config: &Config, entries: &[Entry]) -> CacheView {

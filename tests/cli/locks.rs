@@ -240,5 +240,5 @@ fn a_record_whose_capture_overlaps_another_record_ends_with_right_files() {
         "A claims neither b.js (B recorded it) nor a deletion of c.js: {a}"
     );
     let done = moto.env(s.ledger(&["verify", "--aws", "--no-git"])).code(0);
-    assert!(done.stderr.contains("S3 matches"), "{}", done.stderr);
+    assert!(done.stderr.contains("AWS matches"), "{}", done.stderr);
 }

@@ -1,0 +1,134 @@
+//! CloudWatch calls: alarms by name (DescribeAlarms) and log groups' retention
+//! (DescribeLogGroups).
+
+use std::collections::BTreeMap;
+
+use super::{AwsError, CallSite, Clients, classify};
+use crate::journal::{AlarmState, LogGroupState};
+
+/// DescribeAlarms takes at most this many names per call.
+const NAMES_PER_CALL: usize = 100;
+
+/// Reads the named alarms; a name CloudWatch does not know is an error.
+pub async fn alarms(clients: &Clients, names: &[String]) -> Result<Vec<AlarmState>, AwsError> {
+    let mut found: BTreeMap<String, AlarmState> = BTreeMap::new();
+    for chunk in names.chunks(NAMES_PER_CALL) {
+        let mut pages = clients
+            .cloudwatch
+            .describe_alarms()
+            .set_alarm_names(Some(chunk.to_vec()))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                classify(
+                    e,
+                    CallSite {
+                        operation: "cloudwatch:DescribeAlarms",
+                        resource: format!("alarms {}", chunk.join(", ")),
+                        profile: &clients.profile_label,
+                    },
+                )
+            })?;
+            for alarm in page.metric_alarms() {
+                let state = alarm_state(alarm);
+                found.insert(state.name.clone(), state);
+            }
+            for alarm in page.composite_alarms() {
+                let name = alarm.alarm_name().unwrap_or_default().to_string();
+                found.insert(
+                    name.clone(),
+                    AlarmState {
+                        name,
+                        state: alarm.state_value().map(|s| s.as_str().to_string()),
+                        ..AlarmState::default()
+                    },
+                );
+            }
+        }
+    }
+    names
+        .iter()
+        .map(|name| {
+            found.remove(name).ok_or_else(|| AwsError::NotFound {
+                what: format!("CloudWatch alarm `{name}`"),
+                operation: "cloudwatch:DescribeAlarms",
+                hint: "check `[[monitoring.alarms]]` in ledger.toml, the account and the region"
+                    .into(),
+            })
+        })
+        .collect()
+}
+
+fn alarm_state(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> AlarmState {
+    AlarmState {
+        name: alarm.alarm_name().unwrap_or_default().to_string(),
+        namespace: alarm.namespace().map(str::to_string),
+        metric: alarm.metric_name().map(str::to_string),
+        statistic: alarm
+            .statistic()
+            .map(|s| s.as_str().to_string())
+            .or_else(|| alarm.extended_statistic().map(str::to_string)),
+        comparison: alarm.comparison_operator().map(|c| c.as_str().to_string()),
+        threshold: alarm.threshold(),
+        period: alarm.period().and_then(|p| u64::try_from(p).ok()),
+        evaluation_periods: alarm
+            .evaluation_periods()
+            .and_then(|p| u64::try_from(p).ok()),
+        unit: alarm.unit().map(|u| u.as_str().to_string()),
+        state: alarm.state_value().map(|s| s.as_str().to_string()),
+    }
+}
+
+/// Reads the named log groups' retention; a name CloudWatch Logs does not
+/// know is an error.
+pub async fn log_groups(
+    clients: &Clients,
+    names: &[String],
+) -> Result<Vec<LogGroupState>, AwsError> {
+    let mut states = Vec::with_capacity(names.len());
+    for name in names {
+        let mut pages = clients
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .into_paginator()
+            .send();
+        let mut found = None;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                classify(
+                    e,
+                    CallSite {
+                        operation: "logs:DescribeLogGroups",
+                        resource: format!("log group `{name}`"),
+                        profile: &clients.profile_label,
+                    },
+                )
+            })?;
+            if let Some(group) = page
+                .log_groups()
+                .iter()
+                .find(|g| g.log_group_name() == Some(name.as_str()))
+            {
+                found = Some(LogGroupState {
+                    name: name.clone(),
+                    retention_days: group
+                        .retention_in_days()
+                        .and_then(|d| u64::try_from(d).ok()),
+                });
+                break;
+            }
+        }
+        states.push(found.ok_or_else(|| {
+            AwsError::NotFound {
+                what: format!("log group `{name}`"),
+                operation: "logs:DescribeLogGroups",
+                hint:
+                    "check `[[monitoring.log_groups]]` in ledger.toml, the account and the region"
+                        .into(),
+            }
+        })?);
+    }
+    Ok(states)
+}

@@ -1,0 +1,125 @@
+//! Lambda calls: a function's configuration, its published versions and
+//! aliases; one version's configuration; re-pointing an alias.
+
+use super::{AwsError, CallSite, Clients, classify};
+use crate::journal::{AliasState, FunctionState};
+
+fn site<'a>(clients: &'a Clients, operation: &'static str, name: &str) -> CallSite<'a> {
+    CallSite {
+        operation,
+        resource: format!("Lambda function `{name}`"),
+        profile: &clients.profile_label,
+    }
+}
+
+/// Reads a function's settings, its latest published version and its aliases.
+pub async fn function(clients: &Clients, name: &str) -> Result<FunctionState, AwsError> {
+    let config = clients
+        .lambda
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .map_err(|e| classify(e, site(clients, "lambda:GetFunctionConfiguration", name)))?;
+    Ok(FunctionState {
+        name: name.to_string(),
+        runtime: config.runtime().map(|r| r.as_str().to_string()),
+        memory_mb: config.memory_size().and_then(|m| u64::try_from(m).ok()),
+        timeout_s: config.timeout().and_then(|t| u64::try_from(t).ok()),
+        handler: config.handler().map(str::to_string),
+        architecture: config
+            .architectures()
+            .first()
+            .map(|a| a.as_str().to_string()),
+        code_sha256: config.code_sha256().map(str::to_string),
+        last_modified: config.last_modified().map(str::to_string),
+        latest_version: latest_version(clients, name).await?,
+        aliases: aliases(clients, name).await?,
+    })
+}
+
+/// The highest published version number, if any was published.
+async fn latest_version(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    let mut pages = clients
+        .lambda
+        .list_versions_by_function()
+        .function_name(name)
+        .into_paginator()
+        .send();
+    let mut highest: Option<u64> = None;
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| classify(e, site(clients, "lambda:ListVersionsByFunction", name)))?;
+        for version in page.versions() {
+            if let Some(number) = version.version().and_then(|v| v.parse::<u64>().ok()) {
+                highest = highest.max(Some(number));
+            }
+        }
+    }
+    Ok(highest.map(|n| n.to_string()))
+}
+
+/// Aliases by name, with the version each points to.
+async fn aliases(clients: &Clients, name: &str) -> Result<Vec<AliasState>, AwsError> {
+    let mut pages = clients
+        .lambda
+        .list_aliases()
+        .function_name(name)
+        .into_paginator()
+        .send();
+    let mut aliases = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(e, site(clients, "lambda:ListAliases", name)))?;
+        for alias in page.aliases() {
+            if let (Some(alias), Some(version)) = (alias.name(), alias.function_version()) {
+                aliases.push(AliasState {
+                    name: alias.to_string(),
+                    version: version.to_string(),
+                });
+            }
+        }
+    }
+    aliases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(aliases)
+}
+
+/// The code SHA-256 of one published version; a NotFound error when that
+/// version no longer exists.
+pub async fn version_code(
+    clients: &Clients,
+    name: &str,
+    version: &str,
+) -> Result<String, AwsError> {
+    let config = clients
+        .lambda
+        .get_function_configuration()
+        .function_name(name)
+        .qualifier(version)
+        .send()
+        .await
+        .map_err(|e| {
+            let mut site = site(clients, "lambda:GetFunctionConfiguration", name);
+            site.resource = format!("version {version} of Lambda function `{name}`");
+            classify(e, site)
+        })?;
+    Ok(config.code_sha256().unwrap_or_default().to_string())
+}
+
+/// Points `alias` of function `name` at `version`.
+pub async fn update_alias(
+    clients: &Clients,
+    name: &str,
+    alias: &str,
+    version: &str,
+) -> Result<(), AwsError> {
+    clients
+        .lambda
+        .update_alias()
+        .function_name(name)
+        .name(alias)
+        .function_version(version)
+        .send()
+        .await
+        .map_err(|e| classify(e, site(clients, "lambda:UpdateAlias", name)))?;
+    Ok(())
+}

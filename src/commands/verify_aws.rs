@@ -1,0 +1,124 @@
+//! `ledger verify --aws`: each environment's objects against the journal's
+//! fold (S3), and its declared resources against its latest snapshot
+//! (every service the snapshot read). One `DRIFT` line per finding.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::Workspace;
+use crate::aws::s3;
+use crate::capture::{self, Scope};
+use crate::cli::VerifyArgs;
+use crate::config::{Config, Environment};
+use crate::journal::{Entry, EntryKind, Journal};
+use crate::model::{self, audit};
+
+/// Compares every environment asked for; returns (environments compared,
+/// drift findings).
+pub fn compare(
+    workspace: &Workspace,
+    config: &Config,
+    journal: &Journal,
+    args: &VerifyArgs,
+    out: &mut dyn Write,
+) -> Result<(usize, usize)> {
+    let names: Vec<String> = match &args.env {
+        Some(env) => {
+            config.environment(env, &workspace.config_path())?;
+            vec![env.clone()]
+        }
+        None => config.environments.keys().cloned().collect(),
+    };
+    let runtime = super::runtime()?;
+    let entries = model::in_force(&journal.entries);
+    let (mut compared, mut drift) = (0, 0);
+    for name in names {
+        let env = config.environment(&name, &workspace.config_path())?;
+        let clients = runtime.block_on(super::clients(env, &args.aws_options));
+        let mut lines = Vec::new();
+        let mut any = false;
+        if let Some(found) = runtime.block_on(objects(&clients, &entries, &name, env))? {
+            lines.extend(found);
+            any = true;
+        }
+        if let Some(found) = runtime.block_on(inventory(&clients, config, &entries, &name, env))? {
+            lines.extend(found);
+            any = true;
+        }
+        compared += usize::from(any);
+        for line in lines {
+            drift += 1;
+            writeln!(out, "DRIFT {name} {line}")?;
+        }
+    }
+    Ok((compared, drift))
+}
+
+/// The bucket's objects against the fold; None when the ledger knows none.
+async fn objects(
+    clients: &crate::aws::Clients,
+    entries: &[Entry],
+    name: &str,
+    env: &Environment,
+) -> Result<Option<Vec<String>>> {
+    let Some(observed) = model::last_observed(entries, name) else {
+        let why = if model::last_deploy(entries, name).is_some() {
+            "its deploys were recorded with --no-aws, so the ledger knows none of its objects"
+        } else {
+            "it has no deploys recorded"
+        };
+        crate::note!("note: {name}: {why}; its bucket's objects were not compared");
+        return Ok(None);
+    };
+    if let Some(last) = model::last_deploy(entries, name)
+        && last.seq != observed.seq
+    {
+        crate::note!(
+            "note: {name}: compared with the objects #{} read; #{} was recorded with --no-aws",
+            observed.seq,
+            last.seq
+        );
+    }
+    let listing = s3::list_versions(clients, &env.bucket, env.prefix(), None, &|_| {}).await?;
+    Ok(Some(
+        audit::env_drift(entries, name, &listing.latest, &listing.versions)
+            .into_iter()
+            .map(|d| d.message)
+            .collect(),
+    ))
+}
+
+/// The declared resources against the latest snapshot; None without one.
+async fn inventory(
+    clients: &crate::aws::Clients,
+    config: &Config,
+    entries: &[Entry],
+    name: &str,
+    env: &Environment,
+) -> Result<Option<Vec<String>>> {
+    let Some((seq, recorded)) = entries
+        .iter()
+        .rev()
+        .filter(|e| e.env == name && e.kind == EntryKind::Snapshot)
+        .find_map(|e| e.inventory.as_ref().map(|i| (e.seq, i)))
+    else {
+        crate::note!(
+            "note: {name}: no snapshot recorded; its settings were not compared \
+             (run `ledger snapshot --env {name}`)"
+        );
+        return Ok(None);
+    };
+    let scope = if name == config.changelog.release_env {
+        Scope::WithMonitoring
+    } else {
+        Scope::Environment
+    };
+    let now = capture::read_inventory(clients, env, &config.monitoring, scope).await?;
+    Ok(Some(
+        model::inventory::changes(recorded, &now)
+            .into_iter()
+            .map(|line| format!("{line} (since snapshot #{seq})"))
+            .collect(),
+    ))
+}

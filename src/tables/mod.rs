@@ -1,0 +1,148 @@
+//! The document's inventory tables (S3 Buckets, Lambda Functions, CloudWatch
+//! Alarms...), each declared once: its heading, and per column the heading,
+//! the field it shows and how a value is written into a Markdown cell and
+//! read back from one. `render` lays tables out through [`Table::layout`];
+//! the document importer reads them through [`Table::read`], so a table
+//! imported and rendered again prints the same cells by construction.
+
+mod column;
+pub mod display;
+mod observed;
+mod specs;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+pub use column::Column;
+pub use observed::{overlay_environment, overlay_monitoring};
+pub use specs::{
+    ALARMS, BUCKETS, DISTRIBUTIONS, DYNAMODB_TABLES, FUNCTIONS, LOG_GROUPS, SECRETS,
+    environment_tables, monitoring_tables, read_environment_table, read_monitoring_table,
+};
+
+use crate::config::InventoryRow;
+
+/// One declared table: its kind (the key of `columns` in `ledger.toml`), its
+/// heading in the document, and its columns, the key column first.
+pub struct Table<T: 'static> {
+    /// `s3`, `cloudfront`, `lambda`, `dynamodb`, `secrets`, `alarms`, `log_groups`.
+    pub kind: &'static str,
+    /// Heading in the document ("S3 Buckets").
+    pub title: &'static str,
+    /// Columns, the key column first.
+    pub columns: &'static [Column<T>],
+}
+
+/// A printable table: its cells are Markdown, already escaped.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    /// `s3`, `cloudfront`, `lambda`, `dynamodb`, `secrets`, `alarms` or `log_groups`.
+    pub kind: String,
+    /// Heading ("S3 Buckets").
+    pub title: String,
+    /// Column headings.
+    pub columns: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl<T: InventoryRow + Default> Table<T> {
+    /// The heading of the key column, which a table of this kind must have.
+    pub fn key_heading(&self) -> &'static str {
+        self.columns.first().map_or("", |c| c.heading)
+    }
+
+    /// Lays out `items`. With `order` (kept from an imported document),
+    /// exactly those columns in that order; else the columns shown always
+    /// or having a value, then the other columns rows carry. A row's other
+    /// column of the same heading wins over the declared one.
+    pub fn layout(&self, items: &[T], order: Option<&Vec<String>>) -> TableView {
+        let headings: Vec<String> = match order {
+            Some(order) => order.clone(),
+            None => self.default_headings(items),
+        };
+        let cell = |item: &T, heading: &str| -> String {
+            if let Some(value) = item.extra().get(heading) {
+                return value.clone();
+            }
+            self.columns
+                .iter()
+                .find(|c| c.heading == heading)
+                .and_then(|c| c.show(item))
+                .unwrap_or_else(|| "-".into())
+        };
+        TableView {
+            kind: self.kind.into(),
+            title: self.title.into(),
+            rows: items
+                .iter()
+                .map(|item| headings.iter().map(|h| cell(item, h)).collect())
+                .collect(),
+            columns: headings,
+        }
+    }
+
+    fn default_headings(&self, items: &[T]) -> Vec<String> {
+        let mut headings: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.always || items.iter().any(|item| c.show(item).is_some()))
+            .map(|c| c.heading.to_string())
+            .collect();
+        for item in items {
+            for heading in item.extra().keys() {
+                if !headings.contains(heading) {
+                    headings.push(heading.clone());
+                }
+            }
+        }
+        headings
+    }
+
+    /// Reads a table's rows (every row as wide as `header`). A cell of an
+    /// unknown column, or one that would not print back the same, is kept
+    /// as written under its heading. None when the header lacks the key
+    /// column: it is not a table of this kind.
+    pub fn read(&self, header: &[String], rows: &[Vec<String>]) -> Option<Vec<T>> {
+        if !header.iter().any(|h| h == self.key_heading()) {
+            return None;
+        }
+        let items = rows
+            .iter()
+            .map(|row| {
+                let mut item = T::default();
+                for (heading, cell) in header.iter().zip(row) {
+                    let known = self
+                        .columns
+                        .iter()
+                        .find(|c| c.heading == heading)
+                        .is_some_and(|c| c.read(&mut item, cell));
+                    if !known {
+                        item.extra_mut().insert(heading.clone(), cell.clone());
+                    }
+                }
+                item
+            })
+            .collect();
+        Some(items)
+    }
+}
+
+/// Reads a table of `spec` into `into` and remembers its column order under
+/// the table's kind; false when it is not such a table.
+fn read_into<T: InventoryRow + Default>(
+    spec: &Table<T>,
+    header: &[String],
+    rows: &[Vec<String>],
+    into: &mut Vec<T>,
+    columns: &mut IndexMap<String, Vec<String>>,
+) -> bool {
+    match spec.read(header, rows) {
+        Some(items) => {
+            into.extend(items);
+            columns.insert(spec.kind.to_string(), header.to_vec());
+            true
+        }
+        None => false,
+    }
+}
