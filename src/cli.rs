@@ -451,8 +451,12 @@ pub struct LiveArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The object's S3 key (prefix included).
-    #[arg(value_name = "KEY")]
-    pub key: String,
+    #[arg(value_name = "KEY", required_unless_present = "function")]
+    pub key: Option<String>,
+    /// A Lambda function instead of a key: every version it served, with
+    /// its interval.
+    #[arg(long, value_name = "NAME", conflicts_with = "key")]
+    pub function: Option<String>,
     /// The environment.
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,

@@ -325,6 +325,11 @@ pub struct DistributionDecl {
 pub struct FunctionDecl {
     /// Function name.
     pub name: String,
+    /// The alias that serves traffic (`live`): `record` pins the version it
+    /// points to, `rollback` re-points it. Without one, the latest
+    /// published version is recorded and rollback cannot restore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
     /// Runtime ("Python 3.13").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,

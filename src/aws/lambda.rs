@@ -38,8 +38,25 @@ pub async fn function(clients: &Clients, name: &str) -> Result<FunctionState, Aw
     })
 }
 
+/// The version `alias` of function `name` points to.
+pub async fn alias_version(clients: &Clients, name: &str, alias: &str) -> Result<String, AwsError> {
+    let found = clients
+        .lambda
+        .get_alias()
+        .function_name(name)
+        .name(alias)
+        .send()
+        .await
+        .map_err(|e| {
+            let mut site = site(clients, "lambda:GetAlias", name);
+            site.resource = format!("alias `{alias}` of Lambda function `{name}`");
+            classify(e, site)
+        })?;
+    Ok(found.function_version().unwrap_or("$LATEST").to_string())
+}
+
 /// The highest published version number, if any was published.
-async fn latest_version(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+pub async fn latest_version(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
     let mut pages = clients
         .lambda
         .list_versions_by_function()

@@ -29,6 +29,16 @@ struct Deleted {
     size: Option<u64>,
 }
 
+/// A function whose serving version differs between FROM and TO.
+#[derive(Serialize)]
+struct FunctionChanged {
+    name: String,
+    /// The version serving at FROM (null when the ledger had none recorded).
+    from_version: Option<String>,
+    /// The version serving at TO (null when the ledger had none recorded).
+    to_version: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Commit {
     id: String,
@@ -43,6 +53,8 @@ struct Answer {
     added: Vec<FileChange>,
     changed: Vec<Changed>,
     deleted: Vec<Deleted>,
+    /// Lambda functions whose serving version differs.
+    functions: Vec<FunctionChanged>,
     /// Commits in TO and not in FROM, oldest first (null when git cannot tell).
     commits: Option<Vec<Commit>>,
     /// Commits in FROM and not in TO (a diff towards an older release).
@@ -116,6 +128,7 @@ pub fn run(workspace: &Workspace, args: &DiffArgs, out: &mut dyn Write) -> Resul
                 size: was.size,
             })
             .collect(),
+        functions: function_changes(&entries, &from.env, from.seq, to.seq),
         commits,
         commits_dropped,
     };
@@ -153,6 +166,15 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
             f.from_version.as_deref().unwrap_or("-")
         )?;
     }
+    for f in &a.functions {
+        writeln!(
+            out,
+            "  function {} version {} -> {}",
+            f.name,
+            f.from_version.as_deref().unwrap_or("-"),
+            f.to_version.as_deref().unwrap_or("-")
+        )?;
+    }
     match &a.commits {
         Some(commits) => {
             writeln!(out, "  {} commit(s):", commits.len())?;
@@ -172,6 +194,30 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
         )?,
     }
     Ok(())
+}
+
+/// The functions serving another version at `to` than at `from`.
+fn function_changes(entries: &[Entry], env: &str, from: u64, to: u64) -> Vec<FunctionChanged> {
+    let (before, after) = (
+        model::live_functions(entries, env, from),
+        model::live_functions(entries, env, to),
+    );
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (a, b) = (before.get(name), after.get(name));
+            let same =
+                a.map(|f| (&f.version, &f.code_sha256)) == b.map(|f| (&f.version, &f.code_sha256));
+            (!same).then(|| FunctionChanged {
+                name: name.clone(),
+                from_version: a.map(|f| f.version.clone()),
+                to_version: b.map(|f| f.version.clone()),
+            })
+        })
+        .collect()
 }
 
 /// What can make two references name entries of one environment: `--env E`

@@ -23,7 +23,11 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
     config.environment(&args.env, &workspace.config_path())?;
     let journal = workspace.journal()?;
     let entries = model::in_force(&journal.entries);
-    let key = recorded_key(&entries, &args.env, &args.key)?;
+    let Some(key) = &args.key else {
+        let name = args.function.as_deref().unwrap_or_default();
+        return function_history(&entries, &args.env, name, args.format, out);
+    };
+    let key = recorded_key(&entries, &args.env, key)?;
     let history = key_history(&entries, &args.env, &key);
     let unobserved: Vec<String> = entries
         .iter()
@@ -102,4 +106,56 @@ fn recorded_key(entries: &[Entry], env: &str, key: &str) -> Result<String> {
         format!("recorded keys ending so: {}", similar.join(", "))
     };
     bail!("no entry of `{env}` recorded the key `{key}`: keys are S3 keys, prefix included; {hint}")
+}
+
+/// The JSON shape of `history --function`: the function, then the versions
+/// it served, oldest first.
+#[derive(serde::Serialize)]
+struct FunctionHistoryJson<'a> {
+    env: &'a str,
+    function: &'a str,
+    versions: &'a [model::FunctionServed],
+}
+
+/// `history --function NAME`.
+fn function_history(
+    entries: &[Entry],
+    env: &str,
+    name: &str,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let history = model::function_history(entries, env, name);
+    if history.is_empty() {
+        bail!(
+            "no entry of `{env}` recorded Lambda function `{name}`: declare it under \
+             [[environments.{env}.functions]] and record a deploy"
+        );
+    }
+    match format {
+        OutputFormat::Json => write_json(
+            out,
+            &FunctionHistoryJson {
+                env,
+                function: name,
+                versions: &history,
+            },
+        )?,
+        OutputFormat::Text => {
+            for v in &history {
+                writeln!(
+                    out,
+                    "#{:<4} {:<12} {:<8} {:<8} {} .. {}  {}",
+                    v.seq,
+                    v.release.as_deref().unwrap_or("-"),
+                    v.kind,
+                    v.version,
+                    v.from,
+                    v.until.map_or_else(|| "now".to_string(), |t| t.to_string()),
+                    v.code_sha256.as_deref().unwrap_or("")
+                )?;
+            }
+        }
+    }
+    Ok(Outcome::Success)
 }

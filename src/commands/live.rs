@@ -24,6 +24,17 @@ struct Answer {
     /// null when no entry up to then read S3 (`files` is then empty and unknown).
     objects_from: Option<u64>,
     files: Vec<File>,
+    /// The Lambda versions serving then (declared functions the ledger
+    /// recorded), by name.
+    functions: Vec<Function>,
+}
+
+#[derive(Serialize)]
+struct Function {
+    name: String,
+    alias: Option<String>,
+    version: String,
+    code_sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +115,16 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
                 size: f.size,
             })
             .collect(),
+        functions: live
+            .functions
+            .values()
+            .map(|f| Function {
+                name: f.name.clone(),
+                alias: f.alias.clone(),
+                version: f.version.clone(),
+                code_sha256: f.code_sha256.clone(),
+            })
+            .collect(),
     };
     match live.observed {
         None => crate::note!(
@@ -159,6 +180,22 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
             None => "completion time unknown".to_string(),
         };
         writeln!(out, "  invalidation {} ({state})", i.id)?;
+    }
+    for f in &a.functions {
+        writeln!(
+            out,
+            "  function     {}{} version {}{}",
+            f.name,
+            f.alias
+                .as_deref()
+                .map(|a| format!(":{a}"))
+                .unwrap_or_default(),
+            f.version,
+            f.code_sha256
+                .as_deref()
+                .map(|c| format!(" (code {c})"))
+                .unwrap_or_default()
+        )?;
     }
     match a.objects_from {
         None => {

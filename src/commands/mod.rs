@@ -16,6 +16,7 @@ mod record;
 mod render;
 mod resolve;
 mod rollback;
+mod rollback_aliases;
 mod shell;
 pub use shell::COMPLETE_VAR;
 mod show;

@@ -15,7 +15,8 @@ use crate::cli::{OutputFormat, RecordArgs};
 use crate::config::Environment;
 use crate::git::GitRepo;
 use crate::journal::{
-    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, JournalLock, short_sha,
+    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, JournalLock,
+    short_sha,
 };
 use crate::model;
 use crate::timestamp::Timestamp;
@@ -58,6 +59,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let journal = workspace.journal()?;
     let seen = model::in_force(&journal.entries);
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
+    let mut functions = Vec::new();
     let capture = if args.no_aws {
         entry.invalidation = args.invalidation.as_ref().map(|id| Invalidation {
             id: id.clone(),
@@ -76,6 +78,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         };
         let picture = observed_picture(&seen, &args.env);
         let listing = capture.run(&picture, &mut entry)?;
+        functions = capture.functions()?;
         Some((capture, listing))
     };
 
@@ -109,6 +112,12 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         entry.files = refresh_files(capturer, listed, &against, &now, &args.env, &entry.files)?;
         against = now;
     };
+    // Function versions are diffed against the journal as it is now:
+    // whatever another record of the environment pinned meanwhile counts.
+    entry.functions = model::diff_functions(
+        &model::live_functions(&now, &args.env, u64::MAX),
+        &functions,
+    );
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let entry = request.settle(entry, &seen, &now, deployed_at)?;
     if args.dry_run {
@@ -210,13 +219,19 @@ impl Request<'_> {
         let args = self.args;
         let previous = model::last_deploy(now, &args.env);
         let unchanged = entry.files.is_empty()
+            && entry.functions.is_empty()
             && previous.is_some_and(|p| p.commit.as_deref() == Some(self.commit.as_str()));
         if unchanged && !args.allow_empty && !args.redeploy {
             bail!(
-                "nothing changed in s3://{}/{} since #{} and the commit is the same ({}): \
+                "nothing changed in s3://{}/{}{} since #{} and the commit is the same ({}): \
                  nothing was recorded; pass --allow-empty to record the deploy anyway",
                 self.env.bucket,
                 self.env.prefix(),
+                if self.env.functions.is_empty() {
+                    ""
+                } else {
+                    " nor in the declared Lambda functions"
+                },
                 previous.map_or(0, |p| p.seq),
                 short_sha(&self.commit)
             );
@@ -426,9 +441,14 @@ fn report(entry: &Entry) {
             "objects not read: --no-aws".to_string()
         } else {
             format!(
-                "{} file(s) put, {} deleted{}",
+                "{} file(s) put, {} deleted{}{}",
                 entry.puts().count(),
                 entry.deletes().count(),
+                if entry.functions.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} function version(s)", entry.functions.len())
+                },
                 entry
                     .invalidation
                     .as_ref()
@@ -515,6 +535,16 @@ impl Capture<'_> {
             };
         }
         Ok(observed.latest)
+    }
+
+    /// The serving version of every declared Lambda function.
+    fn functions(&self) -> Result<Vec<FunctionVersion>> {
+        Ok(self
+            .runtime
+            .block_on(crate::capture::read_function_versions(
+                &self.clients,
+                self.env,
+            ))?)
     }
 
     /// Lists the environment again (each key's latest state).

@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 
+use super::rollback_aliases::{self, AliasPlan};
 use super::{Outcome, Workspace};
 use crate::aws::{Clients, cloudfront, s3};
 use crate::cli::RollbackArgs;
 use crate::config::Environment;
-use crate::journal::{Entry, EntryKind, FileAction, FileChange, Invalidation, JournalLock};
+use crate::journal::{
+    Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, JournalLock,
+};
 use crate::model::{self, LiveState, Observed, audit};
 use crate::render::format::shell_word;
 use crate::timestamp::Timestamp;
@@ -43,6 +46,8 @@ impl Step {
 /// What a half-done or done rollback changed.
 struct Applied {
     files: Vec<FileChange>,
+    /// Aliases re-pointed: each function's version now served.
+    functions: Vec<FunctionVersion>,
     failure: Option<(String, String)>,
     not_done: Vec<String>,
 }
@@ -52,6 +57,8 @@ struct Plan {
     target: Entry,
     from: Option<Entry>,
     steps: Vec<Step>,
+    /// Lambda aliases to re-point, and functions that cannot be.
+    aliases: AliasPlan,
     /// The last entry of the environment when the plan was made: a record
     /// that lands while the user confirms makes the plan stale.
     tip: Option<u64>,
@@ -75,13 +82,15 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     };
     write_plan(out, &env, args, &plan)?;
     if args.dry_run {
+        writeln!(out, "the same with the aws CLI:")?;
         write_commands(out, &env, args, &plan.steps)?;
+        rollback_aliases::write_commands(out, &env, &plan.aliases)?;
         crate::note!("dry run: nothing was changed");
         return Ok(Outcome::Success);
     }
     out.flush()?;
     if !args.yes {
-        confirm(plan.steps.len(), &args.env)?;
+        confirm(plan.steps.len() + plan.aliases.steps.len(), &args.env)?;
     }
     // Checked again just before S3 changes; the journal lock is taken only
     // for the final append, not over the copies or the invalidation's wait.
@@ -94,7 +103,13 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
             args.env
         );
     }
-    let applied = runtime.block_on(apply(&clients, &env.bucket, &plan.steps));
+    let mut applied = runtime.block_on(apply(&clients, &env.bucket, &plan.steps));
+    if applied.failure.is_none() {
+        let (moved, failure) =
+            runtime.block_on(rollback_aliases::apply(&clients, &plan.aliases.steps));
+        applied.functions = moved;
+        applied.failure = failure;
+    }
     let mut entry = rollback_entry(&plan, &applied, args, by.clone());
     entry.notes.extend(lock_note);
     let invalidation_error =
@@ -109,7 +124,7 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
             args.env
         ));
     }
-    let recorded = if entry.files.is_empty() {
+    let recorded = if entry.files.is_empty() && entry.functions.is_empty() {
         None
     } else {
         Some(writer.append(&lock, &mut journal, entry)?)
@@ -217,12 +232,21 @@ fn make_plan(
         );
     }
     let steps = plan(&wanted, &listing.latest);
-    if steps.is_empty() {
+    let aliases = rollback_aliases::plan(&entries, env, &args.env, &target, runtime, clients)?;
+    if steps.is_empty() && aliases.steps.is_empty() {
+        for skipped in &aliases.skipped {
+            crate::warning!("{skipped}");
+        }
         crate::note!(
-            "nothing to do: s3://{}/{} already serves the live state of #{}",
+            "nothing to do: s3://{}/{} already serves the live state of #{}{}",
             env.bucket,
             env.prefix(),
-            target.seq
+            target.seq,
+            if env.functions.is_empty() {
+                ""
+            } else {
+                ", and so do the declared functions with an alias"
+            }
         );
         return Ok(None);
     }
@@ -233,6 +257,7 @@ fn make_plan(
         target,
         from,
         steps,
+        aliases,
     }))
 }
 
@@ -295,6 +320,7 @@ fn rollback_entry(plan: &Plan, applied: &Applied, args: &RollbackArgs, by: Strin
         commit: target.commit.clone(),
         deployed_by: Some(by),
         files: applied.files.clone(),
+        functions: applied.functions.clone(),
         ..Entry::new(EntryKind::Rollback, args.env.clone(), Timestamp::now())
     };
     entry.files.sort_by(|a, b| a.key.cmp(&b.key));
@@ -327,6 +353,9 @@ fn invalidate_restored(
     else {
         return None;
     };
+    if entry.files.is_empty() {
+        return None;
+    }
     match runtime.block_on(invalidate(clients, distribution, entry, args)) {
         Ok(invalidation) => {
             entry.invalidation = Some(invalidation);
@@ -362,11 +391,12 @@ fn finish(
     match (&applied.failure, recorded) {
         (None, Some(entry)) => {
             crate::note!(
-                "rolled back {} to #{} ({}): {} key(s) changed; recorded as #{}{}",
+                "rolled back {} to #{} ({}): {} key(s) changed, {} alias(es) re-pointed; recorded as #{}{}",
                 args.env,
                 target.seq,
                 target.version.as_deref().unwrap_or("-"),
                 entry.files.len(),
+                entry.functions.len(),
                 entry.seq,
                 entry
                     .invalidation
@@ -466,7 +496,11 @@ fn write_plan(
             )?,
         }
     }
+    rollback_aliases::write_plan(out, &plan.aliases)?;
     match (&env.distribution, args.no_invalidate) {
+        (Some(_), false) if plan.steps.is_empty() => {
+            writeln!(out, "  no invalidation (no object changes)")?
+        }
         (Some(distribution), false) => writeln!(
             out,
             "  invalidate {} on {distribution}",
@@ -491,7 +525,6 @@ fn write_commands(
         .map(|p| format!(" --profile {}", shell_word(p)))
         .unwrap_or_default();
     let bucket = shell_word(&env.bucket);
-    writeln!(out, "the same with the aws CLI:")?;
     for step in steps {
         match step {
             Step::Restore { file, .. } => writeln!(
@@ -509,7 +542,9 @@ fn write_commands(
             )?,
         }
     }
-    if let (false, Some(distribution)) = (args.no_invalidate, &env.distribution) {
+    if let (false, Some(distribution), false) =
+        (args.no_invalidate, &env.distribution, steps.is_empty())
+    {
         writeln!(
             out,
             "aws cloudfront create-invalidation --distribution-id {distribution} --paths {}{profile}",
@@ -545,6 +580,15 @@ fn write_done(out: &mut dyn Write, entry: &Entry) -> std::io::Result<()> {
             )?,
         }
     }
+    for function in &entry.functions {
+        writeln!(
+            out,
+            "  re-pointed {}:{} to version {}",
+            function.name,
+            function.alias.as_deref().unwrap_or("-"),
+            function.version
+        )?;
+    }
     if let Some(invalidation) = &entry.invalidation {
         writeln!(
             out,
@@ -578,6 +622,7 @@ fn confirm(count: usize, env: &str) -> Result<()> {
 async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Applied {
     let mut applied = Applied {
         files: Vec::new(),
+        functions: Vec::new(),
         failure: None,
         not_done: Vec::new(),
     };

@@ -115,6 +115,21 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry, changes: &[String]) -> std::i
             writeln!(out, "{}", line.trim_end())?;
         }
     }
+    if !e.functions.is_empty() {
+        writeln!(out, "  functions:")?;
+        for f in &e.functions {
+            let line = format!(
+                "    {:<40} {:>10}  {}",
+                match &f.alias {
+                    Some(alias) => format!("{}:{alias}", f.name),
+                    None => f.name.clone(),
+                },
+                f.version.as_str(),
+                f.code_sha256.as_deref().unwrap_or("")
+            );
+            writeln!(out, "{}", crate::ui::printable(line.trim_end()))?;
+        }
+    }
     if let Some(release) = &e.release {
         let mut headline = release.date.clone().unwrap_or_else(|| "undated".into());
         if release.yanked {

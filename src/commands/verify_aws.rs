@@ -1,6 +1,7 @@
 //! `ledger verify --aws`: each environment's objects against the journal's
 //! fold (S3), and its declared resources against its latest snapshot
-//! (every service the snapshot read). One `DRIFT` line per finding.
+//! (every service the snapshot read), and the Lambda versions they serve
+//! against those deploys pinned. One `DRIFT` line per finding.
 
 use std::io::Write;
 
@@ -12,6 +13,7 @@ use crate::capture::{self, Scope};
 use crate::cli::VerifyArgs;
 use crate::config::{Config, Environment};
 use crate::journal::{Entry, EntryKind, Journal};
+use crate::model::inventory::Fields;
 use crate::model::{self, audit};
 
 /// Compares every environment asked for; returns (environments compared,
@@ -39,6 +41,10 @@ pub fn compare(
         let mut lines = Vec::new();
         let mut any = false;
         if let Some(found) = runtime.block_on(objects(&clients, &entries, &name, env))? {
+            lines.extend(found);
+            any = true;
+        }
+        if let Some(found) = runtime.block_on(functions(&clients, &entries, &name, env))? {
             lines.extend(found);
             any = true;
         }
@@ -116,9 +122,43 @@ async fn inventory(
     };
     let now = capture::read_inventory(clients, env, &config.monitoring, scope).await?;
     Ok(Some(
-        model::inventory::changes(recorded, &now)
+        model::inventory::compare(recorded, &now, Fields::Configuration)
             .into_iter()
             .map(|line| format!("{line} (since snapshot #{seq})"))
             .collect(),
     ))
+}
+
+/// The versions the declared functions serve against the ones deploys and
+/// rollbacks recorded; None when none was recorded.
+async fn functions(
+    clients: &crate::aws::Clients,
+    entries: &[Entry],
+    name: &str,
+    env: &Environment,
+) -> Result<Option<Vec<String>>> {
+    let recorded = model::live_functions(entries, name, u64::MAX);
+    if recorded.is_empty() || env.functions.is_empty() {
+        return Ok(None);
+    }
+    let now = capture::read_function_versions(clients, env).await?;
+    let mut lines = Vec::new();
+    for serving in &now {
+        let Some(pinned) = recorded.get(&serving.name) else {
+            continue;
+        };
+        if pinned.version != serving.version || pinned.code_sha256 != serving.code_sha256 {
+            let by = model::last_function_change(entries, name, &serving.name)
+                .map_or_else(String::new, |e| format!(" (#{})", e.seq));
+            lines.push(format!(
+                "{}: serves version {} (code {}); the ledger recorded version {} (code {}){by}",
+                serving.name,
+                serving.version,
+                serving.code_sha256.as_deref().unwrap_or("-"),
+                pinned.version,
+                pinned.code_sha256.as_deref().unwrap_or("-"),
+            ));
+        }
+    }
+    Ok(Some(lines))
 }

@@ -121,6 +121,10 @@ pub struct Entry {
     /// Objects this entry put or deleted, in key order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileChange>,
+    /// Lambda functions whose served version this entry changed (a deploy:
+    /// as captured; a rollback: as re-pointed), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionVersion>,
     /// Markdown blocks kept verbatim from an imported document's section for
     /// this entry, rendered after its fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -159,6 +163,7 @@ impl Entry {
             inventory: None,
             changes: Vec::new(),
             files: Vec::new(),
+            functions: Vec::new(),
             extra: Vec::new(),
         }
     }
@@ -288,6 +293,23 @@ impl FileChange {
             last_modified: None,
         }
     }
+}
+
+/// The version of a Lambda function that serves traffic: the one its
+/// alias points to, or the latest published one when it has no alias.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionVersion {
+    /// Function name.
+    pub name: String,
+    /// The alias that serves traffic, when the function declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// The version (`3`), or `$LATEST` when none was ever published.
+    pub version: String,
+    /// SHA-256 of that version's code package (base64, as Lambda gives it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_sha256: Option<String>,
 }
 
 /// A CloudFront invalidation as recorded with a deploy.

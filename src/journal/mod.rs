@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use entry::{
-    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, ReleaseGroup, ReleaseNotes,
-    short_sha,
+    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, ReleaseGroup,
+    ReleaseNotes, short_sha,
 };
 pub use inventory::{
     AlarmState, AliasState, BucketState, CacheBehaviorState, DistributionState, FunctionState,

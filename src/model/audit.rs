@@ -83,6 +83,8 @@ pub struct LiveAt<'a> {
     /// an earlier one when `entry` was recorded with `--no-aws`, or none
     /// when no entry up to then read S3.
     pub observed: Option<&'a Entry>,
+    /// The Lambda versions serving then, as recorded.
+    pub functions: super::LiveFunctions,
 }
 
 /// The live state of `env` at an instant, with the entry that made it.
@@ -96,6 +98,7 @@ pub fn live_at<'a>(
         entry,
         state: live_state(entries, env, entry.seq),
         observed: observed_upto(entries, env, entry.seq),
+        functions: super::live_functions(entries, env, entry.seq),
     })
 }
 

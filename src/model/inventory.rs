@@ -16,12 +16,39 @@ struct Described {
     fields: Vec<(&'static str, String)>,
 }
 
+/// Which fields a comparison covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fields {
+    /// Every field: a snapshot's changes over the previous one.
+    All,
+    /// Configuration only, for drift against a snapshot: the fields deploys
+    /// change (a function's code, versions and aliases) are left out, since
+    /// deploys and rollbacks pin them and drift is judged against those.
+    Configuration,
+}
+
+/// Labels of the fields that deploys change.
+const DEPLOYED: [&str; 3] = ["code", "latest version", "alias"];
+
 /// What changed from `before` to `after`, one line per resource and field;
 /// a resource only one of them read is said to have appeared or gone. Only
 /// services `after` read are compared: an inventory that did not read the
 /// monitoring does not say the alarms are gone.
 pub fn changes(before: &Inventory, after: &Inventory) -> Vec<String> {
-    let (old, new) = (describe(before), describe(after));
+    compare(before, after, Fields::All)
+}
+
+/// [`changes`], over the fields asked for.
+pub fn compare(before: &Inventory, after: &Inventory, fields: Fields) -> Vec<String> {
+    let keep = |mut list: Vec<Described>| {
+        if fields == Fields::Configuration {
+            for item in &mut list {
+                item.fields.retain(|(label, _)| !DEPLOYED.contains(label));
+            }
+        }
+        list
+    };
+    let (old, new) = (keep(describe(before)), keep(describe(after)));
     let read_now = |kind: &str| new.iter().any(|d| d.kind == kind) || reads_kind(after, kind);
     let mut lines = Vec::new();
     for item in &new {

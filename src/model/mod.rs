@@ -4,9 +4,14 @@
 
 pub mod audit;
 mod fold;
+mod functions;
 pub mod inventory;
 
 pub use fold::{LiveState, Observed, diff_observed, live_state};
+pub use functions::{
+    FunctionServed, LiveFunctions, diff_functions, function_history, last_function_change,
+    live_functions,
+};
 
 use std::collections::HashMap;
 

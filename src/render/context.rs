@@ -410,6 +410,7 @@ fn env_view(
     let mut rows = env.clone();
     overlay_deploy_bucket(&mut rows, last);
     overlay_distribution(&mut rows, last_invalidation.as_ref());
+    overlay_function_deploys(&mut rows, key, entries);
     if let Some(inventory) = latest_inventory(entries, key) {
         tables::overlay_environment(&mut rows, inventory);
     }
@@ -446,6 +447,16 @@ fn overlay_deploy_bucket(env: &mut Environment, last: Option<&Entry>) {
         let bucket = env.bucket.clone();
         for row in env.buckets.iter_mut().filter(|b| b.name == bucket) {
             row.last_deploy = Some(last.deployed_at.date_string());
+        }
+    }
+}
+
+/// A function's Last Deploy is the day of the last entry that changed the
+/// version it serves, when the journal has one.
+fn overlay_function_deploys(env: &mut Environment, key: &str, entries: &[Entry]) {
+    for row in &mut env.functions {
+        if let Some(entry) = model::last_function_change(entries, key, &row.name) {
+            row.last_deploy = Some(entry.deployed_at.date_string());
         }
     }
 }
