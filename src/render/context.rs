@@ -13,7 +13,8 @@ use super::format::{
 use crate::config::{self, Config, Environment};
 use crate::git::{GitError, GitRepo};
 use crate::journal::{
-    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, Inventory, short_sha,
+    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, Inventory,
+    short_sha,
 };
 use crate::model;
 use crate::tables::{self, TableView};
@@ -162,6 +163,8 @@ pub struct EntryView {
     pub notes: Vec<String>,
     /// Markdown kept verbatim from an imported document, after the fields.
     pub extra: Vec<String>,
+    /// Lambda functions whose serving version the entry changed.
+    pub functions: Vec<FunctionVersion>,
     /// For a snapshot: what changed since the previous snapshot of the
     /// environment, one line per resource and field.
     pub configuration_changes: Vec<String>,
@@ -377,6 +380,7 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
         changes: entry.changes.clone(),
         notes: entry.notes.clone(),
         extra: entry.extra.clone(),
+        functions: entry.functions.clone(),
         configuration_changes: model::inventory::snapshot_changes(entries, entry),
     }
 }

@@ -28,10 +28,11 @@ pub fn runtime_name(runtime: &str) -> String {
         "dotnetcore" => ".NET Core",
         "ruby" => "Ruby",
         "go" => "Go",
+        // The OS-only runtimes are named by their Amazon Linux alone.
         "provided" if version.is_empty() => {
-            return "OS-only (Amazon Linux)".into();
+            let linux = linux.unwrap_or_else(|| "Amazon Linux".into());
+            return format!("OS-only ({linux})");
         }
-        "provided" => "OS-only",
         _ => return runtime.to_string(),
     };
     let name = if version.is_empty() {
@@ -39,10 +40,9 @@ pub fn runtime_name(runtime: &str) -> String {
     } else {
         format!("{family} {version}")
     };
-    match (family, linux) {
-        ("OS-only", Some(linux)) => format!("OS-only ({linux})"),
-        (_, Some(linux)) => format!("{name} ({linux})"),
-        (_, None) => name,
+    match linux {
+        Some(linux) => format!("{name} ({linux})"),
+        None => name,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod harness;
 mod moto;
+mod moto_stack;
 
 mod audit_page;
 mod aws_audit;
@@ -25,3 +26,4 @@ mod render;
 mod store;
 mod sync;
 mod tamper;
+mod whole_stack;
