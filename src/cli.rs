@@ -369,6 +369,19 @@ pub struct SnapshotArgs {
     /// Only this environment [default: all].
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
+    /// Record nothing: list the functions, tables, secrets, alarms and log
+    /// groups of the account and region that ledger.toml does not declare
+    /// yet, and print their declarations (needs --env).
+    #[arg(long, requires = "env")]
+    pub discover: bool,
+    /// With --discover: only names that start with PREFIX (log groups also
+    /// as /aws/lambda/PREFIX...).
+    #[arg(long, value_name = "PREFIX", requires = "discover", default_value = "")]
+    pub prefix: String,
+    /// With --discover: add the declarations to ledger.toml (its comments
+    /// and layout kept) instead of printing them.
+    #[arg(long, requires = "discover")]
+    pub write: bool,
     /// AWS connection options.
     #[command(flatten)]
     pub aws: AwsArgs,

@@ -132,3 +132,70 @@ pub async fn log_groups(
     }
     Ok(states)
 }
+
+/// Names of the alarms that start with `prefix`, sorted.
+pub async fn alarm_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+    let mut request = clients.cloudwatch.describe_alarms();
+    if !prefix.is_empty() {
+        request = request.alarm_name_prefix(prefix);
+    }
+    let mut pages = request.into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "cloudwatch:DescribeAlarms",
+                    resource: format!("alarms starting with `{prefix}`"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+        names.extend(
+            page.metric_alarms()
+                .iter()
+                .filter_map(|a| a.alarm_name())
+                .map(str::to_string),
+        );
+        names.extend(
+            page.composite_alarms()
+                .iter()
+                .filter_map(|a| a.alarm_name())
+                .map(str::to_string),
+        );
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Names of the log groups that start with `prefix`, sorted.
+pub async fn log_group_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+    let mut request = clients.logs.describe_log_groups();
+    if !prefix.is_empty() {
+        request = request.log_group_name_prefix(prefix);
+    }
+    let mut pages = request.into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "logs:DescribeLogGroups",
+                    resource: format!("log groups starting with `{prefix}`"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+        names.extend(
+            page.log_groups()
+                .iter()
+                .filter_map(|g| g.log_group_name())
+                .map(str::to_string),
+        );
+    }
+    names.sort();
+    Ok(names)
+}

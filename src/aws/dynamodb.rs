@@ -79,3 +79,20 @@ pub async fn table(clients: &Clients, name: &str) -> Result<TableState, AwsError
     }
     Ok(state)
 }
+
+/// Names of the tables in the region that start with `prefix`, sorted.
+pub async fn table_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+    let mut pages = clients.dynamodb.list_tables().into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(e, site(clients, "dynamodb:ListTables", prefix)))?;
+        names.extend(
+            page.table_names()
+                .iter()
+                .filter(|n| n.starts_with(prefix))
+                .cloned(),
+        );
+    }
+    names.sort();
+    Ok(names)
+}

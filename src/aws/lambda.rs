@@ -140,3 +140,30 @@ pub async fn update_alias(
         .map_err(|e| classify(e, site(clients, "lambda:UpdateAlias", name)))?;
     Ok(())
 }
+
+/// Names of the functions in the region that start with `prefix`, sorted.
+pub async fn function_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+    let mut pages = clients.lambda.list_functions().into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(e, site(clients, "lambda:ListFunctions", prefix)))?;
+        names.extend(
+            page.functions()
+                .iter()
+                .filter_map(|f| f.function_name())
+                .filter(|n| n.starts_with(prefix))
+                .map(str::to_string),
+        );
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The aliases of a function, by name (for a discovered declaration).
+pub async fn alias_names(clients: &Clients, name: &str) -> Result<Vec<String>, AwsError> {
+    Ok(aliases(clients, name)
+        .await?
+        .into_iter()
+        .map(|a| a.name)
+        .collect())
+}

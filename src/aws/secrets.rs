@@ -47,3 +47,31 @@ pub async fn secret(clients: &Clients, id: &str) -> Result<SecretState, AwsError
         current_version,
     })
 }
+
+/// Names of the secrets in the region that start with `prefix`, sorted
+/// (ListSecrets returns metadata only, never a value).
+pub async fn secret_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+    let mut pages = clients.secrets.list_secrets().into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            classify(
+                e,
+                CallSite {
+                    operation: "secretsmanager:ListSecrets",
+                    resource: format!("secrets starting with `{prefix}`"),
+                    profile: &clients.profile_label,
+                },
+            )
+        })?;
+        names.extend(
+            page.secret_list()
+                .iter()
+                .filter_map(|s| s.name())
+                .filter(|n| n.starts_with(prefix))
+                .map(str::to_string),
+        );
+    }
+    names.sort();
+    Ok(names)
+}

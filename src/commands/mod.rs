@@ -5,6 +5,7 @@
 mod check;
 mod context;
 mod diff;
+mod discover;
 mod history;
 mod import;
 mod init;

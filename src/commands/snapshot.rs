@@ -14,6 +14,9 @@ use crate::timestamp::Timestamp;
 
 pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
+    if args.discover {
+        return super::discover::run(workspace, &config, args, out);
+    }
     let environments: Vec<(String, Environment)> = match &args.env {
         Some(name) => vec![(
             name.clone(),

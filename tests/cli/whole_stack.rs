@@ -681,3 +681,129 @@ fn access_denied_on_one_service_names_the_call_and_records_nothing() {
     );
     assert_eq!(s.journal(), before);
 }
+
+#[test]
+fn discover_declares_what_the_account_holds_and_write_keeps_the_comments() {
+    let moto = Moto::start();
+    build_stack(&moto);
+    let s = Sandbox::new();
+    s.ledger(&["init"]).ok();
+    let config = "# Our stack: keep this comment.\n[project]\ntitle = \"Picasso\"\n\n\
+                  [environments.production]\nbucket = \"stack-site\" # the site\nregion = \"us-east-1\"\n\n\
+                  [[environments.production.tables]]\nname = \"picasso-audit\"\n";
+    s.write("ledger/ledger.toml", config);
+    let printed = moto
+        .env(s.ledger(&["snapshot", "--discover", "--env", "production"]))
+        .run();
+    printed.assert_ok("discover");
+    let declarations: toml::Table = toml::from_str(&printed.stdout).expect("printed TOML");
+    let names = |path: &[&str], key: &str| -> Vec<String> {
+        let mut item = toml::Value::Table(declarations.clone());
+        for part in path {
+            item = item
+                .get(part)
+                .cloned()
+                .unwrap_or(toml::Value::Array(vec![]));
+        }
+        item.as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| r[key].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        names(&["environments", "production", "functions"], "name"),
+        [
+            "Analytics_Dashboard_API",
+            "Analytics_Event_Processor",
+            "Bedrock_Streaming_Handler",
+            "Master_Function"
+        ]
+    );
+    // Declared already: not proposed again.
+    assert_eq!(
+        names(&["environments", "production", "tables"], "name"),
+        [
+            "picasso-form-submissions",
+            "picasso-session-events",
+            "picasso-session-summaries",
+            "picasso-token-blacklist"
+        ]
+    );
+    assert_eq!(
+        names(&["environments", "production", "secrets"], "id").len(),
+        2
+    );
+    assert_eq!(names(&["monitoring", "alarms"], "name").len(), 4);
+    assert_eq!(names(&["monitoring", "log_groups"], "name").len(), 3);
+    assert!(
+        printed
+            .stdout
+            .contains("name = \"Master_Function\"\nalias = \"live\"\n"),
+        "{}",
+        printed.stdout
+    );
+    assert_eq!(
+        s.read("ledger/ledger.toml"),
+        config,
+        "printing changed the file"
+    );
+
+    // With a prefix, only what starts with it (log groups of functions too).
+    let narrowed = moto
+        .env(s.ledger(&[
+            "snapshot",
+            "--discover",
+            "--env",
+            "production",
+            "--prefix",
+            "Analytics_",
+        ]))
+        .ok();
+    let narrowed: toml::Table = toml::from_str(&narrowed).unwrap();
+    assert_eq!(
+        narrowed["environments"]["production"]["functions"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        narrowed["monitoring"]["log_groups"][0]["name"].as_str(),
+        Some("/aws/lambda/Analytics_Dashboard_API")
+    );
+    assert!(
+        narrowed["environments"]["production"]
+            .get("tables")
+            .is_none()
+    );
+
+    // --write adds them, keeps the comments, and the snapshot reads them all.
+    moto.env(s.ledger(&["snapshot", "--discover", "--env", "production", "--write"]))
+        .ok();
+    let written = s.read("ledger/ledger.toml");
+    assert!(
+        written.starts_with("# Our stack: keep this comment.\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("bucket = \"stack-site\" # the site\n"),
+        "{written}"
+    );
+    let again = moto
+        .env(s.ledger(&["snapshot", "--discover", "--env", "production"]))
+        .run();
+    assert_eq!(again.stdout, "", "{}", again.stderr);
+    assert!(again.stderr.contains("nothing to add"), "{}", again.stderr);
+    ok(moto.env(s.ledger(&["snapshot"])).run(), "snapshot");
+    let document = s.ledger(&["render"]).ok();
+    assert!(
+        document.contains("| `picasso-form-submissions` | PAY_PER_REQUEST | Yes | Disabled | `tenant-submissions-index` |"),
+        "{document}"
+    );
+    assert!(
+        document.contains("| Lambda Duration | `AWS/Lambda/Duration` | > 200 ms |"),
+        "{document}"
+    );
+}

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::location::Located;
 
+pub mod declare;
+
 /// File name of the configuration inside the ledger folder.
 pub const CONFIG_FILE: &str = "ledger.toml";
 
