@@ -48,3 +48,39 @@ fn draw_target() -> ProgressDrawTarget {
         ProgressDrawTarget::stderr()
     }
 }
+
+/// The progress of a capture, drawn as the counter and bars above.
+#[derive(Default)]
+pub struct CaptureBars {
+    current: std::sync::Mutex<Option<Progress>>,
+}
+
+impl CaptureBars {
+    fn with(&self, make: impl FnOnce() -> Progress, position: usize) {
+        if let Ok(mut current) = self.current.lock() {
+            current.get_or_insert_with(make).set(position);
+        }
+    }
+}
+
+impl crate::capture::Progress for CaptureBars {
+    fn listed(&self, count: usize) {
+        self.with(|| Progress::counter("listing object versions"), count);
+    }
+
+    fn read(&self, done: usize, total: usize) {
+        self.with(|| Progress::bar("reading object metadata", total), done);
+    }
+
+    fn waiting(&self) {
+        self.with(|| Progress::counter("waiting for the invalidation"), 0);
+    }
+
+    fn done(&self) {
+        if let Ok(mut current) = self.current.lock()
+            && let Some(progress) = current.take()
+        {
+            progress.finish();
+        }
+    }
+}

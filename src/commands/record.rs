@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::progress::Progress;
+use super::progress::CaptureBars;
 use super::{Outcome, Workspace, write_json};
-use crate::aws::{Clients, cloudfront, s3};
+use crate::aws::s3::Listing;
+use crate::aws::{Clients, cloudfront};
+use crate::capture::{self, InvalidationRequest, Reading};
 use crate::changes::ChangeRules;
 use crate::cli::{OutputFormat, RecordArgs};
 use crate::config::Environment;
 use crate::git::GitRepo;
 use crate::journal::{
-    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, JournalLock,
-    short_sha,
+    Change, Entry, EntryKind, FileChange, FunctionVersion, Invalidation, JournalLock, short_sha,
 };
 use crate::model;
 use crate::timestamp::Timestamp;
@@ -75,6 +76,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             invalidate_paths: request.invalidate_paths.as_deref(),
             clients,
             runtime,
+            progress: CaptureBars::default(),
         };
         let picture = observed_picture(&seen, &args.env);
         let listing = capture.run(&picture, &mut entry)?;
@@ -256,7 +258,7 @@ fn moved(
 /// did (it changed a key the re-diff would claim). No lock is held.
 fn refresh_files(
     capture: &Capture<'_>,
-    listed: &mut Listed,
+    listed: &mut Listing,
     before: &[Entry],
     now: &[Entry],
     env: &str,
@@ -466,191 +468,108 @@ fn report(entry: &Entry) {
     );
 }
 
-/// What a listing of the environment found: each key's latest state.
-type Listed = std::collections::BTreeMap<String, model::Observed>;
-
-/// The AWS half of a record.
+/// The AWS half of a record: the clients and the settings of the capture
+/// steps in `crate::capture`.
 struct Capture<'a> {
     args: &'a RecordArgs,
     env: &'a Environment,
     invalidate_paths: Option<&'a [String]>,
     clients: Clients,
     runtime: tokio::runtime::Runtime,
+    progress: CaptureBars,
 }
 
 impl Capture<'_> {
-    /// Lists the environment, diffs it with `picture` into the entry's
-    /// files (with metadata), and looks up or creates the invalidation.
-    fn run(&self, picture: &model::LiveState, entry: &mut Entry) -> Result<Listed> {
-        self.runtime.block_on(self.capture(picture, entry))
+    fn reading(&self) -> Reading {
+        Reading {
+            page_size: self.args.page_size,
+            concurrency: self.args.concurrency,
+        }
     }
 
-    async fn capture(&self, picture: &model::LiveState, entry: &mut Entry) -> Result<Listed> {
-        let clients = &self.clients;
-        let bucket = &self.env.bucket;
-        let prefix = self.env.prefix();
+    /// Lists the environment, diffs it with `picture` into the entry's
+    /// files (with metadata), and looks up or creates the invalidation.
+    fn run(&self, picture: &model::LiveState, entry: &mut Entry) -> Result<Listing> {
+        let found = self.runtime.block_on(capture::capture_objects(
+            &self.clients,
+            self.env,
+            picture,
+            self.reading(),
+            &self.progress,
+        ))?;
+        entry.notes.extend(found.unversioned);
+        entry.files = found.files;
+        entry.invalidation = self.invalidation(entry)?;
+        Ok(found.listing)
+    }
 
-        let versioning = s3::versioning(clients, bucket).await?;
-        if versioning != "Enabled" {
-            entry.notes.push(format!(
-                "bucket {bucket} has versioning {versioning}: objects are recorded by ETag; \
-                 `live --at` cannot pin versions there, and rollback cannot restore them"
-            ));
+    /// The invalidation the deploy records: `--invalidation ID` looked up,
+    /// or one created for `--invalidate` (not on a dry run), waited for with
+    /// `--wait`.
+    fn invalidation(&self, entry: &Entry) -> Result<Option<Invalidation>> {
+        let Some(distribution) = &self.env.distribution else {
+            return Ok(None);
+        };
+        let request = match (&self.args.invalidation, self.invalidate_paths) {
+            (Some(id), _) => InvalidationRequest::Existing(id.clone()),
+            (None, Some(paths)) if !self.args.dry_run => InvalidationRequest::Create {
+                reference: super::caller_reference(entry, paths),
+                paths: paths.to_vec(),
+            },
+            (None, _) => return Ok(None),
+        };
+        let wait = (self.args.wait && !self.args.dry_run)
+            .then(|| Duration::from_secs(self.args.wait_timeout));
+        let (invalidation, completed) = self.runtime.block_on(capture::invalidation(
+            &self.clients,
+            distribution,
+            &request,
+            wait,
+            &self.progress,
+        ))?;
+        if wait.is_some() && !completed {
+            crate::warning!(
+                "invalidation {} still {} after {}s; recording it as such",
+                invalidation.id,
+                invalidation.status.as_deref().unwrap_or("pending"),
+                self.args.wait_timeout
+            );
         }
-        let listing = Progress::counter("listing object versions");
-        let observed = s3::list_versions(clients, bucket, prefix, self.args.page_size, &|n| {
-            listing.set(n)
-        })
-        .await?;
-        listing.finish();
-        let mut files = model::diff_observed(picture, &observed.latest);
-        self.fetch_metadata(clients, bucket, &mut files).await?;
-        entry.files = files;
-
-        if let Some(distribution) = &self.env.distribution {
-            let invalidation = match (&self.args.invalidation, self.invalidate_paths) {
-                (Some(id), _) => {
-                    Some(cloudfront::get_invalidation(clients, distribution, id).await?)
-                }
-                (None, Some(paths)) if !self.args.dry_run => {
-                    let reference = super::caller_reference(entry, paths);
-                    Some(
-                        cloudfront::create_invalidation(
-                            clients,
-                            distribution,
-                            paths,
-                            &reference,
-                            6,
-                        )
-                        .await?,
-                    )
-                }
-                (None, _) => None,
-            };
-            entry.invalidation = match invalidation {
-                Some(invalidation) if self.args.wait && !self.args.dry_run => {
-                    Some(self.wait(clients, distribution, invalidation).await?)
-                }
-                other => other,
-            };
-        }
-        Ok(observed.latest)
+        Ok(Some(invalidation))
     }
 
     /// The serving version of every declared Lambda function.
     fn functions(&self) -> Result<Vec<FunctionVersion>> {
         Ok(self
             .runtime
-            .block_on(crate::capture::read_function_versions(
-                &self.clients,
-                self.env,
-            ))?)
+            .block_on(capture::read_function_versions(&self.clients, self.env))?)
     }
 
-    /// Lists the environment again (each key's latest state).
-    fn list(&self) -> Result<Listed> {
-        let listing = self.runtime.block_on(s3::list_versions(
+    /// Lists the environment again.
+    fn list(&self) -> Result<Listing> {
+        Ok(self.runtime.block_on(capture::list_objects(
             &self.clients,
-            &self.env.bucket,
-            self.env.prefix(),
-            self.args.page_size,
-            &|_| {},
-        ))?;
-        Ok(listing.latest)
+            self.env,
+            self.reading(),
+            &capture::Silent,
+        ))?)
     }
 
-    /// The file changes from a new `picture` to what the listing found;
-    /// metadata copied from `before` where the same version was read
-    /// already, fetched for the others.
+    /// The file changes from a new `picture` to what the listing found.
     fn rediff(
         &self,
         picture: &model::LiveState,
-        listed: &Listed,
+        listing: &Listing,
         before: &[FileChange],
     ) -> Result<Vec<FileChange>> {
-        let mut files = model::diff_observed(picture, listed);
-        let mut unread = Vec::new();
-        for file in files.iter_mut().filter(|f| f.action == FileAction::Put) {
-            match before
-                .iter()
-                .find(|b| b.key == file.key && b.version_id == file.version_id)
-            {
-                Some(read) => {
-                    file.content_type = read.content_type.clone();
-                    file.cache_control = read.cache_control.clone();
-                }
-                None => unread.push(file.clone()),
-            }
-        }
-        if !unread.is_empty() {
-            let clients = &self.clients;
-            self.runtime
-                .block_on(self.fetch_metadata(clients, &self.env.bucket, &mut unread))?;
-            for file in files.iter_mut() {
-                if let Some(read) = unread.iter().find(|u| u.key == file.key) {
-                    *file = read.clone();
-                }
-            }
-        }
-        Ok(files)
-    }
-
-    async fn fetch_metadata(
-        &self,
-        clients: &Clients,
-        bucket: &str,
-        files: &mut [FileChange],
-    ) -> Result<()> {
-        let wanted: Vec<(String, Option<String>)> = files
-            .iter()
-            .filter(|f| f.action == FileAction::Put)
-            .map(|f| (f.key.clone(), f.version_id.clone()))
-            .collect();
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        let bar = Progress::bar("reading object metadata", wanted.len());
-        let metadata = s3::head_objects(clients, bucket, wanted, self.args.concurrency, &|n| {
-            bar.set(n)
-        })
-        .await?;
-        bar.finish();
-        for file in files.iter_mut() {
-            if let Some(meta) = metadata.get(&file.key) {
-                file.content_type = meta.content_type.clone();
-                file.cache_control = meta.cache_control.clone();
-            }
-        }
-        Ok(())
-    }
-
-    async fn wait(
-        &self,
-        clients: &Clients,
-        distribution: &str,
-        invalidation: Invalidation,
-    ) -> Result<Invalidation> {
-        if invalidation
-            .status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("completed"))
-        {
-            return Ok(invalidation);
-        }
-        let timeout = Duration::from_secs(self.args.wait_timeout);
-        let spinner = Progress::counter("waiting for the invalidation");
-        let (seen, completed) =
-            cloudfront::wait_for(clients, distribution, &invalidation.id, timeout).await?;
-        spinner.finish();
-        if !completed {
-            crate::warning!(
-                "invalidation {} still {} after {}s; recording it as such",
-                seen.id,
-                seen.status.as_deref().unwrap_or("pending"),
-                self.args.wait_timeout
-            );
-        }
-        Ok(seen)
+        Ok(self.runtime.block_on(capture::rediff(
+            &self.clients,
+            self.env,
+            picture,
+            listing,
+            before,
+            self.reading(),
+        ))?)
     }
 }
 

@@ -10,6 +10,7 @@ use anyhow::{Result, anyhow, bail};
 use super::rollback_aliases::{self, AliasPlan};
 use super::{Outcome, Workspace};
 use crate::aws::{Clients, cloudfront, s3};
+use crate::capture::{self, Reading};
 use crate::cli::RollbackArgs;
 use crate::config::Environment;
 use crate::journal::{
@@ -214,12 +215,11 @@ fn make_plan(
     }
     let wanted = model::live_state(&entries, &args.env, target.seq);
     check_pinned(&target, &wanted)?;
-    let listing = runtime.block_on(s3::list_versions(
+    let listing = runtime.block_on(capture::list_objects(
         clients,
-        &env.bucket,
-        env.prefix(),
-        None,
-        &|_| {},
+        env,
+        Reading::default(),
+        &capture::Silent,
     ))?;
     let drift = audit::env_drift(&entries, &args.env, &listing.latest, &listing.versions);
     if !drift.is_empty() && !args.force {

@@ -8,8 +8,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Workspace;
-use crate::aws::s3;
-use crate::capture::{self, Scope};
+use crate::capture::{self, Reading, Scope};
 use crate::cli::VerifyArgs;
 use crate::config::{Config, Environment};
 use crate::journal::{Entry, EntryKind, Journal};
@@ -86,7 +85,7 @@ async fn objects(
             last.seq
         );
     }
-    let listing = s3::list_versions(clients, &env.bucket, env.prefix(), None, &|_| {}).await?;
+    let listing = capture::list_objects(clients, env, Reading::default(), &capture::Silent).await?;
     Ok(Some(
         audit::env_drift(entries, name, &listing.latest, &listing.versions)
             .into_iter()
