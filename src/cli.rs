@@ -135,9 +135,14 @@ pub enum Command {
     Record(RecordArgs),
     /// Append an inventory entry per environment, read from AWS.
     ///
-    /// Reads the bucket's versioning and default encryption, and the distribution's domain,
-    /// origin, status and cache behaviours. The aws-versions document takes its inventory from
-    /// the latest snapshot where there is one, and from ledger.toml otherwise.
+    /// Reads the bucket's versioning and default encryption; the distribution's domain,
+    /// origin, status and cache behaviours; each declared Lambda function's runtime, memory,
+    /// timeout, code, versions and aliases; each DynamoDB table's billing, PITR, TTL and
+    /// indexes; each secret's rotation and AWSCURRENT version (never its value); and, for the
+    /// release environment, the declared CloudWatch alarms and log groups. The aws-versions
+    /// document takes its tables from the latest snapshot where there is one, and from
+    /// ledger.toml otherwise; changes since the previous snapshot are named. With --discover,
+    /// records nothing and prints declarations for what the account holds.
     Snapshot(SnapshotArgs),
     /// List entries, newest first.
     Log(LogArgs),
@@ -378,8 +383,8 @@ pub struct SnapshotArgs {
     /// as /aws/lambda/PREFIX...).
     #[arg(long, value_name = "PREFIX", requires = "discover", default_value = "")]
     pub prefix: String,
-    /// With --discover: add the declarations to ledger.toml (its comments
-    /// and layout kept) instead of printing them.
+    /// With --discover: append the declarations to ledger.toml (every line
+    /// already there kept in place) instead of printing them.
     #[arg(long, requires = "discover")]
     pub write: bool,
     /// AWS connection options.

@@ -9,7 +9,8 @@ use crate::journal::{AlarmState, LogGroupState};
 /// DescribeAlarms takes at most this many names per call.
 const NAMES_PER_CALL: usize = 100;
 
-/// Reads the named alarms; a name CloudWatch does not know is an error.
+/// Reads the named alarms, in the order named; names CloudWatch does not
+/// know are left out (the caller decides whether that is an error).
 pub async fn alarms(clients: &Clients, names: &[String]) -> Result<Vec<AlarmState>, AwsError> {
     let mut found: BTreeMap<String, AlarmState> = BTreeMap::new();
     for chunk in names.chunks(NAMES_PER_CALL) {
@@ -47,17 +48,7 @@ pub async fn alarms(clients: &Clients, names: &[String]) -> Result<Vec<AlarmStat
             }
         }
     }
-    names
-        .iter()
-        .map(|name| {
-            found.remove(name).ok_or_else(|| AwsError::NotFound {
-                what: format!("CloudWatch alarm `{name}`"),
-                operation: "cloudwatch:DescribeAlarms",
-                hint: "check `[[monitoring.alarms]]` in ledger.toml, the account and the region"
-                    .into(),
-            })
-        })
-        .collect()
+    Ok(names.iter().filter_map(|name| found.remove(name)).collect())
 }
 
 fn alarm_state(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> AlarmState {
@@ -80,8 +71,8 @@ fn alarm_state(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> AlarmState {
     }
 }
 
-/// Reads the named log groups' retention; a name CloudWatch Logs does not
-/// know is an error.
+/// Reads the named log groups' retention, in the order named; names
+/// CloudWatch Logs does not know are left out.
 pub async fn log_groups(
     clients: &Clients,
     names: &[String],
@@ -120,15 +111,7 @@ pub async fn log_groups(
                 break;
             }
         }
-        states.push(found.ok_or_else(|| {
-            AwsError::NotFound {
-                what: format!("log group `{name}`"),
-                operation: "logs:DescribeLogGroups",
-                hint:
-                    "check `[[monitoring.log_groups]]` in ledger.toml, the account and the region"
-                        .into(),
-            }
-        })?);
+        states.extend(found);
     }
     Ok(states)
 }

@@ -179,6 +179,24 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
 static OPERATION_TIMEOUT: std::sync::atomic::AtomicU64 =
     std::sync::atomic::AtomicU64::new(DEFAULT_TIMEOUT_SECS);
 
+/// A missing declared resource's error, pointing at its declaration in
+/// ledger.toml (`declaration`: `[[environments.production.tables]]`).
+pub fn declared_in(error: AwsError, declaration: &str) -> AwsError {
+    match error {
+        AwsError::NotFound {
+            what, operation, ..
+        } => AwsError::NotFound {
+            what,
+            operation,
+            hint: format!(
+                "check its name under `{declaration}` in ledger.toml, and the account and region \
+                 (`ledger snapshot --discover` lists what exists)"
+            ),
+        },
+        other => other,
+    }
+}
+
 /// Classifies an SDK error for a call.
 pub fn classify<E>(error: SdkError<E>, site: CallSite<'_>) -> AwsError
 where

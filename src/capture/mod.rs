@@ -9,8 +9,8 @@ mod inventory;
 mod objects;
 
 pub use discover::{Discovered, FoundFunction, discover};
-pub use functions::read_function_versions;
-pub use inventory::{Scope, read_inventory};
+pub use functions::{read_function_version, read_function_versions};
+pub use inventory::{Missing, Scope, read_inventory};
 pub use objects::{
     InvalidationRequest, Objects, Progress, Reading, Silent, capture_objects, invalidation,
     list_objects, rediff,

@@ -10,6 +10,7 @@ use crate::cli::{DiffArgs, OutputFormat};
 use crate::journal::{Entry, FileAction, FileChange};
 use crate::model::audit::diff_states;
 use crate::model::{self, live_state, resolve_ref};
+use crate::tables::display::short_code;
 
 #[derive(Serialize)]
 struct Changed {
@@ -37,6 +38,11 @@ struct FunctionChanged {
     from_version: Option<String>,
     /// The version serving at TO (null when the ledger had none recorded).
     to_version: Option<String>,
+    /// The code SHA-256 of the version at FROM.
+    from_code_sha256: Option<String>,
+    /// The code SHA-256 of the version at TO (differs from FROM's when the
+    /// version name is the same, `$LATEST` with new code).
+    to_code_sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -169,13 +175,16 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     for f in &a.functions {
         writeln!(
             out,
-            "  function {} version {} -> {}",
+            "  function {} version {} (code {}) -> {} (code {})",
             f.name,
             f.from_version.as_deref().unwrap_or("-"),
-            f.to_version.as_deref().unwrap_or("-")
+            short_code(f.from_code_sha256.as_deref()),
+            f.to_version.as_deref().unwrap_or("-"),
+            short_code(f.to_code_sha256.as_deref())
         )?;
     }
     match &a.commits {
+        Some(commits) if commits.is_empty() => writeln!(out, "  no commits between them")?,
         Some(commits) => {
             writeln!(out, "  {} commit(s):", commits.len())?;
             for c in commits {
@@ -215,6 +224,8 @@ fn function_changes(entries: &[Entry], env: &str, from: u64, to: u64) -> Vec<Fun
                 name: name.clone(),
                 from_version: a.map(|f| f.version.clone()),
                 to_version: b.map(|f| f.version.clone()),
+                from_code_sha256: a.and_then(|f| f.code_sha256.clone()),
+                to_code_sha256: b.and_then(|f| f.code_sha256.clone()),
             })
         })
         .collect()

@@ -65,8 +65,7 @@ fn write_declarations(workspace: &Workspace, missing: &[declare::Declaration]) -
     let path = workspace.config_path();
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let edited = declare::add_to(&text, missing)
-        .map_err(|e| anyhow::anyhow!("cannot edit {}: {e}; nothing was written", path.display()))?;
+    let edited = declare::add_to(&text, missing);
     Config::parse(&path, &edited).with_context(|| {
         format!(
             "the edited {} would not load; nothing was written",

@@ -9,6 +9,7 @@ use crate::cli::{HistoryArgs, OutputFormat};
 use crate::journal::Entry;
 use crate::journal::FileAction;
 use crate::model::{self, audit::key_history};
+use crate::tables::display::short_code;
 
 /// The JSON shape: the object, then its versions oldest first.
 #[derive(serde::Serialize)]
@@ -141,21 +142,47 @@ fn function_history(
                 versions: &history,
             },
         )?,
-        OutputFormat::Text => {
-            for v in &history {
-                writeln!(
-                    out,
-                    "#{:<4} {:<12} {:<8} {:<8} {} .. {}  {}",
-                    v.seq,
-                    v.release.as_deref().unwrap_or("-"),
-                    v.kind,
-                    v.version,
-                    v.from,
-                    v.until.map_or_else(|| "now".to_string(), |t| t.to_string()),
-                    v.code_sha256.as_deref().unwrap_or("")
-                )?;
-            }
-        }
+        OutputFormat::Text => write_function_rows(out, &history)?,
     }
     Ok(Outcome::Success)
+}
+
+/// `history --function` as aligned columns under a header.
+fn write_function_rows(
+    out: &mut dyn Write,
+    history: &[model::FunctionServed],
+) -> std::io::Result<()> {
+    let rows: Vec<[String; 6]> = history
+        .iter()
+        .map(|v| {
+            [
+                format!("#{}", v.seq),
+                v.release.clone().unwrap_or_else(|| "-".into()),
+                v.kind.to_string(),
+                v.version.clone(),
+                short_code(v.code_sha256.as_deref()),
+                format!(
+                    "{} .. {}",
+                    v.from,
+                    v.until.map_or_else(|| "now".to_string(), |t| t.to_string())
+                ),
+            ]
+        })
+        .collect();
+    let header = ["SEQ", "RELEASE", "KIND", "VERSION", "CODE", "SERVED"].map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        writeln!(out, "{}", crate::ui::printable(line.join("  ").trim_end()))?;
+    }
+    Ok(())
 }

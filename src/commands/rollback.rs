@@ -106,10 +106,10 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     }
     let mut applied = runtime.block_on(apply(&clients, &env.bucket, &plan.steps));
     if applied.failure.is_none() {
-        let (moved, failure) =
-            runtime.block_on(rollback_aliases::apply(&clients, &plan.aliases.steps));
-        applied.functions = moved;
-        applied.failure = failure;
+        let moved = runtime.block_on(rollback_aliases::apply(&clients, &plan.aliases.steps));
+        applied.functions = moved.moved;
+        applied.failure = moved.failure;
+        applied.not_done = moved.not_done;
     }
     let mut entry = rollback_entry(&plan, &applied, args, by.clone());
     entry.notes.extend(lock_note);
@@ -407,7 +407,12 @@ fn finish(
             Ok(Outcome::Success)
         }
         (Some((key, error)), recorded) => {
-            let done: Vec<&str> = applied.files.iter().map(|f| f.key.as_str()).collect();
+            let done: Vec<&str> = applied
+                .files
+                .iter()
+                .map(|f| f.key.as_str())
+                .chain(applied.functions.iter().map(|f| f.name.as_str()))
+                .collect();
             Err(anyhow!(
                 "rollback stopped at {key}: {error}\n  restored ({}): {}\n  not restored ({}): {}\n{}",
                 done.len(),

@@ -56,28 +56,62 @@ pub fn plan(
         let Some(recorded) = wanted.get(&current.name) else {
             continue;
         };
-        if recorded.version == current.version {
+        let same_code = recorded.code_sha256 == current.code_sha256;
+        if recorded.version == current.version && same_code {
             continue;
         }
         match &current.alias {
-            Some(alias) => plan.steps.push(AliasStep {
-                name: current.name.clone(),
-                alias: alias.clone(),
-                current: current.version.clone(),
-                wanted: FunctionVersion {
-                    alias: Some(alias.clone()),
-                    ..recorded.clone()
-                },
-            }),
-            None => plan.skipped.push(format!(
-                "{} serves version {} and #{} recorded {}, but it declares no alias: Lambda cannot \
-                 serve an older version without one, so it is skipped (declare `alias` in ledger.toml)",
-                current.name, current.version, target.seq, recorded.version
-            )),
+            // A published version's code never changes: moving the alias
+            // restores it. An alias on `$LATEST` cannot be moved to older code.
+            Some(alias) if recorded.version != current.version && recorded.version != "$LATEST" => {
+                plan.steps.push(AliasStep {
+                    name: current.name.clone(),
+                    alias: alias.clone(),
+                    current: current.version.clone(),
+                    wanted: FunctionVersion {
+                        alias: Some(alias.clone()),
+                        ..recorded.clone()
+                    },
+                })
+            }
+            alias => plan
+                .skipped
+                .push(cannot_restore(current, recorded, alias.is_some(), target)),
         }
     }
     check_versions_exist(&plan.steps, target, runtime, clients)?;
     Ok(plan)
+}
+
+/// Why a function that serves other code than the target's cannot be
+/// restored by moving an alias.
+fn cannot_restore(
+    current: &FunctionVersion,
+    recorded: &FunctionVersion,
+    has_alias: bool,
+    target: &Entry,
+) -> String {
+    let what = |f: &FunctionVersion| {
+        format!(
+            "version {} (code {})",
+            f.version,
+            crate::tables::display::short_code(f.code_sha256.as_deref())
+        )
+    };
+    let why = if has_alias {
+        "its alias would have to point at $LATEST, whose code has changed since; publish \
+         versions behind the alias to make it restorable"
+    } else {
+        "it declares no alias, and Lambda serves no older version without one; declare `alias` \
+         in ledger.toml and publish versions behind it"
+    };
+    format!(
+        "{} serves {} and #{} recorded {}: {why}. It is left as it is",
+        current.name,
+        what(current),
+        target.seq,
+        what(recorded)
+    )
 }
 
 /// Refuses when a version to restore was deleted or holds other code.
@@ -149,20 +183,31 @@ pub fn write_commands(
     Ok(())
 }
 
-/// Moves the aliases in order, stopping at the first failure: what was
-/// moved, and the failure (function, error) if any.
-pub async fn apply(
-    clients: &Clients,
-    steps: &[AliasStep],
-) -> (Vec<FunctionVersion>, Option<(String, String)>) {
-    let mut moved = Vec::new();
-    for step in steps {
+/// What moving the aliases did.
+#[derive(Debug, Default)]
+pub struct Moved {
+    /// The versions now served, one per alias moved.
+    pub moved: Vec<FunctionVersion>,
+    /// The function whose alias could not be moved, and why.
+    pub failure: Option<(String, String)>,
+    /// The functions not reached after a failure (the failed one included).
+    pub not_done: Vec<String>,
+}
+
+/// Moves the aliases in order, stopping at the first failure.
+pub async fn apply(clients: &Clients, steps: &[AliasStep]) -> Moved {
+    let mut done = Moved::default();
+    for (index, step) in steps.iter().enumerate() {
         let result =
             lambda::update_alias(clients, &step.name, &step.alias, &step.wanted.version).await;
         match result {
-            Ok(()) => moved.push(step.wanted.clone()),
-            Err(error) => return (moved, Some((step.name.clone(), error.to_string()))),
+            Ok(()) => done.moved.push(step.wanted.clone()),
+            Err(error) => {
+                done.failure = Some((step.name.clone(), error.to_string()));
+                done.not_done = steps[index..].iter().map(|s| s.name.clone()).collect();
+                break;
+            }
         }
     }
-    (moved, None)
+    done
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{Outcome, Workspace, write_json_list};
-use crate::capture::{self, Scope};
+use crate::capture::{self, Missing, Scope};
 use crate::cli::{OutputFormat, SnapshotArgs};
 use crate::config::{Environment, Monitoring};
 use crate::journal::{Entry, EntryKind, Inventory, JournalLock};
@@ -37,7 +37,8 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
         } else {
             Scope::Environment
         };
-        let inventory = runtime.block_on(read_inventory(env, &config.monitoring, scope, args))?;
+        let inventory =
+            runtime.block_on(read_inventory(key, env, &config.monitoring, scope, args))?;
         inventories.push((key.clone(), inventory));
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
@@ -63,13 +64,14 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
 }
 
 async fn read_inventory(
+    key: &str,
     env: &Environment,
     monitoring: &Monitoring,
     scope: Scope,
     args: &SnapshotArgs,
 ) -> Result<Inventory> {
     let clients = super::clients(env, &args.aws).await;
-    Ok(capture::read_inventory(&clients, env, monitoring, scope).await?)
+    Ok(capture::read_inventory(&clients, key, env, monitoring, scope, Missing::Refuse).await?)
 }
 
 /// One line per snapshot recorded, then the changes it brought.

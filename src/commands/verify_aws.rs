@@ -8,12 +8,13 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Workspace;
-use crate::capture::{self, Reading, Scope};
+use crate::capture::{self, Missing, Reading, Scope};
 use crate::cli::VerifyArgs;
 use crate::config::{Config, Environment};
 use crate::journal::{Entry, EntryKind, Journal};
 use crate::model::inventory::Fields;
 use crate::model::{self, audit};
+use crate::tables::display::short_code;
 
 /// Compares every environment asked for; returns (environments compared,
 /// drift findings).
@@ -119,9 +120,13 @@ async fn inventory(
     } else {
         Scope::Environment
     };
-    let now = capture::read_inventory(clients, env, &config.monitoring, scope).await?;
+    let now = capture::read_inventory(clients, name, env, &config.monitoring, scope, Missing::Skip)
+        .await?;
+    // Resources no longer declared are not compared: only what ledger.toml
+    // still names can drift.
+    let recorded = model::inventory::declared_only(recorded, env, &config.monitoring, scope);
     Ok(Some(
-        model::inventory::compare(recorded, &now, Fields::Configuration)
+        model::inventory::compare(&recorded, &now, Fields::Configuration)
             .into_iter()
             .map(|line| format!("{line} (since snapshot #{seq})"))
             .collect(),
@@ -140,11 +145,21 @@ async fn functions(
     if recorded.is_empty() || env.functions.is_empty() {
         return Ok(None);
     }
-    let now = capture::read_function_versions(clients, env).await?;
     let mut lines = Vec::new();
-    for serving in &now {
-        let Some(pinned) = recorded.get(&serving.name) else {
+    for declared in &env.functions {
+        let Some(pinned) = recorded.get(&declared.name) else {
             continue;
+        };
+        let serving = match capture::read_function_version(clients, declared).await {
+            Ok(serving) => serving,
+            Err(crate::aws::AwsError::NotFound { what, .. }) => {
+                lines.push(format!(
+                    "{}: gone from AWS ({what} does not exist); the ledger recorded version {}",
+                    declared.name, pinned.version
+                ));
+                continue;
+            }
+            Err(error) => return Err(error.into()),
         };
         if pinned.version != serving.version || pinned.code_sha256 != serving.code_sha256 {
             let by = model::last_function_change(entries, name, &serving.name)
@@ -153,9 +168,9 @@ async fn functions(
                 "{}: serves version {} (code {}); the ledger recorded version {} (code {}){by}",
                 serving.name,
                 serving.version,
-                serving.code_sha256.as_deref().unwrap_or("-"),
+                short_code(serving.code_sha256.as_deref()),
                 pinned.version,
-                pinned.code_sha256.as_deref().unwrap_or("-"),
+                short_code(pinned.code_sha256.as_deref()),
             ));
         }
     }

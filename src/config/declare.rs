@@ -1,8 +1,8 @@
 //! Declarations to add to `ledger.toml` for resources found in AWS
-//! (`snapshot --discover`): printed as TOML, or added to the file with its
-//! comments and layout kept (toml_edit).
+//! (`snapshot --discover`): printed as TOML, or appended to the file, every
+//! line already there kept in place.
 
-use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
+use toml_edit::value;
 
 use super::Config;
 use crate::capture::{Discovered, FoundFunction};
@@ -152,36 +152,55 @@ fn dotted(path: &[String]) -> String {
         .join(".")
 }
 
-/// `text` (a `ledger.toml`) with the declarations added, its comments and
-/// layout kept. Fails when a path crosses a key that is not a table.
-pub fn add_to(text: &str, declarations: &[Declaration]) -> Result<String, String> {
-    let mut document: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
-    for declaration in declarations {
-        let (array_key, parents) = declaration
-            .path
-            .split_last()
-            .ok_or_else(|| "empty declaration path".to_string())?;
-        let mut table: &mut Table = document.as_table_mut();
-        for key in parents {
-            let item = table.entry(key).or_insert_with(|| {
-                let mut implicit = Table::new();
-                implicit.set_implicit(true);
-                Item::Table(implicit)
-            });
-            table = item
-                .as_table_mut()
-                .ok_or_else(|| format!("`{key}` in ledger.toml is not a table"))?;
-        }
-        let array = table
-            .entry(array_key)
-            .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()))
-            .as_array_of_tables_mut()
-            .ok_or_else(|| format!("`{array_key}` in ledger.toml is not an array of tables"))?;
-        let mut row = Table::new();
-        for (key, val) in &declaration.keys {
-            row.insert(key, value(val.as_str()));
-        }
-        array.push(row);
+/// `text` (a `ledger.toml`) with the declarations appended at its end, so
+/// that every line already there (commented-out settings included) stays
+/// where it was. TOML lets an array of tables gain elements after other
+/// tables; the caller checks that the result loads.
+pub fn add_to(text: &str, declarations: &[Declaration]) -> String {
+    let mut edited = text.to_string();
+    if !edited.is_empty() && !edited.ends_with('\n') {
+        edited.push('\n');
     }
-    Ok(document.to_string())
+    edited.push_str("\n# Declared by `ledger snapshot --discover`.\n");
+    edited.push_str(&to_toml(declarations));
+    edited
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_declarations_join_their_arrays_and_leave_comments_in_place() {
+        let text = "[project]\ntitle = \"T\"\n\n[environments.production]\nbucket = \"b\"\n\
+                    # profile = \"admin\"\n\n[[environments.production.functions]]\nname = \"a\"\n\n\
+                    [changelog]\nrelease_env = \"production\"\n# default_group = \"Changed\"\n";
+        let declarations = vec![
+            function_declaration(
+                vec![
+                    "environments".into(),
+                    "production".into(),
+                    "functions".into(),
+                ],
+                &FoundFunction {
+                    name: "b\"q".into(),
+                    aliases: vec!["blue".into(), "green".into()],
+                },
+            ),
+            named(vec!["monitoring".into(), "alarms".into()], "name", "Errors"),
+        ];
+        let edited = add_to(text, &declarations);
+        assert!(edited.starts_with(text), "{edited}");
+        let config = Config::parse(std::path::Path::new("ledger.toml"), &edited).unwrap();
+        let names: Vec<&str> = config.environments["production"]
+            .functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b\"q"]);
+        assert_eq!(config.monitoring.alarms[0].name, "Errors");
+        assert!(
+            edited.contains("# aliases: blue, green; set alias = the one that serves traffic\n")
+        );
+    }
 }

@@ -28,7 +28,7 @@ pub enum Fields {
 }
 
 /// Labels of the fields that deploys change.
-const DEPLOYED: [&str; 3] = ["code", "latest version", "alias"];
+const DEPLOYED: [&str; 3] = ["$LATEST code", "latest published version", "alias"];
 
 /// What changed from `before` to `after`, one line per resource and field;
 /// a resource only one of them read is said to have appeared or gone. Only
@@ -49,6 +49,13 @@ pub fn compare(before: &Inventory, after: &Inventory, fields: Fields) -> Vec<Str
         list
     };
     let (old, new) = (keep(describe(before)), keep(describe(after)));
+    // A snapshot refuses a declared resource AWS lacks, so between two
+    // snapshots a resource comes and goes with its declaration; against
+    // AWS now (drift), one that is gone was deleted there.
+    let (came, went) = match fields {
+        Fields::All => ("declared since the previous snapshot", "no longer declared"),
+        Fields::Configuration => ("not in the snapshot (declared since)", "gone from AWS"),
+    };
     let read_now = |kind: &str| new.iter().any(|d| d.kind == kind) || reads_kind(after, kind);
     let mut lines = Vec::new();
     for item in &new {
@@ -56,19 +63,47 @@ pub fn compare(before: &Inventory, after: &Inventory, fields: Fields) -> Vec<Str
             .iter()
             .find(|o| o.kind == item.kind && o.name == item.name)
         {
-            None => lines.push(format!("{}: appeared ({})", item.name, item.kind)),
+            None => lines.push(format!("{}: {came} ({})", item.name, item.kind)),
             Some(previous) => lines.extend(field_changes(previous, item)),
         }
     }
-    for item in old.iter().filter(|o| read_now(o.kind)) {
+    let compared = |kind: &str| read_now(kind) || fields == Fields::Configuration;
+    for item in old.iter().filter(|o| compared(o.kind)) {
         if !new
             .iter()
             .any(|n| n.kind == item.kind && n.name == item.name)
         {
-            lines.push(format!("{}: gone ({})", item.name, item.kind));
+            lines.push(format!("{}: {went} ({})", item.name, item.kind));
         }
     }
     lines
+}
+
+/// `recorded` with only the resources `env` (and, in scope, `monitoring`)
+/// still declares.
+pub fn declared_only(
+    recorded: &Inventory,
+    env: &crate::config::Environment,
+    monitoring: &crate::config::Monitoring,
+    scope: crate::capture::Scope,
+) -> Inventory {
+    let mut kept = recorded.clone();
+    kept.functions
+        .retain(|f| env.functions.iter().any(|d| d.name == f.name));
+    kept.tables
+        .retain(|t| env.tables.iter().any(|d| d.name == t.name));
+    kept.secrets
+        .retain(|s| env.secrets.iter().any(|d| d.id == s.id));
+    if scope == crate::capture::Scope::WithMonitoring {
+        kept.alarms
+            .retain(|a| monitoring.alarms.iter().any(|d| d.name == a.name));
+        kept.log_groups
+            .retain(|g| monitoring.log_groups.iter().any(|d| d.name == g.name));
+    } else {
+        kept.alarms.clear();
+        kept.log_groups.clear();
+    }
+    kept
 }
 
 /// Whether `inventory` read a kind of resource at all (a monitoring read of
@@ -196,8 +231,14 @@ fn function(state: &FunctionState) -> Described {
         some("timeout", state.timeout_s.map(display::timeout)),
         some("handler", state.handler.clone()),
         some("architecture", state.architecture.clone()),
-        some("code", state.code_sha256.clone()),
-        some("latest version", state.latest_version.clone()),
+        some(
+            "$LATEST code",
+            state
+                .code_sha256
+                .as_deref()
+                .map(|c| display::short_code(Some(c))),
+        ),
+        some("latest published version", state.latest_version.clone()),
     ]
     .into_iter()
     .flatten()

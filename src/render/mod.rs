@@ -220,6 +220,10 @@ fn register_filters(tera: &mut Tera) {
         string_filter(|s| "-".repeat(s.chars().count() + 2)),
     );
     tera.register_filter("short_sha", string_filter(|s| s.chars().take(7).collect()));
+    tera.register_filter(
+        "short_code",
+        string_filter(|s| crate::tables::display::short_code(Some(s))),
+    );
     tera.register_filter("human_size", |value: &Value, _: &FilterArgs| {
         match value.as_u64() {
             Some(bytes) => Ok(Value::String(format::human_size(bytes))),

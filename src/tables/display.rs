@@ -46,6 +46,14 @@ pub fn runtime_name(runtime: &str) -> String {
     }
 }
 
+/// A code SHA-256 shortened for people: its first 12 characters (`-` when unknown).
+pub fn short_code(code: Option<&str>) -> String {
+    match code {
+        Some(code) => code.chars().take(12).collect(),
+        None => "-".into(),
+    }
+}
+
 /// `512 MB`.
 pub fn memory(mb: u64) -> String {
     format!("{mb} MB")

@@ -109,8 +109,8 @@ impl<'a> Stack<'a> {
         });
     }
 
-    /// Uploads new code to `$LATEST` and publishes it: the new version.
-    pub fn publish(&self, name: &str, code: &str) -> String {
+    /// Uploads new code to `$LATEST`, without publishing it.
+    pub fn upload(&self, name: &str, code: &str) {
         self.moto.block_on(async {
             self.lambda
                 .update_function_code()
@@ -119,6 +119,13 @@ impl<'a> Stack<'a> {
                 .send()
                 .await
                 .unwrap();
+        });
+    }
+
+    /// Uploads new code to `$LATEST` and publishes it: the new version.
+    pub fn publish(&self, name: &str, code: &str) -> String {
+        self.upload(name, code);
+        self.moto.block_on(async {
             let published = self
                 .lambda
                 .publish_version()
@@ -336,6 +343,30 @@ impl<'a> Stack<'a> {
         if let Some(days) = retention_days {
             self.retention(name, days);
         }
+    }
+
+    /// Deletes an alarm.
+    pub fn delete_alarm(&self, name: &str) {
+        self.moto.block_on(async {
+            self.cloudwatch
+                .delete_alarms()
+                .alarm_names(name)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// Deletes a log group.
+    pub fn delete_log_group(&self, name: &str) {
+        self.moto.block_on(async {
+            self.logs
+                .delete_log_group()
+                .log_group_name(name)
+                .send()
+                .await
+                .unwrap();
+        });
     }
 
     /// Sets a log group's retention.

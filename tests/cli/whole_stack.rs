@@ -386,11 +386,16 @@ fn lambda_versions_are_pinned_and_rolled_back_through_the_alias() {
     let second_version = stack.publish("Master_Function", "master v2");
     stack.point("Master_Function", "live", &second_version);
     stack.publish("Analytics_Dashboard_API", "api v2");
+    stack.upload("Bedrock_Streaming_Handler", "stream v2, never published");
     let second = record(&s, &moto, "v2");
     assert_eq!(
         versions(&second),
         vec![
             ("Master_Function".to_string(), second_version.clone()),
+            (
+                "Bedrock_Streaming_Handler".to_string(),
+                "$LATEST".to_string()
+            ),
             ("Analytics_Dashboard_API".to_string(), "1".to_string()),
         ]
     );
@@ -432,12 +437,17 @@ fn lambda_versions_are_pinned_and_rolled_back_through_the_alias() {
             "Master_Function",
         ])
         .ok();
-    assert_eq!(history.lines().count(), 2, "{history}");
+    let rows: Vec<&str> = history.lines().collect();
+    assert_eq!(rows.len(), 3, "{history}");
+    assert!(rows[0].starts_with("SEQ"), "{history}");
+    assert!(
+        rows[2].contains(&format!("  {second_version}  ")) && rows[2].ends_with(" .. now"),
+        "{history}"
+    );
     let diff = s.ledger(&["diff", "v1", "v2"]).ok();
     assert!(
-        diff.contains(&format!(
-            "function Master_Function version 1 -> {second_version}"
-        )),
+        diff.contains("function Master_Function version 1 (code ")
+            && diff.contains(&format!(") -> {second_version} (code ")),
         "{diff}"
     );
     // Without a snapshot the table has only what the journal knows.
@@ -613,7 +623,66 @@ fn a_declared_resource_that_does_not_exist_is_named_and_nothing_recorded() {
         "{}",
         done.stderr
     );
+    assert!(
+        done.stderr
+            .contains("under `[[environments.production.tables]]` in ledger.toml"),
+        "{}",
+        done.stderr
+    );
     assert_eq!(s.journal(), before);
+
+    // A wrong alias is refused before any record or rollback trips on it.
+    s.write(
+        "ledger/ledger.toml",
+        &CONFIG.replace("alias = \"live\"", "alias = \"prod\""),
+    );
+    let done = moto.env(s.ledger(&["snapshot"])).code(2);
+    assert!(
+        done.stderr.contains(
+            "alias `prod` of Lambda function `Master_Function` does not exist (lambda:ListAliases)"
+        ) && done.stderr.contains("its aliases are: live"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(s.journal(), before);
+
+    // Deleted in AWS after a snapshot: snapshot names them all and records
+    // nothing; verify --aws reports them as drift.
+    s.write("ledger/ledger.toml", CONFIG);
+    ok(moto.env(s.ledger(&["snapshot"])).run(), "snapshot");
+    let stack = Stack::on(&moto);
+    stack.delete_alarm("Lambda Duration");
+    stack.delete_log_group("/aws/lambda/Analytics_Dashboard_API");
+    let before = s.journal();
+    let done = moto.env(s.ledger(&["snapshot"])).code(2);
+    assert!(
+        done.stderr
+            .contains("CloudWatch alarm `Lambda Duration` does not exist"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(s.journal(), before);
+    let drift = moto.env(s.ledger(&["verify", "--aws", "--no-git"])).code(1);
+    assert!(
+        drift.stdout.contains(
+            "DRIFT production Lambda Duration: gone from AWS (CloudWatch alarm) (since snapshot #1)"
+        ) && drift.stdout.contains(
+            "DRIFT production /aws/lambda/Analytics_Dashboard_API: gone from AWS (log group)"
+        ),
+        "{}",
+        drift.stdout
+    );
+    // A declaration removed from ledger.toml is not drift.
+    s.write(
+        "ledger/ledger.toml",
+        &CONFIG.replace("[[monitoring.alarms]]\nname = \"Lambda Duration\"\n\n", ""),
+    );
+    let drift = moto.env(s.ledger(&["verify", "--aws", "--no-git"])).code(1);
+    assert!(
+        !drift.stdout.contains("Lambda Duration"),
+        "{}",
+        drift.stdout
+    );
 }
 
 #[test]
@@ -689,8 +758,10 @@ fn discover_declares_what_the_account_holds_and_write_keeps_the_comments() {
     let s = Sandbox::new();
     s.ledger(&["init"]).ok();
     let config = "# Our stack: keep this comment.\n[project]\ntitle = \"Picasso\"\n\n\
-                  [environments.production]\nbucket = \"stack-site\" # the site\nregion = \"us-east-1\"\n\n\
-                  [[environments.production.tables]]\nname = \"picasso-audit\"\n";
+                  [environments.production]\nbucket = \"stack-site\" # the site\nregion = \"us-east-1\"\n\
+                  # profile = \"admin\"   # a setting to uncomment later\n\n\
+                  [[environments.production.tables]]\nname = \"picasso-audit\"\n\n\
+                  [changelog]\n# default_group = \"Changed\"\n";
     s.write("ledger/ledger.toml", config);
     let printed = moto
         .env(s.ledger(&["snapshot", "--discover", "--env", "production"]))
