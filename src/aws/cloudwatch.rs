@@ -51,6 +51,15 @@ pub async fn alarms(clients: &Clients, names: &[String]) -> Result<Vec<AlarmStat
     Ok(names.iter().filter_map(|name| found.remove(name)).collect())
 }
 
+/// A threshold as a decimal string: `5`, `0.5`, never `5.0` or an exponent.
+fn decimal(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
 fn alarm_state(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> AlarmState {
     AlarmState {
         name: alarm.alarm_name().unwrap_or_default().to_string(),
@@ -61,7 +70,7 @@ fn alarm_state(alarm: &aws_sdk_cloudwatch::types::MetricAlarm) -> AlarmState {
             .map(|s| s.as_str().to_string())
             .or_else(|| alarm.extended_statistic().map(str::to_string)),
         comparison: alarm.comparison_operator().map(|c| c.as_str().to_string()),
-        threshold: alarm.threshold(),
+        threshold: alarm.threshold().map(decimal),
         period: alarm.period().and_then(|p| u64::try_from(p).ok()),
         evaluation_periods: alarm
             .evaluation_periods()

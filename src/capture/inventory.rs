@@ -53,7 +53,9 @@ pub async fn read_inventory(
     for function in &env.functions {
         let read = lambda::function(clients, &function.name).await;
         if let Some(state) = keep(read, missing, &in_env("functions"))? {
-            check_alias(&state, function.alias.as_deref(), key)?;
+            if missing == Missing::Refuse {
+                check_alias(&state, function.alias.as_deref(), key)?;
+            }
             inventory.functions.push(state);
         }
     }

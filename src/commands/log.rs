@@ -41,7 +41,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
         LogFormat::Text => {
             let marks = Marks {
                 voided: model::voided_by(&journal.entries),
-                changes: model::inventory::all_snapshot_changes(&journal.entries),
+                changes: model::inventory::all_snapshot_changes(&model::in_force(&journal.entries)),
             };
             let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &marks)).collect();
             write_table(out, &rows)?;

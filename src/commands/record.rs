@@ -79,8 +79,10 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             progress: CaptureBars::default(),
         };
         let picture = observed_picture(&seen, &args.env);
-        let listing = capture.run(&picture, &mut entry)?;
+        // Functions first: a failing read then fails before an
+        // invalidation is created.
         functions = capture.functions()?;
+        let listing = capture.run(&picture, &mut entry)?;
         Some((capture, listing))
     };
 
@@ -100,7 +102,9 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);
         };
-        if !moved(model::last_observed, &against, &now, &args.env) {
+        let objects_moved = moved(model::last_observed, &against, &now, &args.env);
+        let functions_moved = moved(model::last_functions_change, &against, &now, &args.env);
+        if !objects_moved && !functions_moved {
             break (lock, journal, now);
         }
         drop(lock);
@@ -111,11 +115,22 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
                 args.env
             );
         }
-        entry.files = refresh_files(capturer, listed, &against, &now, &args.env, &entry.files)?;
+        if objects_moved {
+            entry.files = refresh_files(capturer, listed, &against, &now, &args.env, &entry.files)?;
+        }
+        if functions_moved {
+            // Another entry pinned function versions after this capture read
+            // them: read them again, so an older reading never overwrites it.
+            crate::note!(
+                "note: another entry of {} recorded Lambda versions during the capture; reading them again",
+                args.env
+            );
+            functions = capturer.functions()?;
+        }
         against = now;
     };
-    // Function versions are diffed against the journal as it is now:
-    // whatever another record of the environment pinned meanwhile counts.
+    // Function versions are diffed against the journal as it is now, and
+    // were read after any entry that pinned them landed.
     entry.functions = model::diff_functions(
         &model::live_functions(&now, &args.env, u64::MAX),
         &functions,

@@ -22,7 +22,8 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
     match args.format {
         OutputFormat::Json => write_json(out, entry)?,
         OutputFormat::Text => {
-            let changes = model::inventory::snapshot_changes(&journal.entries, entry);
+            let in_force = model::in_force(&journal.entries);
+            let changes = model::inventory::snapshot_changes(&in_force, entry);
             write_entry(out, entry, &changes)?;
             if let Some(void) = voided_by {
                 writeln!(

@@ -111,7 +111,8 @@ fn report(entry: &Entry, entries: &[Entry]) {
         entry.env,
         read.join(", ")
     );
-    for line in crate::model::inventory::snapshot_changes(entries, entry) {
+    let in_force = crate::model::in_force(entries);
+    for line in crate::model::inventory::snapshot_changes(&in_force, entry) {
         crate::note!("  changed: {line}");
     }
 }

@@ -51,6 +51,11 @@ pub fn missing_declarations(config: &Config, env: &str, found: &Discovered) -> V
     for id in found.secrets.iter().filter(|n| !declared(&secrets, n)) {
         out.push(named(in_env("secrets"), "id", id));
     }
+    // `[monitoring]` is read by the release environment's snapshots, with
+    // its account and region: only what that environment finds belongs there.
+    if env != config.changelog.release_env {
+        return out;
+    }
     let monitoring = |kind: &str| vec!["monitoring".to_string(), kind.to_string()];
     let alarms: Vec<&str> = config
         .monitoring
@@ -201,6 +206,34 @@ mod tests {
         assert_eq!(config.monitoring.alarms[0].name, "Errors");
         assert!(
             edited.contains("# aliases: blue, green; set alias = the one that serves traffic\n")
+        );
+    }
+
+    #[test]
+    fn monitoring_is_proposed_for_the_release_environment_only() {
+        let text =
+            "[environments.production]\nbucket = \"p\"\n\n[environments.staging]\nbucket = \"s\"\n";
+        let config = Config::parse(std::path::Path::new("ledger.toml"), text).unwrap();
+        let found = Discovered {
+            tables: vec!["t".into()],
+            alarms: vec!["Errors".into()],
+            log_groups: vec!["/aws/lambda/f".into()],
+            ..Discovered::default()
+        };
+        let paths = |env: &str| -> Vec<String> {
+            missing_declarations(&config, env, &found)
+                .iter()
+                .map(|d| d.path.join("."))
+                .collect()
+        };
+        assert_eq!(paths("staging"), ["environments.staging.tables"]);
+        assert_eq!(
+            paths("production"),
+            [
+                "environments.production.tables",
+                "monitoring.alarms",
+                "monitoring.log_groups"
+            ]
         );
     }
 }

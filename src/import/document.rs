@@ -13,7 +13,9 @@ use crate::config::{
     CacheBehavior, CacheHeader, CommandBlock, Config, Environment, ExtraBlock, RelatedLink,
     capitalise,
 };
-use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
+use crate::journal::{
+    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation,
+};
 use crate::render::format::{code_cell, human_size, max_age, short_duration, table_cell};
 use crate::tables;
 use crate::timestamp::{Timestamp, WrittenTime};
@@ -640,6 +642,16 @@ impl Importer<'_> {
                     }
                     Some(2)
                 }
+                (BlockKind::Paragraph, Some(BlockKind::List(items)))
+                    if text == "**Lambda Versions**:" =>
+                {
+                    let parsed: Option<Vec<FunctionVersion>> =
+                        items.iter().map(|i| function_line(i)).collect();
+                    parsed.map(|functions| {
+                        entry.functions = functions;
+                        2
+                    })
+                }
                 (BlockKind::Paragraph, Some(BlockKind::List(items))) if text == "**Changes**:" => {
                     entry.changes = items.iter().map(Change::plain).collect();
                     Some(2)
@@ -809,6 +821,48 @@ fn deleted_file(key: &str) -> FileChange {
         cache_control: None,
         last_modified: None,
     }
+}
+
+/// A `**Lambda Versions**` item as the default template writes it:
+/// `` `name` (alias `live`): version 3 (code `SHA`) ``; None when it is not
+/// one (the block is then kept verbatim).
+fn function_line(item: &str) -> Option<FunctionVersion> {
+    let (name, rest) = item.strip_prefix('`')?.split_once('`')?;
+    let (alias, rest) = match rest.strip_prefix(" (alias `") {
+        Some(rest) => {
+            let (alias, rest) = rest.split_once("`)")?;
+            (Some(alias.to_string()), rest)
+        }
+        None => (None, rest),
+    };
+    let rest = rest.strip_prefix(": version ")?;
+    let (version, code) = match rest.split_once(" (code `") {
+        Some((version, code)) => (version, Some(code.strip_suffix("`)")?.to_string())),
+        None => (rest, None),
+    };
+    let function = FunctionVersion {
+        name: name.to_string(),
+        alias,
+        version: version.to_string(),
+        code_sha256: code,
+    };
+    // Only what prints back the same is understood.
+    let again = format!(
+        "`{}`{}: version {}{}",
+        function.name,
+        function
+            .alias
+            .as_deref()
+            .map(|a| format!(" (alias `{a}`)"))
+            .unwrap_or_default(),
+        function.version,
+        function
+            .code_sha256
+            .as_deref()
+            .map(|c| format!(" (code `{c}`)"))
+            .unwrap_or_default()
+    );
+    (again == item && !function.version.is_empty()).then_some(function)
 }
 
 /// `Production` -> `production`, `Staging EU` -> `staging-eu`.

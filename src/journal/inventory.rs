@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::timestamp::Timestamp;
 
 /// What a snapshot read from AWS about an environment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inventory {
     /// The deploy bucket.
@@ -190,7 +190,7 @@ pub struct SecretState {
 }
 
 /// A CloudWatch alarm as DescribeAlarms describes it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmState {
     /// Alarm name.
@@ -207,9 +207,10 @@ pub struct AlarmState {
     /// Comparison operator (`GreaterThanThreshold`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<String>,
-    /// Threshold.
+    /// Threshold, as a decimal string (`5`, `0.5`): the journal holds no
+    /// floats, whose text would make the hash depend on a printer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
+    pub threshold: Option<String>,
     /// Period, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<u64>,

@@ -44,6 +44,15 @@ pub fn diff_functions(
         .collect()
 }
 
+/// The last entry of `env` (in force, in `entries`) that pinned any
+/// function version.
+pub fn last_functions_change<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.env == env && e.kind.changes_files() && !e.functions.is_empty())
+}
+
 /// The last entry of `env` (in force, in `entries`) that changed function
 /// `name`'s serving version.
 pub fn last_function_change<'a>(entries: &'a [Entry], env: &str, name: &str) -> Option<&'a Entry> {

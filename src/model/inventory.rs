@@ -27,8 +27,14 @@ pub enum Fields {
     Configuration,
 }
 
-/// Labels of the fields that deploys change.
-const DEPLOYED: [&str; 3] = ["$LATEST code", "latest published version", "alias"];
+/// Labels of the fields that deploys (and rotations) change: runtime
+/// state, not configuration.
+const DEPLOYED: [&str; 4] = [
+    "$LATEST code",
+    "latest published version",
+    "alias",
+    "AWSCURRENT version",
+];
 
 /// What changed from `before` to `after`, one line per resource and field;
 /// a resource only one of them read is said to have appeared or gone. Only
@@ -94,6 +100,10 @@ pub fn declared_only(
         .retain(|t| env.tables.iter().any(|d| d.name == t.name));
     kept.secrets
         .retain(|s| env.secrets.iter().any(|d| d.id == s.id));
+    kept.bucket = kept.bucket.filter(|b| b.name == env.bucket);
+    kept.distribution = kept
+        .distribution
+        .filter(|d| env.distribution.as_deref() == Some(d.id.as_str()));
     if scope == crate::capture::Scope::WithMonitoring {
         kept.alarms
             .retain(|a| monitoring.alarms.iter().any(|d| d.name == a.name));

@@ -10,7 +10,7 @@ pub mod inventory;
 pub use fold::{LiveState, Observed, diff_observed, live_state};
 pub use functions::{
     FunctionServed, LiveFunctions, diff_functions, function_history, last_function_change,
-    live_functions,
+    last_functions_change, live_functions,
 };
 
 use std::collections::HashMap;

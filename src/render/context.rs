@@ -246,6 +246,20 @@ pub struct RollbackView {
     pub pinned: bool,
     /// One step per key.
     pub steps: Vec<RollbackStep>,
+    /// Lambda aliases the latest deploy moved, each with the version it
+    /// pointed to before.
+    pub aliases: Vec<AliasRollbackStep>,
+}
+
+/// One alias of a rollback plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct AliasRollbackStep {
+    /// Function name.
+    pub function: String,
+    /// Alias.
+    pub alias: String,
+    /// The version to point it back to.
+    pub version: String,
 }
 
 /// One key of a rollback plan.
@@ -271,7 +285,12 @@ pub fn build(
 ) -> Result<Context, GitError> {
     let all = entries;
     let entries = &model::in_force(entries);
-    let view = |e: &Entry| entry_view(config, all, e);
+    let configuration = model::inventory::all_snapshot_changes(entries);
+    let view = |e: &Entry| {
+        let mut view = entry_view(config, all, e);
+        view.configuration_changes = configuration.get(&e.seq).cloned().unwrap_or_default();
+        view
+    };
     let environments = config
         .environments
         .iter()
@@ -381,7 +400,7 @@ fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
         notes: entry.notes.clone(),
         extra: entry.extra.clone(),
         functions: entry.functions.clone(),
-        configuration_changes: model::inventory::snapshot_changes(entries, entry),
+        configuration_changes: Vec::new(),
     }
 }
 
@@ -648,7 +667,28 @@ fn rollback_view(
         undoes: latest.map(undo_label),
         pinned,
         steps,
+        aliases: latest.map_or_else(Vec::new, |l| alias_steps(entries, key, l)),
     })
+}
+
+/// The aliases `latest` moved, pointed back to the version served before it.
+fn alias_steps(entries: &[Entry], env: &str, latest: &Entry) -> Vec<AliasRollbackStep> {
+    let before = model::live_functions(entries, env, latest.seq - 1);
+    latest
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let alias = f.alias.clone()?;
+            let previous = before.get(&f.name)?;
+            (previous.version != f.version && previous.version != "$LATEST").then(|| {
+                AliasRollbackStep {
+                    function: f.name.clone(),
+                    alias,
+                    version: previous.version.clone(),
+                }
+            })
+        })
+        .collect()
 }
 
 /// What undoing `latest` undoes, in words.

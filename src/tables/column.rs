@@ -146,6 +146,11 @@ impl<T> Column<T> {
         }
     }
 
+    /// Whether this is the key column (the row's name).
+    pub fn is_key(&self) -> bool {
+        matches!(self.field, Field::Key { .. })
+    }
+
     /// The cell for `item`, or None when it has no value.
     pub fn show(&self, item: &T) -> Option<String> {
         match &self.field {
@@ -193,6 +198,7 @@ impl<T> Column<T> {
             }
             Field::Flag { slot, yes, no, .. } => {
                 let value = match cell {
+                    "-" => None,
                     c if c == *yes => Some(true),
                     c if c == *no => Some(false),
                     _ => return false,

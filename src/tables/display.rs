@@ -117,7 +117,7 @@ pub fn metric(alarm: &AlarmState) -> Option<String> {
 /// An alarm's threshold in words: `> 5 per 5 min` for a sum or a count over
 /// a period, `> 200 ms`, `>= 1%` for other statistics.
 pub fn threshold(alarm: &AlarmState) -> Option<String> {
-    let value = alarm.threshold?;
+    let value = alarm.threshold.as_deref()?;
     let comparison = match alarm.comparison.as_deref() {
         Some("GreaterThanThreshold") => ">",
         Some("GreaterThanOrEqualToThreshold") => ">=",
@@ -138,7 +138,7 @@ pub fn threshold(alarm: &AlarmState) -> Option<String> {
         (Some("Sum" | "SampleCount"), Some(period)) => format!(" per {}", period_words(period)),
         _ => String::new(),
     };
-    Some(format!("{comparison} {}{unit}{per}", number(value)))
+    Some(format!("{comparison} {value}{unit}{per}"))
 }
 
 /// A period in the document's words: `5 min`, `1 hour`, `30s`.
@@ -156,15 +156,6 @@ fn plural(count: u64, unit: &str) -> String {
         format!("1 {unit}")
     } else {
         format!("{count} {unit}s")
-    }
-}
-
-/// `5`, `0.5`, `1000000`: no trailing `.0`.
-fn number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
     }
 }
 
@@ -197,25 +188,25 @@ mod tests {
 
     #[test]
     fn thresholds_read_like_the_document() {
-        let alarm = |statistic: &str, value: f64, unit: Option<&str>| AlarmState {
+        let alarm = |statistic: &str, value: &str, unit: Option<&str>| AlarmState {
             name: "a".into(),
             statistic: Some(statistic.into()),
             comparison: Some("GreaterThanThreshold".into()),
-            threshold: Some(value),
+            threshold: Some(value.to_string()),
             period: Some(300),
             unit: unit.map(str::to_string),
             ..AlarmState::default()
         };
         assert_eq!(
-            threshold(&alarm("Sum", 5.0, None)).as_deref(),
+            threshold(&alarm("Sum", "5", None)).as_deref(),
             Some("> 5 per 5 min")
         );
         assert_eq!(
-            threshold(&alarm("Average", 200.0, Some("Milliseconds"))).as_deref(),
+            threshold(&alarm("Average", "200", Some("Milliseconds"))).as_deref(),
             Some("> 200 ms")
         );
         assert_eq!(
-            threshold(&alarm("Average", 1.5, Some("Percent"))).as_deref(),
+            threshold(&alarm("Average", "1.5", Some("Percent"))).as_deref(),
             Some("> 1.5%")
         );
         assert_eq!(period_words(3600), "1 hour");

@@ -54,21 +54,26 @@ impl<T: InventoryRow + Default> Table<T> {
 
     /// Lays out `items`. With `order` (kept from an imported document),
     /// exactly those columns in that order; else the columns shown always
-    /// or having a value, then the other columns rows carry. A row's other
-    /// column of the same heading wins over the declared one.
+    /// or having a value, then the other columns rows carry. A declared
+    /// column with a value wins over a row's other column of the same
+    /// heading (kept from an imported cell that did not fit the column, it
+    /// stands in only while the column has no value: what a snapshot reads
+    /// is never hidden by it); for the key column, the cell as written wins.
     pub fn layout(&self, items: &[T], order: Option<&Vec<String>>) -> TableView {
         let headings: Vec<String> = match order {
             Some(order) => order.clone(),
             None => self.default_headings(items),
         };
         let cell = |item: &T, heading: &str| -> String {
-            if let Some(value) = item.extra().get(heading) {
-                return value.clone();
+            let column = self.columns.iter().find(|c| c.heading == heading);
+            let kept = item.extra().get(heading).cloned();
+            // A key cell that did not fit is the row's name as written.
+            if column.is_some_and(Column::is_key) && kept.is_some() {
+                return kept.unwrap_or_default();
             }
-            self.columns
-                .iter()
-                .find(|c| c.heading == heading)
+            column
                 .and_then(|c| c.show(item))
+                .or(kept)
                 .unwrap_or_else(|| "-".into())
         };
         TableView {

@@ -271,10 +271,12 @@ fn changes_are_drift_until_a_snapshot_names_them() {
     build_stack(&moto);
     let s = sandbox();
     ok(moto.env(s.ledger(&["snapshot"])).run(), "first snapshot");
+    // A rotation (a new AWSCURRENT version) is how secrets live, not drift.
+    let stack = Stack::on(&moto);
+    stack.new_secret_value("picasso/staging/jwt/signing-key", "rotated value");
     let clean = moto.env(s.ledger(&["verify", "--aws", "--no-git"])).run();
     assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
 
-    let stack = Stack::on(&moto);
     stack.set_memory("Analytics_Dashboard_API", 1024);
     stack.pitr("picasso-audit", false);
     stack.retention("/aws/lambda/Analytics_Dashboard_API", 14);
@@ -310,12 +312,17 @@ fn changes_are_drift_until_a_snapshot_names_them() {
     let row = log.lines().find(|l| l.starts_with("#2 ")).unwrap();
     assert!(
         row.contains("Analytics_Dashboard_API: memory 512 MB -> 1024 MB")
-            && row.contains("2 more (ledger show #2)"),
+            && row.contains("3 more (ledger show #2)"),
         "{log}"
     );
     let context: Value = serde_json::from_str(&s.ledger(&["context"]).ok()).unwrap();
     let changes = &context["snapshots"][0]["configuration_changes"];
-    assert_eq!(changes.as_array().map(Vec::len), Some(4), "{changes}");
+    // The four changes, and the rotation (recorded, not drift).
+    assert_eq!(changes.as_array().map(Vec::len), Some(5), "{changes}");
+    assert!(
+        shown.contains("    picasso/staging/jwt/signing-key: AWSCURRENT version "),
+        "{shown}"
+    );
     // The document now shows the new values.
     let document = s.ledger(&["render"]).ok();
     assert!(
@@ -457,6 +464,32 @@ fn lambda_versions_are_pinned_and_rolled_back_through_the_alias() {
         document.contains(&format!("| `Master_Function` | {day} |")),
         "{document}"
     );
+
+    // The document's Lambda Versions come back from an import unchanged.
+    assert!(
+        document.contains(&format!(
+            "**Lambda Versions**:\n- `Master_Function` (alias `live`): version {second_version} (code `"
+        )),
+        "{document}"
+    );
+    assert!(
+        document.contains(
+            "# Point Lambda aliases back (undo v2)\naws lambda update-alias --function-name Master_Function --name live --function-version 1\n"
+        ),
+        "{document}"
+    );
+    let adopted = Sandbox::new();
+    adopted.write("AWS_VERSIONS.md", &document);
+    adopted.ledger(&["import", "AWS_VERSIONS.md"]).ok();
+    // Rollback Commands are regenerated from the journal (imported history
+    // pins no S3 versions); everything before them comes back as it was.
+    let before_commands = |text: &str| text.split("## Quick Commands").next().unwrap().to_string();
+    assert_eq!(
+        before_commands(&adopted.ledger(&["render"]).ok()),
+        before_commands(&document)
+    );
+    let imported = adopted.log_entries();
+    assert_eq!(versions(&imported[0]), versions(&second));
 
     // A dry run says what it would do and changes nothing.
     let journal = s.journal();
@@ -877,4 +910,70 @@ fn discover_declares_what_the_account_holds_and_write_keeps_the_comments() {
         document.contains("| Lambda Duration | `AWS/Lambda/Duration` | > 200 ms |"),
         "{document}"
     );
+}
+
+#[test]
+fn a_record_racing_another_never_pins_an_older_lambda_version() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let moto = Moto::start();
+    build_stack(&moto);
+    let stack = Stack::on(&moto);
+    let s = sandbox();
+    record(&s, &moto, "v1");
+    // Pipeline A reads Master_Function at version 2, then waits before its append...
+    s.commit("src/app.js", "fix: two");
+    let two = stack.publish("Master_Function", "master v2");
+    stack.point("Master_Function", "live", &two);
+    let gate = s.path().join("gate");
+    std::fs::write(&gate, "").unwrap();
+    let mut a = moto.env(s.ledger(&[
+        "record",
+        "--env",
+        "production",
+        "--version",
+        "v2",
+        "--allow-empty",
+        "--format",
+        "json",
+    ]));
+    a.command
+        .env("LEDGER_TEST_PAUSE_BEFORE_APPEND", &gate)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let a = a.command.spawn().unwrap();
+    let captured = s.path().join("gate.captured");
+    let started = Instant::now();
+    while !captured.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "A never captured"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // ...while pipeline B deploys version 3 and records first.
+    s.commit("src/app.js", "fix: three");
+    let three = stack.publish("Master_Function", "master v3");
+    stack.point("Master_Function", "live", &three);
+    let b = record(&s, &moto, "v3");
+    assert!(versions(&b).contains(&("Master_Function".to_string(), three.clone())));
+    std::fs::remove_file(&gate).unwrap();
+    let out = a.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("reading them again"), "{stderr}");
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !versions(&a)
+            .iter()
+            .any(|(name, _)| name == "Master_Function"),
+        "A must not pin the version 2 it read before B: {a}"
+    );
+    let live: Value = serde_json::from_str(
+        &s.ledger(&["live", "--env", "production", "--format", "json"])
+            .ok(),
+    )
+    .unwrap();
+    assert!(versions(&live).contains(&("Master_Function".to_string(), three)));
 }
