@@ -559,45 +559,10 @@ fn a_rollback_that_fails_half_way_records_only_what_it_did() {
     let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "5")]);
     let bucket = "half-site";
     moto.bucket(bucket, true); // calls 1-2
-    let (id, secret) = moto.block_on(async {
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::Config::builder()
-                .http_client(ledger::aws::http_client())
-                .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-                .region(aws_sdk_iam::config::Region::new("us-east-1"))
-                .endpoint_url(&moto.endpoint)
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    "testing", "testing", None, None, "t",
-                ))
-                .build(),
-        );
-        iam.create_user()
-            .user_name("deployer")
-            .send()
-            .await
-            .unwrap();
-        let policy = r#"{"Version":"2012-10-17","Statement":[
+    let policy = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"s3:*","Resource":"*"},
             {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}"#;
-        iam.put_user_policy()
-            .user_name("deployer")
-            .policy_name("no-deletes")
-            .policy_document(policy)
-            .send()
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("deployer")
-            .send()
-            .await
-            .unwrap();
-        let key = key.access_key().unwrap();
-        (
-            key.access_key_id().to_string(),
-            key.secret_access_key().to_string(),
-        )
-    });
+    let (id, secret) = moto.iam_user("deployer", Some(policy));
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
             .http_client(ledger::aws::http_client())

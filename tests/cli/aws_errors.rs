@@ -158,35 +158,7 @@ fn rejected_credentials_and_denied_calls_say_what_to_do() {
     // moto checks credentials against its IAM once the first N calls are spent.
     let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]);
     moto.bucket("site-auth", true); // 2 calls
-    let (key_id, secret) = moto.block_on(async {
-        let credentials =
-            aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::Config::builder()
-                .http_client(ledger::aws::http_client())
-                .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-                .region(aws_sdk_iam::config::Region::new("us-east-1"))
-                .endpoint_url(&moto.endpoint)
-                .credentials_provider(credentials)
-                .build(),
-        );
-        iam.create_user()
-            .user_name("no-rights")
-            .send()
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("no-rights")
-            .send()
-            .await
-            .unwrap();
-        let key = key.access_key().unwrap();
-        (
-            key.access_key_id().to_string(),
-            key.secret_access_key().to_string(),
-        )
-    });
+    let (key_id, secret) = moto.iam_user("no-rights", None);
     let s = sandbox("site-auth");
     let before = s.journal();
     let run = |id: &str, secret: &str| {

@@ -240,4 +240,44 @@ impl Run {
         );
         done
     }
+
+    /// Starts a record that stops once it has captured, before its append
+    /// (`LEDGER_TEST_PAUSE_BEFORE_APPEND`), and returns when it is there:
+    /// the test can land another entry, then `release` it.
+    pub fn paused_before_append(mut self, gate: &Path) -> Paused {
+        std::fs::write(gate, "").unwrap();
+        self.command
+            .env("LEDGER_TEST_PAUSE_BEFORE_APPEND", gate)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = self.command.spawn().expect("start ledger");
+        let mut captured = gate.as_os_str().to_owned();
+        captured.push(".captured");
+        let started = std::time::Instant::now();
+        while !Path::new(&captured).exists() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the paused run never captured"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Paused {
+            child,
+            gate: gate.to_path_buf(),
+        }
+    }
+}
+
+/// A run waiting before its append; see [`Run::paused_before_append`].
+pub struct Paused {
+    child: std::process::Child,
+    gate: PathBuf,
+}
+
+impl Paused {
+    /// Lets it append, and waits for it to finish.
+    pub fn release(self) -> Done {
+        std::fs::remove_file(&self.gate).unwrap();
+        Done::from(self.child.wait_with_output().expect("wait for ledger"))
+    }
 }

@@ -1,8 +1,5 @@
 //! Environment locks, and records that take no lock while they capture.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use crate::harness::Sandbox;
@@ -171,31 +168,17 @@ fn a_record_whose_capture_overlaps_another_record_ends_with_right_files() {
     // Pipeline A captures b.js, then waits before its append...
     s.commit("src/b.js", "feat: two");
     moto.put_all(bucket, &[Object::site("b.js", "1")]);
-    let gate = s.path().join("gate");
-    std::fs::write(&gate, "").unwrap();
-    let mut a = moto.env(s.ledger(&[
-        "record",
-        "--env",
-        "production",
-        "--version",
-        "v2",
-        "--format",
-        "json",
-    ]));
-    a.command
-        .env("LEDGER_TEST_PAUSE_BEFORE_APPEND", &gate)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let a = a.command.spawn().unwrap();
-    let captured = s.path().join("gate.captured");
-    let started = Instant::now();
-    while !captured.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "A never captured"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let a = moto
+        .env(s.ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+            "--format",
+            "json",
+        ]))
+        .paused_before_append(&s.path().join("gate"));
     // ...while pipeline B, later, sees b.js and c.js and records first.
     s.commit("src/c.js", "feat: three");
     moto.put_all(bucket, &[Object::site("c.js", "1")]);
@@ -228,12 +211,10 @@ fn a_record_whose_capture_overlaps_another_record_ends_with_right_files() {
             .collect()
     };
     assert_eq!(keys(&b), ["put b.js", "put c.js"]);
-    std::fs::remove_file(&gate).unwrap();
-    let out = a.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("listing again"), "{stderr}");
-    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = a.release();
+    out.assert_ok("the paused record");
+    assert!(out.stderr.contains("listing again"), "{}", out.stderr);
+    let a: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(a["seq"], 3, "A lands after B");
     assert!(
         keys(&a).is_empty(),

@@ -104,6 +104,47 @@ impl Moto {
         self.runtime.block_on(future)
     }
 
+    /// Creates an IAM user, with `policy` as its inline policy when given,
+    /// and returns its access key (id, secret): an identity moto holds to
+    /// that policy once `INITIAL_NO_AUTH_ACTION_COUNT` calls are spent
+    /// (2 calls, 3 with a policy).
+    pub fn iam_user(&self, name: &str, policy: Option<&str>) -> (String, String) {
+        self.block_on(async {
+            let iam = aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::Config::builder()
+                    .http_client(ledger::aws::http_client())
+                    .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+                    .region(aws_sdk_iam::config::Region::new("us-east-1"))
+                    .endpoint_url(&self.endpoint)
+                    .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                        "testing", "testing", None, None, "tests",
+                    ))
+                    .build(),
+            );
+            iam.create_user().user_name(name).send().await.unwrap();
+            if let Some(policy) = policy {
+                iam.put_user_policy()
+                    .user_name(name)
+                    .policy_name(format!("{name}-policy"))
+                    .policy_document(policy)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let key = iam
+                .create_access_key()
+                .user_name(name)
+                .send()
+                .await
+                .unwrap();
+            let key = key.access_key().unwrap();
+            (
+                key.access_key_id().to_string(),
+                key.secret_access_key().to_string(),
+            )
+        })
+    }
+
     /// Points a ledger run at this server with test credentials.
     pub fn env(&self, run: Run) -> Run {
         run.env("AWS_ENDPOINT_URL", &self.endpoint)

@@ -725,40 +725,12 @@ fn access_denied_on_one_service_names_the_call_and_records_nothing() {
     let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "8")]);
     moto.bucket("stack-site", true);
     Stack::on(&moto).function("Master_Function", "python3.13", 512, 300, "code");
-    let (key_id, secret) = moto.block_on(async {
-        let credentials =
-            aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests");
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::Config::builder()
-                .http_client(ledger::aws::http_client())
-                .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-                .region(aws_sdk_iam::config::Region::new("us-east-1"))
-                .endpoint_url(&moto.endpoint)
-                .credentials_provider(credentials)
-                .build(),
-        );
-        iam.create_user().user_name("s3-only").send().await.unwrap();
-        iam.put_user_policy()
-            .user_name("s3-only")
-            .policy_name("s3")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","cloudfront:*"],"Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("s3-only")
-            .send()
-            .await
-            .unwrap();
-        let key = key.access_key().unwrap();
-        (
-            key.access_key_id().to_string(),
-            key.secret_access_key().to_string(),
-        )
-    });
+    let (key_id, secret) = moto.iam_user(
+        "s3-only",
+        Some(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","cloudfront:*"],"Resource":"*"}]}"#,
+        ),
+    );
     let s = Sandbox::new();
     s.ledger(&["init"]).ok();
     s.write(
@@ -914,9 +886,6 @@ fn discover_declares_what_the_account_holds_and_write_keeps_the_comments() {
 
 #[test]
 fn a_record_racing_another_never_pins_an_older_lambda_version() {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
-
     let moto = Moto::start();
     build_stack(&moto);
     let stack = Stack::on(&moto);
@@ -926,44 +895,28 @@ fn a_record_racing_another_never_pins_an_older_lambda_version() {
     s.commit("src/app.js", "fix: two");
     let two = stack.publish("Master_Function", "master v2");
     stack.point("Master_Function", "live", &two);
-    let gate = s.path().join("gate");
-    std::fs::write(&gate, "").unwrap();
-    let mut a = moto.env(s.ledger(&[
-        "record",
-        "--env",
-        "production",
-        "--version",
-        "v2",
-        "--allow-empty",
-        "--format",
-        "json",
-    ]));
-    a.command
-        .env("LEDGER_TEST_PAUSE_BEFORE_APPEND", &gate)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let a = a.command.spawn().unwrap();
-    let captured = s.path().join("gate.captured");
-    let started = Instant::now();
-    while !captured.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "A never captured"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let a = moto
+        .env(s.ledger(&[
+            "record",
+            "--env",
+            "production",
+            "--version",
+            "v2",
+            "--allow-empty",
+            "--format",
+            "json",
+        ]))
+        .paused_before_append(&s.path().join("gate"));
     // ...while pipeline B deploys version 3 and records first.
     s.commit("src/app.js", "fix: three");
     let three = stack.publish("Master_Function", "master v3");
     stack.point("Master_Function", "live", &three);
     let b = record(&s, &moto, "v3");
     assert!(versions(&b).contains(&("Master_Function".to_string(), three.clone())));
-    std::fs::remove_file(&gate).unwrap();
-    let out = a.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("reading them again"), "{stderr}");
-    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = a.release();
+    out.assert_ok("the paused record");
+    assert!(out.stderr.contains("reading them again"), "{}", out.stderr);
+    let a: Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(
         !versions(&a)
             .iter()
