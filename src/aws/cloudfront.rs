@@ -69,7 +69,9 @@ fn convert(
     }
 }
 
-fn is_completed(status: &str) -> bool {
+/// Whether an invalidation status says it completed (CloudFront writes
+/// `Completed`; emulators vary the case).
+pub fn is_completed(status: &str) -> bool {
     status.eq_ignore_ascii_case("completed")
 }
 

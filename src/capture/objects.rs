@@ -211,7 +211,7 @@ pub async fn invalidation(
     let completed = found
         .status
         .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case("completed"));
+        .is_some_and(cloudfront::is_completed);
     let Some(timeout) = wait.filter(|_| !completed) else {
         return Ok((found, completed));
     };

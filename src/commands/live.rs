@@ -85,7 +85,7 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
             None if i
                 .status
                 .as_deref()
-                .is_some_and(|s| !s.eq_ignore_ascii_case("completed")) =>
+                .is_some_and(|s| !crate::aws::cloudfront::is_completed(s)) =>
             {
                 Some(false)
             }

@@ -11,7 +11,7 @@ use super::Workspace;
 use crate::capture::{self, Missing, Reading, Scope};
 use crate::cli::VerifyArgs;
 use crate::config::{Config, Environment};
-use crate::journal::{Entry, EntryKind, Journal};
+use crate::journal::{Entry, Journal};
 use crate::model::inventory::Fields;
 use crate::model::{self, audit};
 use crate::tables::display::short_code;
@@ -103,11 +103,8 @@ async fn inventory(
     name: &str,
     env: &Environment,
 ) -> Result<Option<Vec<String>>> {
-    let Some((seq, recorded)) = entries
-        .iter()
-        .rev()
-        .filter(|e| e.env == name && e.kind == EntryKind::Snapshot)
-        .find_map(|e| e.inventory.as_ref().map(|i| (e.seq, i)))
+    let Some((seq, recorded)) = model::inventory::latest_snapshot(entries, name)
+        .and_then(|e| e.inventory.as_ref().map(|i| (e.seq, i)))
     else {
         crate::note!(
             "note: {name}: no snapshot recorded; its settings were not compared \

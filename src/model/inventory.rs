@@ -347,6 +347,14 @@ fn log_group(state: &LogGroupState) -> Described {
     }
 }
 
+/// The latest snapshot of `env` in `entries` that read an inventory.
+pub fn latest_snapshot<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.env == env && e.kind == EntryKind::Snapshot && e.inventory.is_some())
+}
+
 /// [`snapshot_changes`] of every snapshot in `entries` at once, by seq
 /// (snapshots without changes left out), in one pass.
 pub fn all_snapshot_changes(entries: &[Entry]) -> std::collections::HashMap<u64, Vec<String>> {

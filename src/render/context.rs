@@ -513,11 +513,7 @@ type HeaderRow = (usize, String, Vec<(String, usize)>);
 
 /// The inventory of the latest snapshot of `env`, if any.
 fn latest_inventory<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Inventory> {
-    entries
-        .iter()
-        .rev()
-        .filter(|e| e.env == env && e.kind == EntryKind::Snapshot)
-        .find_map(|e| e.inventory.as_ref())
+    model::inventory::latest_snapshot(entries, env).and_then(|e| e.inventory.as_ref())
 }
 
 /// CloudFront behaviours: from the release environment's latest snapshot
