@@ -7,57 +7,15 @@
 use std::hint::black_box;
 use std::path::Path;
 
+#[path = "support/generate.rs"]
+mod generate;
+use generate::journal_text;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ledger::config::Config;
-use ledger::journal::{Entry, EntryKind, FileAction, FileChange, Journal};
+use ledger::journal::Journal;
 use ledger::model::{self, audit};
 use ledger::render;
-use ledger::timestamp::Timestamp;
-
-/// A journal of `count` deploys of 50 changed files each, over 500 keys.
-fn journal_text(count: usize) -> String {
-    let mut journal = Journal::parse(
-        Path::new("journal.toml"),
-        ledger::journal::EMPTY_JOURNAL.to_string(),
-    )
-    .unwrap();
-    for n in 0..count {
-        let entry = Entry {
-            version: Some(format!("v1.{n}.0")),
-            commit: Some(format!("{n:040x}")),
-            deployed_by: Some("bench".into()),
-            files: (0..50)
-                .map(|f| FileChange {
-                    key: format!("assets/{:03}.js", (n * 7 + f * 11) % 500),
-                    action: if f % 17 == 0 {
-                        FileAction::Delete
-                    } else {
-                        FileAction::Put
-                    },
-                    version_id: Some(format!("v{n}-{f}-aaaaaaaaaaaaaaaaaaaaaaaa")),
-                    etag: Some(format!("{:032x}", n * 100 + f)),
-                    size: Some(1000 + f as u64),
-                    size_text: None,
-                    content_type: Some("application/javascript".into()),
-                    cache_control: Some("max-age=86400".into()),
-                    last_modified: None,
-                })
-                .collect(),
-            ..Entry::new(
-                EntryKind::Deploy,
-                "production",
-                Timestamp::At(
-                    chrono::DateTime::from_timestamp(1_700_000_000 + n as i64 * 3600, 0).unwrap(),
-                ),
-            )
-        };
-        let (sealed, block) = journal.seal(entry).unwrap();
-        journal.text.push('\n');
-        journal.text.push_str(&block);
-        journal.entries.push(sealed);
-    }
-    journal.text
-}
 
 fn benches(c: &mut Criterion) {
     let config = Config::parse(

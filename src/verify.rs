@@ -34,10 +34,7 @@ pub struct Report {
 }
 
 fn at(journal: &Journal, index: usize) -> String {
-    match journal.lines.get(index).copied().flatten() {
-        Some(line) => format!("{}:{line}", journal.path.display()),
-        None => journal.path.display().to_string(),
-    }
+    journal.place(index)
 }
 
 /// Recomputes the hash chain: sequence numbers, each entry's hash over its
@@ -135,7 +132,16 @@ pub fn check_history(
         ));
         return Ok(());
     };
-    let versions = repo.file_versions(&rel)?;
+    let segments = rel.with_file_name(crate::journal::segment::SEGMENT_DIR);
+    let name = journal.path.clone();
+    let join = move |tail: Vec<u8>, files: Vec<(String, Vec<u8>)>| {
+        let text = String::from_utf8_lossy(&tail).into_owned();
+        match Journal::assemble(&name, text, files) {
+            Ok(joined) => logical(&joined.text).into_bytes(),
+            Err(_) => tail,
+        }
+    };
+    let versions = repo.joined_versions(&rel, &segments, &join)?;
     report.history_checked = true;
     for version in &versions {
         let parents: Vec<(&String, &Vec<u8>)> = version
@@ -161,16 +167,25 @@ pub fn check_history(
     }
     if let Some(last) = versions.last() {
         report.versions_checked += 1;
-        if !journal.text.as_bytes().starts_with(&last.content) {
+        let working = logical(&journal.text);
+        if !working.as_bytes().starts_with(&last.content) {
             report.findings.push(explain(
                 &journal.path,
                 &last.content,
-                journal.text.as_bytes(),
+                working.as_bytes(),
                 &format!("the working copy (over commit {})", short(&last.commit)),
             ));
         }
     }
     Ok(())
+}
+
+/// A journal's text with the header every version shares: what the
+/// history check compares, so that sealing segments (whose files have
+/// headers of their own) changes nothing it sees.
+fn logical(text: &str) -> String {
+    let body = &text[crate::journal::segment::body_start(text)..];
+    format!("{}{body}", crate::journal::EMPTY_JOURNAL)
 }
 
 /// A merge commit's journal must extend one parent's (the side already

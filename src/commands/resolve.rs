@@ -37,10 +37,11 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let rebasing = is_rebasing(&repo);
     let upstream = upstream_hashes(&repo, &path);
     let (published, local, name) = sides(rebasing, upstream.as_ref(), ours, theirs);
-    let published = parse(published, name, &path)?;
-    let local = parse(local, "this side", &path)?;
+    let segments = segments_on_disk(&workspace.ledger_dir)?;
+    let published = parse(published, name, &path, &segments)?;
+    let local = parse(local, "this side", &path, &segments)?;
     let merged = store::rebase(&published, &local, name)?;
-    repo.stage_file(&path, merged.text.as_bytes())?;
+    repo.stage_file(&path, published.tail_for(&merged.text).as_bytes())?;
     crate::note!(
         "resolved {}: kept the {} entries of {name} and put {} entr{} of this side after them; now {}",
         shown(&journal_path),
@@ -71,10 +72,14 @@ fn merge_driver(repo: &GitRepo, path: Option<&str>, files: &[PathBuf]) -> Result
         Some(ours),
         Some(theirs),
     );
-    let published = parse(published, name, "journal.toml")?;
-    let local = parse(local, "this side", "journal.toml")?;
+    let segments = match path {
+        Some(path) => segments_on_disk(&repo.root().join(path).with_file_name(""))?,
+        None => Vec::new(),
+    };
+    let published = parse(published, name, "journal.toml", &segments)?;
+    let local = parse(local, "this side", "journal.toml", &segments)?;
     let merged = store::rebase(&published, &local, name)?;
-    std::fs::write(ours_path, merged.text)
+    std::fs::write(ours_path, published.tail_for(&merged.text))
         .with_context(|| format!("cannot write {}", ours_path.display()))?;
     Ok(Outcome::Success)
 }
@@ -116,7 +121,11 @@ fn upstream_hashes(repo: &GitRepo, path: &str) -> Option<HashSet<String>> {
         crate::store::git::git_ok(repo.root(), &["rev-parse", "--verify", "-q", "@{upstream}"])
             .ok()?;
     let bytes = repo.file_at(&upstream, path).ok()??;
-    let journal = Journal::parse(Path::new(path), String::from_utf8(bytes).ok()?).ok()?;
+    let segments = repo
+        .files_in(&upstream, &super::sync::segment_dir(path))
+        .ok()?;
+    let journal =
+        Journal::assemble(Path::new(path), String::from_utf8(bytes).ok()?, segments).ok()?;
     Some(journal.entries.iter().map(|e| e.hash.clone()).collect())
 }
 
@@ -125,7 +134,14 @@ fn is_rebasing(repo: &GitRepo) -> bool {
     git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists()
 }
 
-fn parse(bytes: Option<Vec<u8>>, side: &str, path: &str) -> Result<Journal> {
+/// One side's journal: its tail as git gives it, after the sealed segments
+/// in the working tree that lead up to it.
+fn parse(
+    bytes: Option<Vec<u8>>,
+    side: &str,
+    path: &str,
+    segments: &[(String, Vec<u8>)],
+) -> Result<Journal> {
     let text = match bytes {
         Some(bytes) => {
             String::from_utf8(bytes).map_err(|_| anyhow!("{side}'s {path} is not UTF-8 text"))?
@@ -133,7 +149,34 @@ fn parse(bytes: Option<Vec<u8>>, side: &str, path: &str) -> Result<Journal> {
         None => EMPTY_JOURNAL.to_string(),
     };
     let name = format!("{path} ({side})");
-    Ok(Journal::parse(Path::new(&name), text)?)
+    let journal = Journal::assemble(Path::new(&name), text, segments.to_vec())?;
+    if !journal.is_contiguous() {
+        bail!(
+            "{name} continues sealed journal segments that this working tree does not hold: the two \
+             sides sealed different segments. Abort (`git merge --abort` or `git rebase --abort`), then \
+             run `ledger sync`, which merges the whole journal"
+        );
+    }
+    Ok(journal)
+}
+
+/// The sealed segment files of a ledger folder, by name.
+fn segments_on_disk(ledger_dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let dir = ledger_dir.join(crate::journal::segment::SEGMENT_DIR);
+    let mut files = Vec::new();
+    for (_, path) in crate::journal::segment::list(&dir)
+        .with_context(|| format!("cannot list {}", shown(&dir)))?
+    {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", shown(&path)))?;
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        files.push((name, bytes));
+    }
+    Ok(files)
 }
 
 /// Routes the journal's merges to `ledger resolve --merge-driver`: the

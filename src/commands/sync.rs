@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use super::{Outcome, Workspace, shown};
 use crate::cli::SyncArgs;
 use crate::git::GitRepo;
-use crate::journal::{EMPTY_JOURNAL, Journal, JournalLock};
+use crate::journal::{self, EMPTY_JOURNAL, Journal, JournalLock};
 use crate::store::git::{GitRemote, Push, git, git_ok};
 use crate::store::{self, Merged};
 
@@ -62,7 +62,7 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
             None => bail!("the repository has no commit yet: commit once, then sync"),
         };
         let plan = branch_plan(&repo, &remote, tip.as_deref(), &path, &documents)?;
-        let mut files = vec![(path.clone(), Some(merged.text.clone().into_bytes()))];
+        let mut files = journal_files(&repo, tip.as_deref(), &path, &merged.text)?;
         if let Branch::Carried(carried) = &plan {
             files.extend(carried.iter().cloned());
         }
@@ -105,9 +105,12 @@ fn published_journal(
     path: &str,
     journal_path: &std::path::Path,
 ) -> Result<Journal> {
-    let bytes = match tip {
-        Some(tip) => repo.file_at(tip, path)?,
-        None => None,
+    let (bytes, segments) = match tip {
+        Some(tip) => (
+            repo.file_at(tip, path)?,
+            repo.files_in(tip, &segment_dir(path))?,
+        ),
+        None => (None, Vec::new()),
     };
     let text = match bytes {
         Some(bytes) => String::from_utf8(bytes)
@@ -115,7 +118,49 @@ fn published_journal(
         None => EMPTY_JOURNAL.to_string(),
     };
     let name = format!("{} (remote)", journal_path.display());
-    Ok(Journal::parse(std::path::Path::new(&name), text)?)
+    Ok(Journal::assemble(
+        std::path::Path::new(&name),
+        text,
+        segments,
+    )?)
+}
+
+/// The folder of sealed segments beside the journal at `path` (from the
+/// repository's top).
+pub(super) fn segment_dir(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{}", journal::segment::SEGMENT_DIR),
+        None => journal::segment::SEGMENT_DIR.to_string(),
+    }
+}
+
+/// The files a commit over `tip` writes to store the journal `text`: its
+/// tail and segments, and the removal of segments `tip` holds that it does
+/// not (paths from the repository's top).
+fn journal_files(
+    repo: &GitRepo,
+    tip: Option<&str>,
+    path: &str,
+    text: &str,
+) -> Result<Vec<(String, Option<Vec<u8>>)>> {
+    let journal = Journal::parse(std::path::Path::new(path), text.to_string())?;
+    let dir = path.rsplit_once('/').map(|(dir, _)| dir);
+    let in_ledger = |rel: &str| dir.map_or_else(|| rel.to_string(), |d| format!("{d}/{rel}"));
+    let mut files: Vec<(String, Option<Vec<u8>>)> = journal
+        .stored_files()?
+        .into_iter()
+        .map(|(rel, text)| (in_ledger(&rel), Some(text.into_bytes())))
+        .collect();
+    let segments = segment_dir(path);
+    if let Some(tip) = tip {
+        for (name, _) in repo.files_in(tip, &segments)? {
+            let stale = format!("{segments}/{name}");
+            if !files.iter().any(|(p, _)| *p == stale) {
+                files.push((stale, None));
+            }
+        }
+    }
+    Ok(files)
 }
 
 fn commit_message(merged: &Merged) -> String {
@@ -183,7 +228,9 @@ fn branch_plan(
     let in_ledger = |p: &str| !ledger_dir.is_empty() && p.starts_with(&format!("{ledger_dir}/"));
     let mut carried = Vec::new();
     let mut other = Vec::new();
-    for file in ours.iter().filter(|f| f.as_str() != path) {
+    let segments = format!("{}/", segment_dir(path));
+    let journal_file = |f: &String| f.as_str() == path || f.starts_with(&segments);
+    for file in ours.iter().filter(|f| !journal_file(f)) {
         let document = documents.iter().any(|d| d == file);
         match (document || in_ledger(file), theirs.contains(file)) {
             (true, false) => carried.push((file.clone(), repo.file_at(&head, file)?)),
@@ -225,10 +272,11 @@ fn settle(
     let now = lock.load()?;
     let synced = Journal::parse(&now.path, after.text.to_string())?;
     // Entries recorded here while the sync ran are kept, after the synced ones.
-    let final_text = if now.text == after.read.text {
-        after.text.to_string()
+    let final_journal = if now.text == after.read.text {
+        synced
     } else {
-        store::rebase(&synced, &now, &remote.name())?.text
+        let text = store::rebase(&synced, &now, &remote.name())?.text;
+        Journal::parse(&now.path, text)?
     };
     let followed = match (&after.plan, after.commit) {
         (Branch::Diverged(paths), _) => {
@@ -245,10 +293,10 @@ fn settle(
         (plan, Some(commit)) => follow(repo, remote, commit, path, plan)?,
         (_, None) => true,
     };
-    // Moving the branch rewrote the working copy: compare with the file now.
-    let current = std::fs::read_to_string(&now.path).ok();
-    if followed && current.as_deref() != Some(final_text.as_str()) {
-        lock.replace_journal(&final_text)?;
+    // Moving the branch rewrote the working copy: compare with the files now.
+    let current = lock.load().ok().map(|j| j.text);
+    if followed && current.as_deref() != Some(final_journal.text.as_str()) {
+        lock.replace_journal(&final_journal)?;
     }
     drop(lock);
     let merged = after.merged;
@@ -303,8 +351,22 @@ fn follow(
     }
     // The journal's working copy is the synced one (rewritten after this);
     // put HEAD's back so that git moves the branch without a complaint.
-    git_ok(&root, &["checkout", "HEAD", "--", path])
-        .context("restoring the committed journal before moving the branch")?;
+    let segments = segment_dir(path);
+    let mut restore = vec!["checkout", "HEAD", "--", path];
+    if !repo.files_in(&head, &segments)?.is_empty() {
+        restore.push(&segments);
+    }
+    git_ok(&root, &restore).context("restoring the committed journal before moving the branch")?;
+    // Segments sealed here and not committed would stop git from moving.
+    for (_, path) in journal::segment::list(&root.join(&segments)).unwrap_or_default() {
+        let rel = format!(
+            "{segments}/{}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+        if repo.file_at(&head, &rel)?.is_none() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
     let moved = if behind {
         git(&root, &["merge", "--ff-only", "--quiet", commit])?
     } else {

@@ -66,6 +66,12 @@ pub struct CommitInfo {
     pub paths: Option<Vec<String>>,
 }
 
+/// The files of a folder, by name, with their bytes.
+pub type NamedFiles = Vec<(String, Vec<u8>)>;
+
+/// Puts a file and the files of a folder together into one text.
+pub type JoinFiles<'a> = dyn Fn(Vec<u8>, NamedFiles) -> Vec<u8> + 'a;
+
 /// One version of a file as committed: the commit, and the file's bytes.
 #[derive(Debug, Clone)]
 pub struct FileVersion {
@@ -348,6 +354,26 @@ impl GitRepo {
         }
     }
 
+    /// The files directly inside folder `dir` at `commit` (path from the
+    /// top), by name; none when the folder is not there.
+    pub fn files_in(&self, commit: &str, dir: &str) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let oid = Oid::from_str(commit).map_err(other(format!("parsing {commit}")))?;
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(other(format!("reading commit {oid}")))?;
+        match self.tree_at(&commit, Path::new(dir)) {
+            Some(tree) => self.tree_files(tree.id()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn tree_at(&self, commit: &git2::Commit<'_>, rel_path: &Path) -> Option<git2::Tree<'_>> {
+        let tree = commit.tree().ok()?;
+        let entry = tree.get_path(rel_path).ok()?;
+        self.repo.find_tree(entry.id()).ok()
+    }
+
     /// A new commit over `parent` whose tree is the parent's with each of
     /// `files` set to its content (removed for `None`), touching no ref,
     /// index or working file. Returns its SHA. The author and committer are git's identity, else
@@ -479,9 +505,16 @@ impl GitRepo {
         file.strip_prefix(root).ok().map(Path::to_path_buf)
     }
 
-    /// Every commit reachable from HEAD that holds `rel_path`, with the
-    /// file's content there and in each parent. Empty when HEAD is unborn.
-    pub fn file_versions(&self, rel_path: &Path) -> Result<Vec<FileVersion>, GitError> {
+    /// Each version of a file stored as `rel_path` plus the files of the
+    /// folder `rel_dir` (the journal's tail and segments), as `join` puts
+    /// them together, along HEAD's history (oldest first), with each
+    /// parent's version; commits that change neither are skipped.
+    pub fn joined_versions(
+        &self,
+        rel_path: &Path,
+        rel_dir: &Path,
+        join: &JoinFiles<'_>,
+    ) -> Result<Vec<FileVersion>, GitError> {
         let Ok(head) = self.repo.head() else {
             return Ok(Vec::new());
         };
@@ -491,7 +524,15 @@ impl GitRepo {
         let mut walk = self.walk_from(&head.to_string())?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(other("sorting a walk"))?;
-        let mut blobs: HashMap<Oid, Option<Oid>> = HashMap::new();
+        type Key = (Oid, Option<Oid>);
+        let mut keys: HashMap<Oid, Option<Key>> = HashMap::new();
+        let content = |key: Key| -> Result<Vec<u8>, GitError> {
+            let files = match key.1 {
+                Some(tree) => self.tree_files(tree)?,
+                None => Vec::new(),
+            };
+            Ok(join(self.blob_bytes(key.0)?, files))
+        };
         let mut versions = Vec::new();
         for oid in walk {
             let oid = oid.map_err(other("walking history"))?;
@@ -499,26 +540,44 @@ impl GitRepo {
                 .repo
                 .find_commit(oid)
                 .map_err(other(format!("reading commit {oid}")))?;
-            let blob = self.blob_at(&commit, rel_path);
-            blobs.insert(oid, blob);
-            let Some(blob) = blob else { continue };
-            let parent_blobs: Vec<(Oid, Option<Oid>)> = commit
+            let key = self
+                .blob_at(&commit, rel_path)
+                .map(|blob| (blob, self.tree_at(&commit, rel_dir).map(|t| t.id())));
+            keys.insert(oid, key);
+            let Some(key) = key else { continue };
+            let parent_keys: Vec<(Oid, Option<Key>)> = commit
                 .parent_ids()
-                .map(|p| (p, blobs.get(&p).copied().flatten()))
+                .map(|p| (p, keys.get(&p).copied().flatten()))
                 .collect();
-            if !parent_blobs.is_empty() && parent_blobs.iter().all(|(_, b)| *b == Some(blob)) {
+            if !parent_keys.is_empty() && parent_keys.iter().all(|(_, k)| *k == Some(key)) {
                 continue; // unchanged here
             }
             versions.push(FileVersion {
                 commit: oid.to_string(),
-                content: self.blob_bytes(blob)?,
-                parents: parent_blobs
+                content: content(key)?,
+                parents: parent_keys
                     .into_iter()
-                    .map(|(p, b)| Ok((p.to_string(), b.map(|b| self.blob_bytes(b)).transpose()?)))
+                    .map(|(p, k)| Ok((p.to_string(), k.map(content).transpose()?)))
                     .collect::<Result<_, GitError>>()?,
             });
         }
         Ok(versions)
+    }
+
+    fn tree_files(&self, tree: Oid) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(other(format!("reading tree {tree}")))?;
+        let mut files = Vec::new();
+        for item in tree.iter() {
+            if item.kind() == Some(ObjectType::Blob)
+                && let Some(name) = item.name()
+            {
+                files.push((name.to_string(), self.blob_bytes(item.id())?));
+            }
+        }
+        Ok(files)
     }
 
     fn blob_at(&self, commit: &git2::Commit<'_>, rel_path: &Path) -> Option<Oid> {

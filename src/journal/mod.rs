@@ -1,13 +1,16 @@
-//! The journal on disk: `journal.toml`, an append-only list of `[[entry]]`
-//! blocks chained by SHA-256. This module owns reading it (with located
-//! errors), and appending to it under a lock with an atomic replace, so that
-//! a record killed at any instant leaves either the old file or the new one.
+//! The journal: an append-only list of `[[entry]]` blocks chained by
+//! SHA-256, stored as sealed segments under `journal/` and an open tail,
+//! `journal.toml` (see [`segment`]). This module owns reading it, with
+//! errors located in the file that holds them; [`lock`] owns appending.
 
 mod entry;
 pub mod hash;
 mod inventory;
+mod load;
+mod lock;
+pub mod segment;
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,8 @@ pub use inventory::{
     AlarmState, AliasState, BucketState, CacheBehaviorState, DistributionState, FunctionState,
     Inventory, LogGroupState, SecretState, TableState,
 };
+
+pub use lock::JournalLock;
 
 use crate::location::Located;
 
@@ -90,8 +95,28 @@ pub struct Journal {
     /// Each entry's raw TOML table, parsed on first use (what hashes are
     /// computed over); see [`Journal::raw`].
     raw: std::sync::OnceLock<Vec<toml::Table>>,
-    /// 1-based line of each entry's `[[entry]]` header, where it could be found.
+    /// 1-based line of each entry's `[[entry]]` header in `text`, where it
+    /// could be found.
     pub lines: Vec<Option<usize>>,
+    /// Lines in `text`, kept so that appends need not count them again.
+    line_count: usize,
+    /// The files the entries were read from: segments, then the tail.
+    files: Vec<PathBuf>,
+    /// Each entry's file (an index into `files`) and line there.
+    places: Vec<Option<(usize, usize)>>,
+    /// Where the open tail starts.
+    tail: Tail,
+}
+
+/// The open tail of a journal: what an append rewrites.
+#[derive(Debug, Clone)]
+struct Tail {
+    /// The tail file's text before its body (comments and `format`).
+    header: String,
+    /// Byte offset in the logical text where the tail's body starts.
+    body_offset: usize,
+    /// Index of the tail's first entry.
+    first_index: usize,
 }
 
 #[derive(Deserialize)]
@@ -113,82 +138,57 @@ impl Journal {
         ledger_dir.join(JOURNAL_FILE)
     }
 
-    /// Reads `DIR/journal.toml`.
+    /// Reads the journal of a ledger folder: its sealed segments (if any),
+    /// then `journal.toml`.
     pub fn load(ledger_dir: &Path) -> Result<Journal, JournalError> {
-        let path = Self::path_in(ledger_dir);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(JournalError::Missing { path });
-            }
-            Err(source) => {
-                return Err(JournalError::Io {
-                    action: "cannot read",
-                    path,
-                    source,
-                });
-            }
-        };
-        let text = crate::location::decode_utf8(&path, bytes).map_err(JournalError::Invalid)?;
-        Self::parse(&path, text)
+        load::read(ledger_dir)
     }
 
-    /// Parses journal text that was read from `path`.
+    /// Parses journal text that was read from `path`, as one file.
     pub fn parse(path: &Path, text: String) -> Result<Journal, JournalError> {
-        let invalid =
-            |e: &toml::de::Error| JournalError::Invalid(Located::from_toml(path, &text, e));
-        let doc: Document = toml::from_str(&text).map_err(|e| invalid(&e))?;
-        if doc.format != FORMAT {
-            let offset = crate::location::value_offset(&text, &["format"]).unwrap_or(0);
-            let message = if doc.format > FORMAT {
-                format!(
-                    "journal format {} is newer than this ledger reads (format {FORMAT}): upgrade ledger",
-                    doc.format
-                )
-            } else {
-                format!(
-                    "format = {} is not a journal format (this ledger writes format {FORMAT}): \
-                     the header was edited; restore it from git",
-                    doc.format
-                )
-            };
-            return Err(JournalError::Invalid(Located::at_offset(
-                path, &text, offset, message,
-            )));
-        }
-        let headers: Vec<usize> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| line.trim() == "[[entry]]")
-            .map(|(i, _)| i + 1)
-            .collect();
-        let lines = if headers.len() == doc.entry.len() {
-            headers.into_iter().map(Some).collect()
-        } else {
-            vec![None; doc.entry.len()]
-        };
+        let file = load::parse_file(path, &text)?;
+        let line_count = text.lines().count();
+        let body_offset = segment::body_start(&text);
         Ok(Journal {
             path: path.to_path_buf(),
+            tail: Tail {
+                header: text[..body_offset].to_string(),
+                body_offset,
+                first_index: 0,
+            },
             text,
-            entries: doc.entry,
+            places: file.lines.iter().map(|l| l.map(|l| (0, l))).collect(),
+            lines: file.lines,
+            entries: file.entries,
             raw: std::sync::OnceLock::new(),
-            lines,
+            line_count,
+            files: vec![path.to_path_buf()],
         })
+    }
+
+    /// Where entry `index` is written: `file:line`, or the file alone.
+    pub fn place(&self, index: usize) -> String {
+        match self.places.get(index).copied().flatten() {
+            Some((file, line)) => format!("{}:{line}", self.files[file].display()),
+            None => self
+                .files
+                .last()
+                .unwrap_or(&self.path)
+                .display()
+                .to_string(),
+        }
+    }
+
+    /// The sealed segment files this journal was read from, in order.
+    pub fn segment_files(&self) -> &[PathBuf] {
+        &self.files[..self.files.len().saturating_sub(1)]
     }
 
     /// Each entry's TOML table exactly as written, with every key it holds:
     /// what hashes are computed over. Parsed from the text on first use, so
     /// that commands that only read entries parse the file once.
     pub fn raw(&self) -> &[toml::Table] {
-        self.raw.get_or_init(|| {
-            let document: toml::Table = toml::from_str(&self.text).unwrap_or_default();
-            match document.get("entry") {
-                Some(toml::Value::Array(items)) => {
-                    items.iter().filter_map(|v| v.as_table().cloned()).collect()
-                }
-                _ => Vec::new(),
-            }
-        })
+        self.raw.get_or_init(|| entry_tables(&self.text))
     }
 
     /// Records a newly appended entry's table, if the tables were parsed already.
@@ -222,6 +222,138 @@ impl Journal {
         None
     }
 
+    /// The files that store this journal, by the layout rule: paths
+    /// relative to the ledger folder (`journal/NNNNNNNNNN.toml` for sealed
+    /// segments, then `journal.toml`) and their text.
+    pub fn stored_files(&self) -> Result<Vec<(String, String)>, JournalError> {
+        let layout = self.layout_from(0, segment::body_start(&self.text))?;
+        let mut files: Vec<(String, String)> = layout
+            .segments
+            .into_iter()
+            .map(|(first, text)| {
+                let name = segment::segment_name(first);
+                (format!("{}/{name}", segment::SEGMENT_DIR), text)
+            })
+            .collect();
+        files.push((JOURNAL_FILE.to_string(), layout.tail));
+        Ok(files)
+    }
+
+    /// Joins a tail's text with the sealed segments (name, bytes) stored
+    /// beside it, as [`load`](Self::load) does from disk: for journals read
+    /// from git. `name` names the tail in messages.
+    pub fn assemble(
+        name: &Path,
+        tail: String,
+        segments: Vec<(String, Vec<u8>)>,
+    ) -> Result<Journal, JournalError> {
+        load::assemble(name, tail, segments)
+    }
+
+    /// The text of the tail file for a journal whose logical text extends
+    /// this one's (`extended` starts with `self.text`): this tail's header
+    /// and everything after the sealed segments.
+    pub fn tail_for(&self, extended: &str) -> String {
+        format!("{}{}", self.tail.header, &extended[self.tail.body_offset..])
+    }
+
+    /// Whether the entries run #1, #2, ... without a gap: false when a tail
+    /// was joined with segments that do not lead up to it.
+    pub fn is_contiguous(&self) -> bool {
+        self.entries
+            .iter()
+            .enumerate()
+            .all(|(index, entry)| entry.seq == index as u64 + 1)
+    }
+
+    /// The first entry of the open tail whose sequence, link or hash does
+    /// not hold, if any: what an append checks, at a cost bounded by the
+    /// tail's size (sealed segments are checked by `ledger verify`).
+    pub fn tail_broken(&self) -> Option<u64> {
+        let first = self.tail.first_index;
+        let tail = &self.entries[first..];
+        if tail.is_empty() {
+            return None;
+        }
+        let body = &self.text[self.tail.body_offset..];
+        let raw = match self.raw.get() {
+            Some(raw) => raw[first..].to_vec(),
+            None => entry_tables(body),
+        };
+        let mut prev = match first {
+            0 => hash::GENESIS.to_string(),
+            _ => self.entries[first - 1].hash.clone(),
+        };
+        for (index, entry) in tail.iter().enumerate() {
+            let expected_seq = (first + index) as u64 + 1;
+            let holds = raw
+                .get(index)
+                .is_some_and(|r| hash::entry_hash(r) == entry.hash);
+            if entry.seq != expected_seq || entry.prev_hash != prev || !holds {
+                return Some(entry.seq.min(expected_seq));
+            }
+            prev = entry.hash.clone();
+        }
+        None
+    }
+
+    /// Adds a sealed entry (from [`seal_raw`](Self::seal_raw)) to this
+    /// journal in memory, as an append writes it.
+    fn push_sealed(&mut self, entry: Entry, block: &str, raw: toml::Table) {
+        let before = self.text.len();
+        push_block(&mut self.text, block);
+        let added = &self.text[before..];
+        self.line_count += added.matches('\n').count();
+        self.lines
+            .push(Some(self.line_count + 1 - block.lines().count()));
+        self.places.push(None);
+        self.push_raw(raw);
+        self.entries.push(entry);
+    }
+
+    /// The files that hold this journal, by the layout rule of [`segment`]:
+    /// the sealed segments from entry `from_index` on (paths relative to
+    /// the ledger folder), then the tail. Earlier segments are unchanged.
+    fn layout_from(&self, from_index: usize, from_offset: usize) -> Result<Layout, JournalError> {
+        let body = &self.text[from_offset..];
+        let count = self.entries.len() - from_index;
+        let chunks = segment::chunks(body, count).ok_or_else(|| {
+            JournalError::Encode(format!(
+                "{}: the entries after #{} do not split into {count} blocks",
+                self.path.display(),
+                from_index
+            ))
+        })?;
+        let lengths: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        let groups = segment::groups(&lengths);
+        let mut layout = Layout {
+            from_seq: self.entries.get(from_index).map_or(u64::MAX, |e| e.seq),
+            ..Layout::default()
+        };
+        let (last, sealed) = groups.split_last().unwrap_or((&(0..0), &[]));
+        for group in sealed {
+            let first = &self.entries[from_index + group.start];
+            let last_seq = self.entries[from_index + group.end - 1].seq;
+            let mut text = segment::segment_header(first.seq, last_seq);
+            text.push_str(&body[chunks[group.start].start..chunks[group.end - 1].end]);
+            layout.segments.push((first.seq, text));
+        }
+        let tail_body = match (chunks.get(last.start), last.is_empty()) {
+            (Some(chunk), false) => &body[chunk.start..],
+            _ if sealed.is_empty() => body,
+            _ => "",
+        };
+        layout.tail_first_index = from_index + last.start;
+        layout.tail_header = if sealed.is_empty() && from_index == self.tail.first_index {
+            self.tail.header.clone()
+        } else {
+            EMPTY_JOURNAL.to_string()
+        };
+        layout.tail = format!("{}{tail_body}", layout.tail_header);
+        layout.tail_offset = from_offset + (body.len() - tail_body.len());
+        Ok(layout)
+    }
+
     /// Encodes `entry` as the block that would be appended after this
     /// journal: sets its `seq`, `prev_hash` and `hash`.
     pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
@@ -246,6 +378,35 @@ impl Journal {
             )));
         }
         Ok((entry, block, check))
+    }
+}
+
+/// The files of a journal, or of its part after the last unchanged segment.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    /// Sealed segments: first seq and text.
+    pub segments: Vec<(u64, String)>,
+    /// The tail file's text.
+    pub tail: String,
+    /// The tail's header.
+    tail_header: String,
+    /// Index of the tail's first entry.
+    tail_first_index: usize,
+    /// Byte offset of the tail's body in the logical text.
+    tail_offset: usize,
+    /// Seq of the first entry the layout covers: segments from it on are
+    /// the layout's to write or remove.
+    from_seq: u64,
+}
+
+/// The `[[entry]]` tables of a TOML body.
+fn entry_tables(body: &str) -> Vec<toml::Table> {
+    let document: toml::Table = toml::from_str(body).unwrap_or_default();
+    match document.get("entry") {
+        Some(toml::Value::Array(items)) => {
+            items.iter().filter_map(|v| v.as_table().cloned()).collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -277,176 +438,6 @@ fn decode_block(block: &str) -> Result<toml::Table, JournalError> {
             _ => Err(JournalError::Encode("no entry table".into())),
         },
         _ => Err(JournalError::Encode("no entry array".into())),
-    }
-}
-
-/// An exclusive hold on a ledger folder's journal. Appends happen only
-/// through it; the lock is released when it is dropped (or the process dies).
-pub struct JournalLock {
-    dir: PathBuf,
-    _file: File,
-}
-
-impl JournalLock {
-    /// Waits for and takes the ledger's append lock.
-    pub fn acquire(ledger_dir: &Path) -> Result<JournalLock, JournalError> {
-        let journal = Journal::path_in(ledger_dir);
-        if !journal.exists() {
-            return Err(JournalError::Missing { path: journal });
-        }
-        let path = ledger_dir.join(LOCK_FILE);
-        let io = |action, source| JournalError::Io {
-            action,
-            path: path.clone(),
-            source,
-        };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io("cannot open lock file", e))?;
-        file.lock().map_err(|e| io("cannot lock", e))?;
-        Ok(JournalLock {
-            dir: ledger_dir.to_path_buf(),
-            _file: file,
-        })
-    }
-
-    /// Reads the journal as it is now, under the lock.
-    pub fn load(&self) -> Result<Journal, JournalError> {
-        Journal::load(&self.dir)
-    }
-
-    /// Appends `entry` to `journal` (which must have been loaded under this
-    /// lock), refusing when the existing chain is broken. The file is
-    /// replaced atomically: old bytes, then the new block.
-    pub fn append(&self, journal: &mut Journal, entry: Entry) -> Result<Entry, JournalError> {
-        if let Some(seq) = journal.first_broken() {
-            return Err(JournalError::BrokenChain {
-                path: journal.path.clone(),
-                seq,
-            });
-        }
-        let (entry, block, raw) = journal.seal_raw(entry)?;
-        let mut text = journal.text.clone();
-        push_block(&mut text, &block);
-        self.replace(&journal.path, &text)?;
-        journal.text = text;
-        journal.push_raw(raw);
-        let line = journal.text.lines().count() - block.lines().count() + 1;
-        journal.lines.push(Some(line));
-        journal.entries.push(entry.clone());
-        Ok(entry)
-    }
-
-    /// Appends several entries at once: the chain is checked once and the
-    /// file replaced once (for imports of thousands of entries).
-    pub fn append_all(
-        &self,
-        journal: &mut Journal,
-        entries: Vec<Entry>,
-    ) -> Result<Vec<Entry>, JournalError> {
-        if let Some(seq) = journal.first_broken() {
-            return Err(JournalError::BrokenChain {
-                path: journal.path.clone(),
-                seq,
-            });
-        }
-        let mut staged = journal.clone();
-        let mut text = journal.text.clone();
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        let mut sealed = Vec::with_capacity(entries.len());
-        let mut line_count = text.lines().count();
-        for entry in entries {
-            let (entry, block, raw) = staged.seal_raw(entry)?;
-            let line = line_count + 2; // after the blank separator line
-            line_count += 1 + block.lines().count();
-            text.push('\n');
-            text.push_str(&block);
-            staged.push_raw(raw);
-            staged.lines.push(Some(line));
-            staged.entries.push(entry.clone());
-            sealed.push(entry);
-        }
-        self.replace(&journal.path, &text)?;
-        staged.text = text;
-        *journal = staged;
-        Ok(sealed)
-    }
-
-    /// Replaces the whole journal with `text`, atomically. Only `sync` and
-    /// `resolve` use it, to put entries not yet published in their
-    /// published form; they check that no published byte changes.
-    pub fn replace_journal(&self, text: &str) -> Result<(), JournalError> {
-        self.replace(&Journal::path_in(&self.dir), text)
-    }
-
-    /// Writes `text` to a temporary beside the journal's real file (through
-    /// a symlink, the file it points to), with that file's mode and owner,
-    /// then renames it over the file: readers see the old bytes or the new.
-    fn replace(&self, path: &Path, text: &str) -> Result<(), JournalError> {
-        let io = |action, path: &Path, source| JournalError::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
-        };
-        let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let dir = target
-            .parent()
-            .map_or_else(|| self.dir.clone(), Path::to_path_buf);
-        remove_stale_temporaries(&dir);
-        let tmp = dir.join(format!("{JOURNAL_FILE}.tmp.{}", std::process::id()));
-        let mut file = File::create(&tmp).map_err(|e| io("cannot create", &tmp, e))?;
-        let written = file
-            .write_all(text.as_bytes())
-            .and_then(|()| keep_mode_and_owner(&target, &tmp))
-            .and_then(|()| file.sync_all());
-        drop(file);
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(io("cannot write", &tmp, e));
-        }
-        if let Err(e) = fs::rename(&tmp, &target) {
-            let _ = fs::remove_file(&tmp);
-            return Err(io("cannot replace", path, e));
-        }
-        // Make the rename itself durable.
-        if let Ok(dir) = File::open(&dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
-    }
-}
-
-/// Gives `new` the permissions (and, where allowed, the owner) of
-/// `existing`, so that replacing the journal changes only its bytes.
-fn keep_mode_and_owner(existing: &Path, new: &Path) -> std::io::Result<()> {
-    let Ok(meta) = fs::metadata(existing) else {
-        return Ok(());
-    };
-    fs::set_permissions(new, meta.permissions())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // Only root (or the owner, for the group) may do this; otherwise the
-        // writer owns the new file, as with any editor's save.
-        let _ = std::os::unix::fs::chown(new, Some(meta.uid()), Some(meta.gid()));
-    }
-    Ok(())
-}
-
-/// Temporaries left in `dir` by a record killed before its rename.
-fn remove_stale_temporaries(dir: &Path) {
-    let prefix = format!("{JOURNAL_FILE}.tmp.");
-    if let Ok(listing) = fs::read_dir(dir) {
-        for item in listing.flatten() {
-            if item.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_file(item.path());
-            }
-        }
     }
 }
 

@@ -220,7 +220,7 @@ impl S3Store {
     pub fn sync(&self, lock: &JournalLock, mirror: &mut Journal) -> Result<usize, StoreError> {
         let before = mirror.entries.len();
         if let Some(pulled) = self.pull(mirror)? {
-            lock.replace_journal(&pulled.text)?;
+            lock.replace_journal(&pulled)?;
             *mirror = pulled;
         }
         touch_synced(mirror);

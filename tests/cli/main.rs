@@ -23,6 +23,7 @@ mod json;
 mod locks;
 mod record;
 mod render;
+mod segments;
 mod store;
 mod sync;
 mod tamper;

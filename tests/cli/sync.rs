@@ -58,6 +58,20 @@ impl Team {
         Team { remote }
     }
 
+    /// A remote whose journal holds `count` deploys of `e4` and one more,
+    /// whose record split it into sealed segments.
+    fn with_history(count: usize) -> Team {
+        let team = Team::new();
+        let seed = team.clone();
+        let history = crate::segments::legacy_journal(count, "e4");
+        seed.write("ledger/journal.toml", &history);
+        seed.ledger(&["record", "--no-aws", "--env", "e4", "--version", "v9"])
+            .ok();
+        seed.commit_all("ledger: a long history");
+        seed.git(&["push", "-q", "origin", "main"]);
+        team
+    }
+
     /// A fresh clone of the remote, on `main` tracking `origin/main`.
     fn clone(&self) -> Sandbox {
         let s = Sandbox::new();
@@ -396,4 +410,47 @@ fn a_push_the_remote_refuses_is_an_error_not_a_race() {
     a.ledger(&["sync", "--branch", "ledger"]).ok();
     let journal = git_in(team.remote.path(), &["show", "ledger:ledger/journal.toml"]);
     assert!(journal.contains("version = \"v1\""));
+}
+
+#[test]
+fn a_journal_in_sealed_segments_syncs_and_merges_through_the_driver() {
+    let team = Team::with_history(1500);
+    let (a, b) = (team.clone(), team.clone());
+    assert!(a.path().join("ledger/journal/0000000001.toml").is_file());
+    for (clone, env) in [(&a, "e1"), (&b, "e2")] {
+        clone
+            .ledger(&["record", "--no-aws", "--env", env, "--version", "v10"])
+            .ok();
+        clone.ledger(&["sync"]).ok();
+    }
+    // b's sync installed the merge driver: a conflicting pull settles itself.
+    a.ledger(&["record", "--no-aws", "--env", "e3", "--version", "v11"])
+        .ok();
+    a.git(&["commit", "-q", "-am", "ledger: record e3"]);
+    assert!(
+        pull(&a, "--rebase").status.success(),
+        "the driver merges a rebase too"
+    );
+    a.git(&["push", "-q", "origin", "main"]);
+    b.ledger(&["record", "--no-aws", "--env", "e2", "--version", "v11"])
+        .ok();
+    b.git(&["commit", "-q", "-am", "ledger: record e2"]);
+    let pulled = pull(&b, "--no-rebase");
+    assert!(
+        pulled.status.success(),
+        "the driver merges the tails: {}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+    b.git(&["push", "-q", "origin", "main"]);
+    let fresh = team.clone();
+    let done = fresh.ledger(&["verify"]).code(0);
+    assert!(done.stderr.contains("1505 entries"), "{}", done.stderr);
+    let log = entries(&fresh.ledger(&["log", "--format", "json", "-n", "4"]).ok());
+    let envs: Vec<&str> = log.iter().map(|e| e["env"].as_str().unwrap()).collect();
+    assert_eq!(envs, ["e2", "e3", "e2", "e1"]);
+    assert_eq!(
+        fresh.read("ledger/journal/0000000001.toml"),
+        a.read("ledger/journal/0000000001.toml"),
+        "a sealed segment is the same in every clone"
+    );
 }

@@ -1,0 +1,243 @@
+//! Every command at 100 and 10,000 deploys (50 files each), run as the real
+//! binary, with its wall time and peak memory, beside the floor of hashing
+//! the same journal bytes with `sha256sum`.
+//!
+//! Run: `cargo bench --bench scale` (a release build; `--profile dev` reuses
+//! the test build). `LEDGER_BENCH_SIZES=100,10000,100000` picks the sizes.
+//! Peak memory needs GNU time at `/usr/bin/time`. Each ledger starts as a
+//! single-file `journal.toml`; the first append splits it into segments
+//! (timed on its own), the rest run on the split journal.
+
+#[path = "support/generate.rs"]
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// One measured run: seconds and peak resident kilobytes (when known).
+#[derive(Clone, Copy)]
+struct Cost {
+    seconds: f64,
+    peak_kb: Option<u64>,
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("LEDGER_BENCH_SIZES")
+        .unwrap_or_else(|_| "100,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let bin = binary();
+    let mut columns = Vec::new();
+    for &size in &sizes {
+        eprintln!("building a ledger of {size} deploys...");
+        columns.push(measure(&bin, size));
+    }
+    print_table(&sizes, &columns);
+}
+
+/// The binary next to this bench's own profile folder.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("bench path");
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/PROFILE/deps");
+    let bin = profile.join("ledger");
+    assert!(
+        bin.is_file(),
+        "{} not built: `cargo build` (same profile) first",
+        bin.display()
+    );
+    bin
+}
+
+/// The rows of one column: (label, cost), in table order.
+fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let root = dir.path();
+    run_git(root, &["init", "-q", "-b", "main"]);
+    run(bin, root, &["init"]);
+    std::fs::write(
+        root.join("ledger/ledger.toml"),
+        "[project]\ntitle = \"Bench\"\n\n[environments.production]\nbucket = \"b\"\n",
+    )
+    .expect("config");
+    std::fs::write(
+        root.join("ledger/journal.toml"),
+        generate::journal_text(size),
+    )
+    .expect("journal");
+    run_git(root, &["add", "-A"]);
+    run_git(root, &["commit", "-q", "-m", "ledger"]);
+    let mid = generate::FIRST_DEPLOY + size as i64 / 2 * 3600 + 60;
+    let at = chrono::DateTime::from_timestamp(mid, 0)
+        .expect("instant")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let show = format!("#{}", size / 2);
+    let mut rows = vec![(
+        "first append: split into segments".to_string(),
+        timed(bin, root, &record_args("v-split")),
+    )];
+    let appends: Vec<Cost> = (0..3)
+        .map(|n| timed(bin, root, &record_args(&format!("v-append-{n}"))))
+        .collect();
+    rows.push(("record --no-aws (median of 3)".into(), median(appends)));
+    let reads: [(&str, Vec<&str>); 7] = [
+        ("log -n 10", vec!["log", "-n", "10"]),
+        ("show #N/2", vec!["show", &show]),
+        (
+            "live --at (middle)",
+            vec!["live", "--env", "production", "--at", &at],
+        ),
+        (
+            "history KEY",
+            vec!["history", "--env", "production", "assets/007.js"],
+        ),
+        ("status", vec!["status"]),
+        ("render", vec!["render"]),
+        ("verify", vec!["verify"]),
+    ];
+    for (label, args) in reads {
+        rows.push((label.to_string(), timed(bin, root, &args)));
+    }
+    rows.push((
+        "sha256sum of the journal files (floor)".into(),
+        sha256_floor(root),
+    ));
+    let bytes = journal_bytes(root);
+    rows.push((
+        format!("(journal: {:.1} MB)", bytes as f64 / 1e6),
+        Cost {
+            seconds: 0.0,
+            peak_kb: None,
+        },
+    ));
+    rows
+}
+
+fn record_args(version: &str) -> Vec<&str> {
+    vec![
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        version,
+        "--by",
+        "bench",
+    ]
+}
+
+/// Runs `ledger ARGS` in `dir` under GNU time when present.
+fn timed(bin: &Path, dir: &Path, args: &[&str]) -> Cost {
+    let report = dir.join(".time");
+    let gnu_time = Path::new("/usr/bin/time");
+    let mut command = if gnu_time.is_file() {
+        let mut c = Command::new(gnu_time);
+        c.args(["-f", "%M", "-o"]).arg(&report).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let start = Instant::now();
+    let status = command.status().expect("run ledger");
+    let seconds = start.elapsed().as_secs_f64();
+    assert!(
+        status.success(),
+        "ledger {args:?} failed in {}",
+        dir.display()
+    );
+    let peak_kb = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()));
+    Cost { seconds, peak_kb }
+}
+
+fn journal_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = vec![root.join("ledger/journal.toml")];
+    if let Ok(listing) = std::fs::read_dir(root.join("ledger/journal")) {
+        files.extend(listing.flatten().map(|e| e.path()));
+    }
+    files
+}
+
+fn journal_bytes(root: &Path) -> u64 {
+    journal_files(root)
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn sha256_floor(root: &Path) -> Cost {
+    let start = Instant::now();
+    let status = Command::new("sha256sum")
+        .args(journal_files(root))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run sha256sum");
+    assert!(status.success());
+    Cost {
+        seconds: start.elapsed().as_secs_f64(),
+        peak_kb: None,
+    }
+}
+
+fn median(mut costs: Vec<Cost>) -> Cost {
+    costs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    costs[costs.len() / 2]
+}
+
+fn run(bin: &Path, dir: &Path, args: &[&str]) {
+    let status = Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run ledger");
+    assert!(status.success(), "ledger {args:?}");
+}
+
+fn run_git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn print_table(sizes: &[usize], columns: &[Vec<(String, Cost)>]) {
+    let cell = |c: &Cost| match c.peak_kb {
+        Some(kb) => format!("{:.3} s, {} MB", c.seconds, kb / 1024),
+        None if c.seconds == 0.0 => String::new(),
+        None => format!("{:.3} s", c.seconds),
+    };
+    let header: Vec<String> = sizes.iter().map(|s| format!("{s} deploys")).collect();
+    println!(
+        "| command | {} | ratio (last / first) |",
+        header.join(" | ")
+    );
+    println!("|---|{}---|", "---|".repeat(sizes.len()));
+    for (row, (label, first)) in columns[0].iter().enumerate() {
+        let cells: Vec<String> = columns.iter().map(|c| cell(&c[row].1)).collect();
+        let last = &columns[columns.len() - 1][row].1;
+        let ratio = if first.seconds > 0.0 {
+            format!("{:.1}x", last.seconds / first.seconds)
+        } else {
+            String::new()
+        };
+        println!("| {label} | {} | {ratio} |", cells.join(" | "));
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Kill soak: `ledger record` killed at random instants, TRIALS times (default
+# 1,000), on a journal large enough that appends also seal segments. After
+# each kill the journal must load, its whole chain must hold, and every
+# earlier entry must be unchanged; a last record must leave no temporary.
+# The test suite runs the same test with 36 trials.
+#   scripts/kill-soak.sh [TRIALS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LEDGER_KILL_TRIALS="${1:-1000}" cargo test --locked --test cli \
+  concurrency::a_record_killed_at_any_instant_leaves_the_journal_whole -- --exact --nocapture

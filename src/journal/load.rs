@@ -1,0 +1,217 @@
+//! Reading a journal's files: each parsed on its own (so that an error names
+//! the file and line that hold it), then joined into one journal whose text
+//! is the logical text of [`super::segment`].
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::segment::{self, SEGMENT_DIR};
+use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Journal, JournalError, Tail};
+use crate::location::Located;
+
+/// One journal file, parsed.
+pub(super) struct ParsedFile {
+    /// Its entries.
+    pub entries: Vec<Entry>,
+    /// 1-based line of each entry's `[[entry]]` header in the file.
+    pub lines: Vec<Option<usize>>,
+}
+
+/// Reads `DIR/journal.toml` and, before it, the sealed segments in
+/// `DIR/journal/` whose entries come before the tail's. The tail is read
+/// first: a segment written by a seal that was cut off before the tail was
+/// replaced starts at or after the tail's first entry, and is ignored.
+pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
+    let path = Journal::path_in(ledger_dir);
+    let tail_text = read_text(&path, true)?;
+    let tail = parse_file(&path, &tail_text)?;
+    let segment_dir = ledger_dir.join(SEGMENT_DIR);
+    let listed = segment::list(&segment_dir).map_err(|source| JournalError::Io {
+        action: "cannot list",
+        path: segment_dir.clone(),
+        source,
+    })?;
+    let sealed = counted(listed, &tail.entries);
+    if sealed.is_empty() {
+        return Journal::parse(&path, tail_text);
+    }
+    let mut builder = Builder::default();
+    for segment in &sealed {
+        let text = read_text(segment, false)?;
+        let parsed = parse_file(segment, &text)?;
+        builder.add(segment, &text, parsed);
+    }
+    Ok(builder.finish(&path, &tail_text, tail))
+}
+
+/// The segments that count before a tail holding `tail`: those that start
+/// before its first entry (all of them when it holds none).
+fn counted<T>(listed: Vec<(u64, T)>, tail: &[Entry]) -> Vec<T> {
+    let before = tail.first().map_or(u64::MAX, |e| e.seq);
+    listed
+        .into_iter()
+        .filter(|(first, _)| *first < before)
+        .map(|(_, item)| item)
+        .collect()
+}
+
+/// Like [`read`], from texts already in memory (a tail and the files of its
+/// segment folder, by name, as git holds them).
+pub(super) fn assemble(
+    path: &Path,
+    tail_text: String,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<Journal, JournalError> {
+    let tail = parse_file(path, &tail_text)?;
+    let mut listed: Vec<(u64, (String, Vec<u8>))> = files
+        .into_iter()
+        .filter_map(|(name, bytes)| segment::segment_first(&name).map(|f| (f, (name, bytes))))
+        .collect();
+    listed.sort_by_key(|(first, _)| *first);
+    let sealed = counted(listed, &tail.entries);
+    if sealed.is_empty() {
+        return Journal::parse(path, tail_text);
+    }
+    let dir = path.parent().unwrap_or(Path::new("")).join(SEGMENT_DIR);
+    let mut builder = Builder::default();
+    for (name, bytes) in sealed {
+        let segment = dir.join(name);
+        let text = crate::location::decode_utf8(&segment, bytes).map_err(JournalError::Invalid)?;
+        let parsed = parse_file(&segment, &text)?;
+        builder.add(&segment, &text, parsed);
+    }
+    Ok(builder.finish(path, &tail_text, tail))
+}
+
+/// Joins files into one journal.
+struct Builder {
+    text: String,
+    line_count: usize,
+    entries: Vec<Entry>,
+    lines: Vec<Option<usize>>,
+    files: Vec<PathBuf>,
+    places: Vec<Option<(usize, usize)>>,
+    tail_offset: usize,
+    tail_index: usize,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            text: EMPTY_JOURNAL.to_string(),
+            line_count: EMPTY_JOURNAL.lines().count(),
+            entries: Vec::new(),
+            lines: Vec::new(),
+            files: Vec::new(),
+            places: Vec::new(),
+            tail_offset: 0,
+            tail_index: 0,
+        }
+    }
+}
+
+impl Builder {
+    /// Adds one file's body and entries after those added before.
+    fn add(&mut self, path: &Path, text: &str, parsed: ParsedFile) {
+        let body_start = segment::body_start(text);
+        let header_lines = text[..body_start].matches('\n').count();
+        let file = self.files.len();
+        self.files.push(path.to_path_buf());
+        self.tail_offset = self.text.len();
+        self.tail_index = self.entries.len();
+        for line in &parsed.lines {
+            self.places.push(line.map(|l| (file, l)));
+            self.lines
+                .push(line.map(|l| l - header_lines + self.line_count));
+        }
+        let body = &text[body_start..];
+        if !self.text.ends_with('\n') && !body.is_empty() {
+            // Never happens with files ledger wrote; keeps lines honest.
+            self.text.push('\n');
+            self.line_count += 1;
+        }
+        self.text.push_str(body);
+        self.line_count += body.lines().count();
+        self.entries.extend(parsed.entries);
+    }
+
+    /// Adds the tail and returns the journal.
+    fn finish(mut self, path: &Path, tail_text: &str, tail: ParsedFile) -> Journal {
+        let tail_header = tail_text[..segment::body_start(tail_text)].to_string();
+        self.add(path, tail_text, tail);
+        Journal {
+            path: path.to_path_buf(),
+            text: self.text,
+            entries: self.entries,
+            raw: std::sync::OnceLock::new(),
+            lines: self.lines,
+            line_count: self.line_count,
+            files: self.files,
+            places: self.places,
+            tail: Tail {
+                header: tail_header,
+                body_offset: self.tail_offset,
+                first_index: self.tail_index,
+            },
+        }
+    }
+}
+
+/// The text of a journal file; a missing tail is [`JournalError::Missing`].
+fn read_text(path: &Path, is_tail: bool) -> Result<String, JournalError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if is_tail && e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(JournalError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(source) => {
+            return Err(JournalError::Io {
+                action: "cannot read",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    crate::location::decode_utf8(path, bytes).map_err(JournalError::Invalid)
+}
+
+/// Parses one journal file, with errors located in it.
+pub(super) fn parse_file(path: &Path, text: &str) -> Result<ParsedFile, JournalError> {
+    let invalid = |e: &toml::de::Error| JournalError::Invalid(Located::from_toml(path, text, e));
+    let doc: Document = toml::from_str(text).map_err(|e| invalid(&e))?;
+    if doc.format != FORMAT {
+        let offset = crate::location::value_offset(text, &["format"]).unwrap_or(0);
+        let message = if doc.format > FORMAT {
+            format!(
+                "journal format {} is newer than this ledger reads (format {FORMAT}): upgrade ledger",
+                doc.format
+            )
+        } else {
+            format!(
+                "format = {} is not a journal format (this ledger writes format {FORMAT}): \
+                 the header was edited; restore it from git",
+                doc.format
+            )
+        };
+        return Err(JournalError::Invalid(Located::at_offset(
+            path, text, offset, message,
+        )));
+    }
+    let headers: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == "[[entry]]")
+        .map(|(i, _)| i + 1)
+        .collect();
+    let lines = if headers.len() == doc.entry.len() {
+        headers.into_iter().map(Some).collect()
+    } else {
+        vec![None; doc.entry.len()]
+    };
+    Ok(ParsedFile {
+        entries: doc.entry,
+        lines,
+    })
+}

@@ -1,0 +1,175 @@
+//! Appending to the journal under an exclusive lock. An append rewrites
+//! only the open tail (or seals it into segments when full), so its cost
+//! does not grow with the history; every file is replaced atomically, and a
+//! seal writes its segments before the tail that makes them count, so a
+//! writer killed at any instant leaves the journal as it was or as it is
+//! after the append.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use super::segment::{self, SEGMENT_DIR};
+use super::{Entry, Journal, JournalError, LOCK_FILE, Layout};
+
+/// An exclusive hold on a ledger folder's journal. Appends happen only
+/// through it; the lock is released when it is dropped (or the process dies).
+pub struct JournalLock {
+    dir: PathBuf,
+    _file: File,
+}
+
+impl JournalLock {
+    /// Waits for and takes the ledger's append lock.
+    pub fn acquire(ledger_dir: &Path) -> Result<JournalLock, JournalError> {
+        let journal = Journal::path_in(ledger_dir);
+        if !journal.exists() {
+            return Err(JournalError::Missing { path: journal });
+        }
+        let path = ledger_dir.join(LOCK_FILE);
+        let io = |action, source| JournalError::Io {
+            action,
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io("cannot open lock file", e))?;
+        file.lock().map_err(|e| io("cannot lock", e))?;
+        Ok(JournalLock {
+            dir: ledger_dir.to_path_buf(),
+            _file: file,
+        })
+    }
+
+    /// Reads the journal as it is now, under the lock.
+    pub fn load(&self) -> Result<Journal, JournalError> {
+        Journal::load(&self.dir)
+    }
+
+    /// Appends `entry` to `journal` (which must have been loaded under this
+    /// lock), refusing when the tail's chain is broken.
+    pub fn append(&self, journal: &mut Journal, entry: Entry) -> Result<Entry, JournalError> {
+        Ok(self
+            .append_all(journal, vec![entry])?
+            .pop()
+            .expect("one entry in, one out"))
+    }
+
+    /// Appends several entries at once: the tail is checked once and written
+    /// once (for imports of thousands of entries).
+    pub fn append_all(
+        &self,
+        journal: &mut Journal,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Entry>, JournalError> {
+        if let Some(seq) = journal.tail_broken() {
+            return Err(JournalError::BrokenChain {
+                path: journal.path.clone(),
+                seq,
+            });
+        }
+        let mut staged = journal.clone();
+        let mut sealed = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let (entry, block, raw) = staged.seal_raw(entry)?;
+            staged.push_sealed(entry.clone(), &block, raw);
+            sealed.push(entry);
+        }
+        let layout = staged.layout_from(staged.tail.first_index, staged.tail.body_offset)?;
+        self.write(&staged, &layout, false)?;
+        staged.adopt(layout);
+        *journal = staged;
+        Ok(sealed)
+    }
+
+    /// Rewrites the whole journal as `journal` holds it. Only `sync`,
+    /// `resolve` and the S3 store's pull use it, to put entries not yet
+    /// published in their published form; they check that no published byte
+    /// changes, so the sealed segments they keep are written as they were.
+    pub fn replace_journal(&self, journal: &Journal) -> Result<(), JournalError> {
+        let layout = journal.layout_from(0, super::segment::body_start(&journal.text))?;
+        self.write(journal, &layout, true)
+    }
+
+    /// Writes `layout`: new or changed segments first (ignored by readers
+    /// until the tail that follows them is in place), then the tail, then
+    /// the removal of segments the layout does not hold. When a segment
+    /// readers already count must change (`whole`), the whole journal is
+    /// first written as the tail, so that no instant mixes old and new.
+    fn write(&self, journal: &Journal, layout: &Layout, whole: bool) -> Result<(), JournalError> {
+        let tail_path = Journal::path_in(&self.dir);
+        let segment_dir = self.dir.join(SEGMENT_DIR);
+        let io = |action, path: &Path, source| JournalError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        };
+        let existing =
+            segment::list(&segment_dir).map_err(|e| io("cannot list", &segment_dir, e))?;
+        let differs = |first: u64, text: &str| {
+            let path = segment_dir.join(segment::segment_name(first));
+            fs::read(&path).map_or(true, |bytes| bytes != text.as_bytes())
+        };
+        let counted_changes = whole
+            && existing.iter().any(|(first, _)| {
+                // (whole: the layout covers every segment)
+                let kept = layout.segments.iter().find(|(f, _)| f == first);
+                kept.is_none_or(|(f, text)| differs(*f, text))
+            });
+        if counted_changes {
+            segment::write_atomic(&tail_path, journal.text.as_bytes(), None)
+                .map_err(|e| io("cannot write", &tail_path, e))?;
+        }
+        // Segments before the part the layout covers are not touched; those
+        // after it that it does not hold are leftovers of a cut-off seal.
+        for (first, _) in existing.iter().filter(|(f, _)| *f >= layout.from_seq) {
+            if !layout.segments.iter().any(|(f, _)| f == first) {
+                let path = segment_dir.join(segment::segment_name(*first));
+                fs::remove_file(&path).map_err(|e| io("cannot remove", &path, e))?;
+            }
+        }
+        if !layout.segments.is_empty() {
+            fs::create_dir_all(&segment_dir).map_err(|e| io("cannot create", &segment_dir, e))?;
+        }
+        for (first, text) in &layout.segments {
+            if differs(*first, text) {
+                let path = segment_dir.join(segment::segment_name(*first));
+                segment::write_atomic(&path, text.as_bytes(), Some(&tail_path))
+                    .map_err(|e| io("cannot write", &path, e))?;
+            }
+        }
+        segment::write_atomic(&tail_path, layout.tail.as_bytes(), None)
+            .map_err(|e| io("cannot replace", &tail_path, e))
+    }
+}
+
+impl Journal {
+    /// Takes on the tail and files of a layout just written.
+    fn adopt(&mut self, layout: Layout) {
+        let sealed = layout.segments.len();
+        if sealed > 0 {
+            let dir = self
+                .path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(SEGMENT_DIR);
+            let tail = self.files.pop().unwrap_or_else(|| self.path.clone());
+            for (first, _) in &layout.segments {
+                self.files.push(dir.join(segment::segment_name(*first)));
+            }
+            self.files.push(tail);
+        }
+        if sealed > 0 {
+            // The sealed entries moved to new files: their places are stale.
+            for place in &mut self.places[self.tail.first_index..] {
+                *place = None;
+            }
+        }
+        self.tail.header = layout.tail_header;
+        self.tail.first_index = layout.tail_first_index;
+        self.tail.body_offset = layout.tail_offset;
+    }
+}

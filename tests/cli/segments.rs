@@ -1,0 +1,189 @@
+//! The journal stored as sealed segments and an open tail: a long
+//! single-file journal is split by the next append, appends rewrite only the
+//! tail, a seal cut off midway is ignored and cleaned up, and a changed
+//! sealed entry is named in its own file.
+
+use std::path::Path;
+
+use ledger::journal::{EMPTY_JOURNAL, Entry, EntryKind, FileAction, FileChange, Journal};
+use ledger::timestamp::Timestamp;
+
+use crate::harness::Sandbox;
+
+/// The text of a single-file journal of `count` deploys of `env`, one file
+/// each, an hour apart from 2025-01-01: what a ledger written before
+/// segments holds.
+pub fn legacy_journal(count: usize, env: &str) -> String {
+    let mut journal = Journal::parse(Path::new("journal.toml"), EMPTY_JOURNAL.into()).unwrap();
+    for n in 0..count {
+        let at = chrono::DateTime::from_timestamp(1_735_689_600 + n as i64 * 3600, 0).unwrap();
+        let entry = Entry {
+            version: Some(format!("v0.{n}.0")),
+            deployed_by: Some("history".into()),
+            files: vec![FileChange {
+                key: format!("assets/{}.js", n % 40),
+                action: FileAction::Put,
+                version_id: Some(format!("ver-{n}")),
+                etag: Some(format!("{n:032x}")),
+                size: Some(100 + n as u64),
+                size_text: None,
+                content_type: None,
+                cache_control: None,
+                last_modified: None,
+            }],
+            ..Entry::new(EntryKind::Deploy, env, Timestamp::At(at))
+        };
+        let (sealed, block) = journal.seal(entry).unwrap();
+        ledger::journal::push_block(&mut journal.text, &block);
+        journal.entries.push(sealed);
+    }
+    journal.text
+}
+
+/// The logical text of the sandbox's journal: the header, then the body of
+/// each segment and of the tail, in order.
+fn logical(s: &Sandbox) -> String {
+    let mut text = EMPTY_JOURNAL.to_string();
+    let mut files: Vec<_> = std::fs::read_dir(s.path().join("ledger/journal"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files.push(s.path().join("ledger/journal.toml"));
+    for file in files {
+        let content = std::fs::read_to_string(file).unwrap();
+        let body = content.find("format = 1\n").unwrap() + "format = 1\n".len();
+        text.push_str(&content[body..]);
+    }
+    text
+}
+
+fn segment(s: &Sandbox, first: u64) -> String {
+    s.read(&format!("ledger/journal/{first:010}.toml"))
+}
+
+fn record(s: &Sandbox, version: &str) -> String {
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "staging",
+        "--version",
+        version,
+    ])
+    .ok()
+}
+
+/// How many `[[entry]]` blocks a text holds.
+fn blocks(text: &str) -> usize {
+    text.lines().filter(|l| *l == "[[entry]]").count()
+}
+
+/// A sandbox whose 2,300-entry single-file journal the next record split.
+fn migrated() -> (Sandbox, String) {
+    let s = Sandbox::with_ledger();
+    let legacy = legacy_journal(2300, "staging");
+    s.write("ledger/journal.toml", &legacy);
+    s.commit_all("chore: ledger with a long history");
+    record(&s, "v9");
+    (s, legacy)
+}
+
+#[test]
+fn a_long_single_file_journal_is_split_into_sealed_segments_by_the_next_append() {
+    let (s, legacy) = migrated();
+    let first = segment(&s, 1);
+    assert!(first.starts_with("# ledger journal segment: entries #1 to #1000."));
+    assert!(segment(&s, 1001).contains("entries #1001 to #2000."));
+    let tail = s.journal();
+    assert_eq!(blocks(&tail), 301, "2001..2301 stay open");
+    assert!(tail.starts_with(EMPTY_JOURNAL));
+    // Nothing was rewritten: the old file's text, then the new block.
+    let logical = logical(&s);
+    assert!(
+        logical.starts_with(&legacy),
+        "the history is kept byte for byte"
+    );
+    assert_eq!(blocks(&logical), 2301);
+    let log = s.log_entries();
+    assert_eq!(log.len(), 2301);
+    assert_eq!(log[0]["seq"], 2301);
+    assert_eq!(log[0]["version"], "v9");
+    let done = s.ledger(&["verify"]).code(0);
+    assert!(done.stderr.contains("2301 entries"), "{}", done.stderr);
+}
+
+#[test]
+fn an_append_rewrites_only_the_tail_and_the_git_history_still_checks() {
+    let (s, _) = migrated();
+    s.commit_all("ledger: record v9");
+    let sealed = (segment(&s, 1), segment(&s, 1001));
+    let before = std::fs::metadata(s.path().join("ledger/journal/0000000001.toml"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    record(&s, "v10");
+    assert_eq!((segment(&s, 1), segment(&s, 1001)), sealed);
+    let after = std::fs::metadata(s.path().join("ledger/journal/0000000001.toml"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "a sealed segment is never written again");
+    assert_eq!(blocks(&s.journal()), 302);
+    s.commit_all("ledger: record v9 again");
+    // The split and the records since are one growing journal to git.
+    let done = s.ledger(&["verify"]).code(0);
+    assert!(done.stderr.contains("2302 entries"), "{}", done.stderr);
+    assert!(!done.stdout.contains("committed"), "{}", done.stdout);
+}
+
+#[test]
+fn a_changed_sealed_entry_is_named_in_its_segment_file() {
+    let (s, _) = migrated();
+    let text = segment(&s, 1001).replacen("v0.1500.0", "v0.1500.1", 1);
+    s.write("ledger/journal/0000001001.toml", &text);
+    let header = text[..text.find("v0.1500.1").unwrap()]
+        .rfind("[[entry]]")
+        .unwrap();
+    let header_line = text[..header].lines().count() + 1;
+    let done = s.ledger(&["verify"]).code(1);
+    let place = format!("ledger/journal/0000001001.toml:{header_line}");
+    assert!(
+        done.stdout.contains("entry #1501") && done.stdout.contains(&place),
+        "names the entry and its place ({place}): {}",
+        done.stdout
+    );
+}
+
+#[test]
+fn a_seal_cut_off_before_the_tail_was_replaced_is_ignored_then_cleaned_up() {
+    let (s, _) = migrated();
+    // A seal writes the segments first and the tail last: killed between,
+    // a segment starting at the tail's first entry is left behind.
+    let tail = s.journal();
+    s.write("ledger/journal/0000002001.toml", &tail);
+    let log = s.log_entries();
+    assert_eq!(log.len(), 2301, "the leftover is not read twice");
+    s.ledger(&["verify"]).code(0);
+    record(&s, "v10");
+    assert!(
+        !s.path().join("ledger/journal/0000002001.toml").exists(),
+        "the next writer removes the leftover"
+    );
+    assert_eq!(s.log_entries().len(), 2302);
+    s.ledger(&["verify"]).code(0);
+}
+
+#[test]
+fn a_broken_segment_is_reported_at_its_own_file_and_line() {
+    let (s, _) = migrated();
+    let text = segment(&s, 1).replacen("seq = 7\n", "seq = \n", 1);
+    s.write("ledger/journal/0000000001.toml", &text);
+    let line = text.lines().position(|l| l == "seq = ").unwrap() + 1;
+    let done = s.ledger(&["log", "-n", "1"]).code(2);
+    assert!(
+        done.stderr
+            .contains(&format!("ledger/journal/0000000001.toml:{line}:")),
+        "{}",
+        done.stderr
+    );
+}
