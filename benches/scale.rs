@@ -106,15 +106,19 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
         "sha256sum of the journal files (floor)".into(),
         sha256_floor(root),
     ));
-    let bytes = journal_bytes(root);
-    rows.push((
-        format!("(journal: {:.1} MB)", bytes as f64 / 1e6),
-        Cost {
-            seconds: 0.0,
-            peak_kb: None,
-        },
-    ));
+    let megabytes = journal_bytes(root) as f64 / 1e6;
+    rows.push(("journal size".into(), Cost::size(megabytes)));
     rows
+}
+
+impl Cost {
+    /// A row that carries a size in megabytes, not a time.
+    fn size(megabytes: f64) -> Cost {
+        Cost {
+            seconds: -megabytes,
+            peak_kb: None,
+        }
+    }
 }
 
 fn record_args(version: &str) -> Vec<&str> {
@@ -221,7 +225,7 @@ fn run_git(dir: &Path, args: &[&str]) {
 fn print_table(sizes: &[usize], columns: &[Vec<(String, Cost)>]) {
     let cell = |c: &Cost| match c.peak_kb {
         Some(kb) => format!("{:.3} s, {} MB", c.seconds, kb / 1024),
-        None if c.seconds == 0.0 => String::new(),
+        None if c.seconds < 0.0 => format!("{:.1} MB", -c.seconds),
         None => format!("{:.3} s", c.seconds),
     };
     let header: Vec<String> = sizes.iter().map(|s| format!("{s} deploys")).collect();
@@ -233,7 +237,7 @@ fn print_table(sizes: &[usize], columns: &[Vec<(String, Cost)>]) {
     for (row, (label, first)) in columns[0].iter().enumerate() {
         let cells: Vec<String> = columns.iter().map(|c| cell(&c[row].1)).collect();
         let last = &columns[columns.len() - 1][row].1;
-        let ratio = if first.seconds > 0.0 {
+        let ratio = if first.seconds != 0.0 {
             format!("{:.1}x", last.seconds / first.seconds)
         } else {
             String::new()

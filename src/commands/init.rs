@@ -28,7 +28,7 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         fs::write(
             &ignore,
             format!(
-                "{LOCK_FILE}\n{}.tmp.*\n{}/*.tmp.*\n{}\n{}\n",
+                "{LOCK_FILE}\n{}.tmp.*\n{}/*.tmp.*\n.cache/\n{}\n{}\n",
                 journal::JOURNAL_FILE,
                 journal::segment::SEGMENT_DIR,
                 crate::store::s3::PROBED_FILE,

@@ -39,6 +39,7 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let (published, local, name) = sides(rebasing, upstream.as_ref(), ours, theirs);
     let segments = segments_on_disk(&workspace.ledger_dir)?;
     let published = parse(published, name, &path, &segments)?;
+    refuse_stale_segments(&published, &segments)?;
     let local = parse(local, "this side", &path, &segments)?;
     let merged = store::rebase(&published, &local, name)?;
     repo.stage_file(&path, published.tail_for(&merged.text).as_bytes())?;
@@ -77,6 +78,7 @@ fn merge_driver(repo: &GitRepo, path: Option<&str>, files: &[PathBuf]) -> Result
         None => Vec::new(),
     };
     let published = parse(published, name, "journal.toml", &segments)?;
+    refuse_stale_segments(&published, &segments)?;
     let local = parse(local, "this side", "journal.toml", &segments)?;
     let merged = store::rebase(&published, &local, name)?;
     std::fs::write(ours_path, published.tail_for(&merged.text))
@@ -158,6 +160,27 @@ fn parse(
         );
     }
     Ok(journal)
+}
+
+/// Refuses a merge that would keep a sealed segment the published side
+/// holds in its open tail: this side sealed entries of its own, and the
+/// merged journal would publish that segment, then rewrite it.
+fn refuse_stale_segments(published: &Journal, segments: &[(String, Vec<u8>)]) -> Result<()> {
+    let Some(first) = published.tail_first_seq() else {
+        return Ok(());
+    };
+    let stale = segments
+        .iter()
+        .filter_map(|(name, _)| crate::journal::segment::segment_first(name))
+        .find(|start| *start >= first);
+    if let Some(start) = stale {
+        bail!(
+            "this side sealed entries from #{start} on into a segment that the other side still holds \
+             open: the two sides sealed different segments. Abort (`git merge --abort` or `git rebase \
+             --abort`), then run `ledger sync`, which merges the whole journal"
+        );
+    }
+    Ok(())
 }
 
 /// The sealed segment files of a ledger folder, by name.

@@ -153,7 +153,8 @@ fn journal_files(
         .collect();
     let segments = segment_dir(path);
     if let Some(tip) = tip {
-        for (name, _) in repo.files_in(tip, &segments)? {
+        let names = repo.files_in(tip, &segments)?.into_iter().map(|(n, _)| n);
+        for name in names.filter(|n| journal::segment::segment_first(n).is_some()) {
             let stale = format!("{segments}/{name}");
             if !files.iter().any(|(p, _)| *p == stale) {
                 files.push((stale, None));
@@ -229,7 +230,11 @@ fn branch_plan(
     let mut carried = Vec::new();
     let mut other = Vec::new();
     let segments = format!("{}/", segment_dir(path));
-    let journal_file = |f: &String| f.as_str() == path || f.starts_with(&segments);
+    let journal_file = |f: &String| {
+        f.as_str() == path
+            || f.strip_prefix(&segments)
+                .is_some_and(|name| journal::segment::segment_first(name).is_some())
+    };
     for file in ours.iter().filter(|f| !journal_file(f)) {
         let document = documents.iter().any(|d| d == file);
         match (document || in_ledger(file), theirs.contains(file)) {

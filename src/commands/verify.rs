@@ -7,23 +7,42 @@ use anyhow::Result;
 
 use super::{Outcome, Workspace};
 use crate::cli::VerifyArgs;
-use crate::verify::{Report, check_chain, check_history};
+use crate::journal::Journal;
+use crate::verify::{Report, check_history_of, check_stored};
 
 pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     // A ledger whose configuration does not load is not in order either.
     let config = workspace.config()?;
-    let journal = workspace.journal()?;
+    // The chain is checked one stored file at a time; the whole journal is
+    // loaded only for the comparisons with AWS and the store.
+    let repo = if args.no_git {
+        None
+    } else {
+        Some(workspace.repo())
+    };
+    let mut text = String::new();
+    let wants_text = matches!(repo, Some(Ok(_)));
+    let (findings, entries_checked) =
+        check_stored(&workspace.ledger_dir, wants_text.then_some(&mut text))?;
     let mut report = Report {
-        entries_checked: journal.entries.len(),
-        findings: check_chain(&journal),
+        entries_checked,
+        findings,
         ..Report::default()
     };
-    if !args.no_git {
-        match workspace.repo() {
-            Ok(repo) => check_history(&repo, &journal, &mut report)?,
-            Err(e) => report.history_skipped = Some(format!("{e:#}")),
+    match repo {
+        Some(Ok(repo)) => {
+            let path = Journal::path_in(&workspace.ledger_dir);
+            check_history_of(&repo, &path, &text, &mut report)?;
         }
+        Some(Err(e)) => report.history_skipped = Some(format!("{e:#}")),
+        None => {}
     }
+    drop(text);
+    let journal = if args.aws || args.store {
+        Some(workspace.journal()?)
+    } else {
+        None
+    };
     for finding in &report.findings {
         writeln!(out, "FAIL {}", finding.message)?;
     }
@@ -38,15 +57,15 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     } else {
         String::new()
     };
-    let (environments_checked, drift_count) = if args.aws {
-        super::verify_aws::compare(workspace, &config, &journal, args, out)?
-    } else {
-        (0, 0)
+    let (environments_checked, drift_count) = match &journal {
+        Some(journal) if args.aws => {
+            super::verify_aws::compare(workspace, &config, journal, args, out)?
+        }
+        _ => (0, 0),
     };
-    let store_findings = if args.store {
-        verify_store(&config, &journal, out)?
-    } else {
-        0
+    let store_findings = match &journal {
+        Some(journal) if args.store => verify_store(&config, journal, out)?,
+        _ => 0,
     };
     let aws = if args.aws {
         format!(", {environments_checked} environment(s) compared with AWS")

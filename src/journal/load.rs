@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::cache;
 use super::segment::{self, SEGMENT_DIR};
 use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Journal, JournalError, Tail};
 use crate::location::Located;
@@ -31,23 +32,132 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
         path: segment_dir.clone(),
         source,
     })?;
+    let any_listed = !listed.is_empty();
     let sealed = counted(listed, &tail.entries);
-    if sealed.is_empty() {
+    if sealed.is_empty() && !any_listed {
         return Journal::parse(&path, tail_text);
     }
     let mut builder = Builder::default();
     for segment in &sealed {
         let text = read_text(segment, false)?;
-        let parsed = parse_file(segment, &text)?;
+        let parsed = match cache::read(ledger_dir, segment) {
+            Some(parsed) => parsed,
+            None => {
+                let parsed = parse_file(segment, &text)?;
+                cache::write(ledger_dir, segment, &parsed);
+                parsed
+            }
+        };
         builder.add(segment, &text, parsed);
+    }
+    check_sealed_reach_tail(&path, &tail, builder.entries.len())?;
+    if sealed.is_empty() {
+        return Journal::parse(&path, tail_text);
     }
     Ok(builder.finish(&path, &tail_text, tail))
 }
 
+/// Refuses a tail whose first entry does not follow the sealed segments
+/// read before it: a segment file was removed (or never committed).
+fn check_sealed_reach_tail(
+    path: &Path,
+    tail: &ParsedFile,
+    sealed_entries: usize,
+) -> Result<(), JournalError> {
+    let Some(first) = tail.entries.first() else {
+        return Ok(());
+    };
+    if first.seq == sealed_entries as u64 + 1 {
+        return Ok(());
+    }
+    let line = tail.lines.first().copied().flatten().unwrap_or(1);
+    let message = format!(
+        "the journal's first open entry is #{} but the sealed segments in {SEGMENT_DIR}/ hold {} \
+         entr{}: a segment file is missing. Restore the folder from git \
+         (`git checkout -- {SEGMENT_DIR}` in the ledger folder), then run `ledger verify`",
+        first.seq,
+        sealed_entries,
+        if sealed_entries == 1 { "y" } else { "ies" }
+    );
+    Err(JournalError::Invalid(Located::at_line(path, line, message)))
+}
+
+/// One stored file of a journal, with each entry's table as written.
+pub struct StoredFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+    /// Its entries.
+    pub entries: Vec<Entry>,
+    /// Each entry's TOML table, with every key it holds.
+    pub raw: Vec<toml::Table>,
+    /// 1-based line of each entry's `[[entry]]` header in the file.
+    pub lines: Vec<Option<usize>>,
+}
+
+impl StoredFile {
+    fn read(path: &Path, text: String, parsed: ParsedFile) -> StoredFile {
+        let raw = super::entry_tables(&text[segment::body_start(&text)..]);
+        StoredFile {
+            path: path.to_path_buf(),
+            text,
+            entries: parsed.entries,
+            raw,
+            lines: parsed.lines,
+        }
+    }
+
+    /// Where entry `index` of this file is written: `file:line`.
+    pub fn place(&self, index: usize) -> String {
+        match self.lines.get(index).copied().flatten() {
+            Some(line) => format!("{}:{line}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    /// Appends this file's body to a logical text.
+    pub fn push_body(&self, text: &mut String) {
+        if text.is_empty() {
+            text.push_str(super::EMPTY_JOURNAL);
+        }
+        text.push_str(&self.text[segment::body_start(&self.text)..]);
+    }
+}
+
+/// Visits the files of the journal in `ledger_dir` in order (the sealed
+/// segments that count, then the tail), holding one at a time (and the
+/// tail): for checks whose memory must not grow with the journal.
+pub fn for_each_file(
+    ledger_dir: &Path,
+    mut visit: impl FnMut(&StoredFile),
+) -> Result<(), JournalError> {
+    let path = Journal::path_in(ledger_dir);
+    let tail_text = read_text(&path, true)?;
+    let tail = parse_file(&path, &tail_text)?;
+    let segment_dir = ledger_dir.join(SEGMENT_DIR);
+    let listed = segment::list(&segment_dir).map_err(|source| JournalError::Io {
+        action: "cannot list",
+        path: segment_dir.clone(),
+        source,
+    })?;
+    for segment in counted(listed, &tail.entries) {
+        let text = read_text(&segment, false)?;
+        let parsed = parse_file(&segment, &text)?;
+        visit(&StoredFile::read(&segment, text, parsed));
+    }
+    visit(&StoredFile::read(&path, tail_text, tail));
+    Ok(())
+}
+
 /// The segments that count before a tail holding `tail`: those that start
-/// before its first entry (all of them when it holds none).
+/// before its first entry. None count behind an empty tail: the layout
+/// never leaves one after a seal, so segments beside it are the leftovers
+/// of a first seal that was cut off.
 fn counted<T>(listed: Vec<(u64, T)>, tail: &[Entry]) -> Vec<T> {
-    let before = tail.first().map_or(u64::MAX, |e| e.seq);
+    let Some(before) = tail.first().map(|e| e.seq) else {
+        return Vec::new();
+    };
     listed
         .into_iter()
         .filter(|(first, _)| *first < before)
@@ -139,6 +249,11 @@ impl Builder {
     fn finish(mut self, path: &Path, tail_text: &str, tail: ParsedFile) -> Journal {
         let tail_header = tail_text[..segment::body_start(tail_text)].to_string();
         self.add(path, tail_text, tail);
+        // Lines are known for every entry or for none (`blocks` of the S3
+        // store cuts the text at them).
+        if self.lines.iter().any(Option::is_none) {
+            self.lines.iter_mut().for_each(|l| *l = None);
+        }
         Journal {
             path: path.to_path_buf(),
             text: self.text,

@@ -3,6 +3,7 @@
 //! `journal.toml` (see [`segment`]). This module owns reading it, with
 //! errors located in the file that holds them; [`lock`] owns appending.
 
+pub mod cache;
 mod entry;
 pub mod hash;
 mod inventory;
@@ -25,6 +26,7 @@ pub use inventory::{
     Inventory, LogGroupState, SecretState, TableState,
 };
 
+pub use load::{StoredFile, for_each_file};
 pub use lock::JournalLock;
 
 use crate::location::Located;
@@ -255,6 +257,11 @@ impl Journal {
     /// and everything after the sealed segments.
     pub fn tail_for(&self, extended: &str) -> String {
         format!("{}{}", self.tail.header, &extended[self.tail.body_offset..])
+    }
+
+    /// The seq of the tail's first entry, when the tail holds one.
+    pub fn tail_first_seq(&self) -> Option<u64> {
+        self.entries.get(self.tail.first_index).map(|e| e.seq)
     }
 
     /// Whether the entries run #1, #2, ... without a gap: false when a tail

@@ -92,9 +92,12 @@ pub fn chunks(body: &str, count: usize) -> Option<Vec<Range<usize>>> {
 /// The candidate cuts that end a complete TOML text: those not inside a
 /// multi-line string (the slow path, for bodies with look-alike lines).
 fn true_cuts(body: &str, candidates: &[usize], count: usize) -> Option<Vec<usize>> {
-    let mut cuts = Vec::with_capacity(count);
+    let mut cuts: Vec<usize> = Vec::with_capacity(count);
     for &cut in candidates {
-        if cuts.is_empty() || toml::from_str::<toml::Table>(&body[..cut]).is_ok() {
+        // The text since the last true cut is whole TOML unless this
+        // candidate sits inside one of its multi-line strings.
+        let since = cuts.last().map_or(0, |last| *last);
+        if cuts.is_empty() || toml::from_str::<toml::Table>(&body[since..cut]).is_ok() {
             cuts.push(cut);
         }
     }
@@ -120,12 +123,6 @@ pub fn groups(lengths: &[usize]) -> Vec<Range<usize>> {
     }
     groups.push(start..lengths.len());
     groups
-}
-
-/// Whether a tail of `entries` entries and `bytes` body bytes takes one
-/// more chunk of `len` bytes without sealing.
-pub fn fits(entries: usize, bytes: usize, len: usize) -> bool {
-    entries == 0 || (entries < SEGMENT_MAX_ENTRIES && bytes + len <= SEGMENT_MAX_BYTES)
 }
 
 /// The sealed segment files in `dir` (a ledger folder's `journal/`), by
@@ -207,6 +204,22 @@ fn remove_stale_temporaries(dir: &Path, name: &str) {
     if let Ok(listing) = fs::read_dir(dir) {
         for item in listing.flatten() {
             if item.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(item.path());
+            }
+        }
+    }
+}
+
+/// Every segment temporary left in the segment folder `dir` by a seal that
+/// was killed (call under the journal lock, when no seal runs).
+pub fn remove_temporaries(dir: &Path) {
+    if let Ok(listing) = fs::read_dir(dir) {
+        for item in listing.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name
+                .split_once(".tmp.")
+                .is_some_and(|(n, _)| segment_first(n).is_some())
+            {
                 let _ = fs::remove_file(item.path());
             }
         }

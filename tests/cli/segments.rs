@@ -187,3 +187,62 @@ fn a_broken_segment_is_reported_at_its_own_file_and_line() {
         done.stderr
     );
 }
+
+#[test]
+fn a_missing_segment_is_refused_naming_what_is_missing() {
+    let (s, _) = migrated();
+    std::fs::remove_file(s.path().join("ledger/journal/0000001001.toml")).unwrap();
+    let done = s.ledger(&["log", "-n", "1"]).code(2);
+    assert!(
+        done.stderr.contains("first open entry is #2001")
+            && done
+                .stderr
+                .contains("hold 1000 entries: a segment file is missing"),
+        "{}",
+        done.stderr
+    );
+    let done = s.ledger(&["record", "--no-aws", "--env", "staging", "--version", "v10"]);
+    done.code(2);
+    assert_eq!(blocks(&s.journal()), 301, "nothing was recorded");
+}
+
+#[test]
+fn segments_beside_an_empty_tail_are_the_leftovers_of_a_first_seal() {
+    // A first seal (an import of thousands of entries into a new journal)
+    // killed after its first segment: the tail still holds nothing.
+    let s = Sandbox::with_ledger();
+    s.commit_all("chore: ledger");
+    let (donor, _) = migrated();
+    s.write("ledger/journal/0000000001.toml", &segment(&donor, 1));
+    let done = s.ledger(&["log"]).run();
+    assert!(
+        done.stderr.contains("no entries recorded yet"),
+        "{}",
+        done.stderr
+    );
+    record(&s, "v1");
+    assert!(!s.path().join("ledger/journal/0000000001.toml").exists());
+    assert_eq!(s.log_entries().len(), 1);
+}
+
+#[test]
+fn reads_use_a_cache_of_sealed_segments_that_follows_the_files() {
+    let (s, _) = migrated();
+    let show = |s: &Sandbox| -> serde_json::Value {
+        serde_json::from_str(&s.ledger(&["show", "#1501", "--format", "json"]).ok()).unwrap()
+    };
+    let fresh = show(&s);
+    let cache = s.path().join("ledger/.cache/segments");
+    let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert_eq!(cached.len(), 2, "one cache file per sealed segment");
+    assert_eq!(show(&s), fresh, "the cached entries are the parsed ones");
+    assert_eq!(s.log_entries().len(), 2301);
+    // A changed segment (same size) is parsed again, never served stale.
+    let text = segment(&s, 1001).replacen("v0.1500.0", "v0.1500.1", 1);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    s.write("ledger/journal/0000001001.toml", &text);
+    assert_eq!(show(&s)["version"], "v0.1500.1");
+    let cached = std::fs::read_dir(&cache).unwrap().flatten().count();
+    assert_eq!(cached, 2, "the stale cache file was replaced");
+    assert!(s.read("ledger/.gitignore").contains(".cache/"));
+}

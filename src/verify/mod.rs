@@ -2,11 +2,13 @@
 //! entry, and the git history of the journal file, where every committed
 //! version must be a byte prefix of the next.
 
-use std::collections::BTreeMap;
+mod chain;
+
+use chain::ChainCheck;
 use std::path::Path;
 
 use crate::git::{GitError, GitRepo};
-use crate::journal::{Journal, hash};
+use crate::journal::{Journal, JournalError};
 use crate::location::line_column;
 
 /// One problem found.
@@ -37,83 +39,35 @@ fn at(journal: &Journal, index: usize) -> String {
     journal.place(index)
 }
 
-/// Recomputes the hash chain: sequence numbers, each entry's hash over its
-/// content, and each `prev_hash` link.
+/// Recomputes the hash chain of a journal in memory: sequence numbers,
+/// each entry's hash over its content, and each `prev_hash` link.
 pub fn check_chain(journal: &Journal) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let seqs: Vec<u64> = journal.entries.iter().map(|e| e.seq).collect();
-    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
-    for seq in &seqs {
-        *counts.entry(*seq).or_default() += 1;
-    }
-    let highest = seqs.iter().copied().max().unwrap_or(0);
-    for missing in (1..=highest).filter(|s| !counts.contains_key(s)) {
-        findings.push(Finding {
-            seq: Some(missing),
-            message: format!("entry #{missing} is missing: it was removed from the journal"),
-        });
-    }
-    for (seq, count) in counts.iter().filter(|(_, c)| **c > 1) {
-        findings.push(Finding {
-            seq: Some(*seq),
-            message: format!("entry #{seq} appears {count} times"),
-        });
-    }
-    let mut order_broken = false;
-    for (index, pair) in seqs.windows(2).enumerate() {
-        if pair[1] < pair[0] {
-            order_broken = true;
-            findings.push(Finding {
-                seq: Some(pair[1]),
-                message: format!(
-                    "entry #{} ({}) comes after entry #{}: entries were reordered",
-                    pair[1],
-                    at(journal, index + 1),
-                    pair[0]
-                ),
-            });
-        }
-    }
-    let mut prev = hash::GENESIS.to_string();
-    let mut prev_seq: Option<u64> = None;
+    let mut check = ChainCheck::default();
     for (index, (entry, raw)) in journal.entries.iter().zip(journal.raw()).enumerate() {
-        let recomputed = hash::entry_hash(raw);
-        if recomputed != entry.hash {
-            findings.push(Finding {
-                seq: Some(entry.seq),
-                message: format!(
-                    "entry #{} ({}) was changed after it was recorded: its content no longer matches its hash",
-                    entry.seq,
-                    at(journal, index)
-                ),
-            });
-        } else if entry.prev_hash != prev && !order_broken && counts.len() == seqs.len() {
-            let message = match prev_seq {
-                Some(p) if p + 1 == entry.seq => format!(
-                    "entry #{p} was rewritten: entry #{} ({}) chains to a different version of it",
-                    entry.seq,
-                    at(journal, index)
-                ),
-                Some(_) => format!(
-                    "entry #{} ({}) does not chain to the entry before it",
-                    entry.seq,
-                    at(journal, index)
-                ),
-                None => format!(
-                    "entry #{} ({}) is first but does not chain to the start of the journal: earlier entries were removed",
-                    entry.seq,
-                    at(journal, index)
-                ),
-            };
-            findings.push(Finding {
-                seq: prev_seq.filter(|p| p + 1 == entry.seq).or(Some(entry.seq)),
-                message,
-            });
-        }
-        prev = entry.hash.clone();
-        prev_seq = Some(entry.seq);
+        check.add(entry, raw, || at(journal, index));
     }
-    findings
+    check.finish()
+}
+
+/// Recomputes the hash chain of the journal stored in `ledger_dir`, one
+/// file at a time, so that memory holds one segment, not the journal.
+/// Returns the findings and how many entries were checked; `text`, when
+/// given, receives the journal's logical text (for the git-history check).
+pub fn check_stored(
+    ledger_dir: &Path,
+    mut text: Option<&mut String>,
+) -> Result<(Vec<Finding>, usize), JournalError> {
+    let mut check = ChainCheck::default();
+    crate::journal::for_each_file(ledger_dir, |file| {
+        for (index, (entry, raw)) in file.entries.iter().zip(&file.raw).enumerate() {
+            check.add(entry, raw, || file.place(index));
+        }
+        if let Some(text) = text.as_deref_mut() {
+            file.push_body(text);
+        }
+    })?;
+    let checked = check.seqs.len();
+    Ok((check.finish(), checked))
 }
 
 /// Checks, through git, that each committed version of the journal is a
@@ -124,16 +78,27 @@ pub fn check_history(
     journal: &Journal,
     report: &mut Report,
 ) -> Result<(), GitError> {
-    let Some(rel) = repo.relative_path(&journal.path) else {
+    check_history_of(repo, &journal.path, &journal.text, report)
+}
+
+/// [`check_history`] for the journal whose tail is at `path` and whose
+/// logical text is `text`.
+pub fn check_history_of(
+    repo: &GitRepo,
+    path: &Path,
+    text: &str,
+    report: &mut Report,
+) -> Result<(), GitError> {
+    let Some(rel) = repo.relative_path(path) else {
         report.history_skipped = Some(format!(
             "{} is outside the git repository at {}",
-            journal.path.display(),
+            path.display(),
             repo.root().display()
         ));
         return Ok(());
     };
     let segments = rel.with_file_name(crate::journal::segment::SEGMENT_DIR);
-    let name = journal.path.clone();
+    let name = path.to_path_buf();
     let join = move |tail: Vec<u8>, files: Vec<(String, Vec<u8>)>| {
         let text = String::from_utf8_lossy(&tail).into_owned();
         match Journal::assemble(&name, text, files) {
@@ -151,13 +116,13 @@ pub fn check_history(
             .collect();
         report.versions_checked += parents.len();
         if let [_, _, ..] = parents.as_slice() {
-            check_merge(&journal.path, version, &parents, report);
+            check_merge(path, version, &parents, report);
             continue;
         }
         for (parent, before) in parents {
             if !version.content.starts_with(before) {
                 report.findings.push(explain(
-                    &journal.path,
+                    path,
                     before,
                     &version.content,
                     &format!("commit {} (over {})", short(&version.commit), short(parent)),
@@ -167,10 +132,10 @@ pub fn check_history(
     }
     if let Some(last) = versions.last() {
         report.versions_checked += 1;
-        let working = logical(&journal.text);
+        let working = logical(text);
         if !working.as_bytes().starts_with(&last.content) {
             report.findings.push(explain(
-                &journal.path,
+                path,
                 &last.content,
                 working.as_bytes(),
                 &format!("the working copy (over commit {})", short(&last.commit)),
