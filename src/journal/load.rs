@@ -97,15 +97,45 @@ pub struct StoredFile {
 }
 
 impl StoredFile {
-    fn read(path: &Path, text: String, parsed: ParsedFile) -> StoredFile {
-        let raw = super::entry_tables(&text[segment::body_start(&text)..]);
-        StoredFile {
+    /// Parses a file once into its tables, then its entries from them
+    /// (the text is parsed again only to locate an error).
+    fn read(path: &Path, text: String) -> Result<StoredFile, JournalError> {
+        let typed = |raw: &[toml::Table]| -> Option<Vec<Entry>> {
+            raw.iter()
+                .map(|t| toml::Value::Table(t.clone()).try_into().ok())
+                .collect()
+        };
+        let document: Option<toml::Table> = toml::from_str(&text).ok();
+        let format_holds = document
+            .as_ref()
+            .is_some_and(|d| d.get("format").and_then(toml::Value::as_integer) == Some(FORMAT));
+        let raw = document.map(|mut d| match d.remove("entry") {
+            Some(toml::Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|v| match v {
+                    toml::Value::Table(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        });
+        let entries = raw.as_deref().filter(|_| format_holds).and_then(typed);
+        let (Some(raw), Some(entries)) = (raw, entries) else {
+            // Something is wrong: the full parse says what and where.
+            parse_file(path, &text)?;
+            return Err(JournalError::Encode(format!(
+                "{} parses as a journal but its entries do not read back",
+                path.display()
+            )));
+        };
+        let lines = entry_lines(&text, entries.len());
+        Ok(StoredFile {
             path: path.to_path_buf(),
             text,
-            entries: parsed.entries,
+            entries,
             raw,
-            lines: parsed.lines,
-        }
+            lines,
+        })
     }
 
     /// Where entry `index` of this file is written: `file:line`.
@@ -133,8 +163,7 @@ pub fn for_each_file(
     mut visit: impl FnMut(&StoredFile),
 ) -> Result<(), JournalError> {
     let path = Journal::path_in(ledger_dir);
-    let tail_text = read_text(&path, true)?;
-    let tail = parse_file(&path, &tail_text)?;
+    let tail = StoredFile::read(&path, read_text(&path, true)?)?;
     let segment_dir = ledger_dir.join(SEGMENT_DIR);
     let listed = segment::list(&segment_dir).map_err(|source| JournalError::Io {
         action: "cannot list",
@@ -143,10 +172,9 @@ pub fn for_each_file(
     })?;
     for segment in counted(listed, &tail.entries) {
         let text = read_text(&segment, false)?;
-        let parsed = parse_file(&segment, &text)?;
-        visit(&StoredFile::read(&segment, text, parsed));
+        visit(&StoredFile::read(&segment, text)?);
     }
-    visit(&StoredFile::read(&path, tail_text, tail));
+    visit(&tail);
     Ok(())
 }
 
@@ -314,19 +342,55 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<ParsedFile, JournalE
             path, text, offset, message,
         )));
     }
+    let lines = entry_lines(text, doc.entry.len());
+    Ok(ParsedFile {
+        entries: doc.entry,
+        lines,
+    })
+}
+
+/// 1-based line of each of `count` entries' `[[entry]]` headers, when the
+/// header lines can be told apart (none otherwise).
+fn entry_lines(text: &str, count: usize) -> Vec<Option<usize>> {
     let headers: Vec<usize> = text
         .lines()
         .enumerate()
         .filter(|(_, line)| line.trim() == "[[entry]]")
         .map(|(i, _)| i + 1)
         .collect();
-    let lines = if headers.len() == doc.entry.len() {
+    if headers.len() == count {
         headers.into_iter().map(Some).collect()
     } else {
-        vec![None; doc.entry.len()]
-    };
-    Ok(ParsedFile {
-        entries: doc.entry,
-        lines,
-    })
+        vec![None; count]
+    }
+}
+
+/// The logical text of a journal from its tail's text and the files of its
+/// segment folder, without parsing entries: for comparing versions of the
+/// journal (the git-history check), where parsing every version would cost
+/// more than the check.
+pub fn logical_text(tail: &str, files: Vec<(String, Vec<u8>)>) -> String {
+    let first_seq = first_entry_seq(tail);
+    let mut listed: Vec<(u64, Vec<u8>)> = files
+        .into_iter()
+        .filter_map(|(name, bytes)| segment::segment_first(&name).map(|f| (f, bytes)))
+        .collect();
+    listed.sort_by_key(|(first, _)| *first);
+    let mut text = EMPTY_JOURNAL.to_string();
+    if let Some(first_seq) = first_seq {
+        for (_, bytes) in listed.into_iter().filter(|(first, _)| *first < first_seq) {
+            let segment = String::from_utf8_lossy(&bytes);
+            text.push_str(&segment[segment::body_start(&segment)..]);
+        }
+    }
+    text.push_str(&tail[segment::body_start(tail)..]);
+    text
+}
+
+/// The `seq` of the first entry of a journal file, read from its text.
+fn first_entry_seq(text: &str) -> Option<u64> {
+    let mut lines = text.lines().skip_while(|l| l.trim() != "[[entry]]").skip(1);
+    lines
+        .find_map(|l| l.trim().strip_prefix("seq = "))
+        .and_then(|v| v.trim().parse().ok())
 }

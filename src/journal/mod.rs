@@ -26,7 +26,7 @@ pub use inventory::{
     Inventory, LogGroupState, SecretState, TableState,
 };
 
-pub use load::{StoredFile, for_each_file};
+pub use load::{StoredFile, for_each_file, logical_text};
 pub use lock::JournalLock;
 
 use crate::location::Located;

@@ -98,13 +98,8 @@ pub fn check_history_of(
         return Ok(());
     };
     let segments = rel.with_file_name(crate::journal::segment::SEGMENT_DIR);
-    let name = path.to_path_buf();
-    let join = move |tail: Vec<u8>, files: Vec<(String, Vec<u8>)>| {
-        let text = String::from_utf8_lossy(&tail).into_owned();
-        match Journal::assemble(&name, text, files) {
-            Ok(joined) => logical(&joined.text).into_bytes(),
-            Err(_) => tail,
-        }
+    let join = |tail: Vec<u8>, files: Vec<(String, Vec<u8>)>| {
+        crate::journal::logical_text(&String::from_utf8_lossy(&tail), files).into_bytes()
     };
     let versions = repo.joined_versions(&rel, &segments, &join)?;
     report.history_checked = true;
