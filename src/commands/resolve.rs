@@ -27,6 +27,7 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let path =
         path.ok_or_else(|| anyhow!("{} is not inside the git repository", shown(&journal_path)))?;
     install_driver(&repo, &workspace.ledger_dir)?;
+    refuse_conflicting_segments(&repo, &workspace.ledger_dir)?;
     let Some([_, ours, theirs]) = repo.conflict_stages(&path)? else {
         bail!(
             "{} is not in conflict: nothing to resolve (`git status` shows what is); the merge driver \
@@ -152,7 +153,10 @@ fn parse(
     };
     let name = format!("{path} ({side})");
     let journal = Journal::assemble(Path::new(&name), text, segments.to_vec())?;
-    if !journal.is_contiguous() {
+    let link_broken = !journal.segment_files().is_empty()
+        && journal.tail_first_seq().is_some()
+        && journal.tail_broken() == journal.tail_first_seq();
+    if !journal.is_contiguous() || link_broken {
         bail!(
             "{name} continues sealed journal segments that this working tree does not hold: the two \
              sides sealed different segments. Abort (`git merge --abort` or `git rebase --abort`), then \
@@ -179,6 +183,26 @@ fn refuse_stale_segments(published: &Journal, segments: &[(String, Vec<u8>)]) ->
              open: the two sides sealed different segments. Abort (`git merge --abort` or `git rebase \
              --abort`), then run `ledger sync`, which merges the whole journal"
         );
+    }
+    Ok(())
+}
+
+/// Refuses to settle the tail while git reports a sealed segment itself in
+/// conflict: both sides sealed the same entries' place with different ones.
+fn refuse_conflicting_segments(repo: &GitRepo, ledger_dir: &Path) -> Result<()> {
+    let dir = ledger_dir.join(crate::journal::segment::SEGMENT_DIR);
+    for (_, path) in crate::journal::segment::list(&dir).unwrap_or_default() {
+        let Some(rel) = repo.path_from_top(&path) else {
+            continue;
+        };
+        if repo.conflict_stages(&rel)?.is_some() {
+            bail!(
+                "{} is in conflict: the two sides sealed different journal segments. Abort \
+                 (`git merge --abort` or `git rebase --abort`), then run `ledger sync`, which merges \
+                 the whole journal",
+                shown(&path)
+            );
+        }
     }
     Ok(())
 }

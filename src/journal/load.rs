@@ -34,27 +34,57 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
     })?;
     let any_listed = !listed.is_empty();
     let sealed = counted(listed, &tail.entries);
-    if sealed.is_empty() && !any_listed {
-        return Journal::parse(&path, tail_text);
-    }
     let mut builder = Builder::default();
     for segment in &sealed {
         let text = read_text(segment, false)?;
-        let parsed = match cache::read(ledger_dir, segment) {
-            Some(parsed) => parsed,
-            None => {
-                let parsed = parse_file(segment, &text)?;
-                cache::write(ledger_dir, segment, &parsed);
-                parsed
-            }
-        };
+        let parsed = read_segment(ledger_dir, segment, &text, builder.entries.len())?;
         builder.add(segment, &text, parsed);
     }
-    check_sealed_reach_tail(&path, &tail, builder.entries.len())?;
+    check_sealed_reach_tail(&path, &tail, builder.entries.len(), any_listed)?;
     if sealed.is_empty() {
         return Journal::parse(&path, tail_text);
     }
     Ok(builder.finish(&path, &tail_text, tail))
+}
+
+/// A sealed segment's entries, from the cache when it holds them; they must
+/// run on from the `before` entries read so far (a cache that says
+/// otherwise is set aside, a file that does is refused).
+fn read_segment(
+    ledger_dir: &Path,
+    segment: &Path,
+    text: &str,
+    before: usize,
+) -> Result<ParsedFile, JournalError> {
+    let follows = |parsed: &ParsedFile| {
+        !parsed.entries.is_empty()
+            && (parsed.entries.iter().enumerate()).all(|(i, e)| e.seq == (before + i) as u64 + 1)
+    };
+    if let Some(parsed) = cache::read(ledger_dir, segment).filter(|p| follows(p)) {
+        return Ok(parsed);
+    }
+    let parsed = parse_file(segment, text)?;
+    let named = segment
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(segment::segment_first);
+    let first = parsed.entries.first().map_or(0, |e| e.seq);
+    if !follows(&parsed) || named != Some(first) {
+        let line = parsed.lines.first().copied().flatten().unwrap_or(1);
+        return Err(JournalError::Invalid(Located::at_line(
+            segment,
+            line,
+            format!(
+                "this sealed segment should start at entry #{} (its name says #{}) and run on \
+                 without a gap, but starts at #{first}: segment files were renamed, moved or \
+                 edited. Restore {SEGMENT_DIR}/ from git, then run `ledger verify`",
+                before + 1,
+                named.unwrap_or(0)
+            ),
+        )));
+    }
+    cache::write(ledger_dir, segment, &parsed);
+    Ok(parsed)
 }
 
 /// Refuses a tail whose first entry does not follow the sealed segments
@@ -63,22 +93,46 @@ fn check_sealed_reach_tail(
     path: &Path,
     tail: &ParsedFile,
     sealed_entries: usize,
+    any_listed: bool,
 ) -> Result<(), JournalError> {
+    let restore = format!(
+        "Restore them from git (`git checkout -- {SEGMENT_DIR} journal.toml` in the ledger \
+         folder), then run `ledger verify`"
+    );
     let Some(first) = tail.entries.first() else {
-        return Ok(());
+        if !any_listed {
+            return Ok(());
+        }
+        let message = format!(
+            "the open tail holds no entry, but {SEGMENT_DIR}/ holds sealed segments: the tail's \
+             entries were removed. {restore}"
+        );
+        return Err(JournalError::Invalid(Located::at_line(path, 1, message)));
     };
     if first.seq == sealed_entries as u64 + 1 {
         return Ok(());
     }
     let line = tail.lines.first().copied().flatten().unwrap_or(1);
-    let message = format!(
-        "the journal's first open entry is #{} but the sealed segments in {SEGMENT_DIR}/ hold {} \
-         entr{}: a segment file is missing. Restore the folder from git \
-         (`git checkout -- {SEGMENT_DIR}` in the ledger folder), then run `ledger verify`",
-        first.seq,
-        sealed_entries,
-        if sealed_entries == 1 { "y" } else { "ies" }
-    );
+    let held = match sealed_entries {
+        0 => format!("{SEGMENT_DIR}/ holds no sealed segment"),
+        1 => format!("the sealed segments in {SEGMENT_DIR}/ hold 1 entry"),
+        n => format!("the sealed segments in {SEGMENT_DIR}/ hold {n} entries"),
+    };
+    let message = if first.seq > sealed_entries as u64 + 1 {
+        format!(
+            "the journal's first open entry is #{} but {held}: entries #{} to #{} are missing \
+             (a segment file was deleted or never committed, or entries were removed). {restore}",
+            first.seq,
+            sealed_entries + 1,
+            first.seq - 1
+        )
+    } else {
+        format!(
+            "the journal's first open entry is #{} but {held}: the segments and the tail overlap. \
+             {restore}",
+            first.seq
+        )
+    };
     Err(JournalError::Invalid(Located::at_line(path, line, message)))
 }
 
@@ -388,7 +442,7 @@ pub fn logical_text(tail: &str, files: Vec<(String, Vec<u8>)>) -> String {
 }
 
 /// The `seq` of the first entry of a journal file, read from its text.
-fn first_entry_seq(text: &str) -> Option<u64> {
+pub(super) fn first_entry_seq(text: &str) -> Option<u64> {
     let mut lines = text.lines().skip_while(|l| l.trim() != "[[entry]]").skip(1);
     lines
         .find_map(|l| l.trim().strip_prefix("seq = "))

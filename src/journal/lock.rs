@@ -97,8 +97,9 @@ impl JournalLock {
     /// Writes `layout`: new or changed segments first (ignored by readers
     /// until the tail that follows them is in place), then the tail, then
     /// the removal of segments the layout does not hold. When a segment
-    /// readers already count must change (`whole`), the whole journal is
-    /// first written as the tail, so that no instant mixes old and new.
+    /// readers already count must change (`whole`), or the tail on disk
+    /// holds no entry, the whole journal is first written as the tail, so
+    /// that no instant mixes old and new.
     fn write(&self, journal: &Journal, layout: &Layout, whole: bool) -> Result<(), JournalError> {
         let tail_path = Journal::path_in(&self.dir);
         let segment_dir = self.dir.join(SEGMENT_DIR);
@@ -107,8 +108,14 @@ impl JournalLock {
             path: path.to_path_buf(),
             source,
         };
+        segment::remove_temporaries(&segment_dir);
         let existing =
             segment::list(&segment_dir).map_err(|e| io("cannot list", &segment_dir, e))?;
+        // Segments beside a tail that holds no entry are never counted (and
+        // refused), so a first seal puts the whole journal in the tail first.
+        let tail_holds_none = fs::read_to_string(&tail_path)
+            .map_or(true, |t| super::load::first_entry_seq(&t).is_none());
+        let first_seal = tail_holds_none && !layout.segments.is_empty();
         let differs = |first: u64, text: &str| {
             let path = segment_dir.join(segment::segment_name(first));
             fs::read(&path).map_or(true, |bytes| bytes != text.as_bytes())
@@ -119,7 +126,7 @@ impl JournalLock {
                 let kept = layout.segments.iter().find(|(f, _)| f == first);
                 kept.is_none_or(|(f, text)| differs(*f, text))
             });
-        if counted_changes {
+        if counted_changes || first_seal {
             segment::write_atomic(&tail_path, journal.text.as_bytes(), None)
                 .map_err(|e| io("cannot write", &tail_path, e))?;
         }

@@ -71,9 +71,18 @@ impl ChainCheck {
             *counts.entry(*seq).or_default() += 1;
         }
         let highest = self.seqs.iter().copied().max().unwrap_or(0);
-        for missing in (1..=highest).filter(|s| !counts.contains_key(s)) {
-            let message = format!("entry #{missing} is missing: it was removed from the journal");
-            findings.push(Finding::new(missing, message));
+        let missing: Vec<u64> = (1..=highest).filter(|s| !counts.contains_key(s)).collect();
+        for run in missing.chunk_by(|a, b| a + 1 == *b) {
+            let (first, last) = (run[0], run[run.len() - 1]);
+            let message = if first == last {
+                format!("entry #{first} is missing: it was removed from the journal")
+            } else {
+                format!(
+                    "entries #{first} to #{last} are missing: they were removed from the journal \
+                     (a deleted segment file?)"
+                )
+            };
+            findings.push(Finding::new(first, message));
         }
         for (seq, count) in counts.iter().filter(|(_, c)| **c > 1) {
             findings.push(Finding::new(

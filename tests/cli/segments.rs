@@ -161,6 +161,7 @@ fn a_seal_cut_off_before_the_tail_was_replaced_is_ignored_then_cleaned_up() {
     // a segment starting at the tail's first entry is left behind.
     let tail = s.journal();
     s.write("ledger/journal/0000002001.toml", &tail);
+    s.write("ledger/journal/0000002001.toml.tmp.999", "cut off");
     let log = s.log_entries();
     assert_eq!(log.len(), 2301, "the leftover is not read twice");
     s.ledger(&["verify"]).code(0);
@@ -168,6 +169,12 @@ fn a_seal_cut_off_before_the_tail_was_replaced_is_ignored_then_cleaned_up() {
     assert!(
         !s.path().join("ledger/journal/0000002001.toml").exists(),
         "the next writer removes the leftover"
+    );
+    assert!(
+        !s.path()
+            .join("ledger/journal/0000002001.toml.tmp.999")
+            .exists(),
+        "and the temporary of a cut-off segment write"
     );
     assert_eq!(s.log_entries().len(), 2302);
     s.ledger(&["verify"]).code(0);
@@ -197,9 +204,15 @@ fn a_missing_segment_is_refused_naming_what_is_missing() {
         done.stderr.contains("first open entry is #2001")
             && done
                 .stderr
-                .contains("hold 1000 entries: a segment file is missing"),
+                .contains("hold 1000 entries: entries #1001 to #2000 are missing"),
         "{}",
         done.stderr
+    );
+    let done = s.ledger(&["verify", "--no-git"]).code(1);
+    assert!(
+        done.stdout.contains("entries #1001 to #2000 are missing"),
+        "one finding for the run: {}",
+        done.stdout
     );
     let done = s.ledger(&["record", "--no-aws", "--env", "staging", "--version", "v10"]);
     done.code(2);
@@ -207,22 +220,30 @@ fn a_missing_segment_is_refused_naming_what_is_missing() {
 }
 
 #[test]
-fn segments_beside_an_empty_tail_are_the_leftovers_of_a_first_seal() {
-    // A first seal (an import of thousands of entries into a new journal)
-    // killed after its first segment: the tail still holds nothing.
-    let s = Sandbox::with_ledger();
-    s.commit_all("chore: ledger");
-    let (donor, _) = migrated();
-    s.write("ledger/journal/0000000001.toml", &segment(&donor, 1));
-    let done = s.ledger(&["log"]).run();
+fn segments_beside_an_emptied_tail_or_out_of_place_are_refused() {
+    // A seal never leaves an empty tail beside segments (a first seal puts
+    // the whole journal in the tail first): entries were removed.
+    let (s, _) = migrated();
+    s.write("ledger/journal.toml", EMPTY_JOURNAL);
+    let done = s.ledger(&["log"]).code(2);
     assert!(
-        done.stderr.contains("no entries recorded yet"),
+        done.stderr.contains("the open tail holds no entry"),
         "{}",
         done.stderr
     );
-    record(&s, "v1");
-    assert!(!s.path().join("ledger/journal/0000000001.toml").exists());
-    assert_eq!(s.log_entries().len(), 1);
+    s.ledger(&["record", "--no-aws", "--env", "staging", "--version", "v10"])
+        .code(2);
+    assert!(s.path().join("ledger/journal/0000000001.toml").exists());
+    // A renamed segment does not start where its name says.
+    let (s, _) = migrated();
+    let dir = s.path().join("ledger/journal");
+    std::fs::rename(dir.join("0000001001.toml"), dir.join("0000001002.toml")).unwrap();
+    let done = s.ledger(&["log", "-n", "1"]).code(2);
+    assert!(
+        done.stderr.contains("0000001002.toml") && done.stderr.contains("its name says #1002"),
+        "{}",
+        done.stderr
+    );
 }
 
 #[test]
