@@ -343,11 +343,7 @@ impl GitRepo {
     /// The bytes of `path` (from the top of the tree) in a commit, or
     /// `None` when the commit does not hold it.
     pub fn file_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let oid = Oid::from_str(commit).map_err(other(format!("parsing {commit}")))?;
-        let commit = self
-            .repo
-            .find_commit(oid)
-            .map_err(other(format!("reading commit {oid}")))?;
+        let commit = self.commit_at(commit)?;
         match self.blob_at(&commit, Path::new(path)) {
             Some(blob) => Ok(Some(self.blob_bytes(blob)?)),
             None => Ok(None),
@@ -357,15 +353,19 @@ impl GitRepo {
     /// The files directly inside folder `dir` at `commit` (path from the
     /// top), by name; none when the folder is not there.
     pub fn files_in(&self, commit: &str, dir: &str) -> Result<Vec<(String, Vec<u8>)>, GitError> {
-        let oid = Oid::from_str(commit).map_err(other(format!("parsing {commit}")))?;
-        let commit = self
-            .repo
-            .find_commit(oid)
-            .map_err(other(format!("reading commit {oid}")))?;
+        let commit = self.commit_at(commit)?;
         match self.tree_at(&commit, Path::new(dir)) {
             Some(tree) => self.tree_files(tree.id()),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// The commit a full SHA names.
+    fn commit_at(&self, sha: &str) -> Result<git2::Commit<'_>, GitError> {
+        let oid = Oid::from_str(sha).map_err(other(format!("parsing {sha}")))?;
+        self.repo
+            .find_commit(oid)
+            .map_err(other(format!("reading commit {oid}")))
     }
 
     fn tree_at(&self, commit: &git2::Commit<'_>, rel_path: &Path) -> Option<git2::Tree<'_>> {

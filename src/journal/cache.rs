@@ -96,12 +96,5 @@ fn remove_stale(dir: &Path, segment: &Path) {
     else {
         return;
     };
-    let prefix = format!("{stem}.");
-    if let Ok(listing) = fs::read_dir(dir) {
-        for item in listing.flatten() {
-            if item.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_file(item.path());
-            }
-        }
-    }
+    super::segment::remove_starting_with(dir, &format!("{stem}."));
 }

@@ -26,12 +26,7 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
     let path = Journal::path_in(ledger_dir);
     let tail_text = read_text(&path, true)?;
     let tail = parse_file(&path, &tail_text)?;
-    let segment_dir = ledger_dir.join(SEGMENT_DIR);
-    let listed = segment::list(&segment_dir).map_err(|source| JournalError::Io {
-        action: "cannot list",
-        path: segment_dir.clone(),
-        source,
-    })?;
+    let listed = list_segments(ledger_dir)?;
     let any_listed = !listed.is_empty();
     let sealed = counted(listed, &tail.entries);
     let mut builder = Builder::default();
@@ -218,18 +213,23 @@ pub fn for_each_file(
 ) -> Result<(), JournalError> {
     let path = Journal::path_in(ledger_dir);
     let tail = StoredFile::read(&path, read_text(&path, true)?)?;
-    let segment_dir = ledger_dir.join(SEGMENT_DIR);
-    let listed = segment::list(&segment_dir).map_err(|source| JournalError::Io {
-        action: "cannot list",
-        path: segment_dir.clone(),
-        source,
-    })?;
+    let listed = list_segments(ledger_dir)?;
     for segment in counted(listed, &tail.entries) {
         let text = read_text(&segment, false)?;
         visit(&StoredFile::read(&segment, text)?);
     }
     visit(&tail);
     Ok(())
+}
+
+/// The sealed segment files of a ledger folder, by first seq.
+fn list_segments(ledger_dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError> {
+    let segment_dir = ledger_dir.join(SEGMENT_DIR);
+    segment::list(&segment_dir).map_err(|source| JournalError::Io {
+        action: "cannot list",
+        path: segment_dir,
+        source,
+    })
 }
 
 /// The segments that count before a tail holding `tail`: those that start

@@ -200,10 +200,14 @@ fn keep_mode_and_owner(existing: &Path, new: &Path) -> std::io::Result<()> {
 
 /// Temporaries of `name` left in `dir` by a writer killed before its rename.
 fn remove_stale_temporaries(dir: &Path, name: &str) {
-    let prefix = format!("{name}.tmp.");
+    remove_starting_with(dir, &format!("{name}.tmp."));
+}
+
+/// Removes the files in `dir` whose names start with `prefix` (best effort).
+pub fn remove_starting_with(dir: &Path, prefix: &str) {
     if let Ok(listing) = fs::read_dir(dir) {
         for item in listing.flatten() {
-            if item.file_name().to_string_lossy().starts_with(&prefix) {
+            if item.file_name().to_string_lossy().starts_with(prefix) {
                 let _ = fs::remove_file(item.path());
             }
         }
