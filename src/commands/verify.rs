@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::{Outcome, Workspace};
 use crate::cli::VerifyArgs;
 use crate::journal::Journal;
-use crate::verify::{Report, check_history_of, check_stored};
+use crate::verify::{Report, check_history, check_stored};
 
 pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     // A ledger whose configuration does not load is not in order either.
@@ -32,7 +32,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     match repo {
         Some(Ok(repo)) => {
             let path = Journal::path_in(&workspace.ledger_dir);
-            check_history_of(&repo, &path, &text, &mut report)?;
+            check_history(&repo, &path, &text, &mut report)?;
         }
         Some(Err(e)) => report.history_skipped = Some(format!("{e:#}")),
         None => {}

@@ -72,18 +72,9 @@ pub fn check_stored(
 
 /// Checks, through git, that each committed version of the journal is a
 /// prefix of every version committed after it, and that the working file
-/// extends the version at HEAD.
+/// extends the version at HEAD. `path` is the journal's tail and `text`
+/// its logical text (see [`check_stored`]).
 pub fn check_history(
-    repo: &GitRepo,
-    journal: &Journal,
-    report: &mut Report,
-) -> Result<(), GitError> {
-    check_history_of(repo, &journal.path, &journal.text, report)
-}
-
-/// [`check_history`] for the journal whose tail is at `path` and whose
-/// logical text is `text`.
-pub fn check_history_of(
     repo: &GitRepo,
     path: &Path,
     text: &str,
