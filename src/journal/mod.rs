@@ -1,7 +1,7 @@
 //! The journal: an append-only list of `[[entry]]` blocks chained by
 //! SHA-256, stored as sealed segments under `journal/` and an open tail,
 //! `journal.toml` (see [`segment`]). This module owns reading it, with
-//! errors located in the file that holds them; [`lock`] owns appending.
+//! errors located in the file that holds them; `lock.rs` owns appending.
 
 pub mod cache;
 mod entry;
