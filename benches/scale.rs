@@ -7,6 +7,8 @@
 //! Peak memory needs GNU time at `/usr/bin/time`. Each ledger starts as a
 //! single-file `journal.toml`; the first append splits it into segments
 //! (timed on its own), the rest run on the split journal.
+//! `LEDGER_BENCH_KEEP=1` keeps each generated ledger and prints its folder,
+//! to profile one command by hand.
 
 #[path = "support/generate.rs"]
 mod generate;
@@ -108,6 +110,9 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
     ));
     let megabytes = journal_bytes(root) as f64 / 1e6;
     rows.push(("journal size".into(), Cost::size(megabytes)));
+    if std::env::var_os("LEDGER_BENCH_KEEP").is_some() {
+        eprintln!("kept the {size}-deploy ledger in {}", dir.keep().display());
+    }
     rows
 }
 
