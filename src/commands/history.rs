@@ -1,5 +1,6 @@
 //! `ledger history KEY`: every version of one object, with its live interval.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::{Result, bail};
@@ -8,7 +9,7 @@ use super::{Outcome, Workspace, write_json};
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::journal::Entry;
 use crate::journal::FileAction;
-use crate::model::{self, audit::key_history};
+use crate::model::{self, audit::key_history_indexed};
 use crate::tables::display::short_code;
 
 /// The JSON shape: the object, then its versions oldest first.
@@ -22,14 +23,14 @@ struct HistoryJson<'a> {
 pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
-    let journal = workspace.journal()?;
-    let entries = model::in_force(&journal.entries);
+    let index = workspace.index()?;
+    let entries = model::in_force(index.heads());
     let Some(key) = &args.key else {
         let name = args.function.as_deref().unwrap_or_default();
         return function_history(&entries, &args.env, name, args.format, out);
     };
-    let key = recorded_key(&entries, &args.env, key)?;
-    let history = key_history(&entries, &args.env, &key);
+    let key = recorded_key(&index.keys(&args.env)?, &args.env, key)?;
+    let history = key_history_indexed(&index, &args.env, &key)?;
     let unobserved: Vec<String> = entries
         .iter()
         .filter(|e| e.env == args.env && e.kind.changes_files() && e.no_aws)
@@ -77,13 +78,8 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
 /// The key as recorded: `KEY` itself, or without a leading `/` (a URL path,
 /// as CloudFront and browsers write it). Refuses a key no entry recorded,
 /// naming recorded keys that end the same way.
-fn recorded_key(entries: &[Entry], env: &str, key: &str) -> Result<String> {
-    let recorded = |k: &str| {
-        entries
-            .iter()
-            .filter(|e| e.env == env && e.kind.changes_files())
-            .any(|e| e.files.iter().any(|f| f.key == k))
-    };
+fn recorded_key(keys: &BTreeSet<String>, env: &str, key: &str) -> Result<String> {
+    let recorded = |k: &str| keys.contains(k);
     if recorded(key) {
         return Ok(key.to_string());
     }
@@ -93,14 +89,11 @@ fn recorded_key(entries: &[Entry], env: &str, key: &str) -> Result<String> {
         return Ok(trimmed.to_string());
     }
     let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
-    let mut similar: Vec<&str> = entries
+    let similar: Vec<&str> = keys
         .iter()
-        .filter(|e| e.env == env && e.kind.changes_files())
-        .flat_map(|e| e.files.iter().map(|f| f.key.as_str()))
+        .map(String::as_str)
         .filter(|k| !name.is_empty() && k.ends_with(name))
         .collect();
-    similar.sort_unstable();
-    similar.dedup();
     let hint = if similar.is_empty() {
         format!("`ledger live --env {env}` lists the keys live now")
     } else {

@@ -9,7 +9,7 @@ use super::{Outcome, Workspace, write_json};
 use crate::cli::{LiveArgs, OutputFormat};
 use crate::model::{
     self,
-    audit::{instant_for_query, live_at},
+    audit::{instant_for_query, live_at_indexed},
 };
 use crate::render::format::human_size;
 use crate::timestamp::Timestamp;
@@ -69,10 +69,10 @@ struct File {
 pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
-    let journal = workspace.journal()?;
-    let entries = model::in_force(&journal.entries);
+    let index = workspace.index()?;
+    let heads = model::in_force(index.heads());
     let at = instant_for_query(args.at);
-    let live = live_at(&entries, &args.env, at)?;
+    let live = live_at_indexed(&index, &heads, &args.env, at)?;
     let (entry, state) = (live.entry, &live.state);
     let invalidation = entry.invalidation.as_ref().map(|i| InvalidationAt {
         id: i.id.clone(),

@@ -26,22 +26,30 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let journal = workspace.journal()?;
-    let entries: Vec<_> = journal
-        .entries
+    let index = workspace.index()?;
+    let heads: Vec<&Entry> = index
+        .heads()
         .iter()
         .rev()
         .filter(|e| args.env.as_ref().is_none_or(|env| &e.env == env))
         .take(args.max_count.unwrap_or(usize::MAX))
         .collect();
     match args.format {
-        LogFormat::Json => write_json_list(out, "entries", &entries)?,
-        LogFormat::Jsonl => write_lines(out, &entries)?,
-        LogFormat::Text if entries.is_empty() => crate::note!("no entries recorded yet"),
+        LogFormat::Json | LogFormat::Jsonl => {
+            let seqs: Vec<u64> = heads.iter().map(|e| e.seq).collect();
+            let whole = index.entries(&seqs)?;
+            let entries: Vec<&Entry> = whole.iter().collect();
+            match args.format {
+                LogFormat::Json => write_json_list(out, "entries", &entries)?,
+                _ => write_lines(out, &entries)?,
+            }
+        }
+        LogFormat::Text if heads.is_empty() => crate::note!("no entries recorded yet"),
         LogFormat::Text => {
+            let entries = heads;
             let marks = Marks {
-                voided: model::voided_by(&journal.entries),
-                changes: model::inventory::all_snapshot_changes(&model::in_force(&journal.entries)),
+                voided: index.voided().clone(),
+                changes: model::inventory::all_snapshot_changes(&model::in_force(index.heads())),
             };
             let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &marks)).collect();
             write_table(out, &rows)?;

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{OutputFormat, ShowArgs};
@@ -16,15 +16,18 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let journal = workspace.journal()?;
-    let entry = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
-    let voided_by = model::voided_by(&journal.entries).get(&entry.seq).copied();
+    let index = workspace.index()?;
+    let head = model::resolve_ref(index.heads(), &args.reference, args.env.as_deref())?;
+    let voided_by = index.voided().get(&head.seq).copied();
+    let entry = index
+        .entry(head.seq)?
+        .context("the index lost an entry it listed")?;
     match args.format {
-        OutputFormat::Json => write_json(out, entry)?,
+        OutputFormat::Json => write_json(out, &entry)?,
         OutputFormat::Text => {
-            let in_force = model::in_force(&journal.entries);
-            let changes = model::inventory::snapshot_changes(&in_force, entry);
-            write_entry(out, entry, &changes)?;
+            let in_force = model::in_force(index.heads());
+            let changes = model::inventory::snapshot_changes(&in_force, &entry);
+            write_entry(out, &entry, &changes)?;
             if let Some(void) = voided_by {
                 writeln!(
                     out,

@@ -1,38 +1,97 @@
-//! A cache of parsed sealed segments, beside the journal in
+//! A cache of parsed journal files, beside the journal in
 //! `ledger/.cache/segments/` (ignored by git, safe to delete): parsing TOML
-//! is most of what a read of a long journal costs, and a sealed segment
-//! never changes, so its entries are kept as JSON, which parses many times
-//! faster.
+//! is most of what a read of a long journal costs, so each file's
+//! [`Summary`], entries and per-key changes are kept as JSON, which parses
+//! many times faster, and in pieces, so that a read parses only the pieces
+//! it needs.
 //!
-//! A cached file is used only for the segment file it was made from, as git
-//! tells a changed working file: its name holds the segment's size,
+//! A cached file is used only for the journal file it was made from, as git
+//! tells a changed working file: its name holds the file's size,
 //! modification time (in nanoseconds) and inode, and its content the
 //! `ledger` version that wrote it. Any difference, or any error reading it,
-//! and the segment is parsed again (and the cache rewritten). `ledger
-//! verify` never uses the cache: it hashes the bytes of every file.
+//! and the file is parsed again (and the cache rewritten). `ledger verify`
+//! never uses the cache: it hashes the bytes of every file.
+//!
+//! Layout of a cache file: one line of JSON (the `ledger` version, the
+//! summary, and where each piece lies), then the pieces, each a JSON value
+//! at a byte range counted from the end of that line: the entries, and one
+//! `[[seq, change], ...]` list per environment and key.
 
-use std::fs;
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Entry;
 use super::load::ParsedFile;
+use super::summary::{Summary, changes_by_key};
+use super::{Entry, FileChange};
 
 /// Folder of the cache, inside the ledger folder.
 pub const CACHE_DIR: &str = ".cache/segments";
 
+/// A byte range of a cache file's pieces: `[offset, length]`.
+type Span = (u64, u64);
+
+/// The first line of a cache file.
 #[derive(Serialize, Deserialize)]
-struct Cached {
+struct Head {
     /// The `ledger` version that wrote it (entries may change shape).
     ledger: String,
-    entries: Vec<Entry>,
-    lines: Vec<Option<usize>>,
+    summary: Summary,
+    /// The entries, in file order.
+    entries: Span,
+    /// Per environment, per key: its changes.
+    keys: BTreeMap<String, BTreeMap<String, Span>>,
 }
 
-/// The cache file for `segment` as it is now on disk, if it can be named.
-fn cache_path(ledger_dir: &Path, segment: &Path) -> Option<PathBuf> {
-    let meta = fs::metadata(segment).ok()?;
+/// A cache file whose summary has been read; its pieces are read on demand.
+#[derive(Debug)]
+pub struct CachedFile {
+    path: PathBuf,
+    /// Where the pieces start.
+    pieces_at: u64,
+    entries: Span,
+    keys: BTreeMap<String, BTreeMap<String, Span>>,
+}
+
+impl CachedFile {
+    /// The file's entries, in file order.
+    pub fn entries(&self) -> Option<Vec<Entry>> {
+        serde_json::from_slice(&self.piece(self.entries)?).ok()
+    }
+
+    /// The changes of `key` in `env`, oldest first, voided entries
+    /// included (none when no entry of the file changed it).
+    pub fn key_changes(&self, env: &str, key: &str) -> Option<Vec<(u64, FileChange)>> {
+        match self.keys.get(env).and_then(|keys| keys.get(key)) {
+            Some(span) => serde_json::from_slice(&self.piece(*span)?).ok(),
+            None => Some(Vec::new()),
+        }
+    }
+
+    /// The keys whose changes in `env` the file holds.
+    pub fn keys(&self, env: &str) -> Vec<String> {
+        self.keys
+            .get(env)
+            .map(|keys| keys.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn piece(&self, (offset, len): Span) -> Option<Vec<u8>> {
+        let mut file = File::open(&self.path).ok()?;
+        file.seek(SeekFrom::Start(self.pieces_at + offset)).ok()?;
+        let mut bytes = vec![0; usize::try_from(len).ok()?];
+        file.read_exact(&mut bytes).ok()?;
+        Some(bytes)
+    }
+}
+
+/// The cache file for journal file `file` as it is now on disk, if it can
+/// be named.
+fn cache_path(ledger_dir: &Path, file: &Path) -> Option<PathBuf> {
+    let meta = fs::metadata(file).ok()?;
     let modified = meta
         .modified()
         .ok()?
@@ -43,7 +102,7 @@ fn cache_path(ledger_dir: &Path, segment: &Path) -> Option<PathBuf> {
     let inode = std::os::unix::fs::MetadataExt::ino(&meta);
     #[cfg(not(unix))]
     let inode = 0u64;
-    let name = segment.file_name()?.to_str()?;
+    let name = file.file_name()?.to_str()?;
     let stem = name.strip_suffix(".toml")?;
     Some(
         ledger_dir
@@ -52,44 +111,86 @@ fn cache_path(ledger_dir: &Path, segment: &Path) -> Option<PathBuf> {
     )
 }
 
-/// The parsed entries of `segment` from the cache, when it holds them for
-/// the file as it is now.
-pub(super) fn read(ledger_dir: &Path, segment: &Path) -> Option<ParsedFile> {
-    let bytes = fs::read(cache_path(ledger_dir, segment)?).ok()?;
-    let cached: Cached = serde_json::from_slice(&bytes).ok()?;
-    (cached.ledger == env!("CARGO_PKG_VERSION") && cached.lines.len() == cached.entries.len())
-        .then_some(ParsedFile {
-            entries: cached.entries,
-            lines: cached.lines,
-        })
+/// The summary of journal file `file` from the cache, with the cache file
+/// for its pieces, when the cache holds them for the file as it is now.
+pub(super) fn open(ledger_dir: &Path, file: &Path) -> Option<(Summary, CachedFile)> {
+    let path = cache_path(ledger_dir, file)?;
+    let mut reader = BufReader::new(File::open(&path).ok()?);
+    let mut line = Vec::new();
+    let pieces_at = reader.read_until(b'\n', &mut line).ok()? as u64;
+    let head: Head = serde_json::from_slice(&line).ok()?;
+    let summary = &head.summary;
+    let whole =
+        head.ledger == env!("CARGO_PKG_VERSION") && summary.lines.len() == summary.heads.len();
+    whole.then(|| {
+        let cached = CachedFile {
+            path,
+            pieces_at,
+            entries: head.entries,
+            keys: head.keys,
+        };
+        (head.summary, cached)
+    })
 }
 
-/// Keeps the parsed entries of `segment` for the next read, replacing what
-/// the cache held for an older state of it. Best effort: a cache that
-/// cannot be written (a read-only checkout) only costs speed.
-pub(super) fn write(ledger_dir: &Path, segment: &Path, parsed: &ParsedFile) {
-    let Some(path) = cache_path(ledger_dir, segment) else {
-        return;
-    };
-    let cached = Cached {
-        ledger: env!("CARGO_PKG_VERSION").to_string(),
-        entries: parsed.entries.clone(),
-        lines: parsed.lines.clone(),
-    };
-    let Ok(json) = serde_json::to_vec(&cached) else {
-        return;
-    };
-    let Some(dir) = path.parent() else { return };
-    if fs::create_dir_all(dir).is_err() {
-        return;
+/// The parsed entries of `file` from the cache, when it holds them for the
+/// file as it is now.
+pub(super) fn read(ledger_dir: &Path, file: &Path) -> Option<ParsedFile> {
+    let (summary, cached) = open(ledger_dir, file)?;
+    let entries = cached.entries()?;
+    (entries.len() == summary.lines.len()).then_some(ParsedFile {
+        entries,
+        lines: summary.lines,
+    })
+}
+
+/// Keeps the parsed entries of `file` for the next read, replacing what the
+/// cache held for an older state of it, and returns the cache file. Best
+/// effort: a cache that cannot be written (a read-only checkout) only
+/// costs speed.
+pub(super) fn write(
+    ledger_dir: &Path,
+    file: &Path,
+    summary: &Summary,
+    entries: &[Entry],
+) -> Option<CachedFile> {
+    let path = cache_path(ledger_dir, file)?;
+    let mut pieces = serde_json::to_vec(entries).ok()?;
+    let entries_span = (0, pieces.len() as u64);
+    let mut keys: BTreeMap<String, BTreeMap<String, Span>> = BTreeMap::new();
+    for (env, by_key) in changes_by_key(entries) {
+        let spans = keys.entry(env).or_default();
+        for (key, changes) in by_key {
+            let start = pieces.len() as u64;
+            serde_json::to_writer(&mut pieces, &changes).ok()?;
+            spans.insert(key, (start, pieces.len() as u64 - start));
+        }
     }
-    remove_stale(dir, segment);
-    let _ = super::segment::write_atomic(&path, &json, None);
+    let head = Head {
+        ledger: env!("CARGO_PKG_VERSION").to_string(),
+        summary: summary.clone(),
+        entries: entries_span,
+        keys,
+    };
+    let mut bytes = serde_json::to_vec(&head).ok()?;
+    bytes.push(b'\n');
+    let pieces_at = bytes.len() as u64;
+    bytes.extend_from_slice(&pieces);
+    let dir = path.parent()?;
+    fs::create_dir_all(dir).ok()?;
+    remove_stale(dir, file);
+    super::segment::write_atomic(&path, &bytes, None).ok()?;
+    Some(CachedFile {
+        path,
+        pieces_at,
+        entries: head.entries,
+        keys: head.keys,
+    })
 }
 
-/// Removes the cache files of older states of `segment`.
-fn remove_stale(dir: &Path, segment: &Path) {
-    let Some(stem) = segment
+/// Removes the cache files of older states of `file`.
+fn remove_stale(dir: &Path, file: &Path) {
+    let Some(stem) = file
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(|n| n.strip_suffix(".toml"))

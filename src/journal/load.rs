@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::cache;
 use super::segment::{self, SEGMENT_DIR};
-use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Journal, JournalError, Tail};
+use super::summary::Summary;
+use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Index, Journal, JournalError, Tail};
 use crate::location::Located;
 
 /// One journal file, parsed.
@@ -35,7 +36,12 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
         let parsed = read_segment(ledger_dir, segment, &text, builder.entries.len())?;
         builder.add(segment, &text, parsed);
     }
-    check_sealed_reach_tail(&path, &tail, builder.entries.len(), any_listed)?;
+    check_sealed_reach_tail(
+        &path,
+        (&tail.entries, &tail.lines),
+        builder.entries.len(),
+        any_listed,
+    )?;
     if sealed.is_empty() {
         return Journal::parse(&path, tail_text);
     }
@@ -51,42 +57,56 @@ fn read_segment(
     text: &str,
     before: usize,
 ) -> Result<ParsedFile, JournalError> {
-    let follows = |parsed: &ParsedFile| {
-        !parsed.entries.is_empty()
-            && (parsed.entries.iter().enumerate()).all(|(i, e)| e.seq == (before + i) as u64 + 1)
-    };
-    if let Some(parsed) = cache::read(ledger_dir, segment).filter(|p| follows(p)) {
+    if let Some(parsed) = cache::read(ledger_dir, segment)
+        .filter(|p| check_segment(segment, &p.entries, &p.lines, before).is_ok())
+    {
         return Ok(parsed);
     }
     let parsed = parse_file(segment, text)?;
+    check_segment(segment, &parsed.entries, &parsed.lines, before)?;
+    let summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    cache::write(ledger_dir, segment, &summary, &parsed.entries);
+    Ok(parsed)
+}
+
+/// Refuses a sealed segment whose entries (or heads) do not start where its
+/// name says and run on without a gap from the `before` entries read
+/// before it.
+pub(super) fn check_segment(
+    segment: &Path,
+    entries: &[Entry],
+    lines: &[Option<usize>],
+    before: usize,
+) -> Result<(), JournalError> {
+    let follows = !entries.is_empty()
+        && (entries.iter().enumerate()).all(|(i, e)| e.seq == (before + i) as u64 + 1);
     let named = segment
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(segment::segment_first);
-    let first = parsed.entries.first().map_or(0, |e| e.seq);
-    if !follows(&parsed) || named != Some(first) {
-        let line = parsed.lines.first().copied().flatten().unwrap_or(1);
-        return Err(JournalError::Invalid(Located::at_line(
-            segment,
-            line,
-            format!(
-                "this sealed segment should start at entry #{} (its name says #{}) and run on \
-                 without a gap, but starts at #{first}: segment files were renamed, moved or \
-                 edited. Restore {SEGMENT_DIR}/ from git, then run `ledger verify`",
-                before + 1,
-                named.unwrap_or(0)
-            ),
-        )));
+    let first = entries.first().map_or(0, |e| e.seq);
+    if follows && named == Some(first) {
+        return Ok(());
     }
-    cache::write(ledger_dir, segment, &parsed);
-    Ok(parsed)
+    let line = lines.first().copied().flatten().unwrap_or(1);
+    Err(JournalError::Invalid(Located::at_line(
+        segment,
+        line,
+        format!(
+            "this sealed segment should start at entry #{} (its name says #{}) and run on \
+             without a gap, but starts at #{first}: segment files were renamed, moved or \
+             edited. Restore {SEGMENT_DIR}/ from git, then run `ledger verify`",
+            before + 1,
+            named.unwrap_or(0)
+        ),
+    )))
 }
 
 /// Refuses a tail whose first entry does not follow the sealed segments
 /// read before it: a segment file was removed (or never committed).
-fn check_sealed_reach_tail(
+pub(super) fn check_sealed_reach_tail(
     path: &Path,
-    tail: &ParsedFile,
+    tail: (&[Entry], &[Option<usize>]),
     sealed_entries: usize,
     any_listed: bool,
 ) -> Result<(), JournalError> {
@@ -94,7 +114,7 @@ fn check_sealed_reach_tail(
         "Restore them from git (`git checkout -- {SEGMENT_DIR} journal.toml` in the ledger \
          folder), then run `ledger verify`"
     );
-    let Some(first) = tail.entries.first() else {
+    let Some(first) = tail.0.first() else {
         if !any_listed {
             return Ok(());
         }
@@ -107,7 +127,7 @@ fn check_sealed_reach_tail(
     if first.seq == sealed_entries as u64 + 1 {
         return Ok(());
     }
-    let line = tail.lines.first().copied().flatten().unwrap_or(1);
+    let line = tail.1.first().copied().flatten().unwrap_or(1);
     let held = match sealed_entries {
         0 => format!("{SEGMENT_DIR}/ holds no sealed segment"),
         1 => format!("the sealed segments in {SEGMENT_DIR}/ hold 1 entry"),
@@ -223,7 +243,7 @@ pub fn for_each_file(
 }
 
 /// The sealed segment files of a ledger folder, by first seq.
-fn list_segments(ledger_dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError> {
+pub(super) fn list_segments(ledger_dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError> {
     let segment_dir = ledger_dir.join(SEGMENT_DIR);
     segment::list(&segment_dir).map_err(|source| JournalError::Io {
         action: "cannot list",
@@ -236,7 +256,7 @@ fn list_segments(ledger_dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError>
 /// before its first entry. None count behind an empty tail: the layout
 /// never leaves one after a seal, so segments beside it are the leftovers
 /// of a first seal that was cut off.
-fn counted<T>(listed: Vec<(u64, T)>, tail: &[Entry]) -> Vec<T> {
+pub(super) fn counted<T>(listed: Vec<(u64, T)>, tail: &[Entry]) -> Vec<T> {
     let Some(before) = tail.first().map(|e| e.seq) else {
         return Vec::new();
     };
@@ -350,12 +370,41 @@ impl Builder {
                 body_offset: self.tail_offset,
                 first_index: self.tail_index,
             },
+            heads_only: 0,
         }
     }
 }
 
+/// See [`Journal::load_for_append`].
+pub(super) fn read_for_append(ledger_dir: &Path, index: &Index) -> Result<Journal, JournalError> {
+    let path = Journal::path_in(ledger_dir);
+    let mut journal = Journal::parse(&path, read_text(&path, true)?)?;
+    let heads = index.heads();
+    let sealed = heads.len().saturating_sub(journal.entries.len());
+    let same_tail = heads[sealed..]
+        .iter()
+        .map(|e| (e.seq, &e.hash))
+        .eq(journal.entries.iter().map(|e| (e.seq, &e.hash)));
+    if !same_tail {
+        // The index was opened from other files (a writer without the lock).
+        return read(ledger_dir);
+    }
+    let tail = std::mem::take(&mut journal.entries);
+    journal.entries = heads[..sealed].to_vec();
+    journal.entries.extend(tail);
+    let mut lines = vec![None; sealed];
+    lines.append(&mut journal.lines);
+    journal.lines = lines;
+    let mut places = vec![None; sealed];
+    places.append(&mut journal.places);
+    journal.places = places;
+    journal.tail.first_index = sealed;
+    journal.heads_only = sealed;
+    Ok(journal)
+}
+
 /// The text of a journal file; a missing tail is [`JournalError::Missing`].
-fn read_text(path: &Path, is_tail: bool) -> Result<String, JournalError> {
+pub(super) fn read_text(path: &Path, is_tail: bool) -> Result<String, JournalError> {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if is_tail && e.kind() == std::io::ErrorKind::NotFound => {
@@ -405,7 +454,7 @@ pub(super) fn parse_file(path: &Path, text: &str) -> Result<ParsedFile, JournalE
 
 /// 1-based line of each of `count` entries' `[[entry]]` headers, when the
 /// header lines can be told apart (none otherwise).
-fn entry_lines(text: &str, count: usize) -> Vec<Option<usize>> {
+pub(super) fn entry_lines(text: &str, count: usize) -> Vec<Option<usize>> {
     let headers: Vec<usize> = text
         .lines()
         .enumerate()

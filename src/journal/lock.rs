@@ -9,6 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use super::segment::{self, SEGMENT_DIR};
+use super::summary::Summary;
 use super::{Entry, Journal, JournalError, LOCK_FILE, Layout};
 
 /// An exclusive hold on a ledger folder's journal. Appends happen only
@@ -49,6 +50,20 @@ impl JournalLock {
         Journal::load(&self.dir)
     }
 
+    /// Opens the journal as an index, under the lock.
+    pub fn index(&self) -> Result<super::Index, JournalError> {
+        super::Index::open(&self.dir)
+    }
+
+    /// Reads, under the lock, the journal as an index for queries and what
+    /// an append needs (see [`Journal::load_for_append`]): a cost bounded
+    /// by the open tail, not the history.
+    pub fn load_for_append(&self) -> Result<(Journal, super::Index), JournalError> {
+        let index = super::Index::open(&self.dir)?;
+        let journal = Journal::load_for_append(&self.dir, &index)?;
+        Ok((journal, index))
+    }
+
     /// Appends `entry` to `journal` (which must have been loaded under this
     /// lock), refusing when the tail's chain is broken.
     pub fn append(&self, journal: &mut Journal, entry: Entry) -> Result<Entry, JournalError> {
@@ -80,6 +95,7 @@ impl JournalLock {
         }
         let layout = staged.layout_from(staged.tail.first_index, staged.tail.body_offset)?;
         self.write(&staged, &layout, false)?;
+        self.cache_written(&staged, &layout);
         staged.adopt(layout);
         *journal = staged;
         Ok(sealed)
@@ -150,6 +166,32 @@ impl JournalLock {
         }
         segment::write_atomic(&tail_path, layout.tail.as_bytes(), None)
             .map_err(|e| io("cannot replace", &tail_path, e))
+    }
+}
+
+impl JournalLock {
+    /// Keeps the files an append just wrote in the read cache (see
+    /// [`super::cache`]), from the entries in memory, so that the next read
+    /// need not parse them. Best effort, like the cache itself.
+    fn cache_written(&self, journal: &Journal, layout: &Layout) {
+        let segment_dir = self.dir.join(SEGMENT_DIR);
+        let written = layout
+            .segments
+            .iter()
+            .map(|(first, text)| (segment_dir.join(segment::segment_name(*first)), text))
+            .chain([(Journal::path_in(&self.dir), &layout.tail)]);
+        let bounds: Vec<usize> = (layout.segments.iter())
+            .map(|(first, _)| journal.entries.partition_point(|e| e.seq < *first))
+            .chain([layout.tail_first_index, journal.entries.len()])
+            .collect();
+        for (i, (path, text)) in written.enumerate() {
+            let Some(entries) = journal.entries.get(bounds[i]..bounds[i + 1]) else {
+                continue;
+            };
+            let lines = super::load::entry_lines(text, entries.len());
+            let summary = Summary::of(entries, lines);
+            super::cache::write(&self.dir, &path, &summary, entries);
+        }
     }
 }
 

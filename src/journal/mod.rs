@@ -6,10 +6,12 @@
 pub mod cache;
 mod entry;
 pub mod hash;
+mod index;
 mod inventory;
 mod load;
 mod lock;
 pub mod segment;
+mod summary;
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -26,8 +28,10 @@ pub use inventory::{
     Inventory, LogGroupState, SecretState, TableState,
 };
 
+pub use index::Index;
 pub use load::{StoredFile, for_each_file, logical_text};
 pub use lock::JournalLock;
+pub use summary::head;
 
 use crate::location::Located;
 
@@ -108,6 +112,9 @@ pub struct Journal {
     places: Vec<Option<(usize, usize)>>,
     /// Where the open tail starts.
     tail: Tail,
+    /// How many entries before the tail are held as heads only (without
+    /// their files; see [`Journal::load_for_append`]): 0 for a whole journal.
+    heads_only: usize,
 }
 
 /// The open tail of a journal: what an append rewrites.
@@ -146,6 +153,16 @@ impl Journal {
         load::read(ledger_dir)
     }
 
+    /// Reads what an append to the journal needs, at a cost bounded by the
+    /// open tail's size: the tail whole, with its text, and every entry
+    /// before it as its head from `index` (opened under the same lock).
+    /// Such a journal serves [`JournalLock::append`] and
+    /// [`seal`](Self::seal) only: its text is the tail's, and queries over
+    /// the entries' files belong to the index.
+    pub fn load_for_append(ledger_dir: &Path, index: &Index) -> Result<Journal, JournalError> {
+        load::read_for_append(ledger_dir, index)
+    }
+
     /// Parses journal text that was read from `path`, as one file.
     pub fn parse(path: &Path, text: String) -> Result<Journal, JournalError> {
         let file = load::parse_file(path, &text)?;
@@ -165,6 +182,7 @@ impl Journal {
             raw: std::sync::OnceLock::new(),
             line_count,
             files: vec![path.to_path_buf()],
+            heads_only: 0,
         })
     }
 
@@ -190,7 +208,13 @@ impl Journal {
     /// what hashes are computed over. Parsed from the text on first use, so
     /// that commands that only read entries parse the file once.
     pub fn raw(&self) -> &[toml::Table] {
-        self.raw.get_or_init(|| entry_tables(&self.text))
+        self.raw.get_or_init(|| {
+            // A journal loaded for appending holds the tail's text alone:
+            // the entries before it get empty tables, which no hash matches.
+            let mut tables = vec![toml::Table::new(); self.heads_only];
+            tables.extend(entry_tables(&self.text));
+            tables
+        })
     }
 
     /// Records a newly appended entry's table, if the tables were parsed already.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::{LiveState, live_state};
-use crate::journal::{Entry, FileAction, FileChange};
+use crate::journal::{Entry, FileAction, FileChange, Index, JournalError};
 use crate::timestamp::Timestamp;
 
 /// A time asked about is before the environment's first entry, or the
@@ -33,6 +33,9 @@ pub enum LiveError {
         /// Its deploy time.
         first: Timestamp,
     },
+    /// The journal could not be read.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 /// The instant a user-given time stands for: a bare day is its last instant.
@@ -102,6 +105,23 @@ pub fn live_at<'a>(
     })
 }
 
+/// [`live_at`] over an [`Index`]: `heads` are its heads in force, and the
+/// files are read from the index.
+pub fn live_at_indexed<'a>(
+    index: &Index,
+    heads: &'a [Entry],
+    env: &str,
+    at: DateTime<Utc>,
+) -> Result<LiveAt<'a>, LiveError> {
+    let entry = entry_at(heads, env, at)?;
+    Ok(LiveAt {
+        entry,
+        state: super::live_state_indexed(index, env, entry.seq)?,
+        observed: observed_upto(heads, env, entry.seq),
+        functions: super::live_functions(heads, env, entry.seq),
+    })
+}
+
 /// The last entry of `env` up to `seq` that read S3's objects.
 pub fn observed_upto<'a>(entries: &'a [Entry], env: &str, seq: u64) -> Option<&'a Entry> {
     entries
@@ -134,26 +154,44 @@ pub struct KeyVersion {
 
 /// Every change of `key` in `env`, oldest first, with its live interval.
 pub fn key_history(entries: &[Entry], env: &str, key: &str) -> Vec<KeyVersion> {
-    let mut history: Vec<KeyVersion> = Vec::new();
-    for entry in entries
+    let changes = entries
         .iter()
         .filter(|e| e.env == env && e.kind.changes_files())
-    {
-        for file in entry.files.iter().filter(|f| f.key == key) {
-            if let Some(last) = history.last_mut() {
-                last.until = Some(entry.deployed_at);
-            }
-            history.push(KeyVersion {
-                seq: entry.seq,
-                release: entry.version.clone(),
-                action: file.action,
-                version_id: file.version_id.clone(),
-                etag: file.etag.clone(),
-                size: file.size,
-                from: entry.deployed_at,
-                until: None,
-            });
+        .flat_map(|e| e.files.iter().filter(|f| f.key == key).map(move |f| (e, f)));
+    history_of(changes)
+}
+
+/// [`key_history`] over an [`Index`], from the entries in force.
+pub fn key_history_indexed(
+    index: &Index,
+    env: &str,
+    key: &str,
+) -> Result<Vec<KeyVersion>, JournalError> {
+    let changes = index.key_changes(env, key)?;
+    let pairs = changes
+        .iter()
+        .filter_map(|(seq, file)| index.head(*seq).map(|head| (head, file)));
+    Ok(history_of(pairs))
+}
+
+/// A key's versions from its changes, each with the entry that made it,
+/// oldest first.
+fn history_of<'a>(changes: impl Iterator<Item = (&'a Entry, &'a FileChange)>) -> Vec<KeyVersion> {
+    let mut history: Vec<KeyVersion> = Vec::new();
+    for (entry, file) in changes {
+        if let Some(last) = history.last_mut() {
+            last.until = Some(entry.deployed_at);
         }
+        history.push(KeyVersion {
+            seq: entry.seq,
+            release: entry.version.clone(),
+            action: file.action,
+            version_id: file.version_id.clone(),
+            etag: file.etag.clone(),
+            size: file.size,
+            from: entry.deployed_at,
+            until: None,
+        });
     }
     history
 }

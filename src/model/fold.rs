@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::journal::{Entry, FileAction, FileChange};
+use crate::journal::{Entry, FileAction, FileChange, Index, JournalError};
 use crate::timestamp::Timestamp;
 
 /// The objects live in an environment: key -> the put that made it live.
@@ -29,6 +29,21 @@ pub fn live_state(entries: &[Entry], env: &str, upto: u64) -> LiveState {
         }
     }
     live
+}
+
+/// [`live_state`] over an [`Index`], from the entries in force: the same
+/// fold, over each journal file's net changes where they hold.
+pub fn live_state_indexed(index: &Index, env: &str, upto: u64) -> Result<LiveState, JournalError> {
+    let mut live = LiveState::new();
+    index.fold_files(env, upto, |file| match file.action {
+        FileAction::Put => {
+            live.insert(file.key.clone(), file.clone());
+        }
+        FileAction::Delete => {
+            live.remove(&file.key);
+        }
+    })?;
+    Ok(live)
 }
 
 /// The latest state of one key as S3 reports it.

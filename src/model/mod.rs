@@ -7,7 +7,7 @@ mod fold;
 mod functions;
 pub mod inventory;
 
-pub use fold::{LiveState, Observed, diff_observed, live_state};
+pub use fold::{LiveState, Observed, diff_observed, live_state, live_state_indexed};
 pub use functions::{
     FunctionServed, LiveFunctions, diff_functions, function_history, last_function_change,
     last_functions_change, live_functions,

@@ -255,7 +255,11 @@ fn reads_use_a_cache_of_sealed_segments_that_follows_the_files() {
     let fresh = show(&s);
     let cache = s.path().join("ledger/.cache/segments");
     let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
-    assert_eq!(cached.len(), 2, "one cache file per sealed segment");
+    assert_eq!(
+        cached.len(),
+        3,
+        "one cache file per sealed segment and the tail"
+    );
     assert_eq!(show(&s), fresh, "the cached entries are the parsed ones");
     assert_eq!(s.log_entries().len(), 2301);
     // A changed segment (same size) is parsed again, never served stale.
@@ -264,6 +268,73 @@ fn reads_use_a_cache_of_sealed_segments_that_follows_the_files() {
     s.write("ledger/journal/0000001001.toml", &text);
     assert_eq!(show(&s)["version"], "v0.1500.1");
     let cached = std::fs::read_dir(&cache).unwrap().flatten().count();
-    assert_eq!(cached, 2, "the stale cache file was replaced");
+    assert_eq!(cached, 3, "the stale cache file was replaced");
     assert!(s.read("ledger/.gitignore").contains(".cache/"));
+}
+
+/// What `live --at` answers for staging at the deploy time of entry `seq`
+/// of [`legacy_journal`]: key -> version ID.
+fn live_at_entry(s: &Sandbox, seq: u64) -> std::collections::BTreeMap<String, String> {
+    let at = chrono::DateTime::from_timestamp(1_735_689_600 + (seq as i64 - 1) * 3600, 0).unwrap();
+    let at = at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let args = ["live", "--env", "staging", "--at", &at, "--format", "json"];
+    let answer: serde_json::Value = serde_json::from_str(&s.ledger(&args).ok()).unwrap();
+    assert_eq!(answer["deploy"]["seq"], seq, "{answer}");
+    (answer["files"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().into(),
+                f["version_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// What [`legacy_journal`]'s entries up to `seq` left live, leaving out
+/// the `voided` ones: each key's last put.
+fn expected_live(seq: u64, voided: &[u64]) -> std::collections::BTreeMap<String, String> {
+    (1..=seq)
+        .filter(|n| !voided.contains(n))
+        .map(|n| {
+            (
+                format!("assets/{}.js", (n - 1) % 40),
+                format!("ver-{}", n - 1),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn queries_read_only_what_they_need_and_follow_a_later_void() {
+    let (s, _) = migrated();
+    // Within the first segment, at a segment's end, and in the tail.
+    for seq in [500, 1000, 1500, 2200] {
+        assert_eq!(live_at_entry(&s, seq), expected_live(seq, &[]), "at #{seq}");
+    }
+    // A void in the tail marks an entry of a sealed segment: the segment's
+    // net changes no longer hold, and the answers leave the entry out.
+    s.ledger(&["void", "#1490", "--reason", "wrong build"]).ok();
+    assert_eq!(live_at_entry(&s, 1500), expected_live(1500, &[1490]));
+    assert_eq!(live_at_entry(&s, 2200), expected_live(2200, &[1490]));
+    let key = format!("assets/{}.js", 1489 % 40);
+    let args = ["history", &key, "--env", "staging", "--format", "json"];
+    let history: serde_json::Value = serde_json::from_str(&s.ledger(&args).ok()).unwrap();
+    let seqs: Vec<u64> = (history["versions"].as_array().unwrap().iter())
+        .map(|v| v["seq"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = (1..=2300)
+        .filter(|n| (n - 1) % 40 == 1489 % 40 && *n != 1490)
+        .collect();
+    assert_eq!(
+        seqs, expected,
+        "every change of the key but the voided one, oldest first"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ledger(&["show", "#1490", "--format", "json"]).ok()).unwrap();
+    assert_eq!(
+        shown["files"][0]["version_id"], "ver-1489",
+        "a voided entry is shown whole"
+    );
+    let text = s.ledger(&["log", "-n", "3"]).ok();
+    assert!(text.contains("voids #1490"), "{text}");
 }

@@ -1,0 +1,185 @@
+//! What reads need of one journal file without holding its entries' files:
+//! each entry's head (the entry with `files` left out), and per environment
+//! the net effect of the file's entries on what it serves. Built from the
+//! parsed file; kept by [`super::cache`] beside the journal.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Entry, EntryKind, FileChange};
+
+/// Per environment, per key: the last change the file's entries in force
+/// made to it (a put or a delete). Applying these to the state before the
+/// file gives the state after it, as folding each entry in turn would.
+pub type NetChanges = BTreeMap<String, BTreeMap<String, FileChange>>;
+
+/// One journal file's summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    /// Each entry with its `files` left out, in file order.
+    pub heads: Vec<Entry>,
+    /// 1-based line of each entry's `[[entry]]` header in the file.
+    pub lines: Vec<Option<usize>>,
+    /// The entries of this file that voids in this same file mark as
+    /// recorded in error: what `net` assumed. A void written later that
+    /// marks one of this file's entries makes `net` stale.
+    pub voided_inside: BTreeSet<u64>,
+    /// The net effect of this file's deploys and rollbacks in force.
+    pub net: NetChanges,
+}
+
+impl Summary {
+    /// Summarises a file's entries.
+    pub fn of(entries: &[Entry], lines: Vec<Option<usize>>) -> Summary {
+        let seqs: BTreeSet<u64> = entries.iter().map(|e| e.seq).collect();
+        let voided_inside: BTreeSet<u64> = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Void)
+            .filter_map(|e| e.voids)
+            .filter(|target| seqs.contains(target))
+            .collect();
+        let mut net = NetChanges::new();
+        for entry in entries
+            .iter()
+            .filter(|e| e.kind.changes_files() && !voided_inside.contains(&e.seq))
+        {
+            let env = net.entry(entry.env.clone()).or_default();
+            for file in &entry.files {
+                env.insert(file.key.clone(), file.clone());
+            }
+        }
+        Summary {
+            heads: entries.iter().map(head).collect(),
+            lines,
+            voided_inside,
+            net,
+        }
+    }
+
+    /// Whether `net` holds for the voids now in the journal: of this
+    /// file's entries (`heads`), exactly those it assumed voided are.
+    pub fn net_holds(&self, voided: &HashMap<u64, u64>, heads: &[Entry]) -> bool {
+        let now = heads.iter().filter(|e| voided.contains_key(&e.seq)).count();
+        now == self.voided_inside.len() && self.voided_inside.iter().all(|s| voided.contains_key(s))
+    }
+}
+
+/// An entry without its files (every field is named, so that a new field
+/// of [`Entry`] is a decision here, not a silent omission).
+pub fn head(entry: &Entry) -> Entry {
+    Entry {
+        seq: entry.seq,
+        kind: entry.kind,
+        env: entry.env.clone(),
+        version: entry.version.clone(),
+        commit: entry.commit.clone(),
+        commits: entry.commits.clone(),
+        deployed_at: entry.deployed_at,
+        build_time: entry.build_time.clone(),
+        deployed_by: entry.deployed_by.clone(),
+        imported: entry.imported,
+        restores: entry.restores,
+        redeploy: entry.redeploy,
+        no_aws: entry.no_aws,
+        voids: entry.voids,
+        reason: entry.reason.clone(),
+        notes: entry.notes.clone(),
+        prev_hash: entry.prev_hash.clone(),
+        hash: entry.hash.clone(),
+        invalidation: entry.invalidation.clone(),
+        release: entry.release.clone(),
+        inventory: entry.inventory.clone(),
+        changes: entry.changes.clone(),
+        files: Vec::new(),
+        functions: entry.functions.clone(),
+        extra: entry.extra.clone(),
+    }
+}
+
+/// Each key's changes in a file's entries that change files, by environment
+/// then key: `(seq, change)`, oldest first. Voided entries are included:
+/// readers leave them out against the journal's voids.
+pub fn changes_by_key(
+    entries: &[Entry],
+) -> BTreeMap<String, BTreeMap<String, Vec<(u64, FileChange)>>> {
+    let mut by_key: BTreeMap<String, BTreeMap<String, Vec<(u64, FileChange)>>> = BTreeMap::new();
+    for entry in entries.iter().filter(|e| e.kind.changes_files()) {
+        let env = by_key.entry(entry.env.clone()).or_default();
+        for file in &entry.files {
+            env.entry(file.key.clone())
+                .or_default()
+                .push((entry.seq, file.clone()));
+        }
+    }
+    by_key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::FileAction;
+    use crate::timestamp::Timestamp;
+
+    fn deploy(seq: u64, env: &str, files: &[(&str, FileAction)]) -> Entry {
+        Entry {
+            seq,
+            files: files
+                .iter()
+                .map(|(key, action)| FileChange {
+                    action: *action,
+                    version_id: Some(format!("v{seq}")),
+                    ..FileChange::deleted(*key)
+                })
+                .collect(),
+            ..Entry::new(
+                EntryKind::Deploy,
+                env,
+                Timestamp::parse_stored("2026-01-05").unwrap(),
+            )
+        }
+    }
+
+    fn void(seq: u64, target: u64) -> Entry {
+        Entry {
+            seq,
+            voids: Some(target),
+            ..Entry::new(
+                EntryKind::Void,
+                "p",
+                Timestamp::parse_stored("2026-01-05").unwrap(),
+            )
+        }
+    }
+
+    #[test]
+    fn net_changes_keep_each_keys_last_change_in_force() {
+        let entries = vec![
+            deploy(1, "p", &[("a", FileAction::Put), ("b", FileAction::Put)]),
+            deploy(2, "s", &[("a", FileAction::Put)]),
+            deploy(3, "p", &[("b", FileAction::Delete), ("c", FileAction::Put)]),
+            deploy(4, "p", &[("c", FileAction::Put)]),
+            void(5, 4),
+        ];
+        let summary = Summary::of(&entries, vec![None; 5]);
+        let p = &summary.net["p"];
+        assert_eq!(p["a"].version_id.as_deref(), Some("v1"));
+        assert_eq!(p["b"].action, FileAction::Delete);
+        assert_eq!(p["c"].version_id.as_deref(), Some("v3"), "#4 is voided");
+        assert_eq!(summary.net["s"].len(), 1);
+        assert!(summary.heads.iter().all(|h| h.files.is_empty()));
+        assert_eq!(summary.heads[0].seq, 1);
+        let heads = &summary.heads;
+        let voided = |pairs: &[(u64, u64)]| pairs.iter().copied().collect::<HashMap<_, _>>();
+        assert!(summary.net_holds(&voided(&[(4, 5)]), heads));
+        assert!(
+            !summary.net_holds(&voided(&[(4, 5), (3, 9)]), heads),
+            "a later void of #3"
+        );
+        assert!(!summary.net_holds(&voided(&[]), heads));
+        assert!(
+            summary.net_holds(&voided(&[(4, 5), (7, 9)]), heads),
+            "outside the file"
+        );
+    }
+}
