@@ -86,7 +86,7 @@ fn import_changelog_only(workspace: &Workspace, args: &ImportArgs) -> Result<Out
         .unwrap_or_else(|| config.changelog.release_env.clone());
     config.environment(&env, &workspace.config_path())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
+    let (mut journal, _) = lock.load_for_append()?;
     let releases = journal
         .entries
         .iter()
@@ -155,7 +155,7 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         journal::create_empty(dir)?;
     }
     let lock = JournalLock::acquire(dir)?;
-    let mut journal = lock.load()?;
+    let (mut journal, _) = lock.load_for_append()?;
     if !journal.entries.is_empty() && !args.append {
         bail!(
             "{} already has {} entries: pass --append to add the imported history (ledger.toml is then kept); \
@@ -303,7 +303,7 @@ fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     })?;
     let repo = workspace.repo()?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
+    let (mut journal, _) = lock.load_for_append()?;
     if !journal.entries.is_empty() && !args.append {
         bail!(
             "{} already has {} entries: pass --append to add the imported releases after them; nothing was imported",

@@ -18,9 +18,8 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
     }
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
     let writer = super::Writer::for_config(&config)?;
-    writer.refresh(&lock, &mut journal)?;
+    let (mut journal, _) = writer.load(&lock)?;
     if let Some(held) = model::lock_of(&journal.entries, &args.env) {
         bail!(
             "`{}` is already locked ({}); nothing was recorded",
@@ -43,9 +42,8 @@ pub fn unlock(workspace: &Workspace, args: &UnlockArgs) -> Result<Outcome> {
     config.environment(&args.env, &workspace.config_path())?;
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
     let writer = super::Writer::for_config(&config)?;
-    writer.refresh(&lock, &mut journal)?;
+    let (mut journal, _) = writer.load(&lock)?;
     let Some(held) = model::lock_of(&journal.entries, &args.env) else {
         bail!("`{}` is not locked; nothing was recorded", args.env);
     };

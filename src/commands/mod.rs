@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 use crate::cli::{Cli, Command};
 use crate::config::{CONFIG_FILE, Config};
 use crate::git::GitRepo;
-use crate::journal::{Entry, Journal};
+use crate::journal::{Entry, Index, Journal};
 
 /// How a command that ran to the end came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,20 @@ impl Workspace {
     /// an S3 store last synced over a day ago says so.
     pub fn journal(&self) -> Result<Journal> {
         let journal = Journal::load(&self.ledger_dir)?;
+        self.note_mirror_age();
+        Ok(journal)
+    }
+
+    /// Opens the journal for queries that read only part of it (see
+    /// [`Index`]); without the lock, like [`Workspace::journal`].
+    pub fn index(&self) -> Result<Index> {
+        let index = Index::open(&self.ledger_dir)?;
+        self.note_mirror_age();
+        Ok(index)
+    }
+
+    /// A mirror of an S3 store last synced over a day ago says so.
+    fn note_mirror_age(&self) {
         if let Some(age) = crate::store::s3::mirror_age(&self.ledger_dir)
             && age > std::time::Duration::from_secs(86_400)
         {
@@ -96,7 +110,6 @@ impl Workspace {
                 age.as_secs() / 3600
             );
         }
-        Ok(journal)
     }
 
     /// Opens the repository: `--repo`, else the one around the current directory.
@@ -209,6 +222,20 @@ impl Writer {
             .map(crate::store::s3::S3Store::connect)
             .transpose()?;
         Ok(Writer { store })
+    }
+
+    /// Reads, under `lock`, the journal to append to and the index to
+    /// query: with a store, the whole journal, brought up to date with the
+    /// store first; without one, only what an append needs.
+    pub(crate) fn load(&self, lock: &crate::journal::JournalLock) -> Result<(Journal, Index)> {
+        match &self.store {
+            Some(store) => {
+                let mut journal = lock.load()?;
+                store.sync(lock, &mut journal)?;
+                Ok((journal, lock.index()?))
+            }
+            None => Ok(lock.load_for_append()?),
+        }
     }
 
     /// Brings the mirror up to date with the store (a no-op without one).

@@ -17,7 +17,8 @@ use crate::cli::{OutputFormat, RecordArgs};
 use crate::config::Environment;
 use crate::git::GitRepo;
 use crate::journal::{
-    Change, Entry, EntryKind, FileChange, FunctionVersion, Invalidation, JournalLock, short_sha,
+    Change, Entry, EntryKind, FileChange, FunctionVersion, Index, Invalidation, JournalLock,
+    short_sha,
 };
 use crate::model;
 use crate::timestamp::Timestamp;
@@ -57,8 +58,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     };
 
     // The capture takes no lock: AWS and --wait may take minutes.
-    let journal = workspace.journal()?;
-    let seen = model::in_force(&journal.entries);
+    let index = workspace.index()?;
+    let seen = model::in_force(index.heads());
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
     let mut functions = Vec::new();
     let capture = if args.no_aws {
@@ -78,7 +79,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             runtime,
             progress: CaptureBars::default(),
         };
-        let picture = observed_picture(&seen, &args.env);
+        let picture = observed_picture(&index, &seen, &args.env)?;
         // Functions first: a failing read then fails before an
         // invalidation is created.
         functions = capture.functions()?;
@@ -96,9 +97,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let mut rounds = 0;
     let (lock, mut journal, now) = loop {
         let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-        let mut journal = lock.load()?;
-        writer.refresh(&lock, &mut journal)?;
-        let now = model::in_force(&journal.entries);
+        let (journal, index) = writer.load(&lock)?;
+        let now = model::in_force(index.heads());
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);
         };
@@ -116,7 +116,12 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             );
         }
         if objects_moved {
-            entry.files = refresh_files(capturer, listed, &against, &now, &args.env, &entry.files)?;
+            let seen = Seen {
+                index: &index,
+                before: &against,
+                now: &now,
+            };
+            entry.files = refresh_files(capturer, listed, &seen, &args.env, &entry.files)?;
         }
         if functions_moved {
             // Another entry pinned function versions after this capture read
@@ -274,13 +279,12 @@ fn moved(
 fn refresh_files(
     capture: &Capture<'_>,
     listed: &mut Listing,
-    before: &[Entry],
-    now: &[Entry],
+    seen: &Seen<'_>,
     env: &str,
     files: &[FileChange],
 ) -> Result<Vec<FileChange>> {
-    let picture = observed_picture(now, env);
-    let landed = landed_keys(before, now, env);
+    let picture = observed_picture(seen.index, seen.now, env)?;
+    let landed = landed_keys(seen, env)?;
     let rediffed = capture.rediff(&picture, listed, files)?;
     if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
         crate::note!(
@@ -295,17 +299,24 @@ fn refresh_files(
     Ok(rediffed)
 }
 
-/// The keys that entries of `env` appended after `seen` changed.
-fn landed_keys<'a>(
-    seen: &[Entry],
+/// Two readings of the journal: the heads in force when the capture
+/// started, and now (with the index they were read from).
+struct Seen<'a> {
+    index: &'a Index,
+    before: &'a [Entry],
     now: &'a [Entry],
-    env: &str,
-) -> std::collections::HashSet<&'a str> {
-    let last_seen = model::last_observed(seen, env).map_or(0, |e| e.seq);
-    now.iter()
+}
+
+/// The keys that entries of `env` appended since `seen.before` changed.
+fn landed_keys(seen: &Seen<'_>, env: &str) -> Result<std::collections::HashSet<String>> {
+    let last_seen = model::last_observed(seen.before, env).map_or(0, |e| e.seq);
+    let landed: Vec<u64> = (seen.now.iter())
         .filter(|e| e.env == env && e.seq > last_seen && e.has_object_state())
-        .flat_map(|e| e.files.iter().map(|f| f.key.as_str()))
-        .collect()
+        .map(|e| e.seq)
+        .collect();
+    Ok((seen.index.entries(&landed)?.into_iter())
+        .flat_map(|e| e.files.into_iter().map(|f| f.key))
+        .collect())
 }
 
 /// Testing aid: with `LEDGER_TEST_PAUSE_BEFORE_APPEND=FILE`, a record that
@@ -325,10 +336,12 @@ fn pause_for_tests() {
     }
 }
 
-/// The objects of `env` as the ledger last observed them.
-fn observed_picture(entries: &[Entry], env: &str) -> model::LiveState {
-    model::last_observed(entries, env).map_or_else(model::LiveState::new, |p| {
-        model::live_state(entries, env, p.seq)
+/// The objects of `env` as the ledger last observed them (`heads`: the
+/// index's heads in force).
+fn observed_picture(index: &Index, heads: &[Entry], env: &str) -> Result<model::LiveState> {
+    Ok(match model::last_observed(heads, env) {
+        Some(last) => model::live_state_indexed(index, env, last.seq)?,
+        None => model::LiveState::new(),
     })
 }
 

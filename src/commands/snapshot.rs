@@ -42,9 +42,8 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
         inventories.push((key.clone(), inventory));
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
     let writer = super::Writer::for_config(&config)?;
-    writer.refresh(&lock, &mut journal)?;
+    let (mut journal, _) = writer.load(&lock)?;
     let mut appended = Vec::new();
     for (key, inventory) in inventories {
         let entry = Entry {

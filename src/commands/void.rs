@@ -22,9 +22,8 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     }
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let mut journal = lock.load()?;
     let writer = super::Writer::for_config(&config)?;
-    writer.refresh(&lock, &mut journal)?;
+    let (mut journal, _) = writer.load(&lock)?;
     let target = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
     check_unique(&journal.entries, &args.reference, target)?;
     check_voidable(target, &journal.entries)?;
