@@ -31,6 +31,11 @@ use super::{Entry, FileChange};
 /// Folder of the cache, inside the ledger folder.
 pub const CACHE_DIR: &str = ".cache/segments";
 
+/// Files smaller than this are not cached: they parse in a few
+/// milliseconds, and a small ledger (an example, a test fixture) keeps no
+/// cache beside it.
+pub const CACHE_MIN_BYTES: u64 = 64 * 1024;
+
 /// A byte range of a cache file's pieces: `[offset, length]`.
 type Span = (u64, u64);
 
