@@ -12,6 +12,9 @@ use crate::config::Config;
 use crate::git::{GitError, GitRepo};
 use crate::journal::{Change, Entry, EntryKind};
 
+mod versions;
+use versions::{Versions, version_key};
+
 /// Changelog data.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangelogView {
@@ -117,7 +120,8 @@ pub fn changelog_view(
 ) -> Result<ChangelogView, GitError> {
     let release_env = &config.changelog.release_env;
     let of_env: Vec<&Entry> = entries.iter().filter(|e| &e.env == release_env).collect();
-    let mut sources = release_sources(&of_env);
+    let versions = Versions::new(&of_env);
+    let mut sources = release_sources(&of_env, &versions);
     sources.sort_by(|a, b| {
         let (a, b) = (a.entry, b.entry);
         a.deployed_at.cmp(&b.deployed_at).then(a.seq.cmp(&b.seq))
@@ -129,7 +133,7 @@ pub fn changelog_view(
         let view = release_of(
             &sources[index],
             previous,
-            &of_env,
+            &versions,
             repo,
             &mut shipped,
             &releases,
@@ -164,37 +168,37 @@ struct Source<'a> {
     commit_count: usize,
 }
 
-fn release_sources<'a>(of_env: &[&'a Entry]) -> Vec<Source<'a>> {
-    let noted = |version: &Option<String>| {
-        of_env
-            .iter()
-            .any(|r| r.kind == EntryKind::Release && same_version(&r.version, version))
-    };
+fn release_sources<'a>(of_env: &[&'a Entry], versions: &Versions<'a>) -> Vec<Source<'a>> {
     let mut sources: Vec<Source<'a>> = Vec::new();
+    // Version -> index in `sources` of its first deploy.
+    let mut deployed: HashMap<&str, usize> = HashMap::new();
     for entry in of_env {
+        let version = entry.version.as_deref();
         match entry.kind {
             EntryKind::Release => sources.push(Source {
                 entry,
                 changes: Vec::new(),
                 commit_count: 0,
             }),
-            EntryKind::Deploy if !noted(&entry.version) => {
-                let earlier = sources.iter_mut().find(|s| {
-                    s.entry.kind == EntryKind::Deploy
-                        && entry.version.is_some()
-                        && same_version(&s.entry.version, &entry.version)
-                });
+            EntryKind::Deploy if !versions.noted(version) => {
+                let earlier = version.and_then(|v| deployed.get(version_key(v)).copied());
                 match earlier {
                     // A version is released once: a redeploy adds what it brought.
-                    Some(source) => {
+                    Some(index) => {
+                        let source = &mut sources[index];
                         source.changes.extend(entry.changes.iter().cloned());
                         source.commit_count += entry.commits.len();
                     }
-                    None => sources.push(Source {
-                        entry,
-                        changes: entry.changes.clone(),
-                        commit_count: entry.commits.len(),
-                    }),
+                    None => {
+                        if let Some(v) = version {
+                            deployed.insert(version_key(v), sources.len());
+                        }
+                        sources.push(Source {
+                            entry,
+                            changes: entry.changes.clone(),
+                            commit_count: entry.commits.len(),
+                        });
+                    }
                 }
             }
             _ => {}
@@ -206,7 +210,7 @@ fn release_sources<'a>(of_env: &[&'a Entry]) -> Vec<Source<'a>> {
 fn release_of(
     source: &Source<'_>,
     previous: Option<&Source<'_>>,
-    of_env: &[&Entry],
+    versions: &Versions<'_>,
     repo: Option<&GitRepo>,
     shipped: &mut HashMap<String, usize>,
     earlier: &[ReleaseView],
@@ -248,7 +252,7 @@ fn release_of(
     view.git_ref = git_ref(entry, repo);
     view.previous_ref = previous.and_then(|p| git_ref(p.entry, repo));
     if entry.kind == EntryKind::Deploy {
-        view.yanked_by = yanked_by(entry, of_env);
+        view.yanked_by = yanked_by(entry, versions);
         view.yanked |= view.yanked_by.is_some();
     }
     view
@@ -304,45 +308,27 @@ fn change_key(change: &Change) -> String {
 /// after the release was last put in service (deployed, redeployed or
 /// restored) that restored an older release, if any. Rolling forward to a
 /// newer release yanks nothing.
-fn yanked_by(release: &Entry, of_env: &[&Entry]) -> Option<YankView> {
-    let version = &release.version;
-    let seq_of = |seq: u64| of_env.iter().find(|e| e.seq == seq);
-    let serves_version = |e: &Entry| match e.kind {
-        EntryKind::Deploy => same_version(&e.version, version),
-        EntryKind::Rollback => e
-            .restores
-            .and_then(seq_of)
-            .is_some_and(|t| same_version(&t.version, version)),
-        _ => false,
-    };
-    let in_service = of_env
-        .iter()
-        .filter(|e| e.seq >= release.seq && serves_version(e))
-        .map(|e| e.seq)
-        .max()?;
+fn yanked_by(release: &Entry, versions: &Versions<'_>) -> Option<YankView> {
+    let version = release.version.as_deref();
+    let in_service = versions
+        .last_serving(version)
+        .filter(|seq| *seq >= release.seq)?;
     // The first deploy of a version: what "older release" means.
-    let first_deploy = |v: &Option<String>| {
-        of_env
-            .iter()
-            .find(|e| e.kind == EntryKind::Deploy && same_version(&e.version, v))
-            .map(|e| e.seq)
-    };
-    let released = first_deploy(version).unwrap_or(release.seq);
-    let rollback = of_env.iter().find(|e| {
-        e.kind == EntryKind::Rollback
-            && e.seq > in_service
-            && e.restores
-                .and_then(seq_of)
-                .and_then(|target| first_deploy(&target.version).or(Some(target.seq)))
-                .is_some_and(|restored| restored < released)
+    let released = versions.first_deploy(version).unwrap_or(release.seq);
+    let rollback = versions.rollbacks_after(in_service).find(|rollback| {
+        versions
+            .restored(rollback)
+            .map(|target| {
+                versions
+                    .first_deploy(target.version.as_deref())
+                    .unwrap_or(target.seq)
+            })
+            .is_some_and(|restored| restored < released)
     })?;
     Some(YankView {
         seq: rollback.seq,
         date: rollback.deployed_at.date_string(),
-        to_version: rollback
-            .restores
-            .and_then(seq_of)
-            .and_then(|t| t.version.clone()),
+        to_version: versions.restored(rollback).and_then(|t| t.version.clone()),
         by: rollback.deployed_by.clone(),
     })
 }
@@ -361,7 +347,7 @@ fn git_ref(entry: &Entry, repo: Option<&GitRepo>) -> Option<String> {
 /// Versions equal but for a leading `v` (`v3.2.0` is `3.2.0`).
 pub fn same_version(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => a.trim_start_matches(['v', 'V']) == b.trim_start_matches(['v', 'V']),
+        (Some(a), Some(b)) => version_key(a) == version_key(b),
         _ => false,
     }
 }
@@ -467,10 +453,10 @@ mod tests {
         let v2 = entry(2, EntryKind::Deploy, "v2", None);
         let back = entry(3, EntryKind::Rollback, "v1", Some(1));
         let forward = entry(4, EntryKind::Rollback, "v2", Some(2));
-        let back_only = [&v1, &v2, &back];
+        let back_only = Versions::new(&[&v1, &v2, &back]);
         assert!(yanked_by(&v1, &back_only).is_none());
         assert_eq!(yanked_by(&v2, &back_only).map(|y| y.seq), Some(3));
-        let both = [&v1, &v2, &back, &forward];
+        let both = Versions::new(&[&v1, &v2, &back, &forward]);
         assert!(
             yanked_by(&v1, &both).is_none(),
             "rolling forward yanks nothing"
