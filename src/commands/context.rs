@@ -9,15 +9,10 @@ use crate::render;
 
 pub fn run(workspace: &Workspace, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
-    let journal = workspace.journal()?;
+    let entries = workspace.index()?.all_entries()?;
     let repo = workspace.repo_if_any();
     let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
-    let context = render::build(
-        &config,
-        &journal.entries,
-        repo.as_ref(),
-        ledger_path.as_deref(),
-    )?;
+    let context = render::build(&config, &entries, repo.as_ref(), ledger_path.as_deref())?;
     write_plain_json(out, &context)?;
     Ok(Outcome::Success)
 }

@@ -59,7 +59,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
 
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index()?;
-    let seen = model::in_force(index.heads());
+    let seen = model::in_force(index.heads()).into_owned();
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
     let mut functions = Vec::new();
     let capture = if args.no_aws {
@@ -98,7 +98,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let (lock, mut journal, now) = loop {
         let lock = JournalLock::acquire(&workspace.ledger_dir)?;
         let (journal, index) = writer.load(&lock)?;
-        let now = model::in_force(index.heads());
+        let now = model::in_force(index.heads()).into_owned();
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);
         };

@@ -11,17 +11,12 @@ use crate::render;
 
 pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Result<Outcome> {
     let config = workspace.config()?;
-    let journal = workspace.journal()?;
+    let entries = workspace.index()?.all_entries()?;
     let repo = workspace.repo_if_any();
     let name = template_name(args)?;
     let origin = render::locate(&name, args.template.as_deref(), &workspace.ledger_dir)?;
     let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
-    let context = render::build(
-        &config,
-        &journal.entries,
-        repo.as_ref(),
-        ledger_path.as_deref(),
-    )?;
+    let context = render::build(&config, &entries, repo.as_ref(), ledger_path.as_deref())?;
     let mut text = render::render(&origin, &context)?;
     if args.format == DocumentFormat::Html {
         let title = if name == "changelog" {
@@ -29,7 +24,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
         } else {
             context.project.document_title.clone()
         };
-        text = render::audit_page(&text, &title, &config, &journal.entries);
+        text = render::audit_page(&text, &title, &config, &entries);
     }
     if let Some(path) = &args.check {
         return check(path, &text, &name, out);

@@ -129,6 +129,17 @@ impl Index {
         Ok(found)
     }
 
+    /// Every entry whole, in journal order: for commands that walk the
+    /// whole history (`render`); cheaper than [`Journal::load`], which also
+    /// joins every file's text.
+    pub fn all_entries(&self) -> Result<Vec<Entry>, JournalError> {
+        let mut all = Vec::with_capacity(self.heads.len());
+        for file in &self.files {
+            all.extend(file.entries()?);
+        }
+        Ok(all)
+    }
+
     /// The whole entry `seq`.
     pub fn entry(&self, seq: u64) -> Result<Option<Entry>, JournalError> {
         Ok(self.entries(&[seq])?.pop())

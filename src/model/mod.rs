@@ -13,6 +13,7 @@ pub use functions::{
     last_functions_change, live_functions,
 };
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::journal::{Entry, EntryKind};
@@ -147,11 +148,12 @@ pub fn voided_by(entries: &[Entry]) -> HashMap<u64, u64> {
 }
 
 /// The entries in force: every entry but those a later void marks as
-/// recorded in error. Folds, queries and documents work on these.
-pub fn in_force(entries: &[Entry]) -> Vec<Entry> {
+/// recorded in error. Folds, queries and documents work on these. Borrowed
+/// when nothing is voided (a long history is not copied for nothing).
+pub fn in_force(entries: &[Entry]) -> Cow<'_, [Entry]> {
     let voided = voided_by(entries);
     if voided.is_empty() {
-        return entries.to_vec();
+        return Cow::Borrowed(entries);
     }
     entries
         .iter()

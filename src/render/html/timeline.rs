@@ -85,8 +85,9 @@ pub fn section(env: &str, entries: &[Entry]) -> String {
 /// For each deploy or rollback in force of `env`, the seq of the entry that
 /// ended its live interval (`None`: still live).
 fn live_ends(entries: &[Entry], env: &str) -> HashMap<u64, Option<u64>> {
-    let in_force: Vec<Entry> = model::in_force(entries)
-        .into_iter()
+    let all = model::in_force(entries);
+    let in_force: Vec<&Entry> = all
+        .iter()
         .filter(|e| e.env == env && e.kind.changes_files())
         .collect();
     in_force
