@@ -159,6 +159,12 @@ pub(super) fn write(
     summary: &Summary,
     entries: &[Entry],
 ) -> Option<CachedFile> {
+    let small = fs::metadata(file).map_or(true, |m| m.len() < CACHE_MIN_BYTES);
+    if small {
+        // A tail that shrank when it was sealed leaves its old cache behind.
+        remove_stale(&ledger_dir.join(CACHE_DIR), file);
+        return None;
+    }
     let path = cache_path(ledger_dir, file)?;
     let mut pieces = serde_json::to_vec(entries).ok()?;
     let entries_span = (0, pieces.len() as u64);
