@@ -338,3 +338,15 @@ fn queries_read_only_what_they_need_and_follow_a_later_void() {
     let text = s.ledger(&["log", "-n", "3"]).ok();
     assert!(text.contains("voids #1490"), "{text}");
 }
+
+#[test]
+fn a_small_ledger_keeps_no_cache_beside_it() {
+    let s = Sandbox::with_ledger();
+    record(&s, "v1");
+    s.ledger(&["log"]).ok();
+    s.ledger(&["status"]).ok();
+    assert!(
+        !s.path().join("ledger/.cache").exists(),
+        "a journal file under 64 KiB parses in milliseconds: nothing to cache"
+    );
+}
