@@ -342,6 +342,7 @@ fn queries_read_only_what_they_need_and_follow_a_later_void() {
 #[test]
 fn a_small_ledger_keeps_no_cache_beside_it() {
     let s = Sandbox::with_ledger();
+    s.commit_all("chore: a ledger");
     record(&s, "v1");
     s.ledger(&["log"]).ok();
     s.ledger(&["status"]).ok();
