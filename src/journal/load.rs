@@ -161,6 +161,8 @@ pub struct StoredFile {
     pub entries: Vec<Entry>,
     /// Each entry's TOML table, with every key it holds.
     pub raw: Vec<toml::Table>,
+    /// Each entry's hash recomputed from its table (what `hash` must say).
+    pub hashes: Vec<String>,
     /// 1-based line of each entry's `[[entry]]` header in the file.
     pub lines: Vec<Option<usize>>,
 }
@@ -198,11 +200,13 @@ impl StoredFile {
             )));
         };
         let lines = entry_lines(&text, entries.len());
+        let hashes = raw.iter().map(super::hash::entry_hash).collect();
         Ok(StoredFile {
             path: path.to_path_buf(),
             text,
             entries,
             raw,
+            hashes,
             lines,
         })
     }
@@ -225,8 +229,10 @@ impl StoredFile {
 }
 
 /// Visits the files of the journal in `ledger_dir` in order (the sealed
-/// segments that count, then the tail), holding one at a time (and the
-/// tail): for checks whose memory must not grow with the journal.
+/// segments that count, then the tail), holding a few at a time (and the
+/// tail): for checks whose memory must not grow with the journal. Files
+/// are parsed (and their entries hashed) on as many threads as the machine
+/// has cores, up to 4, one batch at a time; the visits stay in order.
 pub fn for_each_file(
     ledger_dir: &Path,
     mut visit: impl FnMut(&StoredFile),
@@ -234,9 +240,27 @@ pub fn for_each_file(
     let path = Journal::path_in(ledger_dir);
     let tail = StoredFile::read(&path, read_text(&path, true)?)?;
     let listed = list_segments(ledger_dir)?;
-    for segment in counted(listed, &tail.entries) {
-        let text = read_text(&segment, false)?;
-        visit(&StoredFile::read(&segment, text)?);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    for batch in counted(listed, &tail.entries).chunks(threads) {
+        let parsed: Vec<Result<StoredFile, JournalError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = batch
+                .iter()
+                .map(|segment| {
+                    scope.spawn(move || StoredFile::read(segment, read_text(segment, false)?))
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        for file in parsed {
+            visit(&file?);
+        }
     }
     visit(&tail);
     Ok(())

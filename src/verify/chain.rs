@@ -23,12 +23,12 @@ pub(super) struct ChainCheck {
 }
 
 impl ChainCheck {
-    /// Checks one entry (`raw` is its table as written); `place` names
-    /// where it is written.
-    pub fn add(&mut self, entry: &Entry, raw: &toml::Table, place: impl FnOnce() -> String) {
+    /// Checks one entry (`computed` is the hash of its table as written);
+    /// `place` names where it is written.
+    pub fn add(&mut self, entry: &Entry, computed: &str, place: impl FnOnce() -> String) {
         let place = place();
         let prev = self.prev.as_deref().unwrap_or(hash::GENESIS);
-        if hash::entry_hash(raw) != entry.hash {
+        if computed != entry.hash {
             let message = format!(
                 "entry #{} ({place}) was changed after it was recorded: its content no longer matches its hash",
                 entry.seq,
