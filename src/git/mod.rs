@@ -210,9 +210,12 @@ impl GitRepo {
         until: &str,
     ) -> Result<Vec<CommitInfo>, GitError> {
         let mut walk = self.walk_from(until)?;
-        for sha in hidden {
-            let oid = Oid::from_str(sha).map_err(other(format!("parsing {sha}")))?;
-            walk.hide(oid).map_err(other(format!("hiding {sha}")))?;
+        let hidden = hidden
+            .iter()
+            .map(|sha| Oid::from_str(sha).map_err(other(format!("parsing {sha}"))))
+            .collect::<Result<Vec<Oid>, GitError>>()?;
+        for oid in self.hiding_tips(hidden)? {
+            walk.hide(oid).map_err(other(format!("hiding {oid}")))?;
         }
         let mut commits = Vec::new();
         for oid in walk {
@@ -227,6 +230,36 @@ impl GitRepo {
         }
         commits.reverse();
         Ok(commits)
+    }
+
+    /// The commits among `hidden` that hide the same history: with many of
+    /// them (one per deploy, for the changelog's Unreleased section), those
+    /// no later one reaches. A walk hiding thousands of commits is slow in
+    /// libgit2; one pass over their ancestors, each commit read once, is not.
+    fn hiding_tips(&self, hidden: Vec<Oid>) -> Result<Vec<Oid>, GitError> {
+        const FEW: usize = 64;
+        if hidden.len() <= FEW {
+            return Ok(hidden);
+        }
+        let mut reached: std::collections::HashSet<Oid> = std::collections::HashSet::new();
+        let mut tips = Vec::new();
+        // Newest first: a later deploy usually reaches every earlier one.
+        for &tip in hidden.iter().rev() {
+            if reached.contains(&tip) {
+                continue;
+            }
+            tips.push(tip);
+            let mut stack = vec![tip];
+            while let Some(oid) = stack.pop() {
+                if !reached.insert(oid) {
+                    continue;
+                }
+                let commit =
+                    (self.repo.find_commit(oid)).map_err(other(format!("reading commit {oid}")))?;
+                stack.extend(commit.parent_ids().filter(|p| !reached.contains(p)));
+            }
+        }
+        Ok(tips)
     }
 
     /// The paths a commit changed against its first parent.
@@ -635,5 +668,71 @@ mod tests {
         let names = ["beta", "alpha"].map(String::from);
         assert_eq!(pick_version_tag(&names).as_deref(), Some("beta"));
         assert_eq!(pick_version_tag(&[]), None);
+    }
+
+    /// A commit in `repo` with these parents and an empty tree, at time
+    /// `n`, its message `cN`.
+    fn commit(repo: &Repository, parents: &[Oid], n: usize) -> Oid {
+        let sig =
+            git2::Signature::new("t", "t@example.com", &git2::Time::new(n as i64, 0)).unwrap();
+        let tree = repo
+            .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let parents: Vec<git2::Commit<'_>> = parents
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        repo.commit(None, &sig, &sig, &format!("c{n}"), &tree, &parents)
+            .unwrap()
+    }
+
+    #[test]
+    fn many_hidden_commits_hide_what_libgit2_would_hide() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let mut main = vec![commit(&repo, &[], 0)];
+        let mut side = Vec::new();
+        for n in 1..100 {
+            if n == 50 {
+                side.push(commit(&repo, &[main[49]], 1000));
+                side.push(commit(&repo, &[side[0]], 1001));
+                side.push(commit(&repo, &[side[1]], 1002));
+            }
+            let parents = if n == 90 {
+                vec![main[89], side[2]]
+            } else {
+                vec![main[n - 1]]
+            };
+            main.push(commit(&repo, &parents, n));
+        }
+        let head = main[99].to_string();
+        repo.reference("refs/heads/main", main[99], true, "test")
+            .unwrap();
+        let mut hidden: Vec<String> = main[..70].iter().map(Oid::to_string).collect();
+        hidden.push(side[1].to_string());
+        let git = GitRepo::discover(dir.path()).unwrap();
+        let hidden_refs: Vec<&str> = hidden.iter().map(String::as_str).collect();
+        let found: Vec<String> = git
+            .commits_excluding(&hidden_refs, &head)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        // What libgit2 says, hiding every one of them.
+        let mut walk = repo.revwalk().unwrap();
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME).unwrap();
+        walk.push(main[99]).unwrap();
+        hidden
+            .iter()
+            .for_each(|h| walk.hide(Oid::from_str(h).unwrap()).unwrap());
+        let mut expected: Vec<String> = walk.map(|o| o.unwrap().to_string()).collect();
+        expected.reverse();
+        assert_eq!(found, expected);
+        assert_eq!(
+            found.len(),
+            31,
+            "main 70..99 and the side commit after the hidden one"
+        );
     }
 }
