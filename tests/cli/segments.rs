@@ -351,3 +351,21 @@ fn a_small_ledger_keeps_no_cache_beside_it() {
         "a journal file under 64 KiB parses in milliseconds: nothing to cache"
     );
 }
+
+#[test]
+fn a_damaged_cache_is_set_aside_and_the_journal_read_again() {
+    let (s, _) = migrated();
+    let cache = s.path().join("ledger/.cache/segments");
+    let expected = expected_live(1500, &[]);
+    assert_eq!(live_at_entry(&s, 1500), expected);
+    // One cache file's summary line cut, the others' pieces cut.
+    for (i, file) in std::fs::read_dir(&cache).unwrap().flatten().enumerate() {
+        let bytes = std::fs::read(file.path()).unwrap();
+        let line_end = bytes.iter().position(|b| *b == b'\n').unwrap();
+        let keep = if i == 0 { 10 } else { line_end + 10 };
+        std::fs::write(file.path(), &bytes[..keep]).unwrap();
+    }
+    assert_eq!(live_at_entry(&s, 1500), expected);
+    let show = s.ledger(&["show", "#1501", "--format", "json"]).ok();
+    assert!(show.contains("ver-1500"), "{show}");
+}
