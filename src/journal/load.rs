@@ -159,8 +159,6 @@ pub struct StoredFile {
     pub text: String,
     /// Its entries.
     pub entries: Vec<Entry>,
-    /// Each entry's TOML table, with every key it holds.
-    pub raw: Vec<toml::Table>,
     /// Each entry's hash recomputed from its table (what `hash` must say).
     pub hashes: Vec<String>,
     /// 1-based line of each entry's `[[entry]]` header in the file.
@@ -168,14 +166,9 @@ pub struct StoredFile {
 }
 
 impl StoredFile {
-    /// Parses a file once into its tables, then its entries from them
-    /// (the text is parsed again only to locate an error).
+    /// Parses a file once into its tables, hashes each, then turns them
+    /// into its entries (the text is parsed again only to locate an error).
     fn read(path: &Path, text: String) -> Result<StoredFile, JournalError> {
-        let typed = |raw: &[toml::Table]| -> Option<Vec<Entry>> {
-            raw.iter()
-                .map(|t| toml::Value::Table(t.clone()).try_into().ok())
-                .collect()
-        };
         let document: Option<toml::Table> = toml::from_str(&text).ok();
         let format_holds = document
             .as_ref()
@@ -190,8 +183,14 @@ impl StoredFile {
                 .collect(),
             _ => Vec::new(),
         });
-        let entries = raw.as_deref().filter(|_| format_holds).and_then(typed);
-        let (Some(raw), Some(entries)) = (raw, entries) else {
+        let hashes: Option<Vec<String>> =
+            (raw.as_ref()).map(|tables| tables.iter().map(super::hash::entry_hash).collect());
+        let entries = raw.filter(|_| format_holds).and_then(|tables| {
+            (tables.into_iter())
+                .map(|t| toml::Value::Table(t).try_into().ok())
+                .collect::<Option<Vec<Entry>>>()
+        });
+        let (Some(hashes), Some(entries)) = (hashes, entries) else {
             // Something is wrong: the full parse says what and where.
             parse_file(path, &text)?;
             return Err(JournalError::Encode(format!(
@@ -200,12 +199,10 @@ impl StoredFile {
             )));
         };
         let lines = entry_lines(&text, entries.len());
-        let hashes = raw.iter().map(super::hash::entry_hash).collect();
         Ok(StoredFile {
             path: path.to_path_buf(),
             text,
             entries,
-            raw,
             hashes,
             lines,
         })
