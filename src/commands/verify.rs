@@ -20,10 +20,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     } else {
         Some(workspace.repo())
     };
-    let mut text = String::new();
-    let wants_text = matches!(repo, Some(Ok(_)));
-    let (findings, entries_checked) =
-        check_stored(&workspace.ledger_dir, wants_text.then_some(&mut text))?;
+    let (findings, entries_checked) = check_stored(&workspace.ledger_dir)?;
     let mut report = Report {
         entries_checked,
         findings,
@@ -32,12 +29,11 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     match repo {
         Some(Ok(repo)) => {
             let path = Journal::path_in(&workspace.ledger_dir);
-            check_history(&repo, &path, &text, &mut report)?;
+            check_history(&repo, &path, &mut report)?;
         }
         Some(Err(e)) => report.history_skipped = Some(format!("{e:#}")),
         None => {}
     }
-    drop(text);
     let journal = if args.aws || args.store {
         Some(workspace.journal()?)
     } else {

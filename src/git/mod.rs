@@ -31,6 +31,14 @@ pub enum GitError {
         /// What to do.
         hint: String,
     },
+    /// A working file the check compares with git could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
     /// Any other git failure, with what was being done.
     #[error("git: {context}")]
     Other {
@@ -66,21 +74,26 @@ pub struct CommitInfo {
     pub paths: Option<Vec<String>>,
 }
 
-/// The files of a folder, by name, with their bytes.
-pub type NamedFiles = Vec<(String, Vec<u8>)>;
+/// Where a commit stores a file and a folder beside it (the journal's tail
+/// and its segments): the file's blob and the folder's tree, by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAt {
+    /// The file's blob.
+    pub file: String,
+    /// The folder's tree, when the commit has the folder.
+    pub folder: Option<String>,
+}
 
-/// Puts a file and the files of a folder together into one text.
-pub type JoinFiles<'a> = dyn Fn(Vec<u8>, NamedFiles) -> Vec<u8> + 'a;
-
-/// One version of a file as committed: the commit, and the file's bytes.
+/// A commit that changed a stored file or its folder, with where it and
+/// each of its parents store them.
 #[derive(Debug, Clone)]
-pub struct FileVersion {
-    /// The commit holding this version.
+pub struct StoredVersion {
+    /// The commit.
     pub commit: String,
-    /// The file's content there.
-    pub content: Vec<u8>,
-    /// Each parent's content of the same file (None where the parent lacks it).
-    pub parents: Vec<(String, Option<Vec<u8>>)>,
+    /// Where it stores them.
+    pub at: StoredAt,
+    /// Each parent, with where it stores them (None where it lacks the file).
+    pub parents: Vec<(String, Option<StoredAt>)>,
 }
 
 /// A tag, peeled to its commit.
@@ -538,16 +551,15 @@ impl GitRepo {
         file.strip_prefix(root).ok().map(Path::to_path_buf)
     }
 
-    /// Each version of a file stored as `rel_path` plus the files of the
-    /// folder `rel_dir` (the journal's tail and segments), as `join` puts
-    /// them together, along HEAD's history (oldest first), with each
-    /// parent's version; commits that change neither are skipped.
-    pub fn joined_versions(
+    /// The commits along HEAD's history (oldest first) that change the file
+    /// `rel_path` or the folder `rel_dir` (the journal's tail and
+    /// segments), with where each and its parents store them. Reads trees,
+    /// no file content: see [`GitRepo::blob`] and [`GitRepo::tree_blobs`].
+    pub fn stored_versions(
         &self,
         rel_path: &Path,
         rel_dir: &Path,
-        join: &JoinFiles<'_>,
-    ) -> Result<Vec<FileVersion>, GitError> {
+    ) -> Result<Vec<StoredVersion>, GitError> {
         let Ok(head) = self.repo.head() else {
             return Ok(Vec::new());
         };
@@ -557,15 +569,7 @@ impl GitRepo {
         let mut walk = self.walk_from(&head.to_string())?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(other("sorting a walk"))?;
-        type Key = (Oid, Option<Oid>);
-        let mut keys: HashMap<Oid, Option<Key>> = HashMap::new();
-        let content = |key: Key| -> Result<Vec<u8>, GitError> {
-            let files = match key.1 {
-                Some(tree) => self.tree_files(tree)?,
-                None => Vec::new(),
-            };
-            Ok(join(self.blob_bytes(key.0)?, files))
-        };
+        let mut stored: HashMap<Oid, Option<StoredAt>> = HashMap::new();
         let mut versions = Vec::new();
         for oid in walk {
             let oid = oid.map_err(other("walking history"))?;
@@ -573,28 +577,46 @@ impl GitRepo {
                 .repo
                 .find_commit(oid)
                 .map_err(other(format!("reading commit {oid}")))?;
-            let key = self
-                .blob_at(&commit, rel_path)
-                .map(|blob| (blob, self.tree_at(&commit, rel_dir).map(|t| t.id())));
-            keys.insert(oid, key);
-            let Some(key) = key else { continue };
-            let parent_keys: Vec<(Oid, Option<Key>)> = commit
+            let at = self.blob_at(&commit, rel_path).map(|file| StoredAt {
+                file: file.to_string(),
+                folder: self.tree_at(&commit, rel_dir).map(|t| t.id().to_string()),
+            });
+            stored.insert(oid, at.clone());
+            let Some(at) = at else { continue };
+            let parents: Vec<(String, Option<StoredAt>)> = commit
                 .parent_ids()
-                .map(|p| (p, keys.get(&p).copied().flatten()))
+                .map(|p| (p.to_string(), stored.get(&p).cloned().flatten()))
                 .collect();
-            if !parent_keys.is_empty() && parent_keys.iter().all(|(_, k)| *k == Some(key)) {
+            if !parents.is_empty() && parents.iter().all(|(_, p)| p.as_ref() == Some(&at)) {
                 continue; // unchanged here
             }
-            versions.push(FileVersion {
+            versions.push(StoredVersion {
                 commit: oid.to_string(),
-                content: content(key)?,
-                parents: parent_keys
-                    .into_iter()
-                    .map(|(p, k)| Ok((p.to_string(), k.map(content).transpose()?)))
-                    .collect::<Result<_, GitError>>()?,
+                at,
+                parents,
             });
         }
         Ok(versions)
+    }
+
+    /// The blobs of a tree (its files, not its subfolders): name and blob id.
+    pub fn tree_blobs(&self, tree: &str) -> Result<Vec<(String, String)>, GitError> {
+        let oid = Oid::from_str(tree).map_err(other(format!("parsing {tree}")))?;
+        let tree = self
+            .repo
+            .find_tree(oid)
+            .map_err(other(format!("reading tree {tree}")))?;
+        Ok(tree
+            .iter()
+            .filter(|item| item.kind() == Some(ObjectType::Blob))
+            .filter_map(|item| Some((item.name()?.to_string(), item.id().to_string())))
+            .collect())
+    }
+
+    /// The bytes of a blob.
+    pub fn blob(&self, id: &str) -> Result<Vec<u8>, GitError> {
+        let oid = Oid::from_str(id).map_err(other(format!("parsing {id}")))?;
+        self.blob_bytes(oid)
     }
 
     fn tree_files(&self, tree: Oid) -> Result<Vec<(String, Vec<u8>)>, GitError> {
@@ -627,6 +649,13 @@ impl GitRepo {
             .content()
             .to_vec())
     }
+}
+
+/// The blob id git gives the bytes of the file at `path` (no filters).
+pub fn blob_id_of_file(path: &Path) -> Result<String, GitError> {
+    Oid::hash_file(ObjectType::Blob, path)
+        .map(|oid| oid.to_string())
+        .map_err(other(format!("hashing {}", path.display())))
 }
 
 fn convert(commit: &git2::Commit<'_>) -> CommitInfo {

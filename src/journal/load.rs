@@ -494,21 +494,32 @@ pub(super) fn entry_lines(text: &str, count: usize) -> Vec<Option<usize>> {
 /// journal (the git-history check), where parsing every version would cost
 /// more than the check.
 pub fn logical_text(tail: &str, files: Vec<(String, Vec<u8>)>) -> String {
-    let first_seq = first_entry_seq(tail);
-    let mut listed: Vec<(u64, Vec<u8>)> = files
-        .into_iter()
-        .filter_map(|(name, bytes)| segment::segment_first(&name).map(|f| (f, bytes)))
-        .collect();
-    listed.sort_by_key(|(first, _)| *first);
     let mut text = EMPTY_JOURNAL.to_string();
-    if let Some(first_seq) = first_seq {
-        for (_, bytes) in listed.into_iter().filter(|(first, _)| *first < first_seq) {
-            let segment = String::from_utf8_lossy(&bytes);
-            text.push_str(&segment[segment::body_start(&segment)..]);
-        }
+    for (_, bytes) in counted_files(tail, files) {
+        let segment = String::from_utf8_lossy(&bytes);
+        text.push_str(&segment[segment::body_start(&segment)..]);
     }
     text.push_str(&tail[segment::body_start(tail)..]);
     text
+}
+
+/// Of the files of a segment folder (name, anything), the sealed segments
+/// that count before the tail whose text is `tail`, in order (see
+/// [`counted`]).
+pub fn counted_files<T>(tail: &str, files: Vec<(String, T)>) -> Vec<(String, T)> {
+    let mut listed: Vec<(u64, (String, T))> = files
+        .into_iter()
+        .filter_map(|(name, item)| segment::segment_first(&name).map(|f| (f, (name, item))))
+        .collect();
+    listed.sort_by_key(|(first, _)| *first);
+    match first_entry_seq(tail) {
+        Some(first_seq) => listed
+            .into_iter()
+            .filter(|(first, _)| *first < first_seq)
+            .map(|(_, item)| item)
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 /// The `seq` of the first entry of a journal file, read from its text.

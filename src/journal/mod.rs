@@ -29,7 +29,7 @@ pub use inventory::{
 };
 
 pub use index::Index;
-pub use load::{StoredFile, for_each_file, logical_text};
+pub use load::{StoredFile, counted_files, for_each_file, logical_text};
 pub use lock::JournalLock;
 pub use summary::head;
 

@@ -1,0 +1,283 @@
+//! The git-history check: each committed version of the journal must be a
+//! byte prefix of every version committed after it (a merge: extend one
+//! parent and keep every entry of the others), and the working journal must
+//! extend the version at HEAD.
+//!
+//! Versions are compared file by file: sealed segments that two versions
+//! store as the same blob hold the same bytes, so only the files after
+//! them (usually the tails) are read. The check's cost then follows what
+//! each commit changed, not the journal's length times its commits.
+
+use std::path::Path;
+
+use super::{Finding, Report};
+use crate::git::{GitError, GitRepo, StoredAt};
+use crate::journal::{Journal, segment};
+use crate::location::line_column;
+
+/// One stored version of the journal: its tail's text and the sealed
+/// segments that count before it, each with its blob id and where to read
+/// it.
+struct Stored {
+    tail: Vec<u8>,
+    segments: Vec<(String, String, Source)>,
+}
+
+/// Where a segment's bytes are.
+#[derive(Clone)]
+enum Source {
+    Blob,
+    File(std::path::PathBuf),
+}
+
+impl Stored {
+    /// A committed version.
+    fn committed(repo: &GitRepo, at: &StoredAt) -> Result<Stored, GitError> {
+        let tail = repo.blob(&at.file)?;
+        let files = match &at.folder {
+            Some(tree) => repo.tree_blobs(tree)?,
+            None => Vec::new(),
+        };
+        let text = String::from_utf8_lossy(&tail).into_owned();
+        let segments = crate::journal::counted_files(&text, files)
+            .into_iter()
+            .map(|(name, id)| (name, id, Source::Blob))
+            .collect();
+        Ok(Stored { tail, segments })
+    }
+
+    /// The working copy in the ledger folder of `tail_path`.
+    fn working(tail_path: &Path) -> Result<Stored, GitError> {
+        let tail = read(tail_path)?;
+        let dir = tail_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(segment::SEGMENT_DIR);
+        let names: Vec<(String, ())> = std::fs::read_dir(&dir)
+            .map(|listing| {
+                listing
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str().map(|n| (n.to_string(), ())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&tail).into_owned();
+        let mut segments = Vec::new();
+        for (name, ()) in crate::journal::counted_files(&text, names) {
+            let path = dir.join(&name);
+            let id = crate::git::blob_id_of_file(&path)?;
+            segments.push((name, id, Source::File(path)));
+        }
+        Ok(Stored { tail, segments })
+    }
+
+    /// The bytes of segment `index`.
+    fn segment(&self, repo: &GitRepo, index: usize) -> Result<Vec<u8>, GitError> {
+        let (_, id, source) = &self.segments[index];
+        match source {
+            Source::Blob => repo.blob(id),
+            Source::File(path) => read(path),
+        }
+    }
+
+    /// The bodies of the files from segment `from` on, and the tail's: the
+    /// logical text after the first `from` segments.
+    fn rest(&self, repo: &GitRepo, from: usize) -> Result<Vec<u8>, GitError> {
+        let mut text = Vec::new();
+        for index in from..self.segments.len() {
+            text.extend_from_slice(body(&self.segment(repo, index)?));
+        }
+        text.extend_from_slice(body(&self.tail));
+        Ok(text)
+    }
+
+    /// The whole logical text (for messages and merges).
+    fn logical(&self, repo: &GitRepo) -> Result<Vec<u8>, GitError> {
+        let mut text = crate::journal::EMPTY_JOURNAL.as_bytes().to_vec();
+        text.extend(self.rest(repo, 0)?);
+        Ok(text)
+    }
+
+    /// Whether `later`'s logical text starts with this one's, reading only
+    /// the files after the segments both store as the same blobs.
+    fn extended_by(&self, later: &Stored, repo: &GitRepo) -> Result<bool, GitError> {
+        let shared = (self.segments.iter().zip(&later.segments))
+            .take_while(|(a, b)| a.0 == b.0 && a.1 == b.1)
+            .count();
+        Ok(later
+            .rest(repo, shared)?
+            .starts_with(&self.rest(repo, shared)?))
+    }
+}
+
+/// A working file's bytes.
+fn read(path: &Path) -> Result<Vec<u8>, GitError> {
+    std::fs::read(path).map_err(|source| GitError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A journal file's body: everything after its `format` line.
+fn body(bytes: &[u8]) -> &[u8] {
+    let text = String::from_utf8_lossy(bytes);
+    let start = segment::body_start(&text);
+    // body_start counts bytes of the lossy text, the same as the bytes'
+    // while they are UTF-8; a file that is not is compared whole.
+    if matches!(text, std::borrow::Cow::Borrowed(_)) {
+        &bytes[start..]
+    } else {
+        bytes
+    }
+}
+
+/// Checks, through git, that each committed version of the journal is a
+/// prefix of every version committed after it, and that the working
+/// journal extends the version at HEAD. `path` is the journal's tail.
+pub fn check_history(repo: &GitRepo, path: &Path, report: &mut Report) -> Result<(), GitError> {
+    let Some(rel) = repo.relative_path(path) else {
+        report.history_skipped = Some(format!(
+            "{} is outside the git repository at {}",
+            path.display(),
+            repo.root().display()
+        ));
+        return Ok(());
+    };
+    let folder = rel.with_file_name(segment::SEGMENT_DIR);
+    let versions = repo.stored_versions(&rel, &folder)?;
+    report.history_checked = true;
+    for version in &versions {
+        let parents: Vec<(&str, &StoredAt)> = (version.parents.iter())
+            .filter_map(|(p, at)| at.as_ref().map(|at| (p.as_str(), at)))
+            .collect();
+        report.versions_checked += parents.len();
+        let stored = Stored::committed(repo, &version.at)?;
+        if let [_, _, ..] = parents.as_slice() {
+            let content = stored.logical(repo)?;
+            let mut sides = Vec::new();
+            for (parent, at) in &parents {
+                sides.push((*parent, Stored::committed(repo, at)?.logical(repo)?));
+            }
+            check_merge(path, (&version.commit, &content), &sides, report);
+            continue;
+        }
+        for (parent, at) in parents {
+            let before = Stored::committed(repo, at)?;
+            if !before.extended_by(&stored, repo)? {
+                let what = format!("commit {} (over {})", short(&version.commit), short(parent));
+                let finding = explain(path, &before.logical(repo)?, &stored.logical(repo)?, &what);
+                report.findings.push(finding);
+            }
+        }
+    }
+    if let Some(last) = versions.last() {
+        report.versions_checked += 1;
+        let committed = Stored::committed(repo, &last.at)?;
+        let working = Stored::working(path)?;
+        if !committed.extended_by(&working, repo)? {
+            let what = format!("the working copy (over commit {})", short(&last.commit));
+            let finding = explain(
+                path,
+                &committed.logical(repo)?,
+                &working.logical(repo)?,
+                &what,
+            );
+            report.findings.push(finding);
+        }
+    }
+    Ok(())
+}
+
+/// A merge commit's journal must extend one parent's (the side already
+/// published, kept byte for byte) and hold every entry of the others, by
+/// event: their own entries are re-chained after the published ones, as
+/// `ledger resolve` and `ledger sync` do.
+fn check_merge(
+    path: &Path,
+    (commit, content): (&str, &[u8]),
+    parents: &[(&str, Vec<u8>)],
+    report: &mut Report,
+) {
+    let what = format!("merge commit {}", short(commit));
+    let Some(kept) = parents
+        .iter()
+        .position(|(_, before)| content.starts_with(before))
+    else {
+        let (parent, before) = &parents[0];
+        report.findings.push(explain(
+            path,
+            before,
+            content,
+            &format!("{what} (over {})", short(parent)),
+        ));
+        return;
+    };
+    let parse =
+        |bytes: &[u8]| Journal::parse(path, String::from_utf8_lossy(bytes).into_owned()).ok();
+    let Some(merged) = parse(content) else {
+        return;
+    };
+    let events: std::collections::HashSet<String> =
+        merged.entries.iter().map(crate::store::identity).collect();
+    for (index, (parent, before)) in parents.iter().enumerate() {
+        if index == kept {
+            continue;
+        }
+        let Some(side) = parse(before) else { continue };
+        if let Some(lost) = side
+            .entries
+            .iter()
+            .find(|e| !events.contains(&crate::store::identity(e)))
+        {
+            report.findings.push(Finding {
+                seq: Some(lost.seq),
+                message: format!(
+                    "{what} dropped entry #{} of its parent {} ({}): a merge keeps every entry of both sides",
+                    lost.seq,
+                    short(parent),
+                    crate::model::summary_line(lost)
+                ),
+            });
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+/// Names the first entry that `after` changed or dropped from `before`.
+fn explain(path: &Path, before: &[u8], after: &[u8], what: &str) -> Finding {
+    let parse =
+        |bytes: &[u8]| Journal::parse(path, String::from_utf8_lossy(bytes).into_owned()).ok();
+    if let (Some(old), Some(new)) = (parse(before), parse(after)) {
+        for (index, old_entry) in old.entries.iter().enumerate() {
+            let same = new.raw().get(index) == old.raw().get(index);
+            if !same {
+                let verb = if index >= new.entries.len() {
+                    "removed"
+                } else {
+                    "changed"
+                };
+                return Finding {
+                    seq: Some(old_entry.seq),
+                    message: format!(
+                        "{what} {verb} entry #{} ({}:{}): committed journal versions must only grow",
+                        old_entry.seq,
+                        path.display(),
+                        old.lines.get(index).copied().flatten().unwrap_or(0)
+                    ),
+                };
+            }
+        }
+    }
+    let offset = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let (line, _) = line_column(&String::from_utf8_lossy(before), offset);
+    Finding {
+        seq: None,
+        message: format!(
+            "{what} rewrote {} from line {line}: committed journal versions must only grow",
+            path.display()
+        ),
+    }
+}
