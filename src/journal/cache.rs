@@ -93,6 +93,23 @@ impl CachedFile {
     }
 }
 
+/// Which cache file holds a journal file in one state on disk (its size,
+/// modification time and inode). Take it before reading the journal file:
+/// [`write`] keeps what was parsed only while the file is still in that
+/// state, so that a reader racing an append never files the old tail's
+/// entries under the new tail's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    path: PathBuf,
+    len: u64,
+}
+
+/// The key of journal file `file` as it is now on disk, if it can be named.
+pub(super) fn key(ledger_dir: &Path, file: &Path) -> Option<Key> {
+    let len = fs::metadata(file).ok()?.len();
+    cache_path(ledger_dir, file).map(|path| Key { path, len })
+}
+
 /// The cache file for journal file `file` as it is now on disk, if it can
 /// be named.
 fn cache_path(ledger_dir: &Path, file: &Path) -> Option<PathBuf> {
@@ -116,10 +133,10 @@ fn cache_path(ledger_dir: &Path, file: &Path) -> Option<PathBuf> {
     )
 }
 
-/// The summary of journal file `file` from the cache, with the cache file
-/// for its pieces, when the cache holds them for the file as it is now.
-pub(super) fn open(ledger_dir: &Path, file: &Path) -> Option<(Summary, CachedFile)> {
-    let path = cache_path(ledger_dir, file)?;
+/// The summary of a journal file from the cache, with the cache file for
+/// its pieces, when the cache holds them for the file in the state `key`.
+pub(super) fn open(key: &Key) -> Option<(Summary, CachedFile)> {
+    let path = key.path.clone();
     let mut reader = BufReader::new(File::open(&path).ok()?);
     let mut line = Vec::new();
     let pieces_at = reader.read_until(b'\n', &mut line).ok()? as u64;
@@ -138,10 +155,10 @@ pub(super) fn open(ledger_dir: &Path, file: &Path) -> Option<(Summary, CachedFil
     })
 }
 
-/// The parsed entries of `file` from the cache, when it holds them for the
-/// file as it is now.
-pub(super) fn read(ledger_dir: &Path, file: &Path) -> Option<ParsedFile> {
-    let (summary, cached) = open(ledger_dir, file)?;
+/// The parsed entries of a journal file from the cache, when it holds them
+/// for the file in the state `key`.
+pub(super) fn read(key: &Key) -> Option<ParsedFile> {
+    let (summary, cached) = open(key)?;
     let entries = cached.entries()?;
     (entries.len() == summary.lines.len()).then_some(ParsedFile {
         entries,
@@ -149,23 +166,27 @@ pub(super) fn read(ledger_dir: &Path, file: &Path) -> Option<ParsedFile> {
     })
 }
 
-/// Keeps the parsed entries of `file` for the next read, replacing what the
-/// cache held for an older state of it, and returns the cache file. Best
-/// effort: a cache that cannot be written (a read-only checkout) only
-/// costs speed.
+/// Keeps the parsed entries of `file`, read in the state `read`, for the
+/// next read, replacing what the cache held for older states of it, and
+/// returns the cache file. Nothing is kept when the file is no longer in
+/// that state (it was replaced while it was read). Best effort: a cache
+/// that cannot be written (a read-only checkout) only costs speed.
 pub(super) fn write(
+    read: &Key,
     ledger_dir: &Path,
     file: &Path,
     summary: &Summary,
     entries: &[Entry],
 ) -> Option<CachedFile> {
-    let small = fs::metadata(file).map_or(true, |m| m.len() < CACHE_MIN_BYTES);
-    if small {
+    if read.len < CACHE_MIN_BYTES {
         // A tail that shrank when it was sealed leaves its old cache behind.
         remove_stale(&ledger_dir.join(CACHE_DIR), file);
         return None;
     }
-    let path = cache_path(ledger_dir, file)?;
+    if key(ledger_dir, file).as_ref() != Some(read) {
+        return None;
+    }
+    let path = read.path.clone();
     let mut pieces = serde_json::to_vec(entries).ok()?;
     let entries_span = (0, pieces.len() as u64);
     let mut keys: BTreeMap<String, BTreeMap<String, Span>> = BTreeMap::new();
@@ -209,4 +230,34 @@ fn remove_stale(dir: &Path, file: &Path) {
         return;
     };
     super::segment::remove_starting_with(dir, &format!("{stem}."));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_replaced_while_it_was_read_is_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("journal.toml");
+        let big = "x".repeat(CACHE_MIN_BYTES as usize);
+        fs::write(&file, &big).unwrap();
+        let summary = Summary::of(&[], Vec::new());
+        let read = key(dir.path(), &file).unwrap();
+        // Replaced (another size, another inode) after the key was taken.
+        let replacement = dir.path().join("journal.toml.new");
+        fs::write(&replacement, format!("{big}y")).unwrap();
+        fs::rename(&replacement, &file).unwrap();
+        assert!(write(&read, dir.path(), &file, &summary, &[]).is_none());
+        assert!(
+            !dir.path().join(CACHE_DIR).exists()
+                || fs::read_dir(dir.path().join(CACHE_DIR))
+                    .unwrap()
+                    .next()
+                    .is_none()
+        );
+        let now = key(dir.path(), &file).unwrap();
+        assert!(write(&now, dir.path(), &file, &summary, &[]).is_some());
+        assert!(open(&now).is_some(), "kept for the state it was read in");
+    }
 }

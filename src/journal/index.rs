@@ -32,6 +32,9 @@ struct IndexedFile {
     /// Index in `heads` of its first entry, and how many it holds.
     start: usize,
     len: usize,
+    /// The seq of its first entry and the hash of its last, to tell the
+    /// file read again (its cache gone) from another state of it.
+    ends: Option<(u64, String)>,
     /// Its net changes, when they hold for the journal's voids.
     net: Option<super::summary::NetChanges>,
     source: Source,
@@ -73,6 +76,7 @@ impl Index {
         let files = files
             .into_iter()
             .map(|(path, start, summary, source)| IndexedFile {
+                ends: ends(&heads[start..start + summary.lines.len()]),
                 path,
                 start,
                 len: summary.lines.len(),
@@ -221,14 +225,22 @@ impl Index {
 }
 
 impl IndexedFile {
+    /// Its entries whole; an error when the file was replaced since the
+    /// index was opened and its cache is gone.
     fn entries(&self) -> Result<Vec<Entry>, JournalError> {
-        match &self.source {
-            Source::Memory(entries) => Ok(entries.clone()),
+        let entries = match &self.source {
+            Source::Memory(entries) => return Ok(entries.clone()),
             Source::Cached(cached) => match cached.entries() {
-                Some(entries) if entries.len() == self.len => Ok(entries),
-                _ => Ok(reparse(&self.path, false)?.entries),
+                Some(entries) => entries,
+                None => reparse(&self.path, false)?.entries,
             },
+        };
+        if entries.len() != self.len || ends(&entries) != self.ends {
+            return Err(JournalError::Changed {
+                path: self.path.clone(),
+            });
         }
+        Ok(entries)
     }
 
     fn key_changes(&self, env: &str, key: &str) -> Result<Vec<(u64, FileChange)>, JournalError> {
@@ -256,6 +268,11 @@ impl IndexedFile {
     }
 }
 
+/// The seq of the first of `entries` and the hash of the last.
+fn ends(entries: &[Entry]) -> Option<(u64, String)> {
+    Some((entries.first()?.seq, entries.last()?.hash.clone()))
+}
+
 /// A journal file's summary and where its entries are, from the cache when
 /// it holds the file as it is now, else parsed (and cached).
 fn read_file(
@@ -263,12 +280,15 @@ fn read_file(
     path: &Path,
     is_tail: bool,
 ) -> Result<(Summary, Source), JournalError> {
-    if let Some((summary, cached)) = cache::open(ledger_dir, path) {
+    let key = cache::key(ledger_dir, path);
+    if let Some((summary, cached)) = key.as_ref().and_then(cache::open) {
         return Ok((summary, Source::Cached(cached)));
     }
     let parsed = reparse(path, is_tail)?;
     let summary = Summary::of(&parsed.entries, parsed.lines.clone());
-    let source = match cache::write(ledger_dir, path, &summary, &parsed.entries) {
+    let written =
+        key.and_then(|key| cache::write(&key, ledger_dir, path, &summary, &parsed.entries));
+    let source = match written {
         Some(cached) => Source::Cached(cached),
         None => Source::Memory(parsed.entries),
     };

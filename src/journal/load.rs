@@ -32,8 +32,9 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
     let sealed = counted(listed, &tail.entries);
     let mut builder = Builder::default();
     for segment in &sealed {
+        let key = cache::key(ledger_dir, segment);
         let text = read_text(segment, false)?;
-        let parsed = read_segment(ledger_dir, segment, &text, builder.entries.len())?;
+        let parsed = read_segment(ledger_dir, segment, key, &text, builder.entries.len())?;
         builder.add(segment, &text, parsed);
     }
     check_sealed_reach_tail(
@@ -54,10 +55,12 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
 fn read_segment(
     ledger_dir: &Path,
     segment: &Path,
+    key: Option<cache::Key>,
     text: &str,
     before: usize,
 ) -> Result<ParsedFile, JournalError> {
-    if let Some(parsed) = cache::read(ledger_dir, segment)
+    if let Some(parsed) = (key.as_ref())
+        .and_then(cache::read)
         .filter(|p| check_segment(segment, &p.entries, &p.lines, before).is_ok())
     {
         return Ok(parsed);
@@ -65,7 +68,9 @@ fn read_segment(
     let parsed = parse_file(segment, text)?;
     check_segment(segment, &parsed.entries, &parsed.lines, before)?;
     let summary = Summary::of(&parsed.entries, parsed.lines.clone());
-    cache::write(ledger_dir, segment, &summary, &parsed.entries);
+    if let Some(key) = key {
+        cache::write(&key, ledger_dir, segment, &summary, &parsed.entries);
+    }
     Ok(parsed)
 }
 
@@ -397,7 +402,10 @@ impl Builder {
 }
 
 /// See [`Journal::load_for_append`].
-pub(super) fn read_for_append(ledger_dir: &Path, index: &Index) -> Result<Journal, JournalError> {
+pub(super) fn read_for_append(
+    ledger_dir: &Path,
+    index: &Index,
+) -> Result<Option<Journal>, JournalError> {
     let path = Journal::path_in(ledger_dir);
     let mut journal = Journal::parse(&path, read_text(&path, true)?)?;
     let heads = index.heads();
@@ -407,8 +415,7 @@ pub(super) fn read_for_append(ledger_dir: &Path, index: &Index) -> Result<Journa
         .map(|e| (e.seq, &e.hash))
         .eq(journal.entries.iter().map(|e| (e.seq, &e.hash)));
     if !same_tail {
-        // The index was opened from other files (a writer without the lock).
-        return read(ledger_dir);
+        return Ok(None);
     }
     let tail = std::mem::take(&mut journal.entries);
     journal.entries = heads[..sealed].to_vec();
@@ -421,7 +428,7 @@ pub(super) fn read_for_append(ledger_dir: &Path, index: &Index) -> Result<Journa
     journal.places = places;
     journal.tail.first_index = sealed;
     journal.heads_only = sealed;
-    Ok(journal)
+    Ok(Some(journal))
 }
 
 /// The text of a journal file; a missing tail is [`JournalError::Missing`].

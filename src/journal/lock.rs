@@ -60,8 +60,18 @@ impl JournalLock {
     /// by the open tail, not the history.
     pub fn load_for_append(&self) -> Result<(Journal, super::Index), JournalError> {
         let index = super::Index::open(&self.dir)?;
-        let journal = Journal::load_for_append(&self.dir, &index)?;
-        Ok((journal, index))
+        if let Some(journal) = Journal::load_for_append(&self.dir, &index)? {
+            return Ok((journal, index));
+        }
+        // The cache disagrees with the tail: set it aside, read every file.
+        let _ = fs::remove_dir_all(self.dir.join(super::cache::CACHE_DIR));
+        let index = super::Index::open(&self.dir)?;
+        match Journal::load_for_append(&self.dir, &index)? {
+            Some(journal) => Ok((journal, index)),
+            None => Err(JournalError::Changed {
+                path: Journal::path_in(&self.dir),
+            }),
+        }
     }
 
     /// Appends `entry` to `journal` (which must have been loaded under this
@@ -190,7 +200,10 @@ impl JournalLock {
             };
             let lines = super::load::entry_lines(text, entries.len());
             let summary = Summary::of(entries, lines);
-            super::cache::write(&self.dir, &path, &summary, entries);
+            // Under the lock, nothing replaces the file just written.
+            if let Some(key) = super::cache::key(&self.dir, &path) {
+                super::cache::write(&key, &self.dir, &path, &summary, entries);
+            }
         }
     }
 }

@@ -84,6 +84,16 @@ pub enum JournalError {
         /// First entry whose chain does not hold.
         seq: u64,
     },
+    /// A journal file changed while a command read it (another command
+    /// appended in between).
+    #[error(
+        "{path} changed while it was read (another command appended to the journal): \
+         nothing was changed; run the command again"
+    )]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
     /// The entry could not be written in canonical form (a bug).
     #[error("internal error: the new entry does not round-trip through TOML: {0}")]
     Encode(String),
@@ -158,8 +168,12 @@ impl Journal {
     /// before it as its head from `index` (opened under the same lock).
     /// Such a journal serves [`JournalLock::append`] and
     /// [`seal`](Self::seal) only: its text is the tail's, and queries over
-    /// the entries' files belong to the index.
-    pub fn load_for_append(ledger_dir: &Path, index: &Index) -> Result<Journal, JournalError> {
+    /// the entries' files belong to the index. `None` when the index does
+    /// not hold the tail as it is on disk.
+    pub fn load_for_append(
+        ledger_dir: &Path,
+        index: &Index,
+    ) -> Result<Option<Journal>, JournalError> {
         load::read_for_append(ledger_dir, index)
     }
 
