@@ -9,7 +9,11 @@ use super::{Outcome, Workspace, write_json};
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::journal::Entry;
 use crate::journal::FileAction;
-use crate::model::{self, audit::key_history_indexed};
+use crate::journal::Index;
+use crate::model::{
+    self,
+    audit::{KeyVersion, key_history_indexed},
+};
 use crate::tables::display::short_code;
 
 /// The JSON shape: the object, then its versions oldest first.
@@ -29,8 +33,7 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
         let name = args.function.as_deref().unwrap_or_default();
         return function_history(&entries, &args.env, name, args.format, out);
     };
-    let key = recorded_key(&index.keys(&args.env)?, &args.env, key)?;
-    let history = key_history_indexed(&index, &args.env, &key)?;
+    let (key, history) = recorded_key(&index, &args.env, key)?;
     let unobserved: Vec<String> = entries
         .iter()
         .filter(|e| e.env == args.env && e.kind.changes_files() && e.no_aws)
@@ -75,25 +78,40 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
     Ok(Outcome::Success)
 }
 
-/// The key as recorded: `KEY` itself, or without a leading `/` (a URL path,
-/// as CloudFront and browsers write it). Refuses a key no entry recorded,
-/// naming recorded keys that end the same way.
-fn recorded_key(keys: &BTreeSet<String>, env: &str, key: &str) -> Result<String> {
-    let recorded = |k: &str| keys.contains(k);
-    if recorded(key) {
-        return Ok(key.to_string());
+/// The key as recorded, with its history in force: `KEY` itself, or
+/// without a leading `/` (a URL path, as CloudFront and browsers write it).
+/// Refuses a key no entry in force recorded, naming recorded keys that end
+/// the same way.
+fn recorded_key(index: &Index, env: &str, key: &str) -> Result<(String, Vec<KeyVersion>)> {
+    let keys: BTreeSet<String> = index.keys(env)?;
+    // Keys only voided entries changed are listed, but have no history.
+    let history = |k: &str| -> Result<Option<Vec<KeyVersion>>> {
+        if !keys.contains(k) {
+            return Ok(None);
+        }
+        let history = key_history_indexed(index, env, k)?;
+        Ok((!history.is_empty()).then_some(history))
+    };
+    if let Some(found) = history(key)? {
+        return Ok((key.to_string(), found));
     }
     let trimmed = key.trim_start_matches('/');
-    if trimmed != key && recorded(trimmed) {
+    if trimmed != key
+        && let Some(found) = history(trimmed)?
+    {
         crate::note!("note: {key} is the URL path of key {trimmed}");
-        return Ok(trimmed.to_string());
+        return Ok((trimmed.to_string(), found));
     }
     let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
-    let similar: Vec<&str> = keys
+    let mut similar: Vec<&str> = Vec::new();
+    for candidate in keys
         .iter()
-        .map(String::as_str)
         .filter(|k| !name.is_empty() && k.ends_with(name))
-        .collect();
+    {
+        if history(candidate)?.is_some() {
+            similar.push(candidate);
+        }
+    }
     let hint = if similar.is_empty() {
         format!("`ledger live --env {env}` lists the keys live now")
     } else {

@@ -369,3 +369,24 @@ fn a_damaged_cache_is_set_aside_and_the_journal_read_again() {
     let show = s.ledger(&["show", "#1501", "--format", "json"]).ok();
     assert!(show.contains("ver-1500"), "{show}");
 }
+
+#[test]
+fn history_refuses_a_key_only_a_voided_entry_changed() {
+    let s = Sandbox::with_ledger();
+    s.write("ledger/journal.toml", &legacy_journal(3, "staging"));
+    s.commit_all("chore: a ledger with three deploys");
+    s.ledger(&["void", "#3", "--reason", "wrong bucket"]).ok();
+    let args = ["history", "assets/2.js", "--env", "staging"];
+    let refused = s.ledger(&args).code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("no entry of `staging` recorded the key `assets/2.js`"),
+        "{}",
+        refused.stderr
+    );
+    let kept = s
+        .ledger(&["history", "assets/1.js", "--env", "staging"])
+        .ok();
+    assert!(kept.starts_with("#2"), "{kept}");
+}
