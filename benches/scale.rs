@@ -6,7 +6,9 @@
 //! the test build). `LEDGER_BENCH_SIZES=100,10000,100000` picks the sizes.
 //! Peak memory needs GNU time at `/usr/bin/time`. Each ledger starts as a
 //! single-file `journal.toml`; the first append splits it into segments
-//! (timed on its own), the rest run on the split journal.
+//! (timed on its own), the rest run on the split journal. The ledger is
+//! committed after the split and after each append, as a CI pipeline
+//! commits it, so `verify` checks five committed versions.
 //! `LEDGER_BENCH_KEEP=1` keeps each generated ledger and prints its folder,
 //! to profile one command by hand.
 
@@ -82,8 +84,15 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
         "first append: split into segments".to_string(),
         timed(bin, root, &record_args("v-split")),
     )];
+    // Committed after each append, as the README's CI recipe does, so
+    // that verify's git-history check has versions to compare.
+    commit_ledger(root, "split");
     let appends: Vec<Cost> = (0..3)
-        .map(|n| timed(bin, root, &record_args(&format!("v-append-{n}"))))
+        .map(|n| {
+            let cost = timed(bin, root, &record_args(&format!("v-append-{n}")));
+            commit_ledger(root, &format!("append {n}"));
+            cost
+        })
         .collect();
     rows.push(("record --no-aws (median of 3)".into(), median(appends)));
     let reads: [(&str, Vec<&str>); 7] = [
@@ -212,6 +221,12 @@ fn run(bin: &Path, dir: &Path, args: &[&str]) {
         .status()
         .expect("run ledger");
     assert!(status.success(), "ledger {args:?}");
+}
+
+/// Commits the ledger folder.
+fn commit_ledger(root: &Path, message: &str) {
+    run_git(root, &["add", "-A", "ledger"]);
+    run_git(root, &["commit", "-q", "-m", message]);
 }
 
 fn run_git(dir: &Path, args: &[&str]) {
