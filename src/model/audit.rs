@@ -96,13 +96,7 @@ pub fn live_at<'a>(
     env: &str,
     at: DateTime<Utc>,
 ) -> Result<LiveAt<'a>, LiveError> {
-    let entry = entry_at(entries, env, at)?;
-    Ok(LiveAt {
-        entry,
-        state: live_state(entries, env, entry.seq),
-        observed: observed_upto(entries, env, entry.seq),
-        functions: super::live_functions(entries, env, entry.seq),
-    })
+    live_at_with(entries, env, at, |seq| Ok(live_state(entries, env, seq)))
 }
 
 /// [`live_at`] over an [`Index`]: `heads` are its heads in force, and the
@@ -113,10 +107,23 @@ pub fn live_at_indexed<'a>(
     env: &str,
     at: DateTime<Utc>,
 ) -> Result<LiveAt<'a>, LiveError> {
+    live_at_with(heads, env, at, |seq| {
+        Ok(super::live_state_indexed(index, env, seq)?)
+    })
+}
+
+/// What was live at `at`, the objects from `state` (given the seq of the
+/// entry live then); the rest from `heads`, which need not hold files.
+fn live_at_with<'a>(
+    heads: &'a [Entry],
+    env: &str,
+    at: DateTime<Utc>,
+    state: impl FnOnce(u64) -> Result<LiveState, LiveError>,
+) -> Result<LiveAt<'a>, LiveError> {
     let entry = entry_at(heads, env, at)?;
     Ok(LiveAt {
         entry,
-        state: super::live_state_indexed(index, env, entry.seq)?,
+        state: state(entry.seq)?,
         observed: observed_upto(heads, env, entry.seq),
         functions: super::live_functions(heads, env, entry.seq),
     })
