@@ -390,3 +390,24 @@ fn history_refuses_a_key_only_a_voided_entry_changed() {
         .ok();
     assert!(kept.starts_with("#2"), "{kept}");
 }
+
+#[test]
+fn the_history_check_names_a_sealed_entry_a_later_commit_changed() {
+    let (s, _) = migrated();
+    s.commit_all("ledger: split");
+    record(&s, "v10");
+    s.commit_all("ledger: record v10");
+    // Committed with the change: the working copy agrees with HEAD, so
+    // only the comparison of the two commits, file by file, can see it.
+    let text = segment(&s, 1001).replacen("v0.1500.0", "v0.1500.9", 1);
+    s.write("ledger/journal/0000001001.toml", &text);
+    s.commit_all("ledger: an edit");
+    let done = s.ledger(&["verify"]).code(1);
+    assert!(
+        done.stdout.contains("changed entry #1501") && done.stdout.contains("commit "),
+        "{}",
+        done.stdout
+    );
+    // Segments both commits store as the same blob are not what it names.
+    assert!(!done.stdout.contains("entry #1 "), "{}", done.stdout);
+}
