@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Kill soak: `ledger record` killed at random instants, TRIALS times (default
-# 1,000), on a journal large enough that appends also seal segments. After
+# 1,000), with the test-only limit LEDGER_TEST_SEGMENT_MAX_ENTRIES=8 so that
+# every few records seal a segment and kills also land inside seals. After
 # each kill the journal must load, its whole chain must hold, and every
 # earlier entry must be unchanged; a last record must leave no temporary.
 # The test suite runs the same test with 36 trials.

@@ -114,7 +114,7 @@ pub fn groups(lengths: &[usize]) -> Vec<Range<usize>> {
     let (mut start, mut bytes) = (0, 0);
     for (i, len) in lengths.iter().enumerate() {
         let count = i - start;
-        if count > 0 && (count == SEGMENT_MAX_ENTRIES || bytes + len > SEGMENT_MAX_BYTES) {
+        if count > 0 && (count == max_entries() || bytes + len > SEGMENT_MAX_BYTES) {
             groups.push(start..i);
             start = i;
             bytes = 0;
@@ -123,6 +123,18 @@ pub fn groups(lengths: &[usize]) -> Vec<Range<usize>> {
     }
     groups.push(start..lengths.len());
     groups
+}
+
+/// The entry limit in force: [`SEGMENT_MAX_ENTRIES`], or, for the kill
+/// tests only, `LEDGER_TEST_SEGMENT_MAX_ENTRIES`, so that a short run seals
+/// often. (Two writers must use the same limit to write the same segments:
+/// never set it on a real ledger.)
+fn max_entries() -> usize {
+    std::env::var("LEDGER_TEST_SEGMENT_MAX_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(SEGMENT_MAX_ENTRIES)
 }
 
 /// The sealed segment files in `dir` (a ledger folder's `journal/`), by

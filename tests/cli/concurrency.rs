@@ -113,11 +113,17 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
             "--version",
             version,
         ]);
-        run.command.stdout(Stdio::null()).stderr(Stdio::null());
+        // Seal every few records, so that kills also land inside seals.
+        run.command
+            .env("LEDGER_TEST_SEGMENT_MAX_ENTRIES", "8")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         run.command
     };
 
-    // How long one record takes here, to spread the kills over it.
+    // The first record splits the single-file journal into segments; how
+    // long the next takes here spreads the kills over one record.
+    assert!(record("split").status().unwrap().success());
     let started = Instant::now();
     assert!(record("warmup").status().unwrap().success());
     let duration = started.elapsed();
@@ -128,6 +134,7 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
         .map(|e| e.hash.clone())
         .collect();
     assert_eq!(hashes[..initial.len()], initial[..]);
+    let sealed_before = Journal::load(&dir).unwrap().segment_files().len();
 
     let mut seed: u64 = 0x5eed;
     let (mut killed, mut landed) = (0, 0);
@@ -186,7 +193,8 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let sealed = Journal::load(&dir).unwrap().segment_files().len();
-    eprintln!("kill trials ended with {sealed} sealed segment(s)");
+    eprintln!("kill trials ended with {sealed} sealed segment(s), {sealed_before} before them");
+    assert!(sealed > sealed_before, "no trial sealed a segment");
 }
 
 #[test]
