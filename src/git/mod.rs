@@ -619,20 +619,11 @@ impl GitRepo {
         self.blob_bytes(oid)
     }
 
+    /// The files of a tree (not its subfolders), by name, with their bytes.
     fn tree_files(&self, tree: Oid) -> Result<Vec<(String, Vec<u8>)>, GitError> {
-        let tree = self
-            .repo
-            .find_tree(tree)
-            .map_err(other(format!("reading tree {tree}")))?;
-        let mut files = Vec::new();
-        for item in tree.iter() {
-            if item.kind() == Some(ObjectType::Blob)
-                && let Some(name) = item.name()
-            {
-                files.push((name.to_string(), self.blob_bytes(item.id())?));
-            }
-        }
-        Ok(files)
+        (self.tree_blobs(&tree.to_string())?.into_iter())
+            .map(|(name, blob)| Ok((name, self.blob(&blob)?)))
+            .collect()
     }
 
     fn blob_at(&self, commit: &git2::Commit<'_>, rel_path: &Path) -> Option<Oid> {

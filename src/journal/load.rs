@@ -220,14 +220,6 @@ impl StoredFile {
             None => self.path.display().to_string(),
         }
     }
-
-    /// Appends this file's body to a logical text.
-    pub fn push_body(&self, text: &mut String) {
-        if text.is_empty() {
-            text.push_str(super::EMPTY_JOURNAL);
-        }
-        text.push_str(&self.text[segment::body_start(&self.text)..]);
-    }
 }
 
 /// Visits the files of the journal in `ledger_dir` in order (the sealed
