@@ -4,12 +4,22 @@
 //!
 //! Data flows one way: [`cli`] -> sources ([`git`]) -> [`journal`] (append),
 //! and [`journal`] -> [`model`] -> [`render`].
+//!
+//! The `aws` feature (on by default) brings the AWS clients and everything
+//! that calls them: the commands, the CLI and the S3 store. Without it the
+//! crate is the ledger's formats alone (journal, `ledger.toml`, importers,
+//! templates), which is what the fuzz targets in `fuzz/` build on.
 
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
 pub mod capture;
 pub mod changes;
+#[cfg(feature = "aws")]
 pub mod cli;
+#[cfg(feature = "aws")]
 pub mod commands;
+#[cfg(feature = "aws")]
 pub mod complete;
 pub mod config;
 pub mod git;
@@ -18,6 +28,7 @@ pub mod journal;
 pub mod location;
 pub mod model;
 pub mod render;
+pub mod s3_key;
 pub mod store;
 pub mod tables;
 pub mod timestamp;

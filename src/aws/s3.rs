@@ -131,20 +131,6 @@ pub async fn list_versions(
     Ok(Listing { latest, versions })
 }
 
-/// Percent-encodes a key for an S3 copy source, keeping `/` and the
-/// unreserved characters.
-pub fn encode_key(key: &str) -> String {
-    let mut out = String::new();
-    for byte in key.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// The result of copying an old version over the latest.
 #[derive(Debug, Clone)]
 pub struct Restored {
@@ -162,7 +148,10 @@ pub async fn restore_version(
     key: &str,
     version: &str,
 ) -> Result<Restored, AwsError> {
-    let source = format!("{bucket}/{}?versionId={version}", encode_key(key));
+    let source = format!(
+        "{bucket}/{}?versionId={version}",
+        crate::s3_key::percent_encode(key)
+    );
     let output = clients
         .s3
         .copy_object()

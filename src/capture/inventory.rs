@@ -5,16 +5,7 @@ use crate::aws::error::declared_in;
 use crate::aws::{AwsError, Clients, cloudfront, cloudwatch, dynamodb, lambda, s3, secrets};
 use crate::config::{Environment, Monitoring};
 use crate::journal::{BucketState, FunctionState, Inventory};
-
-/// What an inventory read covers beyond the environment's own resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The environment's resources only.
-    Environment,
-    /// Those and the project's monitoring (alarms, log groups): the release
-    /// environment's snapshots read it.
-    WithMonitoring,
-}
+pub use crate::model::inventory::Scope;
 
 /// What to do with a declared resource AWS does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -537,7 +537,7 @@ fn write_commands(
                 "aws s3api copy-object --bucket {bucket} --key {} --copy-source \"{}/{}?versionId={}\" --metadata-directive COPY{profile}",
                 shell_word(&file.key),
                 env.bucket,
-                s3::encode_key(&file.key),
+                crate::s3_key::percent_encode(&file.key),
                 file.version_id.as_deref().unwrap_or("VERSION_ID")
             )?,
             Step::Delete { key, .. } => writeln!(

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::location::Located;
 
+#[cfg(feature = "aws")]
 pub mod declare;
 
 /// File name of the configuration inside the ledger folder.

@@ -85,13 +85,23 @@ pub fn compare(before: &Inventory, after: &Inventory, fields: Fields) -> Vec<Str
     lines
 }
 
+/// What an inventory read covers beyond the environment's own resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The environment's resources only.
+    Environment,
+    /// Those and the project's monitoring (alarms, log groups): the release
+    /// environment's snapshots read it.
+    WithMonitoring,
+}
+
 /// `recorded` with only the resources `env` (and, in scope, `monitoring`)
 /// still declares.
 pub fn declared_only(
     recorded: &Inventory,
     env: &crate::config::Environment,
     monitoring: &crate::config::Monitoring,
-    scope: crate::capture::Scope,
+    scope: Scope,
 ) -> Inventory {
     let mut kept = recorded.clone();
     kept.functions
@@ -104,7 +114,7 @@ pub fn declared_only(
     kept.distribution = kept
         .distribution
         .filter(|d| env.distribution.as_deref() == Some(d.id.as_str()));
-    if scope == crate::capture::Scope::WithMonitoring {
+    if scope == Scope::WithMonitoring {
         kept.alarms
             .retain(|a| monitoring.alarms.iter().any(|d| d.name == a.name));
         kept.log_groups

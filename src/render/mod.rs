@@ -214,7 +214,7 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter("cell", string_filter(format::table_cell));
     tera.register_filter("code_cell", string_filter(format::code_cell));
     tera.register_filter("shell", string_filter(format::shell_word));
-    tera.register_filter("url_path", string_filter(crate::aws::s3::encode_key));
+    tera.register_filter("url_path", string_filter(crate::s3_key::percent_encode));
     tera.register_filter(
         "dashes",
         string_filter(|s| "-".repeat(s.chars().count() + 2)),

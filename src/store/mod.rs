@@ -5,6 +5,7 @@
 //! Published entries are never changed: their bytes stay a prefix.
 
 pub mod git;
+#[cfg(feature = "aws")]
 pub mod s3;
 
 use std::collections::HashMap;
