@@ -2,7 +2,8 @@
 //! ranges and reading a file's history. git2 types stay inside this module;
 //! callers see plain SHAs and [`CommitInfo`].
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
@@ -111,6 +112,10 @@ pub struct TagInfo {
 pub struct GitRepo {
     repo: Repository,
     root: PathBuf,
+    /// Every tag's name, listed on first use: [`has_tag`](Self::has_tag)
+    /// is asked once per release, and a lookup each is a file read per
+    /// release in a repository with loose tags.
+    tag_names: OnceCell<HashSet<String>>,
 }
 
 impl GitRepo {
@@ -120,7 +125,11 @@ impl GitRepo {
             path: start.to_path_buf(),
         })?;
         let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-        Ok(GitRepo { repo, root })
+        Ok(GitRepo {
+            repo,
+            root,
+            tag_names: OnceCell::new(),
+        })
     }
 
     /// The working tree's root.
@@ -299,40 +308,55 @@ impl GitRepo {
 
     /// Whether a tag of this name exists.
     pub fn has_tag(&self, name: &str) -> bool {
-        self.repo
-            .find_reference(&format!("refs/tags/{name}"))
-            .is_ok()
+        self.tag_names
+            .get_or_init(|| {
+                let names = self.repo.tag_names(None);
+                (names.iter().flat_map(|n| n.iter().flatten()))
+                    .map(String::from)
+                    .collect()
+            })
+            .contains(name)
     }
 
     /// Every tag whose name matches `pattern`, peeled to its commit.
     pub fn tags_matching(&self, pattern: &regex::Regex) -> Result<Vec<TagInfo>, GitError> {
         let mut tags = Vec::new();
-        let names = self.repo.tag_names(None).map_err(other("listing tags"))?;
-        for name in names.iter().flatten().filter(|n| pattern.is_match(n)) {
-            let Ok(reference) = self.repo.find_reference(&format!("refs/tags/{name}")) else {
+        // One listing of the references, each read once (not a listing of
+        // names, then a lookup by name).
+        let references =
+            (self.repo.references_glob("refs/tags/*")).map_err(other("listing tags"))?;
+        for reference in references.flatten() {
+            let Some(name) = reference.name().and_then(|n| n.strip_prefix("refs/tags/")) else {
                 continue;
             };
-            let Ok(object) = reference.peel(ObjectType::Any) else {
+            if !pattern.is_match(name) {
                 continue;
-            };
-            let tag_time = reference
-                .peel(ObjectType::Tag)
-                .ok()
-                .and_then(|t| t.into_tag().ok())
-                .and_then(|t| t.tagger().map(|s| s.when().seconds()));
-            let Ok(commit) = object.peel_to_commit() else {
-                continue; // a tag of a tree or blob names no release
-            };
-            let seconds = tag_time.unwrap_or_else(|| commit.time().seconds());
-            tags.push(TagInfo {
-                name: name.to_string(),
-                commit: commit.id().to_string(),
-                time: DateTime::from_timestamp(seconds, 0)
-                    .map(Timestamp::At)
-                    .unwrap_or_else(Timestamp::now),
-            });
+            }
+            if let Some(tag) = self.tag_info(name, &reference) {
+                tags.push(tag);
+            }
         }
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(tags)
+    }
+
+    /// A tag reference peeled to its commit, dated by its tagger (an
+    /// annotated tag) or its commit. `None` for a tag of a tree or blob,
+    /// which names no release.
+    fn tag_info(&self, name: &str, reference: &git2::Reference) -> Option<TagInfo> {
+        let object = reference.peel(ObjectType::Any).ok()?;
+        let tag_time = (reference.target())
+            .and_then(|oid| self.repo.find_tag(oid).ok())
+            .and_then(|t| t.tagger().map(|s| s.when().seconds()));
+        let commit = object.peel_to_commit().ok()?;
+        let seconds = tag_time.unwrap_or_else(|| commit.time().seconds());
+        Some(TagInfo {
+            name: name.to_string(),
+            commit: commit.id().to_string(),
+            time: DateTime::from_timestamp(seconds, 0)
+                .map(Timestamp::At)
+                .unwrap_or_else(Timestamp::now),
+        })
     }
 
     /// Assigns every commit reachable from the `tips` to the first tip (in
