@@ -4,7 +4,8 @@
 # every few records seal a segment and kills also land inside seals. After
 # each kill the journal must load, its whole chain must hold, and every
 # earlier entry must be unchanged; a last record must leave no temporary.
-# The test suite runs the same test with 36 trials.
+# The test suite runs the same test with 36 trials. (A debug build: release
+# builds ignore the test-only limit.)
 #   scripts/kill-soak.sh [TRIALS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -127,9 +127,13 @@ pub fn groups(lengths: &[usize]) -> Vec<Range<usize>> {
 
 /// The entry limit in force: [`SEGMENT_MAX_ENTRIES`], or, for the kill
 /// tests only, `LEDGER_TEST_SEGMENT_MAX_ENTRIES`, so that a short run seals
-/// often. (Two writers must use the same limit to write the same segments:
-/// never set it on a real ledger.)
+/// often. Two writers must use the same limit to write the same segments,
+/// so the variable is read by debug builds (the tests') only: an installed
+/// (release) `ledger` ignores it.
 fn max_entries() -> usize {
+    if !cfg!(debug_assertions) {
+        return SEGMENT_MAX_ENTRIES;
+    }
     std::env::var("LEDGER_TEST_SEGMENT_MAX_ENTRIES")
         .ok()
         .and_then(|v| v.parse().ok())
