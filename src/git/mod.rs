@@ -113,8 +113,8 @@ pub struct GitRepo {
     repo: Repository,
     root: PathBuf,
     /// Every tag's name, listed on first use: [`has_tag`](Self::has_tag)
-    /// is asked once per release, and a lookup each is a file read per
-    /// release in a repository with loose tags.
+    /// is asked once per release, and one listing serves them all where a
+    /// lookup each would try a loose reference file per release.
     tag_names: OnceCell<HashSet<String>>,
 }
 
