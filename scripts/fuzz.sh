@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
-targets=(journal config document changelog at)
+targets=(journal segments config document changelog at)
 if [ "$#" -gt 1 ]; then
   targets=("${@:2}")
 fi
