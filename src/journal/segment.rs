@@ -112,9 +112,10 @@ fn true_cuts(body: &str, candidates: &[usize], count: usize) -> Option<Vec<usize
 pub fn groups(lengths: &[usize]) -> Vec<Range<usize>> {
     let mut groups = Vec::new();
     let (mut start, mut bytes) = (0, 0);
+    let max_entries = max_entries();
     for (i, len) in lengths.iter().enumerate() {
         let count = i - start;
-        if count > 0 && (count == max_entries() || bytes + len > SEGMENT_MAX_BYTES) {
+        if count > 0 && (count == max_entries || bytes + len > SEGMENT_MAX_BYTES) {
             groups.push(start..i);
             start = i;
             bytes = 0;
