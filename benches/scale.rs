@@ -113,6 +113,7 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
     for (label, args) in reads {
         rows.push((label.to_string(), timed(bin, root, &args)));
     }
+    rows.extend(fresh_checkouts(bin, root));
     rows.push((
         "sha256sum of the journal files (floor)".into(),
         sha256_floor(root),
@@ -131,6 +132,53 @@ impl Cost {
         Cost {
             seconds: -megabytes,
             peak_kb: None,
+        }
+    }
+}
+
+/// What a CI run pays in a fresh checkout: the first read and the first
+/// record with no `.cache/`, and with the cache folder restored from the
+/// working copy (as `actions/cache` restores it: new inodes and times).
+fn fresh_checkouts(bin: &Path, root: &Path) -> Vec<(String, Cost)> {
+    let mut rows = Vec::new();
+    for restored in [false, true] {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let clone = dir.path().join("clone");
+        let status = Command::new("git")
+            .arg("clone")
+            .arg("-q")
+            .arg(root)
+            .arg(&clone)
+            .status()
+            .expect("git clone");
+        assert!(status.success(), "git clone");
+        let state = if restored {
+            copy_dir(&root.join("ledger/.cache"), &clone.join("ledger/.cache"));
+            "cache restored"
+        } else {
+            "no cache"
+        };
+        let read = timed(bin, &clone, &["log", "-n", "10"]);
+        rows.push((format!("fresh clone, {state}: first `log -n 10`"), read));
+        let append = timed(bin, &clone, &record_args("v-clone"));
+        rows.push((format!("fresh clone, {state}: then `record`"), append));
+    }
+    rows
+}
+
+/// Copies folder `from` to `to` as new files (a missing `from` copies
+/// nothing: a small ledger keeps no cache).
+fn copy_dir(from: &Path, to: &Path) {
+    let Ok(listing) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("cache folder");
+    for item in listing.flatten() {
+        let target = to.join(item.file_name());
+        if item.path().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).expect("copy a cache file");
         }
     }
 }

@@ -8,7 +8,12 @@
 //! A cached file is used only for the journal file it was made from, as git
 //! tells a changed working file: its name holds the file's size,
 //! modification time (in nanoseconds) and inode, and its content the
-//! `ledger` version that wrote it. Any difference, or any error reading it,
+//! `ledger` version that wrote it and the SHA-256 of the journal file's
+//! bytes. When no cache file has the journal file's name, size, time and
+//! inode (a fresh clone whose cache was restored by CI, a copied ledger), a
+//! cache file of the same name and size whose SHA-256 matches the file's
+//! bytes is taken over (renamed to the new state): a hash runs at disk speed,
+//! a parse many times slower. Any other difference, or any error reading it,
 //! and the file is parsed again (and the cache rewritten). `ledger verify`
 //! never uses the cache: it hashes the bytes of every file.
 //!
@@ -44,6 +49,8 @@ type Span = (u64, u64);
 struct Head {
     /// The `ledger` version that wrote it (entries may change shape).
     ledger: String,
+    /// SHA-256 (hex) of the journal file's bytes it was made from.
+    sha256: String,
     summary: Summary,
     /// The entries, in file order.
     entries: Span,
@@ -124,8 +131,7 @@ fn cache_path(ledger_dir: &Path, file: &Path) -> Option<PathBuf> {
     let inode = std::os::unix::fs::MetadataExt::ino(&meta);
     #[cfg(not(unix))]
     let inode = 0u64;
-    let name = file.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".toml")?;
+    let stem = file_stem(file)?;
     Some(
         ledger_dir
             .join(CACHE_DIR)
@@ -134,13 +140,19 @@ fn cache_path(ledger_dir: &Path, file: &Path) -> Option<PathBuf> {
 }
 
 /// The summary of a journal file from the cache, with the cache file for
-/// its pieces, when the cache holds them for the file in the state `key`.
-pub(super) fn open(key: &Key) -> Option<(Summary, CachedFile)> {
+/// its pieces, when the cache holds them for `file` in the state `key`, or
+/// holds them for the same bytes in another state (see the module comment).
+pub(super) fn open(ledger_dir: &Path, file: &Path, key: &Key) -> Option<(Summary, CachedFile)> {
+    open_at(key).or_else(|| {
+        adopt(ledger_dir, file, key)?;
+        open_at(key)
+    })
+}
+
+/// The cache file named by `key`, when it is whole and of this version.
+fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
     let path = key.path.clone();
-    let mut reader = BufReader::new(File::open(&path).ok()?);
-    let mut line = Vec::new();
-    let pieces_at = reader.read_until(b'\n', &mut line).ok()? as u64;
-    let head: Head = serde_json::from_slice(&line).ok()?;
+    let (head, pieces_at) = read_head(&path)?;
     let summary = &head.summary;
     let whole =
         head.ledger == env!("CARGO_PKG_VERSION") && summary.lines.len() == summary.heads.len();
@@ -156,9 +168,9 @@ pub(super) fn open(key: &Key) -> Option<(Summary, CachedFile)> {
 }
 
 /// The parsed entries of a journal file from the cache, when it holds them
-/// for the file in the state `key`.
-pub(super) fn read(key: &Key) -> Option<ParsedFile> {
-    let (summary, cached) = open(key)?;
+/// for `file` in the state `key` (or for its bytes, as [`open`] says).
+pub(super) fn read(ledger_dir: &Path, file: &Path, key: &Key) -> Option<ParsedFile> {
+    let (summary, cached) = open(ledger_dir, file, key)?;
     let entries = cached.entries()?;
     (entries.len() == summary.lines.len()).then_some(ParsedFile {
         entries,
@@ -166,15 +178,61 @@ pub(super) fn read(key: &Key) -> Option<ParsedFile> {
     })
 }
 
-/// Keeps the parsed entries of `file`, read in the state `read`, for the
-/// next read, replacing what the cache held for older states of it, and
-/// returns the cache file. Nothing is kept when the file is no longer in
-/// that state (it was replaced while it was read). Best effort: a cache
-/// that cannot be written (a read-only checkout) only costs speed.
+/// The first line of cache file `path`, and where its pieces start.
+fn read_head(path: &Path) -> Option<(Head, u64)> {
+    let mut reader = BufReader::new(File::open(path).ok()?);
+    let mut line = Vec::new();
+    let pieces_at = reader.read_until(b'\n', &mut line).ok()? as u64;
+    Some((serde_json::from_slice(&line).ok()?, pieces_at))
+}
+
+/// Takes over, for `file` in the state `key`, a cache file made for the
+/// same bytes in another state: one of the same journal file name and size
+/// whose recorded SHA-256 is that of the file's bytes now. The file is
+/// hashed only when such a candidate exists.
+fn adopt(ledger_dir: &Path, file: &Path, key: &Key) -> Option<()> {
+    let dir = key.path.parent()?;
+    let prefix = format!("{}.{}.", file_stem(file)?, key.len);
+    let mut candidates: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|item| item.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|item| item.path())
+        .filter(|path| *path != key.path)
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    candidates.sort();
+    let bytes = fs::read(file).ok()?;
+    // The bytes hashed must be the state `key` names.
+    if self::key(ledger_dir, file).as_ref() != Some(key) {
+        return None;
+    }
+    let sha256 = sha256_hex(&bytes);
+    let found = candidates.into_iter().find(|path| {
+        read_head(path).is_some_and(|(head, _)| {
+            head.sha256 == sha256 && head.ledger == env!("CARGO_PKG_VERSION")
+        })
+    })?;
+    fs::rename(found, &key.path).ok()
+}
+
+/// SHA-256 of `bytes`, in hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Keeps the parsed entries of `file`, read in the state `read` as `bytes`,
+/// for the next read, replacing what the cache held for older states of
+/// it, and returns the cache file. Nothing is kept when the file is no
+/// longer in that state (it was replaced while it was read). Best effort: a
+/// cache that cannot be written (a read-only checkout) only costs speed.
 pub(super) fn write(
     read: &Key,
     ledger_dir: &Path,
-    file: &Path,
+    (file, bytes): (&Path, &[u8]),
     summary: &Summary,
     entries: &[Entry],
 ) -> Option<CachedFile> {
@@ -200,6 +258,7 @@ pub(super) fn write(
     }
     let head = Head {
         ledger: env!("CARGO_PKG_VERSION").to_string(),
+        sha256: sha256_hex(bytes),
         summary: summary.clone(),
         entries: entries_span,
         keys,
@@ -222,14 +281,15 @@ pub(super) fn write(
 
 /// Removes the cache files of older states of `file`.
 fn remove_stale(dir: &Path, file: &Path) {
-    let Some(stem) = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".toml"))
-    else {
-        return;
-    };
-    super::segment::remove_starting_with(dir, &format!("{stem}."));
+    if let Some(stem) = file_stem(file) {
+        super::segment::remove_starting_with(dir, &format!("{stem}."));
+    }
+}
+
+/// The name of journal file `file` without `.toml`, which starts the names
+/// of its cache files.
+fn file_stem(file: &Path) -> Option<&str> {
+    file.file_name()?.to_str()?.strip_suffix(".toml")
 }
 
 #[cfg(test)]
@@ -248,7 +308,8 @@ mod tests {
         let replacement = dir.path().join("journal.toml.new");
         fs::write(&replacement, format!("{big}y")).unwrap();
         fs::rename(&replacement, &file).unwrap();
-        assert!(write(&read, dir.path(), &file, &summary, &[]).is_none());
+        let bytes = fs::read(&file).unwrap();
+        assert!(write(&read, dir.path(), (&file, &bytes), &summary, &[]).is_none());
         assert!(
             !dir.path().join(CACHE_DIR).exists()
                 || fs::read_dir(dir.path().join(CACHE_DIR))
@@ -257,7 +318,8 @@ mod tests {
                     .is_none()
         );
         let now = key(dir.path(), &file).unwrap();
-        assert!(write(&now, dir.path(), &file, &summary, &[]).is_some());
-        assert!(open(&now).is_some(), "kept for the state it was read in");
+        let bytes = fs::read(&file).unwrap();
+        assert!(write(&now, dir.path(), (&file, &bytes), &summary, &[]).is_some());
+        assert!(open_at(&now).is_some(), "kept for the state it was read in");
     }
 }

@@ -281,13 +281,16 @@ fn read_file(
     is_tail: bool,
 ) -> Result<(Summary, Source), JournalError> {
     let key = cache::key(ledger_dir, path);
-    if let Some((summary, cached)) = key.as_ref().and_then(cache::open) {
+    let opened = (key.as_ref()).and_then(|key| cache::open(ledger_dir, path, key));
+    if let Some((summary, cached)) = opened {
         return Ok((summary, Source::Cached(cached)));
     }
-    let parsed = reparse(path, is_tail)?;
+    let text = load::read_text(path, is_tail)?;
+    let parsed = load::parse_file(path, &text)?;
     let summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    let file = (path, text.as_bytes());
     let written =
-        key.and_then(|key| cache::write(&key, ledger_dir, path, &summary, &parsed.entries));
+        key.and_then(|key| cache::write(&key, ledger_dir, file, &summary, &parsed.entries));
     let source = match written {
         Some(cached) => Source::Cached(cached),
         None => Source::Memory(parsed.entries),

@@ -60,7 +60,7 @@ fn read_segment(
     before: usize,
 ) -> Result<ParsedFile, JournalError> {
     if let Some(parsed) = (key.as_ref())
-        .and_then(cache::read)
+        .and_then(|key| cache::read(ledger_dir, segment, key))
         .filter(|p| check_segment(segment, &p.entries, &p.lines, before).is_ok())
     {
         return Ok(parsed);
@@ -69,7 +69,8 @@ fn read_segment(
     check_segment(segment, &parsed.entries, &parsed.lines, before)?;
     let summary = Summary::of(&parsed.entries, parsed.lines.clone());
     if let Some(key) = key {
-        cache::write(&key, ledger_dir, segment, &summary, &parsed.entries);
+        let file = (segment, text.as_bytes());
+        cache::write(&key, ledger_dir, file, &summary, &parsed.entries);
     }
     Ok(parsed)
 }

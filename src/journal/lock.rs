@@ -202,7 +202,8 @@ impl JournalLock {
             let summary = Summary::of(entries, lines);
             // Under the lock, nothing replaces the file just written.
             if let Some(key) = super::cache::key(&self.dir, &path) {
-                super::cache::write(&key, &self.dir, &path, &summary, entries);
+                let file = (path.as_path(), text.as_bytes());
+                super::cache::write(&key, &self.dir, file, &summary, entries);
             }
         }
     }

@@ -272,6 +272,55 @@ fn reads_use_a_cache_of_sealed_segments_that_follows_the_files() {
     assert!(s.read("ledger/.gitignore").contains(".cache/"));
 }
 
+#[test]
+fn a_restored_cache_is_taken_over_when_the_bytes_match() {
+    use std::os::unix::fs::MetadataExt;
+    let (s, _) = migrated();
+    let show = |s: &Sandbox| s.ledger(&["show", "#1501", "--format", "json"]).ok();
+    let fresh = show(&s);
+    let cache = s.path().join("ledger/.cache/segments");
+    // A file renamed keeps its inode and time; one written anew gets a new
+    // time (its inode may be one just freed).
+    let inodes = |dir: &std::path::Path| -> std::collections::BTreeSet<(u64, i64, i64)> {
+        (std::fs::read_dir(dir).unwrap().flatten())
+            .map(|f| f.metadata().unwrap())
+            .map(|m| (m.ino(), m.mtime(), m.mtime_nsec()))
+            .collect()
+    };
+    let before = inodes(&cache);
+    // A fresh checkout with the cache folder restored (as CI's cache step
+    // does): every journal file written anew, same bytes, other inode and
+    // time, so no cache file has its name.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let dir = s.path().join("ledger/journal");
+    let mut files: Vec<_> = (std::fs::read_dir(&dir).unwrap().flatten())
+        .map(|f| f.path())
+        .collect();
+    files.push(s.path().join("ledger/journal.toml"));
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        std::fs::remove_file(file).unwrap();
+        std::fs::write(file, bytes).unwrap();
+    }
+    assert_eq!(show(&s), fresh);
+    assert_eq!(
+        inodes(&cache),
+        before,
+        "each cache file was renamed to the new state, not parsed and written again"
+    );
+    // The same size but other bytes: hashed, refused, parsed.
+    let text = segment(&s, 1).replacen("v0.500.0", "v0.500.1", 1);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    s.write("ledger/journal/0000000001.toml", &text);
+    let shown = s.ledger(&["show", "#501", "--format", "json"]).ok();
+    assert!(shown.contains("v0.500.1"), "{shown}");
+    assert_eq!(
+        inodes(&cache).intersection(&before).count(),
+        2,
+        "only the changed segment's cache was written anew"
+    );
+}
+
 /// What `live --at` answers for staging at the deploy time of entry `seq`
 /// of [`legacy_journal`]: key -> version ID.
 fn live_at_entry(s: &Sandbox, seq: u64) -> std::collections::BTreeMap<String, String> {
