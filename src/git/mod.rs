@@ -151,7 +151,11 @@ impl GitRepo {
             repo: self.root.clone(),
             hint: hint.to_string(),
         };
-        let object = self.repo.revparse_single(rev).map_err(|e| {
+        let object = self.full_sha_object(rev).map_or_else(
+            || self.repo.revparse_single(rev),
+            |found| found.ok_or_else(|| git2::Error::from_str("no such object")),
+        );
+        let object = object.map_err(|e| {
             if e.code() == git2::ErrorCode::Ambiguous {
                 unknown("the prefix is ambiguous; give more characters of the SHA")
             } else if rev == "HEAD" {
@@ -166,6 +170,20 @@ impl GitRepo {
             .peel_to_commit()
             .map_err(|_| unknown("it names something that is not a commit"))?;
         Ok(commit.id().to_string())
+    }
+
+    /// The object a full 40-hex SHA names (`Some(None)` when the repository
+    /// lacks it), read directly: `revparse` would, for a SHA it lacks (a
+    /// shallow clone, a journal of another repository), try it as every
+    /// kind of reference name in turn, a dozen file lookups for each of
+    /// thousands of entries. `None` when `rev` is not a full SHA. (A
+    /// reference named like a SHA loses to the object, as git warns.)
+    fn full_sha_object(&self, rev: &str) -> Option<Option<git2::Object<'_>>> {
+        if rev.len() != 40 || !rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let oid = Oid::from_str(rev).ok()?;
+        Some(self.repo.find_object(oid, None).ok())
     }
 
     /// Like [`resolve`](Self::resolve), but `None` when it does not resolve.
@@ -736,6 +754,30 @@ mod tests {
         let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
         repo.commit(None, &sig, &sig, &format!("c{n}"), &tree, &parents)
             .unwrap()
+    }
+
+    #[test]
+    fn a_full_sha_resolves_to_its_commit_or_says_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let first = commit(&repo, &[], 0);
+        repo.tag_lightweight("v1", &repo.find_object(first, None).unwrap(), false)
+            .unwrap();
+        let git = GitRepo::discover(dir.path()).unwrap();
+        let sha = first.to_string();
+        assert_eq!(git.resolve(&sha).unwrap(), sha);
+        assert_eq!(git.resolve(&sha.to_uppercase()).unwrap(), sha);
+        assert_eq!(git.resolve(&sha[..10]).unwrap(), sha, "a prefix");
+        assert_eq!(git.resolve("v1").unwrap(), sha, "a tag");
+        let hint = |rev: &str| match git.resolve(rev) {
+            Err(GitError::UnknownRevision { hint, .. }) => hint,
+            other => panic!("{rev}: {other:?}"),
+        };
+        // A SHA the repository lacks (a shallow clone, another repository).
+        assert!(hint(&"ab".repeat(20)).contains("fetch it first"));
+        // The SHA of an object that is not a commit (the empty tree).
+        let tree = repo.find_commit(first).unwrap().tree_id().to_string();
+        assert!(hint(&tree).contains("not a commit"));
     }
 
     #[test]
