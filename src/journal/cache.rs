@@ -209,19 +209,13 @@ fn adopt(ledger_dir: &Path, file: &Path, key: &Key) -> Option<()> {
     if self::key(ledger_dir, file).as_ref() != Some(key) {
         return None;
     }
-    let sha256 = sha256_hex(&bytes);
+    let sha256 = super::hash::sha256_hex(&bytes);
     let found = candidates.into_iter().find(|path| {
         read_head(path).is_some_and(|(head, _)| {
             head.sha256 == sha256 && head.ledger == env!("CARGO_PKG_VERSION")
         })
     })?;
     fs::rename(found, &key.path).ok()
-}
-
-/// SHA-256 of `bytes`, in hex.
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Keeps the parsed entries of `file`, read in the state `read` as `bytes`,
@@ -258,7 +252,7 @@ pub(super) fn write(
     }
     let head = Head {
         ledger: env!("CARGO_PKG_VERSION").to_string(),
-        sha256: sha256_hex(bytes),
+        sha256: super::hash::sha256_hex(bytes),
         summary: summary.clone(),
         entries: entries_span,
         keys,

@@ -25,7 +25,12 @@ pub fn canonical_json(entry: &toml::Table) -> String {
 
 /// The hash of an entry table, as stored in its `hash` key.
 pub fn entry_hash(entry: &toml::Table) -> String {
-    hex::encode(Sha256::digest(canonical_json(entry).as_bytes()))
+    sha256_hex(canonical_json(entry).as_bytes())
+}
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 fn to_json(value: &toml::Value) -> serde_json::Value {

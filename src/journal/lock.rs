@@ -97,11 +97,11 @@ impl JournalLock {
             });
         }
         let mut staged = journal.clone();
+        let next = staged.entries.len() as u64 + 1;
         let mut sealed = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let (entry, block, raw) = staged.seal_raw(entry)?;
-            staged.push_sealed(entry.clone(), &block, raw);
-            sealed.push(entry);
+        for done in super::seal::seal_all(entries, next, staged.tip_hash())? {
+            staged.push_sealed(done.entry.clone(), &done.block, done.table);
+            sealed.push(done.entry);
         }
         let layout = staged.layout_from(staged.tail.first_index, staged.tail.body_offset)?;
         self.write(&staged, &layout, false)?;

@@ -10,6 +10,7 @@ mod index;
 mod inventory;
 mod load;
 mod lock;
+mod seal;
 pub mod segment;
 mod summary;
 
@@ -342,8 +343,8 @@ impl Journal {
         None
     }
 
-    /// Adds a sealed entry (from [`seal_raw`](Self::seal_raw)) to this
-    /// journal in memory, as an append writes it.
+    /// Adds a sealed entry (from [`seal::seal_all`]) to this journal in
+    /// memory, as an append writes it.
     fn push_sealed(&mut self, entry: Entry, block: &str, raw: toml::Table) {
         let before = self.text.len();
         push_block(&mut self.text, block);
@@ -402,27 +403,9 @@ impl Journal {
     /// Encodes `entry` as the block that would be appended after this
     /// journal: sets its `seq`, `prev_hash` and `hash`.
     pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
-        self.seal_raw(entry).map(|(entry, block, _)| (entry, block))
-    }
-
-    /// Like [`seal`](Self::seal), also returning the block's parsed table.
-    fn seal_raw(&self, mut entry: Entry) -> Result<(Entry, String, toml::Table), JournalError> {
-        entry.seq = self.entries.len() as u64 + 1;
-        entry.prev_hash = self.tip_hash().to_string();
-        entry.hash = String::new();
-        let unsealed =
-            toml::Table::try_from(&entry).map_err(|e| JournalError::Encode(e.to_string()))?;
-        entry.hash = hash::entry_hash(&unsealed);
-        let block = encode(&entry)?;
-        // The hash must hold for the text as written, not only for the value.
-        let check = decode_block(&block)?;
-        if hash::entry_hash(&check) != entry.hash {
-            return Err(JournalError::Encode(format!(
-                "hash of entry #{} changed after encoding",
-                entry.seq
-            )));
-        }
-        Ok((entry, block, check))
+        let next = self.entries.len() as u64 + 1;
+        let sealed = seal::seal_one(entry, next, self.tip_hash())?;
+        Ok((sealed.entry, sealed.block))
     }
 }
 
