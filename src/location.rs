@@ -42,8 +42,10 @@ impl Located {
     /// Converts a TOML parse or type error into a located one.
     pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> Self {
         let mut message = error.message().trim().to_string();
-        if message.is_empty() {
-            // The parser names nothing when the text breaks off mid-value.
+        // A text that breaks off mid-value gets no message, or one about
+        // the missing value's form, placed at the very end.
+        let at_end = (error.span()).is_some_and(|span| span.start >= text.trim_end().len());
+        if message.is_empty() || at_end {
             message = "the text ends in the middle of a value (was a write cut off?)".into();
         }
         match error.span() {

@@ -242,4 +242,25 @@ mod tests {
             "the reason kept"
         );
     }
+
+    #[test]
+    fn entries_are_written_as_the_journals_in_the_repository_were() {
+        // The example ledger and the audit fixture were written by earlier
+        // builds: a new encoder (a toml upgrade) must write the same text.
+        for text in [
+            include_str!("../../ledger/journal.toml"),
+            include_str!("../../tests/fixtures/audit/journal.toml"),
+        ] {
+            let journal =
+                Journal::parse(std::path::Path::new("journal.toml"), text.into()).unwrap();
+            for entry in &journal.entries {
+                let block = crate::journal::encode_block(entry).unwrap();
+                assert!(
+                    text.contains(&block),
+                    "#{} now encodes as\n{block}",
+                    entry.seq
+                );
+            }
+        }
+    }
 }
