@@ -99,14 +99,77 @@ impl Stored {
     }
 
     /// Whether `later`'s logical text starts with this one's, reading only
-    /// the files after the segments both store as the same blobs.
+    /// the files after the segments both store as the same blobs, one file
+    /// of each side at a time (a legacy single-file version is held whole).
     fn extended_by(&self, later: &Stored, repo: &GitRepo) -> Result<bool, GitError> {
         let shared = (self.segments.iter().zip(&later.segments))
             .take_while(|(a, b)| a.0 == b.0 && a.1 == b.1)
             .count();
-        Ok(later
-            .rest(repo, shared)?
-            .starts_with(&self.rest(repo, shared)?))
+        let mut mine = Bodies::new(self, repo, shared);
+        let mut theirs = Bodies::new(later, repo, shared);
+        loop {
+            let Some(a) = mine.remaining()? else {
+                return Ok(true);
+            };
+            let Some(b) = theirs.remaining()? else {
+                return Ok(false);
+            };
+            let n = a.len().min(b.len());
+            if a[..n] != b[..n] {
+                return Ok(false);
+            }
+            mine.consume(n);
+            theirs.consume(n);
+        }
+    }
+}
+
+/// The bodies of a stored version's files from segment `from` on, then
+/// its tail's, read one file at a time: the logical text after the first
+/// `from` segments, as a stream.
+struct Bodies<'a> {
+    stored: &'a Stored,
+    repo: &'a GitRepo,
+    /// The next file to read (`segments.len()` is the tail).
+    next: usize,
+    /// The file being compared, and how much of it is consumed.
+    current: std::borrow::Cow<'a, [u8]>,
+    at: usize,
+}
+
+impl<'a> Bodies<'a> {
+    fn new(stored: &'a Stored, repo: &'a GitRepo, from: usize) -> Bodies<'a> {
+        Bodies {
+            stored,
+            repo,
+            next: from,
+            current: std::borrow::Cow::Borrowed(&[]),
+            at: 0,
+        }
+    }
+
+    /// The unconsumed bytes of the current file, reading the next file
+    /// with a non-empty body when it is used up; `None` at the end.
+    fn remaining(&mut self) -> Result<Option<&[u8]>, GitError> {
+        while self.at == self.current.len() {
+            let count = self.stored.segments.len();
+            if self.next > count {
+                return Ok(None);
+            }
+            let bytes = if self.next == count {
+                std::borrow::Cow::Borrowed(self.stored.tail.as_slice())
+            } else {
+                std::borrow::Cow::Owned(self.stored.segment(self.repo, self.next)?)
+            };
+            self.next += 1;
+            self.at = bytes.len() - body(&bytes).len();
+            self.current = bytes;
+        }
+        Ok(Some(&self.current[self.at..]))
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.at += n;
     }
 }
 
