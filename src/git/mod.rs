@@ -121,13 +121,6 @@ pub struct GitRepo {
 impl GitRepo {
     /// Opens the repository at or above `start`.
     pub fn discover(start: &Path) -> Result<GitRepo, GitError> {
-        // libgit2 re-hashes every object it reads (with collision-detecting
-        // SHA-1) unless told not to; git's own commands do not (`git fsck`
-        // does). It was a tenth of `verify` on a long ledger, reading every
-        // committed journal blob. The journal's own hash chain is checked on
-        // the bytes either way.
-        static NO_REHASH: std::sync::Once = std::sync::Once::new();
-        NO_REHASH.call_once(|| git2::opts::strict_hash_verification(false));
         let repo = Repository::discover(start).map_err(|_| GitError::NotARepository {
             path: start.to_path_buf(),
         })?;
