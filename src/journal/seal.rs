@@ -11,14 +11,19 @@
 //! in the block. An entry whose own fields hold a placeholder's text is
 //! sealed the direct way.
 
+use std::sync::Mutex;
+
 use super::hash;
 use super::{Entry, JournalError};
 
-/// Stands for `prev_hash` until the chain is known: as long as a hash, and
-/// not hex, so never a hash.
+/// Stands for `prev_hash` until the chain is known: not hex, so never a
+/// hash (its length does not matter: nothing in the encoding depends on it).
 const PREV_PLACEHOLDER: &str = "prev-hash-placeholder-0123456789-prev-hash-placeholder-01234567";
 /// Stands for `hash` until it is computed.
 const HASH_PLACEHOLDER: &str = "hash-placeholder-0123456789abcdefghijklmnopqrstuvwxyz-hash-hash";
+
+/// Entries with the `seq` each will get.
+type Numbered = Vec<(u64, Entry)>;
 
 /// Batches at least this long are prepared on several threads.
 const PARALLEL_FROM: usize = 256;
@@ -74,7 +79,7 @@ fn prepare_all(
     entries: Vec<Entry>,
     first_seq: u64,
 ) -> Result<Vec<Result<Prepared, Entry>>, JournalError> {
-    let numbered: Vec<(u64, Entry)> = (first_seq..).zip(entries).collect();
+    let numbered: Numbered = (first_seq..).zip(entries).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     if numbered.len() < PARALLEL_FROM || threads < 2 {
         return numbered.into_iter().map(prepare).collect();
@@ -88,12 +93,27 @@ fn prepare_all(
         rest = tail;
     }
     chunks.push(rest);
+    // Each thread takes its chunk from a slot; a thread that cannot be
+    // started (a process limit) leaves its chunk to this one.
+    let slots: Vec<Mutex<Option<Numbered>>> =
+        chunks.into_iter().map(|c| Mutex::new(Some(c))).collect();
+    let run = |slot: &Mutex<Option<Numbered>>| -> Result<Vec<_>, JournalError> {
+        let chunk = slot.lock().ok().and_then(|mut held| held.take());
+        chunk.unwrap_or_default().into_iter().map(prepare).collect()
+    };
     let results: Vec<Result<Vec<_>, JournalError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (chunks.into_iter())
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(prepare).collect()))
+        let workers: Vec<_> = (slots.iter())
+            .map(|slot| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || run(slot))
+                    .ok()
+            })
             .collect();
-        (workers.into_iter())
-            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        (workers.into_iter().zip(&slots))
+            .map(|(worker, slot)| match worker {
+                Some(w) => w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                None => run(slot),
+            })
             .collect()
     });
     let mut all = Vec::new();
