@@ -55,8 +55,12 @@ pub(super) fn seal_all(
     let mut prev = tip.to_string();
     let mut sealed = Vec::with_capacity(prepared.len());
     for item in prepared {
+        // The text substitution is sound for a hash (hex, written as is);
+        // anything else in `prev_hash` is encoded and checked the direct way.
+        let hex = prev.bytes().all(|b| b.is_ascii_hexdigit());
         let done = match item {
-            Ok(prepared) => finish(prepared, &prev),
+            Ok(prepared) if hex => finish(prepared, &prev),
+            Ok(prepared) => seal_direct(prepared.entry, &prev)?,
             Err(entry) => seal_direct(entry, &prev)?,
         };
         prev.clone_from(&done.entry.hash);
