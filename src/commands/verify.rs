@@ -20,20 +20,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     } else {
         Some(workspace.repo())
     };
-    let (findings, entries_checked) = check_stored(&workspace.ledger_dir)?;
-    let mut report = Report {
-        entries_checked,
-        findings,
-        ..Report::default()
-    };
-    match repo {
-        Some(Ok(repo)) => {
-            let path = Journal::path_in(&workspace.ledger_dir);
-            check_history(&repo, &path, &mut report)?;
-        }
-        Some(Err(e)) => report.history_skipped = Some(format!("{e:#}")),
-        None => {}
-    }
+    let report = check_chain_and_history(workspace, repo)?;
     let journal = if args.aws || args.store {
         Some(workspace.journal()?)
     } else {
@@ -133,4 +120,53 @@ fn verify_store(
         }
     );
     Ok(report.findings.len())
+}
+
+/// The chain check of the stored files and, when there is a repository,
+/// the git-history check, side by side: the history check reads git
+/// objects on one core while the chain check parses the journal's files on
+/// the others. Findings come in that order: the chain's, then the history's.
+fn check_chain_and_history(
+    workspace: &Workspace,
+    repo: Option<Result<crate::git::GitRepo>>,
+) -> Result<Report> {
+    let path = Journal::path_in(&workspace.ledger_dir);
+    let history = |repo: crate::git::GitRepo| -> Result<Report> {
+        let mut report = Report::default();
+        check_history(&repo, &path, &mut report)?;
+        Ok(report)
+    };
+    let (stored, history) = std::thread::scope(|scope| {
+        let (worker, skipped) = match repo {
+            Some(Ok(repo)) => {
+                let started = std::thread::Builder::new().spawn_scoped(scope, || history(repo));
+                (Some(started), None)
+            }
+            Some(Err(e)) => (None, Some(format!("{e:#}"))),
+            None => (None, None),
+        };
+        let stored = check_stored(&workspace.ledger_dir);
+        let history = worker.map(|started| match started {
+            Ok(worker) => (worker.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => Err(anyhow::anyhow!("cannot start the git-history check: {e}")),
+        });
+        (stored, (history, skipped))
+    });
+    let (findings, entries_checked) = stored?;
+    let mut report = Report {
+        entries_checked,
+        findings,
+        ..Report::default()
+    };
+    match history {
+        (Some(done), _) => {
+            let checked = done?;
+            report.findings.extend(checked.findings);
+            report.versions_checked = checked.versions_checked;
+            report.history_checked = checked.history_checked;
+            report.history_skipped = checked.history_skipped;
+        }
+        (None, skipped) => report.history_skipped = skipped,
+    }
+    Ok(report)
 }
