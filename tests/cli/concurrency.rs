@@ -150,8 +150,13 @@ fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
         let fraction = (seed >> 33) as f64 / (1u64 << 31) as f64; // [0, 1)
         let delay = duration.mul_f64(fraction * 1.3);
         let mut child = record(&format!("t{trial}")).spawn().unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill();
+        // Every third record runs to its end, whatever the machine's load
+        // does to the others' length: the tail then fills, and the records
+        // killed after it are ones that seal.
+        if trial % 3 != 2 {
+            std::thread::sleep(delay);
+            let _ = child.kill();
+        }
         let status = child.wait().unwrap();
         if status.success() {
             landed += 1;
