@@ -42,10 +42,12 @@ impl Located {
     /// Converts a TOML parse or type error into a located one.
     pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> Self {
         let mut message = error.message().trim().to_string();
-        // A text that breaks off mid-value gets no message, or one about
-        // the missing value's form, placed at the very end.
-        let at_end = (error.span()).is_some_and(|span| span.start >= text.trim_end().len());
-        if message.is_empty() || at_end {
+        // A text that breaks off mid-value (`key =` and nothing after) gets
+        // no message, or one about the missing value's form, at its end.
+        let rest = text.trim_end();
+        let cut_off =
+            rest.ends_with('=') && (error.span()).is_some_and(|span| span.start >= rest.len());
+        if message.is_empty() || cut_off {
             message = "the text ends in the middle of a value (was a write cut off?)".into();
         }
         match error.span() {
@@ -118,6 +120,33 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The message `from_toml` gives for `text` parsed as a table with a
+    /// required `format` key.
+    fn toml_message(text: &str) -> String {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            format: i64,
+        }
+        let error = toml::from_str::<Doc>(text).unwrap_err();
+        Located::from_toml(Path::new("f.toml"), text, &error).to_string()
+    }
+
+    #[test]
+    fn a_text_cut_off_after_a_key_is_named_so_and_others_keep_the_parsers_words() {
+        let cut = toml_message("format = 1\n\n[[entry]]\nseq = ");
+        assert!(
+            cut.starts_with("f.toml:4:7: the text ends in the middle"),
+            "{cut}"
+        );
+        let empty = toml_message("");
+        assert!(empty.contains("missing field `format`"), "{empty}");
+        let blank = toml_message("\n\n");
+        assert!(blank.contains("missing field `format`"), "{blank}");
+        let open_string = toml_message("format = \"1");
+        assert!(!open_string.contains("the text ends"), "{open_string}");
+    }
 
     #[test]
     fn offsets_map_to_lines_and_columns() {
