@@ -136,37 +136,34 @@ fn check_chain_and_history(
         check_history(&repo, &path, &mut report)?;
         Ok(report)
     };
+    let (repo, skipped) = match repo {
+        Some(Ok(repo)) => (Some(repo), None),
+        Some(Err(e)) => (None, Some(format!("{e:#}"))),
+        None => (None, None),
+    };
     let (stored, history) = std::thread::scope(|scope| {
-        let (worker, skipped) = match repo {
-            Some(Ok(repo)) => {
-                let started = std::thread::Builder::new().spawn_scoped(scope, || history(repo));
-                (Some(started), None)
-            }
-            Some(Err(e)) => (None, Some(format!("{e:#}"))),
-            None => (None, None),
-        };
+        let worker =
+            repo.map(|repo| std::thread::Builder::new().spawn_scoped(scope, || history(repo)));
         let stored = check_stored(&workspace.ledger_dir);
         let history = worker.map(|started| match started {
             Ok(worker) => (worker.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             Err(e) => Err(anyhow::anyhow!("cannot start the git-history check: {e}")),
         });
-        (stored, (history, skipped))
+        (stored, history)
     });
     let (findings, entries_checked) = stored?;
     let mut report = Report {
         entries_checked,
         findings,
+        history_skipped: skipped,
         ..Report::default()
     };
-    match history {
-        (Some(done), _) => {
-            let checked = done?;
-            report.findings.extend(checked.findings);
-            report.versions_checked = checked.versions_checked;
-            report.history_checked = checked.history_checked;
-            report.history_skipped = checked.history_skipped;
-        }
-        (None, skipped) => report.history_skipped = skipped,
+    if let Some(done) = history {
+        let checked = done?;
+        report.findings.extend(checked.findings);
+        report.versions_checked = checked.versions_checked;
+        report.history_checked = checked.history_checked;
+        report.history_skipped = checked.history_skipped;
     }
     Ok(report)
 }

@@ -80,21 +80,14 @@ impl Stored {
         }
     }
 
-    /// The bodies of the files from segment `from` on, and the tail's: the
-    /// logical text after the first `from` segments.
-    fn rest(&self, repo: &GitRepo, from: usize) -> Result<Vec<u8>, GitError> {
-        let mut text = Vec::new();
-        for index in from..self.segments.len() {
+    /// The whole logical text (for messages and merges): the header, then
+    /// every segment's body and the tail's.
+    fn logical(&self, repo: &GitRepo) -> Result<Vec<u8>, GitError> {
+        let mut text = crate::journal::EMPTY_JOURNAL.as_bytes().to_vec();
+        for index in 0..self.segments.len() {
             text.extend_from_slice(body(&self.segment(repo, index)?));
         }
         text.extend_from_slice(body(&self.tail));
-        Ok(text)
-    }
-
-    /// The whole logical text (for messages and merges).
-    fn logical(&self, repo: &GitRepo) -> Result<Vec<u8>, GitError> {
-        let mut text = crate::journal::EMPTY_JOURNAL.as_bytes().to_vec();
-        text.extend(self.rest(repo, 0)?);
         Ok(text)
     }
 
