@@ -10,6 +10,11 @@ use clap_complete::CompleteEnv;
 use ledger::cli::Cli;
 use ledger::commands::{self, COMPLETE_VAR, Outcome};
 
+/// See the `mimalloc` feature in Cargo.toml for why.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // `COMPLETE=bash ledger -- ...` (from the script `ledger completions`
     // prints) answers with candidates and exits; otherwise a no-op.
