@@ -16,8 +16,15 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     let name = template_name(args)?;
     let origin = render::locate(&name, args.template.as_deref(), &workspace.ledger_dir)?;
     let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
-    let context = render::build(&config, &entries, repo.as_ref(), ledger_path.as_deref())?;
-    let mut text = render::render(&origin, &context)?;
+    let template = render::Template::load(origin)?;
+    let context = render::build_for(
+        &config,
+        &entries,
+        repo.as_ref(),
+        ledger_path.as_deref(),
+        template.needs(),
+    )?;
+    let mut text = template.render(&context)?;
     if args.format == DocumentFormat::Html {
         let title = if name == "changelog" {
             format!("{} changelog", context.project.title)

@@ -16,7 +16,7 @@ mod versions;
 use versions::{Versions, version_key};
 
 /// Changelog data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ChangelogView {
     /// Commits not yet deployed to the release environment (needs a repository).
     pub unreleased: Option<ReleaseView>,

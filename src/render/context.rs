@@ -20,6 +20,7 @@ use crate::model;
 use crate::tables::{self, TableView};
 
 pub use super::changelog::{ChangelogView, GroupView, ReleaseView, Reship, YankView};
+pub use super::needs::Needs;
 
 /// The whole context.
 #[derive(Debug, Clone, Serialize)]
@@ -98,7 +99,7 @@ pub struct EnvView {
 
 /// `monitoring`: the declared alarms and log groups, with what the release
 /// environment's latest snapshot read laid over them, and their tables.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct MonitoringView {
     /// CloudWatch alarms.
     pub alarms: Vec<config::Alarm>,
@@ -205,7 +206,7 @@ pub struct InvalidationView {
 }
 
 /// Cache settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CacheView {
     /// CloudFront behaviours, as declared.
     pub behaviors: Vec<config::CacheBehavior>,
@@ -277,11 +278,24 @@ pub struct RollbackStep {
 /// voids themselves are in the history). `repo` feeds the changelog's
 /// Unreleased section and compare links; `ledger_path`, the ledger folder
 /// from the repository's top, keeps the ledger's own commits out of it.
+/// Every section is filled: what `ledger context` prints.
 pub fn build(
     config: &Config,
     entries: &[Entry],
     repo: Option<&GitRepo>,
     ledger_path: Option<&str>,
+) -> Result<Context, GitError> {
+    build_for(config, entries, repo, ledger_path, Needs::ALL)
+}
+
+/// [`build`], with only the sections `needs` names filled; the others are
+/// left empty (a template that never names them cannot tell).
+pub fn build_for(
+    config: &Config,
+    entries: &[Entry],
+    repo: Option<&GitRepo>,
+    ledger_path: Option<&str>,
+    needs: Needs,
 ) -> Result<Context, GitError> {
     let all = entries;
     let entries = &model::in_force(entries);
@@ -291,62 +305,115 @@ pub fn build(
         view.configuration_changes = configuration.get(&e.seq).cloned().unwrap_or_default();
         view
     };
-    let environments = config
-        .environments
-        .iter()
-        .map(|(key, env)| env_view(key, env, entries, &view))
-        .collect();
-    let release_env = config.changelog.release_env.clone();
+    let environments = if needs.environments {
+        config
+            .environments
+            .iter()
+            .map(|(key, env)| env_view(key, env, entries, &view))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let changelog = if needs.changelog {
+        super::changelog::changelog_view(config, entries, repo, ledger_path)?
+    } else {
+        ChangelogView::default()
+    };
     Ok(Context {
-        project: ProjectView {
-            title: config.project.title.clone(),
-            document_title: config
-                .project
-                .document_title
-                .clone()
-                .unwrap_or_else(|| "AWS Services Version Control".into()),
-            description: config.project.description.clone().unwrap_or_else(|| {
-                crate::config::Project::default_description(&config.project.title)
-            }),
-            quick_commands: config.project.quick_commands.unwrap_or(true),
-        },
-        last_updated: entries
-            .iter()
-            .filter(|e| {
-                !matches!(
-                    e.kind,
-                    EntryKind::Release | EntryKind::Lock | EntryKind::Unlock
-                )
-            })
-            .map(|e| e.deployed_at.date_string())
-            .chain(config.project.last_updated.clone())
-            .max(),
+        project: project_view(config),
+        last_updated: last_updated(config, entries),
         environments,
-        deploys: model::deploys_newest_first(entries)
-            .into_iter()
-            .map(view)
-            .collect(),
-        snapshots: entries
-            .iter()
-            .rev()
-            .filter(|e| e.kind == EntryKind::Snapshot)
-            .map(view)
-            .filter(|v| !v.configuration_changes.is_empty())
-            .collect(),
-        changelog: super::changelog::changelog_view(config, entries, repo, ledger_path)?,
-        cache: cache_view(config, entries),
-        monitoring: monitoring_view(config, entries),
+        deploys: if needs.deploys {
+            model::deploys_newest_first(entries)
+                .into_iter()
+                .map(view)
+                .collect()
+        } else {
+            Vec::new()
+        },
+        snapshots: if needs.snapshots {
+            configuration_snapshots(entries, &view)
+        } else {
+            Vec::new()
+        },
+        changelog,
+        cache: if needs.cache {
+            cache_view(config, entries)
+        } else {
+            CacheView::default()
+        },
+        monitoring: if needs.monitoring {
+            monitoring_view(config, entries)
+        } else {
+            MonitoringView::default()
+        },
         commands: config.commands.clone(),
-        rollback: rollback_view(config, entries, &view),
+        rollback: if needs.rollback {
+            rollback_view(config, entries, &view)
+        } else {
+            None
+        },
         related: config.related.clone(),
-        extras: config.extra.iter().fold(BTreeMap::new(), |mut map, block| {
-            map.entry(block.at.clone())
-                .or_insert_with(Vec::new)
-                .push(block.markdown.clone());
-            map
-        }),
-        release_env,
+        extras: extras_by_anchor(config),
+        release_env: config.changelog.release_env.clone(),
     })
+}
+
+/// Snapshots that changed an environment's configuration, newest first.
+fn configuration_snapshots(
+    entries: &[Entry],
+    view: &dyn Fn(&Entry) -> EntryView,
+) -> Vec<EntryView> {
+    entries
+        .iter()
+        .rev()
+        .filter(|e| e.kind == EntryKind::Snapshot)
+        .map(view)
+        .filter(|v| !v.configuration_changes.is_empty())
+        .collect()
+}
+
+/// Markdown kept from an imported document, by anchor.
+fn extras_by_anchor(config: &Config) -> BTreeMap<String, Vec<String>> {
+    config.extra.iter().fold(BTreeMap::new(), |mut map, block| {
+        map.entry(block.at.clone())
+            .or_insert_with(Vec::new)
+            .push(block.markdown.clone());
+        map
+    })
+}
+
+fn project_view(config: &Config) -> ProjectView {
+    ProjectView {
+        title: config.project.title.clone(),
+        document_title: config
+            .project
+            .document_title
+            .clone()
+            .unwrap_or_else(|| "AWS Services Version Control".into()),
+        description: config
+            .project
+            .description
+            .clone()
+            .unwrap_or_else(|| crate::config::Project::default_description(&config.project.title)),
+        quick_commands: config.project.quick_commands.unwrap_or(true),
+    }
+}
+
+/// The day of the newest entry that changed something, or the imported
+/// document's own date when that is later.
+fn last_updated(config: &Config, entries: &[Entry]) -> Option<String> {
+    entries
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.kind,
+                EntryKind::Release | EntryKind::Lock | EntryKind::Unlock
+            )
+        })
+        .map(|e| e.deployed_at.date_string())
+        .chain(config.project.last_updated.clone())
+        .max()
 }
 
 fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {

@@ -6,13 +6,15 @@ pub mod changelog;
 pub mod context;
 pub mod format;
 pub mod html;
+pub mod needs;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tera::{Tera, Value};
 
-pub use context::{Context, build};
+pub use context::{Context, build, build_for};
+pub use needs::Needs;
 
 /// The built-in templates: (name, source).
 pub const BUILTIN: [(&str, &str); 2] = [
@@ -157,44 +159,69 @@ pub fn document_kind(text: &str) -> Option<&'static str> {
 
 /// Renders the context through a template.
 pub fn render(origin: &TemplateOrigin, context: &Context) -> Result<String, RenderError> {
-    let source = match origin {
-        TemplateOrigin::Builtin(name) => BUILTIN
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, s)| s.to_string())
-            .unwrap_or_default(),
-        TemplateOrigin::File(path) => {
-            std::fs::read_to_string(path).map_err(|source| RenderError::Read {
-                path: path.clone(),
-                source,
-            })?
-        }
-    };
-    let tera_error = |e: tera::Error| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        RenderError::Tera {
-            origin: origin.to_string(),
-            message,
-        }
-    };
-    let mut tera = Tera::default();
-    tera.autoescape_on(vec![]);
-    register_filters(&mut tera);
-    tera.add_raw_template("document", &source)
-        .map_err(tera_error)?;
-    let context = tera::Context::from_serialize(context).map_err(tera_error)?;
-    let mut text = tera.render("document", &context).map_err(tera_error)?;
-    // Exactly one trailing newline, whatever the template's last line does.
-    let trimmed = text.trim_end_matches(['\n', ' ']).len();
-    text.truncate(trimmed);
-    text.push('\n');
-    Ok(text)
+    Template::load(origin.clone())?.render(context)
+}
+
+/// A template's source, read once: for what it needs of the context, then
+/// to render.
+#[derive(Debug, Clone)]
+pub struct Template {
+    origin: TemplateOrigin,
+    source: String,
+}
+
+impl Template {
+    /// Reads the template's source.
+    pub fn load(origin: TemplateOrigin) -> Result<Template, RenderError> {
+        let source = match &origin {
+            TemplateOrigin::Builtin(name) => BUILTIN
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.to_string())
+                .unwrap_or_default(),
+            TemplateOrigin::File(path) => {
+                std::fs::read_to_string(path).map_err(|source| RenderError::Read {
+                    path: path.clone(),
+                    source,
+                })?
+            }
+        };
+        Ok(Template { origin, source })
+    }
+
+    /// The sections of the context this template can show.
+    pub fn needs(&self) -> Needs {
+        Needs::of_template(&self.source)
+    }
+
+    /// Renders the context through the template.
+    pub fn render(&self, context: &Context) -> Result<String, RenderError> {
+        let tera_error = |e: tera::Error| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            RenderError::Tera {
+                origin: self.origin.to_string(),
+                message,
+            }
+        };
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        register_filters(&mut tera);
+        tera.add_raw_template("document", &self.source)
+            .map_err(tera_error)?;
+        let context = tera::Context::from_serialize(context).map_err(tera_error)?;
+        let mut text = tera.render("document", &context).map_err(tera_error)?;
+        // Exactly one trailing newline, whatever the template's last line does.
+        let trimmed = text.trim_end_matches(['\n', ' ']).len();
+        text.truncate(trimmed);
+        text.push('\n');
+        Ok(text)
+    }
 }
 
 type FilterArgs = HashMap<String, Value>;
