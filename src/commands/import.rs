@@ -336,6 +336,7 @@ fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         );
     }
     let appended = lock.append_all(&mut journal, entries)?;
+    let appended = &journal.entries[appended];
     let commits: usize = appended.iter().map(|e| e.commits.len()).sum();
     crate::note!(
         "imported {} release(s) of `{env}` from git tags (#{}..#{}), {commits} commit(s) attributed",

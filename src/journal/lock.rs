@@ -77,19 +77,18 @@ impl JournalLock {
     /// Appends `entry` to `journal` (which must have been loaded under this
     /// lock), refusing when the tail's chain is broken.
     pub fn append(&self, journal: &mut Journal, entry: Entry) -> Result<Entry, JournalError> {
-        Ok(self
-            .append_all(journal, vec![entry])?
-            .pop()
-            .expect("one entry in, one out"))
+        let appended = self.append_all(journal, vec![entry])?;
+        Ok(journal.entries[appended][0].clone())
     }
 
     /// Appends several entries at once: the tail is checked once and written
-    /// once (for imports of thousands of entries).
+    /// once (for imports of thousands of entries). Returns where the sealed
+    /// entries are in `journal.entries`.
     pub fn append_all(
         &self,
         journal: &mut Journal,
         entries: Vec<Entry>,
-    ) -> Result<Vec<Entry>, JournalError> {
+    ) -> Result<std::ops::Range<usize>, JournalError> {
         if let Some(seq) = journal.tail_broken() {
             return Err(JournalError::BrokenChain {
                 path: journal.path.clone(),
@@ -97,12 +96,11 @@ impl JournalLock {
             });
         }
         let mut staged = journal.clone();
-        let next = staged.entries.len() as u64 + 1;
-        let mut sealed = Vec::with_capacity(entries.len());
-        for done in super::seal::seal_all(entries, next, staged.tip_hash())? {
-            staged.push_sealed(done.entry.clone(), &done.block, done.table);
-            sealed.push(done.entry);
+        let first = staged.entries.len();
+        for done in super::seal::seal_all(entries, first as u64 + 1, staged.tip_hash())? {
+            staged.push_sealed(done.entry, &done.block, done.table);
         }
+        let sealed = first..staged.entries.len();
         let layout = staged.layout_from(staged.tail.first_index, staged.tail.body_offset)?;
         self.write(&staged, &layout, false)?;
         self.cache_written(&staged, &layout);
@@ -194,17 +192,38 @@ impl JournalLock {
             .map(|(first, _)| journal.entries.partition_point(|e| e.seq < *first))
             .chain([layout.tail_first_index, journal.entries.len()])
             .collect();
-        for (i, (path, text)) in written.enumerate() {
-            let Some(entries) = journal.entries.get(bounds[i]..bounds[i + 1]) else {
-                continue;
-            };
-            let lines = super::load::entry_lines(text, entries.len());
-            let summary = Summary::of(entries, lines);
-            // Under the lock, nothing replaces the file just written.
-            if let Some(key) = super::cache::key(&self.dir, &path) {
-                let file = (path.as_path(), text.as_bytes());
-                super::cache::write(&key, &self.dir, file, &summary, entries);
+        let files: Vec<(PathBuf, &str, &[Entry])> = (written.enumerate())
+            .filter_map(|(i, (path, text))| {
+                let entries = journal.entries.get(bounds[i]..bounds[i + 1])?;
+                Some((path, text.as_str(), entries))
+            })
+            .collect();
+        let cache_all = |files: &[(PathBuf, &str, &[Entry])]| {
+            for (path, text, entries) in files {
+                self.cache_file(path, text, entries);
             }
+        };
+        // An import writes many segments: their caches on two threads.
+        let (first, second) = files.split_at(files.len() / 2);
+        std::thread::scope(|scope| {
+            let helper = (!first.is_empty())
+                .then(|| std::thread::Builder::new().spawn_scoped(scope, || cache_all(first)))
+                .and_then(Result::ok);
+            cache_all(second);
+            match helper.map(|h| h.join()) {
+                Some(Ok(())) => {}
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => cache_all(first),
+            }
+        });
+    }
+
+    /// Caches one file just written. Under the lock, nothing replaces it.
+    fn cache_file(&self, path: &Path, text: &str, entries: &[Entry]) {
+        let lines = super::load::entry_lines(text, entries.len());
+        let summary = Summary::of(entries, lines);
+        if let Some(key) = super::cache::key(&self.dir, path) {
+            super::cache::write(&key, &self.dir, (path, text.as_bytes()), &summary, entries);
         }
     }
 }

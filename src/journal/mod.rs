@@ -458,11 +458,11 @@ fn encode(entry: &Entry) -> Result<String, JournalError> {
 }
 
 fn decode_block(block: &str) -> Result<toml::Table, JournalError> {
-    let table: toml::Table =
+    let mut table: toml::Table =
         toml::from_str(block).map_err(|e| JournalError::Encode(e.to_string()))?;
-    match table.get("entry") {
-        Some(toml::Value::Array(items)) => match items.first() {
-            Some(toml::Value::Table(t)) => Ok(t.clone()),
+    match table.remove("entry") {
+        Some(toml::Value::Array(items)) => match items.into_iter().next() {
+            Some(toml::Value::Table(t)) => Ok(t),
             _ => Err(JournalError::Encode("no entry table".into())),
         },
         _ => Err(JournalError::Encode("no entry array".into())),
