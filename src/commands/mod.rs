@@ -162,6 +162,13 @@ fn discover_ledger() -> PathBuf {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
     configure_ui(&cli.global);
     let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
+    if matches!(
+        cli.command,
+        Command::Render(_) | Command::Import(_) | Command::Context
+    ) {
+        // They read history to show it, not to check it.
+        crate::git::skip_object_rehash();
+    }
     match cli.command {
         Command::Init => init::run(&workspace),
         Command::Record(args) => record::run(&workspace, &args, out),
