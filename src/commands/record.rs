@@ -87,13 +87,15 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         Some((capture, listing))
     };
 
+    // Read again under the lock: its memory is better reused than kept.
+    drop(index);
     pause_for_tests();
     let writer = super::Writer::for_config(&config)?;
     // Only the final check-and-append is serialised. When another entry of
     // the environment landed during the capture, the file changes are
     // redone against it outside the lock, and the lock taken again.
     let mut capture = capture;
-    let mut against = seen.clone();
+    let mut against = std::borrow::Cow::Borrowed(&seen[..]);
     let mut rounds = 0;
     let (lock, mut journal, now) = loop {
         let lock = JournalLock::acquire(&workspace.ledger_dir)?;
@@ -132,7 +134,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             );
             functions = capturer.functions()?;
         }
-        against = now;
+        against = std::borrow::Cow::Owned(now);
     };
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.
