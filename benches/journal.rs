@@ -63,7 +63,7 @@ fn benches(c: &mut Criterion) {
                 let origin = render::TemplateOrigin::Builtin("aws-versions");
                 b.iter(|| {
                     let context = render::build(&config, &journal.entries, None, None).unwrap();
-                    render::render(&origin, &context).unwrap().len()
+                    render::render(&origin, context).unwrap().len()
                 })
             },
         );

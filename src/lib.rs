@@ -27,6 +27,7 @@ pub mod import;
 pub mod journal;
 pub mod location;
 pub mod model;
+pub mod parallel;
 pub mod render;
 pub mod s3_key;
 pub mod store;

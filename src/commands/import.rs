@@ -250,7 +250,7 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
 /// fail on it), or where it differs; and how to rewrite it in the ledger's form.
 fn round_trip_check(config: &Config, journal: &Journal, original: &str, path: &Path) -> Result<()> {
     let context = render::build(config, &journal.entries, None, None)?;
-    let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), &context)?;
+    let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), context)?;
     if rendered == original {
         crate::note!("check: `ledger render` prints the document again, byte for byte");
         return Ok(());

@@ -24,13 +24,13 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
         ledger_path.as_deref(),
         template.needs(),
     )?;
-    let mut text = template.render(&context)?;
+    let title = if name == "changelog" {
+        format!("{} changelog", context.project.title)
+    } else {
+        context.project.document_title.clone()
+    };
+    let mut text = template.render(context)?;
     if args.format == DocumentFormat::Html {
-        let title = if name == "changelog" {
-            format!("{} changelog", context.project.title)
-        } else {
-            context.project.document_title.clone()
-        };
         text = render::audit_page(&text, &title, &config, &entries);
     }
     if let Some(path) = &args.check {

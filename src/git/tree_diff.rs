@@ -43,7 +43,10 @@ fn entries(tree: Option<&Tree<'_>>) -> HashMap<String, Side> {
                 mode: entry.filemode(),
                 folder: entry.kind() == Some(ObjectType::Tree),
             };
-            (String::from_utf8_lossy(entry.name_bytes()).into_owned(), side)
+            (
+                String::from_utf8_lossy(entry.name_bytes()).into_owned(),
+                side,
+            )
         })
         .collect()
 }

@@ -203,19 +203,12 @@ impl JournalLock {
                 self.cache_file(path, text, entries);
             }
         };
+        if files.len() < 2 {
+            return cache_all(&files);
+        }
         // An import writes many segments: their caches on two threads.
         let (first, second) = files.split_at(files.len() / 2);
-        std::thread::scope(|scope| {
-            let helper = (!first.is_empty())
-                .then(|| std::thread::Builder::new().spawn_scoped(scope, || cache_all(first)))
-                .and_then(Result::ok);
-            cache_all(second);
-            match helper.map(|h| h.join()) {
-                Some(Ok(())) => {}
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => cache_all(first),
-            }
-        });
+        crate::parallel::both(|| cache_all(first), || cache_all(second));
     }
 
     /// Caches one file just written. Under the lock, nothing replaces it.

@@ -305,15 +305,19 @@ pub fn build_for(
         view.configuration_changes = configuration.get(&e.seq).cloned().unwrap_or_default();
         view
     };
-    let environments = if needs.environments {
-        config
-            .environments
-            .iter()
-            .map(|(key, env)| env_view(key, env, entries, &view))
-            .collect()
-    } else {
-        Vec::new()
+    // The deploys' views on one thread, what the fold of the journal
+    // gives on another; the changelog reads git, which stays here.
+    let deploy_views = || {
+        if needs.deploys {
+            (model::deploys_newest_first(entries).into_iter())
+                .map(view)
+                .collect()
+        } else {
+            Vec::new()
+        }
     };
+    let (deploys, state) =
+        crate::parallel::both(deploy_views, || state_views(config, entries, needs, &view));
     let changelog = if needs.changelog {
         super::changelog::changelog_view(config, entries, repo, ledger_path)?
     } else {
@@ -322,37 +326,22 @@ pub fn build_for(
     Ok(Context {
         project: project_view(config),
         last_updated: last_updated(config, entries),
-        environments,
-        deploys: if needs.deploys {
-            model::deploys_newest_first(entries)
-                .into_iter()
-                .map(view)
-                .collect()
-        } else {
-            Vec::new()
-        },
+        environments: state.environments,
+        deploys,
         snapshots: if needs.snapshots {
             configuration_snapshots(entries, &view)
         } else {
             Vec::new()
         },
         changelog,
-        cache: if needs.cache {
-            cache_view(config, entries)
-        } else {
-            CacheView::default()
-        },
+        cache: state.cache,
         monitoring: if needs.monitoring {
             monitoring_view(config, entries)
         } else {
             MonitoringView::default()
         },
         commands: config.commands.clone(),
-        rollback: if needs.rollback {
-            rollback_view(config, entries, &view)
-        } else {
-            None
-        },
+        rollback: state.rollback,
         related: config.related.clone(),
         extras: extras_by_anchor(config),
         release_env: config.changelog.release_env.clone(),
@@ -381,6 +370,40 @@ fn extras_by_anchor(config: &Config) -> BTreeMap<String, Vec<String>> {
             .push(block.markdown.clone());
         map
     })
+}
+
+/// The sections that fold the journal into what is live.
+struct StateViews {
+    environments: Vec<EnvView>,
+    cache: CacheView,
+    rollback: Option<RollbackView>,
+}
+
+fn state_views(
+    config: &Config,
+    entries: &[Entry],
+    needs: Needs,
+    view: &dyn Fn(&Entry) -> EntryView,
+) -> StateViews {
+    StateViews {
+        environments: if needs.environments {
+            (config.environments.iter())
+                .map(|(key, env)| env_view(key, env, entries, view))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        cache: if needs.cache {
+            cache_view(config, entries)
+        } else {
+            CacheView::default()
+        },
+        rollback: if needs.rollback {
+            rollback_view(config, entries, view)
+        } else {
+            None
+        },
+    }
 }
 
 fn project_view(config: &Config) -> ProjectView {

@@ -158,7 +158,7 @@ pub fn document_kind(text: &str) -> Option<&'static str> {
 }
 
 /// Renders the context through a template.
-pub fn render(origin: &TemplateOrigin, context: &Context) -> Result<String, RenderError> {
+pub fn render(origin: &TemplateOrigin, context: Context) -> Result<String, RenderError> {
     Template::load(origin.clone())?.render(context)
 }
 
@@ -195,7 +195,7 @@ impl Template {
     }
 
     /// Renders the context through the template.
-    pub fn render(&self, context: &Context) -> Result<String, RenderError> {
+    pub fn render(&self, context: Context) -> Result<String, RenderError> {
         let tera_error = |e: tera::Error| {
             let mut message = e.to_string();
             let mut source = std::error::Error::source(&e);
@@ -214,7 +214,7 @@ impl Template {
         register_filters(&mut tera);
         tera.add_raw_template("document", &self.source)
             .map_err(tera_error)?;
-        let context = tera::Context::from_serialize(context).map_err(tera_error)?;
+        let context = tera_context(context).map_err(tera_error)?;
         let mut text = tera.render("document", &context).map_err(tera_error)?;
         // Exactly one trailing newline, whatever the template's last line does.
         let trimmed = text.trim_end_matches(['\n', ' ']).len();
@@ -222,6 +222,28 @@ impl Template {
         text.push('\n');
         Ok(text)
     }
+}
+
+/// tera's copy of the context, as JSON values: the deploys (nearly all of
+/// it on a long ledger) in two halves on two threads, beside the rest.
+fn tera_context(mut context: Context) -> Result<tera::Context, tera::Error> {
+    let deploys = std::mem::take(&mut context.deploys);
+    let (older, newer) = deploys.split_at(deploys.len() / 2);
+    let (older, (newer, rest)) = crate::parallel::both(
+        || serde_json::to_value(older),
+        || (serde_json::to_value(newer), serde_json::to_value(&context)),
+    );
+    let json = |e: serde_json::Error| tera::Error::msg(format!("building the context: {e}"));
+    let (Value::Array(mut all), Value::Array(newer), Value::Object(mut map)) = (
+        older.map_err(json)?,
+        newer.map_err(json)?,
+        rest.map_err(json)?,
+    ) else {
+        return Err(tera::Error::msg("the context is not an object of lists"));
+    };
+    all.extend(newer);
+    map.insert("deploys".into(), Value::Array(all));
+    tera::Context::from_value(Value::Object(map))
 }
 
 type FilterArgs = HashMap<String, Value>;

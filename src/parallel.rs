@@ -1,0 +1,39 @@
+//! Two pieces of work at once, on the machines CI runs on (two cores): one
+//! on a scoped thread, one on the caller's. A thread that cannot be started
+//! (a process limit) leaves its piece to the caller, after its own.
+
+use std::sync::Mutex;
+
+/// Runs `first` on a new thread and `second` on this one, and returns both
+/// results. A panic in `first` is resumed here.
+pub fn both<A, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B)
+where
+    A: Send,
+{
+    // The helper takes the work from the slot; when it cannot be started,
+    // the work is still there for this thread.
+    let slot = Mutex::new(Some(first));
+    let run = || {
+        let work = slot.lock().ok().and_then(|mut held| held.take());
+        work.map(|work| work())
+    };
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new().spawn_scoped(scope, run).ok();
+        let b = second();
+        let a = match helper.map(|h| h.join()) {
+            Some(Ok(a)) => a,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => run(),
+        };
+        (a.expect("the first piece of work runs exactly once"), b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_results_come_back_in_place() {
+        let (a, b) = super::both(|| (1..=100).sum::<u32>(), || "second".len());
+        assert_eq!((a, b), (5050, 6));
+    }
+}
