@@ -11,6 +11,9 @@ use crate::journal::Journal;
 use crate::verify::{Report, check_history, check_stored};
 
 pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+    // The tamper check reads git objects checked against their ids, even
+    // after a command in this process turned that off (it is process-wide).
+    crate::git::check_object_hashes();
     // A ledger whose configuration does not load is not in order either.
     let config = workspace.config()?;
     // The chain is checked one stored file at a time; the whole journal is

@@ -130,6 +130,12 @@ pub fn skip_object_rehash() {
     git2::opts::strict_hash_verification(false);
 }
 
+/// Turns libgit2's re-hash of every object read back on (libgit2's
+/// default), for the process: what `verify` runs under.
+pub fn check_object_hashes() {
+    git2::opts::strict_hash_verification(true);
+}
+
 impl GitRepo {
     /// Opens the repository at or above `start`.
     pub fn discover(start: &Path) -> Result<GitRepo, GitError> {

@@ -3,7 +3,8 @@
 //! configuration file (a `stat` of each) on each call, which cost more than
 //! the comparison itself over the thousands of commits of an Unreleased
 //! section; this compares the trees' entries directly, descending only into
-//! subtrees whose ids differ.
+//! subtrees whose ids differ. Names are kept as git stores them (a `\` in
+//! a file name is not a folder separator).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -32,7 +33,10 @@ struct Side {
     folder: bool,
 }
 
-fn entries(tree: Option<&Tree<'_>>) -> HashMap<String, Side> {
+/// A tree's entries by name, as bytes (two names that are not UTF-8 must
+/// not meet in one lossy spelling), with the mode as stored (libgit2's diff
+/// compares `100664` and `100644` as different).
+fn entries(tree: Option<&Tree<'_>>) -> HashMap<Vec<u8>, Side> {
     let Some(tree) = tree else {
         return HashMap::new();
     };
@@ -40,13 +44,10 @@ fn entries(tree: Option<&Tree<'_>>) -> HashMap<String, Side> {
         .map(|entry| {
             let side = Side {
                 id: entry.id(),
-                mode: entry.filemode(),
+                mode: entry.filemode_raw(),
                 folder: entry.kind() == Some(ObjectType::Tree),
             };
-            (
-                String::from_utf8_lossy(entry.name_bytes()).into_owned(),
-                side,
-            )
+            (entry.name_bytes().to_vec(), side)
         })
         .collect()
 }
@@ -60,13 +61,13 @@ fn compare(
 ) -> Result<(), git2::Error> {
     let old = entries(old);
     let new = entries(new);
-    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let names: BTreeSet<&Vec<u8>> = old.keys().chain(new.keys()).collect();
     for name in names {
         let (before, after) = (old.get(name).copied(), new.get(name).copied());
         if before == after {
             continue;
         }
-        let path = format!("{prefix}{name}");
+        let path = format!("{prefix}{}", String::from_utf8_lossy(name));
         let folder = |side: Option<Side>| side.filter(|s| s.folder);
         let (old_folder, new_folder) = (folder(before), folder(after));
         if old_folder.is_some() || new_folder.is_some() {
@@ -163,5 +164,63 @@ mod tests {
         assert_eq!(root, libgit2_paths(&repo, None, &new), "a root commit");
         assert_eq!(root.len(), 8);
         assert!(changed_paths(&repo, Some(&new), &new).unwrap().is_empty());
+    }
+
+    /// Writes a tree object from (mode, name, id) as given, sorted by the
+    /// caller: libgit2's tree builder refuses a mode such as 100664, which
+    /// older trees hold.
+    fn raw_tree<'r>(repo: &'r Repository, entries: &[(&str, &[u8], Oid)]) -> Tree<'r> {
+        let mut bytes = Vec::new();
+        for (mode, name, id) in entries {
+            bytes.extend_from_slice(format!("{mode} ").as_bytes());
+            bytes.extend_from_slice(name);
+            bytes.push(0);
+            bytes.extend_from_slice(id.as_bytes());
+        }
+        let id = repo.odb().unwrap().write(ObjectType::Tree, &bytes).unwrap();
+        repo.find_tree(id).unwrap()
+    }
+
+    #[test]
+    fn odd_modes_links_submodules_and_names_as_libgit2_sees_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blob = |text: &str| repo.blob(text.as_bytes()).unwrap();
+        let commit = |n: u8| Oid::from_bytes(&[n; 20]).unwrap();
+        let old = raw_tree(
+            &repo,
+            &[
+                ("100664", b"a.txt", blob("a")),
+                ("100644", b"b\\c", blob("b")),
+                ("100644", b"bad\xfe", blob("x")),
+                ("100644", b"bad\xff", blob("y")),
+                ("120000", b"link", blob("target-1")),
+                ("160000", b"sub", commit(1)),
+            ],
+        );
+        let new = raw_tree(
+            &repo,
+            &[
+                ("100644", b"a.txt", blob("a")),
+                ("100644", b"b\\c", blob("b2")),
+                ("100644", b"bad\xfe", blob("x2")),
+                ("100644", b"bad\xff", blob("y")),
+                ("120000", b"link", blob("target-2")),
+                ("160000", b"sub", commit(2)),
+            ],
+        );
+        let ours = changed_paths(&repo, Some(&old), &new).unwrap();
+        assert_eq!(ours, libgit2_paths(&repo, Some(&old), &new));
+        assert!(ours.contains(&"a.txt".to_string()), "100664 -> 100644");
+        assert!(
+            ours.contains(&"b\\c".to_string()),
+            "a backslash is not a folder"
+        );
+        assert!(ours.contains(&"sub".to_string()) && ours.contains(&"link".to_string()));
+        assert_eq!(
+            ours.len(),
+            5,
+            "two names that are not UTF-8 stay two: {ours:?}"
+        );
     }
 }

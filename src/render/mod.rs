@@ -228,20 +228,20 @@ impl Template {
 /// it on a long ledger) in two halves on two threads, beside the rest.
 fn tera_context(mut context: Context) -> Result<tera::Context, tera::Error> {
     let deploys = std::mem::take(&mut context.deploys);
-    let (older, newer) = deploys.split_at(deploys.len() / 2);
-    let (older, (newer, rest)) = crate::parallel::both(
-        || serde_json::to_value(older),
-        || (serde_json::to_value(newer), serde_json::to_value(&context)),
+    let (first, second) = deploys.split_at(deploys.len() / 2);
+    let (first, (second, rest)) = crate::parallel::both(
+        || serde_json::to_value(first),
+        || (serde_json::to_value(second), serde_json::to_value(&context)),
     );
     let json = |e: serde_json::Error| tera::Error::msg(format!("building the context: {e}"));
-    let (Value::Array(mut all), Value::Array(newer), Value::Object(mut map)) = (
-        older.map_err(json)?,
-        newer.map_err(json)?,
+    let (Value::Array(mut all), Value::Array(second), Value::Object(mut map)) = (
+        first.map_err(json)?,
+        second.map_err(json)?,
         rest.map_err(json)?,
     ) else {
         return Err(tera::Error::msg("the context is not an object of lists"));
     };
-    all.extend(newer);
+    all.extend(second);
     map.insert("deploys".into(), Value::Array(all));
     tera::Context::from_value(Value::Object(map))
 }
