@@ -250,12 +250,11 @@ type FilterArgs = HashMap<String, Value>;
 
 fn string_filter(f: fn(&str) -> String) -> impl Fn(&Value, &FilterArgs) -> tera::Result<Value> {
     move |value: &Value, _: &FilterArgs| {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        Ok(Value::String(f(&text)))
+        Ok(Value::String(match value {
+            Value::String(s) => f(s),
+            Value::Null => f(""),
+            other => f(&other.to_string()),
+        }))
     }
 }
 
