@@ -308,15 +308,21 @@ pub fn build_for(
     // The deploys' views on one thread, what the fold of the journal
     // gives on another; the changelog reads git, which stays here.
     let deploy_views = || {
-        if needs.deploys {
+        let deploys = if needs.deploys {
             (model::deploys_newest_first(entries).into_iter())
                 .map(view)
                 .collect()
         } else {
             Vec::new()
-        }
+        };
+        let rollback = if needs.rollback {
+            rollback_view(config, entries, &view)
+        } else {
+            None
+        };
+        (deploys, rollback)
     };
-    let (deploys, state) =
+    let ((deploys, rollback), state) =
         crate::parallel::both(deploy_views, || state_views(config, entries, needs, &view));
     let changelog = if needs.changelog {
         super::changelog::changelog_view(config, entries, repo, ledger_path)?
@@ -341,7 +347,7 @@ pub fn build_for(
             MonitoringView::default()
         },
         commands: config.commands.clone(),
-        rollback: state.rollback,
+        rollback,
         related: config.related.clone(),
         extras: extras_by_anchor(config),
         release_env: config.changelog.release_env.clone(),
@@ -372,11 +378,10 @@ fn extras_by_anchor(config: &Config) -> BTreeMap<String, Vec<String>> {
     })
 }
 
-/// The sections that fold the journal into what is live.
+/// The sections that fold the journal into what is live now.
 struct StateViews {
     environments: Vec<EnvView>,
     cache: CacheView,
-    rollback: Option<RollbackView>,
 }
 
 fn state_views(
@@ -385,23 +390,28 @@ fn state_views(
     needs: Needs,
     view: &dyn Fn(&Entry) -> EntryView,
 ) -> StateViews {
+    // What the release environment serves, folded once for both.
+    let release_env = config.changelog.release_env.as_str();
+    let release_live = (needs.environments || needs.cache)
+        .then(|| model::last_deploy(entries, release_env))
+        .flatten()
+        .map(|last| model::live_state(entries, release_env, last.seq))
+        .unwrap_or_default();
     StateViews {
         environments: if needs.environments {
             (config.environments.iter())
-                .map(|(key, env)| env_view(key, env, entries, view))
+                .map(|(key, env)| {
+                    let live_count = (key == release_env).then_some(release_live.len());
+                    env_view(key, env, entries, view, live_count)
+                })
                 .collect()
         } else {
             Vec::new()
         },
         cache: if needs.cache {
-            cache_view(config, entries)
+            cache_view(config, entries, &release_live)
         } else {
             CacheView::default()
-        },
-        rollback: if needs.rollback {
-            rollback_view(config, entries, view)
-        } else {
-            None
         },
     }
 }
@@ -512,6 +522,7 @@ fn env_view(
     env: &Environment,
     entries: &[Entry],
     view: &dyn Fn(&Entry) -> EntryView,
+    live_count: Option<usize>,
 ) -> EnvView {
     let last = model::last_deploy(entries, key);
     let last_invalidation = entries
@@ -519,7 +530,8 @@ fn env_view(
         .rev()
         .filter(|e| e.env == key)
         .find_map(|e| e.invalidation.as_ref().map(|i| invalidation_view(i, e)));
-    let live_count = last.map_or(0, |l| model::live_state(entries, key, l.seq).len());
+    let live_count = live_count
+        .unwrap_or_else(|| last.map_or(0, |l| model::live_state(entries, key, l.seq).len()));
     let mut rows = env.clone();
     overlay_deploy_bucket(&mut rows, last);
     overlay_distribution(&mut rows, last_invalidation.as_ref());
@@ -640,11 +652,8 @@ fn monitoring_view(config: &Config, entries: &[Entry]) -> MonitoringView {
     }
 }
 
-fn cache_view(config: &Config, entries: &[Entry]) -> CacheView {
-    let release_env = &config.changelog.release_env;
-    let live = model::last_deploy(entries, release_env)
-        .map(|l| model::live_state(entries, release_env, l.seq))
-        .unwrap_or_default();
+/// Cache settings, from `live`: what the release environment serves.
+fn cache_view(config: &Config, entries: &[Entry], live: &model::LiveState) -> CacheView {
     // family -> (rank, value -> count)
     let mut families: BTreeMap<String, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
     for file in live.values() {
