@@ -87,8 +87,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         Some((capture, listing))
     };
 
-    // Read again under the lock: its memory is better reused than kept.
-    drop(index);
+    // Taken again under the lock when nothing was written since.
+    let mut previous = Some(index);
     pause_for_tests();
     let writer = super::Writer::for_config(&config)?;
     // Only the final check-and-append is serialised. When another entry of
@@ -99,7 +99,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let mut rounds = 0;
     let (lock, mut journal, now) = loop {
         let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-        let (journal, index) = writer.load(&lock)?;
+        let (journal, index) = writer.load_reusing(&lock, previous.take())?;
         let now = model::in_force(index.heads()).into_owned();
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);

@@ -74,6 +74,23 @@ impl JournalLock {
         }
     }
 
+    /// [`load_for_append`](Self::load_for_append), taking `previous` (an
+    /// index opened before this lock was taken) when the tail on disk still
+    /// ends as it does: then no entry was written since, and the hash chain
+    /// that ends the same way is the same history. Otherwise it is dropped
+    /// and the index read again.
+    pub fn load_for_append_reusing(
+        &self,
+        previous: Option<super::Index>,
+    ) -> Result<(Journal, super::Index), JournalError> {
+        if let Some(index) = previous
+            && let Some(journal) = Journal::load_for_append(&self.dir, &index)?
+        {
+            return Ok((journal, index));
+        }
+        self.load_for_append()
+    }
+
     /// Appends `entry` to `journal` (which must have been loaded under this
     /// lock), refusing when the tail's chain is broken.
     pub fn append(&self, journal: &mut Journal, entry: Entry) -> Result<Entry, JournalError> {
