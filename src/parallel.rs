@@ -29,11 +29,32 @@ where
     })
 }
 
+/// Runs `work` over the two halves of `items`, the first half on a new
+/// thread: (first half's result, second half's). Fewer than two items are
+/// worked here, alone, as the first half; the second is then empty.
+pub fn halves<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> (R, R) {
+    if items.len() < 2 {
+        return (work(items), work(&[]));
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    both(|| work(first), || work(second))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_results_come_back_in_place() {
         let (a, b) = super::both(|| (1..=100).sum::<u32>(), || "second".len());
         assert_eq!((a, b), (5050, 6));
+    }
+
+    #[test]
+    fn halves_cover_every_item_once_in_order() {
+        for n in [0, 1, 2, 7] {
+            let items: Vec<usize> = (0..n).collect();
+            let (mut first, second) = super::halves(&items, |half| half.to_vec());
+            first.extend(second);
+            assert_eq!(first, items, "{n} items");
+        }
     }
 }

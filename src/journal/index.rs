@@ -144,12 +144,8 @@ impl Index {
             }
             Ok(all)
         };
-        if self.files.len() < 2 {
-            return read(&self.files);
-        }
         // The files' caches are read (JSON) on two threads.
-        let (first, second) = self.files.split_at(self.files.len() / 2);
-        let (all, rest) = crate::parallel::both(|| read(first), || read(second));
+        let (all, rest) = crate::parallel::halves(&self.files, read);
         let mut all = all?;
         all.extend(rest?);
         Ok(all)

@@ -220,12 +220,8 @@ impl JournalLock {
                 self.cache_file(path, text, entries);
             }
         };
-        if files.len() < 2 {
-            return cache_all(&files);
-        }
         // An import writes many segments: their caches on two threads.
-        let (first, second) = files.split_at(files.len() / 2);
-        crate::parallel::both(|| cache_all(first), || cache_all(second));
+        crate::parallel::halves(&files, cache_all);
     }
 
     /// Caches one file just written. Under the lock, nothing replaces it.
