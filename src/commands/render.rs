@@ -33,6 +33,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     if args.format == DocumentFormat::Html {
         text = render::audit_page(&text, &title, &config, &entries);
     }
+    crate::parallel::drop_beside(entries);
     if let Some(path) = &args.check {
         return check(path, &text, &name, out);
     }
