@@ -1,6 +1,7 @@
-//! Two pieces of work at once, on the machines CI runs on (two cores): one
-//! on a scoped thread, one on the caller's. A thread that cannot be started
-//! (a process limit) leaves its piece to the caller, after its own.
+//! Work beside the caller's, for the machines CI runs on (two cores): two
+//! pieces at once, one on a scoped thread and one on the caller's (a thread
+//! that cannot be started, a process limit, leaves its piece to the caller,
+//! after its own); and a large value freed on a thread not waited for.
 
 use std::sync::Mutex;
 
@@ -45,8 +46,8 @@ pub fn halves<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) ->
 /// what the caller does next, and a process that exits first leaves the
 /// memory to the system. When no thread can be started, drops it here.
 pub fn drop_beside<T: Send + 'static>(value: T) {
-    // On failure the builder hands the closure, and so the value, back to
-    // be dropped here.
+    // When the thread cannot start, the closure, and so the value, is
+    // dropped within this call.
     let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
