@@ -1,7 +1,8 @@
 //! Work beside the caller's, for the machines CI runs on (two cores): two
 //! pieces at once, one on a scoped thread and one on the caller's (a thread
 //! that cannot be started, a process limit, leaves its piece to the caller,
-//! after its own); and a large value freed on a thread not waited for.
+//! after its own), and more pieces by halving; and a large value freed on
+//! a thread not waited for.
 
 use std::sync::Mutex;
 
@@ -41,6 +42,27 @@ pub fn halves<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) ->
     both(|| work(first), || work(second))
 }
 
+/// Runs `work` over `items` split into (up to) `pieces` runs of about
+/// equal length, each but one on a thread of its own, by halving with
+/// [`both`]: the results in the items' order.
+pub fn pieces<T: Send, R: Send>(
+    mut items: Vec<T>,
+    pieces: usize,
+    work: &(impl Fn(Vec<T>) -> R + Sync),
+) -> Vec<R> {
+    if pieces < 2 || items.len() < 2 {
+        return vec![work(items)];
+    }
+    let first_pieces = pieces / 2;
+    let second = items.split_off(items.len() * first_pieces / pieces);
+    let (mut results, rest) = both(
+        || self::pieces(items, first_pieces, work),
+        || self::pieces(second, pieces - first_pieces, work),
+    );
+    results.extend(rest);
+    results
+}
+
 /// Drops `value` on a thread of its own, not waited for: freeing a large
 /// structure (half a million JSON values after a long render) overlaps with
 /// what the caller does next, and a process that exits first leaves the
@@ -57,6 +79,18 @@ mod tests {
     fn both_results_come_back_in_place() {
         let (a, b) = super::both(|| (1..=100).sum::<u32>(), || "second".len());
         assert_eq!((a, b), (5050, 6));
+    }
+
+    #[test]
+    fn pieces_cover_every_item_once_in_order_in_as_many_runs() {
+        for (n, asked) in [(0, 4), (1, 4), (7, 1), (7, 3), (9, 4), (100, 4)] {
+            let items: Vec<usize> = (0..n).collect();
+            let runs = super::pieces(items.clone(), asked, &|run: Vec<usize>| run);
+            assert_eq!(runs.concat(), items, "{n} items in {asked}");
+            if n >= asked {
+                assert_eq!(runs.len(), asked, "{n} items in {asked}: {runs:?}");
+            }
+        }
     }
 
     #[test]

@@ -11,8 +11,6 @@
 //! in the block. An entry whose own fields hold a placeholder's text is
 //! sealed the direct way.
 
-use std::sync::Mutex;
-
 use super::hash;
 use super::{Entry, JournalError};
 
@@ -88,38 +86,10 @@ fn prepare_all(
     if numbered.len() < PARALLEL_FROM || threads < 2 {
         return numbered.into_iter().map(prepare).collect();
     }
-    let per_thread = numbered.len().div_ceil(threads);
-    let mut chunks = Vec::new();
-    let mut rest = numbered;
-    while rest.len() > per_thread {
-        let tail = rest.split_off(per_thread);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
-    // Each thread takes its chunk from a slot; a thread that cannot be
-    // started (a process limit) leaves its chunk to this one.
-    let slots: Vec<Mutex<Option<Numbered>>> =
-        chunks.into_iter().map(|c| Mutex::new(Some(c))).collect();
-    let run = |slot: &Mutex<Option<Numbered>>| -> Result<Vec<_>, JournalError> {
-        let chunk = slot.lock().ok().and_then(|mut held| held.take());
-        chunk.unwrap_or_default().into_iter().map(prepare).collect()
+    let run = |chunk: Numbered| -> Result<Vec<_>, JournalError> {
+        chunk.into_iter().map(prepare).collect()
     };
-    let results: Vec<Result<Vec<_>, JournalError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (slots.iter())
-            .map(|slot| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, || run(slot))
-                    .ok()
-            })
-            .collect();
-        (workers.into_iter().zip(&slots))
-            .map(|(worker, slot)| match worker {
-                Some(w) => w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                None => run(slot),
-            })
-            .collect()
-    });
+    let results = crate::parallel::pieces(numbered, threads, &run);
     let mut all = Vec::new();
     for chunk in results {
         all.extend(chunk?);
