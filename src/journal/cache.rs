@@ -19,8 +19,10 @@
 //!
 //! Layout of a cache file: one line of JSON (the `ledger` version, the
 //! summary, and where each piece lies), then the pieces, each a JSON value
-//! at a byte range counted from the end of that line: the entries, and one
-//! `[[seq, change], ...]` list per environment and key.
+//! at a byte range counted from the end of that line: the entries, the
+//! summary's net changes (as large as the heads, and needed only by a fold
+//! of what is live), and one `[[seq, change], ...]` list per environment
+//! and key.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -30,7 +32,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::load::ParsedFile;
-use super::summary::{Summary, changes_by_key};
+use super::summary::{NetChanges, Summary, changes_by_key};
 use super::{Entry, FileChange};
 
 /// Folder of the cache, inside the ledger folder.
@@ -54,6 +56,8 @@ struct Head {
     summary: Summary,
     /// The entries, in file order.
     entries: Span,
+    /// The summary's net changes (left out of `summary`).
+    net: Span,
     /// Per environment, per key: its changes.
     keys: BTreeMap<String, BTreeMap<String, Span>>,
 }
@@ -65,6 +69,7 @@ pub struct CachedFile {
     /// Where the pieces start.
     pieces_at: u64,
     entries: Span,
+    net: Span,
     keys: BTreeMap<String, BTreeMap<String, Span>>,
 }
 
@@ -72,6 +77,11 @@ impl CachedFile {
     /// The file's entries, in file order.
     pub fn entries(&self) -> Option<Vec<Entry>> {
         serde_json::from_slice(&self.piece(self.entries)?).ok()
+    }
+
+    /// The file's net changes ([`Summary::net`]).
+    pub fn net(&self) -> Option<NetChanges> {
+        serde_json::from_slice(&self.piece(self.net)?).ok()
     }
 
     /// The changes of `key` in `env`, oldest first, voided entries
@@ -161,6 +171,7 @@ fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
             path,
             pieces_at,
             entries: head.entries,
+            net: head.net,
             keys: head.keys,
         };
         (head.summary, cached)
@@ -241,6 +252,8 @@ pub(super) fn write(
     let path = read.path.clone();
     let mut pieces = serde_json::to_vec(entries).ok()?;
     let entries_span = (0, pieces.len() as u64);
+    serde_json::to_writer(&mut pieces, &summary.net).ok()?;
+    let net_span = (entries_span.1, pieces.len() as u64 - entries_span.1);
     let mut keys: BTreeMap<String, BTreeMap<String, Span>> = BTreeMap::new();
     for (env, by_key) in changes_by_key(entries) {
         let spans = keys.entry(env).or_default();
@@ -255,6 +268,7 @@ pub(super) fn write(
         sha256: super::hash::sha256_hex(bytes),
         summary: summary.clone(),
         entries: entries_span,
+        net: net_span,
         keys,
     };
     let mut bytes = serde_json::to_vec(&head).ok()?;
@@ -269,6 +283,7 @@ pub(super) fn write(
         path,
         pieces_at,
         entries: head.entries,
+        net: head.net,
         keys: head.keys,
     })
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::cache::{self, CachedFile};
 use super::load::{self, ParsedFile};
-use super::summary::{Summary, changes_by_key};
+use super::summary::{NetChanges, Summary, changes_by_key};
 use super::{Entry, FileChange, Journal, JournalError};
 
 /// A journal opened for reading.
@@ -35,8 +35,9 @@ struct IndexedFile {
     /// The seq of its first entry and the hash of its last, to tell the
     /// file read again (its cache gone) from another state of it.
     ends: Option<(u64, String)>,
-    /// Its net changes, when they hold for the journal's voids.
-    net: Option<super::summary::NetChanges>,
+    /// Whether its net changes hold for the journal's voids (they are read
+    /// from [`Source`] when a fold needs them).
+    net_holds: bool,
     source: Source,
 }
 
@@ -44,8 +45,9 @@ struct IndexedFile {
 #[derive(Debug)]
 enum Source {
     Cached(CachedFile),
-    /// The cache could not be written: the entries stay in memory.
-    Memory(Vec<Entry>),
+    /// The cache could not be written: the entries and their net changes
+    /// stay in memory.
+    Memory(Vec<Entry>, NetChanges),
 }
 
 impl Index {
@@ -80,9 +82,7 @@ impl Index {
                 path,
                 start,
                 len: summary.lines.len(),
-                net: summary
-                    .net_holds(&voided, &heads[start..start + summary.lines.len()])
-                    .then_some(summary.net),
+                net_holds: summary.net_holds(&voided, &heads[start..start + summary.lines.len()]),
                 source,
             })
             .collect();
@@ -173,7 +173,7 @@ impl Index {
                 break;
             }
             let whole = self.heads[file.start + file.len - 1].seq <= upto;
-            if let (true, Some(net)) = (whole, &file.net) {
+            if let Some(net) = whole.then(|| file.net()).flatten() {
                 net.get(env)
                     .into_iter()
                     .flatten()
@@ -236,7 +236,7 @@ impl IndexedFile {
     /// index was opened and its cache is gone.
     fn entries(&self) -> Result<Vec<Entry>, JournalError> {
         let entries = match &self.source {
-            Source::Memory(entries) => return Ok(entries.clone()),
+            Source::Memory(entries, _) => return Ok(entries.clone()),
             Source::Cached(cached) => match cached.entries() {
                 Some(entries) => entries,
                 None => reparse(&self.path, false)?.entries,
@@ -248,6 +248,18 @@ impl IndexedFile {
             });
         }
         Ok(entries)
+    }
+
+    /// Its net changes, when they hold for the journal's voids and can be
+    /// read (else a fold goes through its entries).
+    fn net(&self) -> Option<std::borrow::Cow<'_, NetChanges>> {
+        if !self.net_holds {
+            return None;
+        }
+        match &self.source {
+            Source::Memory(_, net) => Some(std::borrow::Cow::Borrowed(net)),
+            Source::Cached(cached) => cached.net().map(std::borrow::Cow::Owned),
+        }
     }
 
     fn key_changes(&self, env: &str, key: &str) -> Result<Vec<(u64, FileChange)>, JournalError> {
@@ -294,13 +306,13 @@ fn read_file(
     }
     let text = load::read_text(path, is_tail)?;
     let parsed = load::parse_file(path, &text)?;
-    let summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    let mut summary = Summary::of(&parsed.entries, parsed.lines.clone());
     let file = (path, text.as_bytes());
     let written =
         key.and_then(|key| cache::write(&key, ledger_dir, file, &summary, &parsed.entries));
     let source = match written {
         Some(cached) => Source::Cached(cached),
-        None => Source::Memory(parsed.entries),
+        None => Source::Memory(parsed.entries, std::mem::take(&mut summary.net)),
     };
     Ok((summary, source))
 }
@@ -319,8 +331,9 @@ fn sealed_file(
     }
     let parsed = reparse(segment, false)?;
     load::check_segment(segment, &parsed.entries, &parsed.lines, before)?;
-    let summary = Summary::of(&parsed.entries, parsed.lines.clone());
-    Ok((summary, Source::Memory(parsed.entries)))
+    let mut summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    let net = std::mem::take(&mut summary.net);
+    Ok((summary, Source::Memory(parsed.entries, net)))
 }
 
 /// Parses a journal file from its bytes.

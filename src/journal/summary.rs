@@ -25,7 +25,10 @@ pub struct Summary {
     /// recorded in error: what `net` assumed. A void written later that
     /// marks one of this file's entries makes `net` stale.
     pub voided_inside: BTreeSet<u64>,
-    /// The net effect of this file's deploys and rollbacks in force.
+    /// The net effect of this file's deploys and rollbacks in force. The
+    /// cache keeps it apart from the rest, as a piece read when a fold
+    /// needs it: it is as large as the heads, and most reads never fold.
+    #[serde(skip)]
     pub net: NetChanges,
 }
 
