@@ -112,18 +112,27 @@ impl JournalLock {
                 seq,
             });
         }
-        let mut staged = journal.clone();
-        let first = staged.entries.len();
-        for done in super::seal::seal_all(entries, first as u64 + 1, staged.tip_hash())? {
-            staged.push_sealed(done.entry, &done.block, done.table);
+        let first = journal.entries.len();
+        let sealed = super::seal::seal_all(entries, first as u64 + 1, journal.tip_hash())?;
+        // Pushed in place (a copy would cost the whole history held):
+        // undone when the write fails, so the journal stays as it was.
+        let mark = journal.mark();
+        for done in sealed {
+            journal.push_sealed(done.entry, &done.block, done.table);
         }
-        let sealed = first..staged.entries.len();
-        let layout = staged.layout_from(staged.tail.first_index, staged.tail.body_offset)?;
-        self.write(&staged, &layout, false)?;
-        self.cache_written(&staged, &layout);
-        staged.adopt(layout);
-        *journal = staged;
-        Ok(sealed)
+        let written = journal
+            .layout_from(journal.tail.first_index, journal.tail.body_offset)
+            .and_then(|layout| self.write(journal, &layout, false).map(|()| layout));
+        let layout = match written {
+            Ok(layout) => layout,
+            Err(error) => {
+                journal.reset_to(mark);
+                return Err(error);
+            }
+        };
+        self.cache_written(journal, &layout);
+        journal.adopt(layout);
+        Ok(first..journal.entries.len())
     }
 
     /// Rewrites the whole journal as `journal` holds it. Only `sync`,
@@ -259,5 +268,50 @@ impl Journal {
         self.tail.header = layout.tail_header;
         self.tail.first_index = layout.tail_first_index;
         self.tail.body_offset = layout.tail_offset;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::EntryKind;
+    use crate::timestamp::Timestamp;
+
+    fn deploy(version: &str) -> Entry {
+        Entry {
+            version: Some(version.to_string()),
+            ..Entry::new(
+                EntryKind::Deploy,
+                "production",
+                Timestamp::parse_stored("2026-01-05").unwrap(),
+            )
+        }
+    }
+
+    #[test]
+    fn an_append_whose_write_fails_leaves_the_journal_in_memory_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::create_empty(dir.path()).unwrap();
+        let lock = JournalLock::acquire(dir.path()).unwrap();
+        let mut journal = lock.load().unwrap();
+        lock.append(&mut journal, deploy("v1")).unwrap();
+        let _ = journal.raw();
+        let before = journal.clone();
+        // The tail can no longer be replaced: a folder stands in its place.
+        let tail = Journal::path_in(dir.path());
+        fs::remove_file(&tail).unwrap();
+        fs::create_dir(&tail).unwrap();
+        assert!(lock.append(&mut journal, deploy("v2")).is_err());
+        assert_eq!(journal.text, before.text);
+        assert_eq!(journal.entries, before.entries);
+        assert_eq!(journal.lines, before.lines);
+        assert_eq!(journal.raw(), before.raw());
+        assert_eq!(journal.tip_hash(), before.tip_hash());
+        // And the next append, once the tail can be written, chains on.
+        fs::remove_dir(&tail).unwrap();
+        fs::write(&tail, &journal.text).unwrap();
+        let appended = lock.append(&mut journal, deploy("v2")).unwrap();
+        assert_eq!(appended.seq, 2);
+        assert_eq!(fs::read_to_string(&tail).unwrap(), journal.text);
     }
 }

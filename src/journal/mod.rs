@@ -128,6 +128,16 @@ pub struct Journal {
     heads_only: usize,
 }
 
+/// The lengths of a [`Journal`]'s parts at one point, to put it back there.
+struct Mark {
+    text: usize,
+    line_count: usize,
+    lines: usize,
+    places: usize,
+    entries: usize,
+    raw: Option<usize>,
+}
+
 /// The open tail of a journal: what an append rewrites.
 #[derive(Debug, Clone)]
 struct Tail {
@@ -341,6 +351,34 @@ impl Journal {
             prev = entry.hash.clone();
         }
         None
+    }
+
+    /// How long each part of this journal in memory is now: see
+    /// [`Journal::reset_to`].
+    fn mark(&self) -> Mark {
+        Mark {
+            text: self.text.len(),
+            line_count: self.line_count,
+            lines: self.lines.len(),
+            places: self.places.len(),
+            entries: self.entries.len(),
+            raw: self.raw.get().map(Vec::len),
+        }
+    }
+
+    /// Drops what [`Journal::push_sealed`] added since `mark` was taken:
+    /// an append whose write failed leaves the journal as it was.
+    fn reset_to(&mut self, mark: Mark) {
+        self.text.truncate(mark.text);
+        self.line_count = mark.line_count;
+        self.lines.truncate(mark.lines);
+        self.places.truncate(mark.places);
+        self.entries.truncate(mark.entries);
+        match (self.raw.get_mut(), mark.raw) {
+            (Some(raw), Some(len)) => raw.truncate(len),
+            // Parsed since the mark: parsed again on next use.
+            _ => drop(self.raw.take()),
+        }
     }
 
     /// Adds a sealed entry (from [`seal::seal_all`]) to this journal in
