@@ -57,10 +57,19 @@ impl Index {
         let (tail, tail_source) = read_file(ledger_dir, &tail_path, true)?;
         let listed = load::list_segments(ledger_dir)?;
         let any_listed = !listed.is_empty();
+        let segments = load::counted(listed, &tail.heads);
+        // The segments' caches are read (JSON) on two threads, then checked
+        // in order.
+        let read = |paths: Vec<PathBuf>| -> Vec<_> {
+            (paths.into_iter())
+                .map(|path| (read_file(ledger_dir, &path, false), path))
+                .collect()
+        };
+        let read = crate::parallel::pieces(segments, 2, &read);
         let mut parts = Vec::new();
         let mut sealed_entries = 0;
-        for segment in load::counted(listed, &tail.heads) {
-            let (summary, source) = sealed_file(ledger_dir, &segment, sealed_entries)?;
+        for (read, segment) in read.into_iter().flatten() {
+            let (summary, source) = checked_segment(&segment, read?, sealed_entries)?;
             sealed_entries += summary.heads.len();
             parts.push((segment, summary, source));
         }
@@ -317,15 +326,14 @@ fn read_file(
     Ok((summary, source))
 }
 
-/// A sealed segment's summary, checked to run on from the `before` entries
-/// read so far (a cache that says otherwise is set aside and the file
-/// parsed; a file that does is refused).
-fn sealed_file(
-    ledger_dir: &Path,
+/// A sealed segment's summary as [`read_file`] read it, checked to run on
+/// from the `before` entries read so far (a cache that says otherwise is
+/// set aside and the file parsed; a file that does is refused).
+fn checked_segment(
     segment: &Path,
+    (summary, source): (Summary, Source),
     before: usize,
 ) -> Result<(Summary, Source), JournalError> {
-    let (summary, source) = read_file(ledger_dir, segment, false)?;
     if load::check_segment(segment, &summary.heads, &summary.lines, before).is_ok() {
         return Ok((summary, source));
     }
