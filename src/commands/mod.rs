@@ -235,25 +235,30 @@ impl Writer {
     /// query: with a store, the whole journal, brought up to date with the
     /// store first; without one, only what an append needs.
     pub(crate) fn load(&self, lock: &crate::journal::JournalLock) -> Result<(Journal, Index)> {
-        self.load_reusing(lock, None)
-    }
-
-    /// [`load`](Self::load), taking an index read before the lock when
-    /// nothing was written since (without a store: a store's sync may bring
-    /// entries in).
-    pub(crate) fn load_reusing(
-        &self,
-        lock: &crate::journal::JournalLock,
-        previous: Option<Index>,
-    ) -> Result<(Journal, Index)> {
         match &self.store {
             Some(store) => {
-                drop(previous);
                 let mut journal = lock.load()?;
                 store.sync(lock, &mut journal)?;
                 Ok((journal, lock.index()?))
             }
-            None => Ok(lock.load_for_append_reusing(previous)?),
+            None => Ok(lock.load_for_append()?),
+        }
+    }
+
+    /// [`load`](Self::load), keeping `previous` (an index read before the
+    /// lock) when nothing was written since: then the index returned is
+    /// `None`, and `previous` is the one to query. Never with a store,
+    /// whose sync may bring entries in.
+    pub(crate) fn load_reusing(
+        &self,
+        lock: &crate::journal::JournalLock,
+        previous: Option<&Index>,
+    ) -> Result<(Journal, Option<Index>)> {
+        match (&self.store, previous) {
+            (None, Some(previous)) => Ok(lock.load_for_append_reusing(previous)?),
+            _ => self
+                .load(lock)
+                .map(|(journal, index)| (journal, Some(index))),
         }
     }
 

@@ -59,7 +59,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
 
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index()?;
-    let seen = model::in_force(index.heads()).into_owned();
+    let seen = model::in_force(index.heads());
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
     let mut functions = Vec::new();
     let capture = if args.no_aws {
@@ -87,8 +87,6 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         Some((capture, listing))
     };
 
-    // Taken again under the lock when nothing was written since.
-    let mut previous = Some(index);
     pause_for_tests();
     let writer = super::Writer::for_config(&config)?;
     // Only the final check-and-append is serialised. When another entry of
@@ -97,10 +95,16 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let mut capture = capture;
     let mut against = std::borrow::Cow::Borrowed(&seen[..]);
     let mut rounds = 0;
+    // The index read again under the lock, when something was written
+    // since `index` was read (the first round takes `index` otherwise).
+    let mut reread: Option<Index>;
     let (lock, mut journal, now) = loop {
         let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-        let (journal, index) = writer.load_reusing(&lock, previous.take())?;
-        let now = model::in_force(index.heads()).into_owned();
+        let previous = (rounds == 0).then_some(&index);
+        let journal;
+        (journal, reread) = writer.load_reusing(&lock, previous)?;
+        let index = reread.as_ref().unwrap_or(&index);
+        let now = model::in_force(index.heads());
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);
         };
@@ -134,7 +138,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             );
             functions = capturer.functions()?;
         }
-        against = std::borrow::Cow::Owned(now);
+        against = std::borrow::Cow::Owned(now.into_owned());
     };
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.

@@ -74,21 +74,20 @@ impl JournalLock {
         }
     }
 
-    /// [`load_for_append`](Self::load_for_append), taking `previous` (an
+    /// [`load_for_append`](Self::load_for_append), keeping `previous` (an
     /// index opened before this lock was taken) when the tail on disk still
     /// ends as it does: then no entry was written since, and the hash chain
-    /// that ends the same way is the same history. Otherwise it is dropped
-    /// and the index read again.
+    /// that ends the same way is the same history, and the index returned
+    /// is `None`. Otherwise the index is read again and returned.
     pub fn load_for_append_reusing(
         &self,
-        previous: Option<super::Index>,
-    ) -> Result<(Journal, super::Index), JournalError> {
-        if let Some(index) = previous
-            && let Some(journal) = Journal::load_for_append(&self.dir, &index)?
-        {
-            return Ok((journal, index));
+        previous: &super::Index,
+    ) -> Result<(Journal, Option<super::Index>), JournalError> {
+        if let Some(journal) = Journal::load_for_append(&self.dir, previous)? {
+            return Ok((journal, None));
         }
-        self.load_for_append()
+        let (journal, index) = self.load_for_append()?;
+        Ok((journal, Some(index)))
     }
 
     /// Appends `entry` to `journal` (which must have been loaded under this
