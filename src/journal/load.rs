@@ -400,7 +400,7 @@ pub(super) fn read_for_append(
     index: &Index,
 ) -> Result<Option<Journal>, JournalError> {
     let path = Journal::path_in(ledger_dir);
-    let mut journal = Journal::parse(&path, read_text(&path, true)?)?;
+    let mut journal = Journal::parse_keeping_tables(&path, read_text(&path, true)?)?;
     let heads = index.heads();
     let sealed = heads.len().saturating_sub(journal.entries.len());
     let same_tail = heads[sealed..]
@@ -421,6 +421,12 @@ pub(super) fn read_for_append(
     journal.places = places;
     journal.tail.first_index = sealed;
     journal.heads_only = sealed;
+    if let Some(raw) = journal.raw.get_mut() {
+        // The entries before the tail get empty tables, as in Journal::raw.
+        let mut all = vec![toml::Table::new(); sealed];
+        all.append(raw);
+        *raw = all;
+    }
     Ok(Some(journal))
 }
 
@@ -442,6 +448,31 @@ pub(super) fn read_text(path: &Path, is_tail: bool) -> Result<String, JournalErr
         }
     };
     crate::location::decode_utf8(path, bytes).map_err(JournalError::Invalid)
+}
+
+/// The entries of a journal file's text with each one's raw TOML table,
+/// from one parse. `None` when the text is not a well-formed journal of
+/// this format: [`parse_file`] then says where and why.
+pub(super) fn parse_with_tables(text: &str) -> Option<(Vec<Entry>, Vec<toml::Table>)> {
+    let mut document: toml::Table = toml::from_str(text).ok()?;
+    let known = |key: &String| key == "format" || key == "entry";
+    if !document.keys().all(known) || document.get("format")?.as_integer()? != FORMAT {
+        return None;
+    }
+    let tables: Vec<toml::Table> = match document.remove("entry") {
+        None => Vec::new(),
+        Some(toml::Value::Array(items)) => (items.into_iter())
+            .map(|item| match item {
+                toml::Value::Table(table) => Some(table),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    let entries = (tables.iter())
+        .map(|table| toml::Value::Table(table.clone()).try_into().ok())
+        .collect::<Option<Vec<Entry>>>()?;
+    Some((entries, tables))
 }
 
 /// Parses one journal file, with errors located in it.
@@ -528,4 +559,38 @@ pub(super) fn first_entry_seq(text: &str) -> Option<u64> {
     lines
         .find_map(|l| l.trim().strip_prefix("seq = "))
         .and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_parse_with_tables_reads_what_the_full_parse_and_the_hash_check_read() {
+        let path = Path::new("journal.toml");
+        for text in [
+            include_str!("../../ledger/journal.toml"),
+            include_str!("../../tests/fixtures/audit/journal.toml"),
+        ] {
+            let (entries, tables) = parse_with_tables(text).expect("well formed");
+            assert_eq!(entries, parse_file(path, text).unwrap().entries);
+            let journal = Journal::parse(path, text.to_string()).unwrap();
+            assert_eq!(tables, journal.raw());
+            assert!(entries.len() >= 2);
+        }
+    }
+
+    #[test]
+    fn what_one_parse_cannot_take_is_left_to_the_full_parse_and_its_error() {
+        let good = include_str!("../../ledger/journal.toml");
+        let with_key = good.replacen("format = 1", "format = 1\nother = 2", 1);
+        let newer = good.replacen("format = 1", "format = 2", 1);
+        let bad_field = good.replacen("seq = 1\n", "seq = \"one\"\n", 1);
+        for text in [with_key, newer, bad_field, "format = 1\nentry = 3\n".into()] {
+            assert_ne!(text, good);
+            assert!(parse_with_tables(&text).is_none(), "{text:.60}");
+            let error = Journal::parse_keeping_tables(Path::new("journal.toml"), text);
+            assert!(matches!(error, Err(JournalError::Invalid(_))), "{error:?}");
+        }
+    }
 }

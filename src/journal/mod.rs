@@ -191,9 +191,28 @@ impl Journal {
     /// Parses journal text that was read from `path`, as one file.
     pub fn parse(path: &Path, text: String) -> Result<Journal, JournalError> {
         let file = load::parse_file(path, &text)?;
+        Ok(Journal::of_file(path, text, file))
+    }
+
+    /// [`Journal::parse`], keeping each entry's raw table from the same
+    /// parse: for the tail an append checks, whose hashes are computed over
+    /// them (otherwise its text would be parsed twice).
+    pub(super) fn parse_keeping_tables(path: &Path, text: String) -> Result<Journal, JournalError> {
+        let Some((entries, tables)) = load::parse_with_tables(&text) else {
+            // Not a well-formed journal: the full parse says where and why.
+            return Journal::parse(path, text);
+        };
+        let lines = load::entry_lines(&text, entries.len());
+        let journal = Journal::of_file(path, text, load::ParsedFile { entries, lines });
+        let _ = journal.raw.set(tables);
+        Ok(journal)
+    }
+
+    /// The journal of one parsed file.
+    fn of_file(path: &Path, text: String, file: load::ParsedFile) -> Journal {
         let line_count = text.lines().count();
         let body_offset = segment::body_start(&text);
-        Ok(Journal {
+        Journal {
             path: path.to_path_buf(),
             tail: Tail {
                 header: text[..body_offset].to_string(),
@@ -208,7 +227,7 @@ impl Journal {
             line_count,
             files: vec![path.to_path_buf()],
             heads_only: 0,
-        })
+        }
     }
 
     /// Where entry `index` is written: `file:line`, or the file alone.
@@ -332,9 +351,13 @@ impl Journal {
             return None;
         }
         let body = &self.text[self.tail.body_offset..];
-        let raw = match self.raw.get() {
-            Some(raw) => raw[first..].to_vec(),
-            None => entry_tables(body),
+        let parsed;
+        let raw: &[toml::Table] = match self.raw.get() {
+            Some(raw) => &raw[first..],
+            None => {
+                parsed = entry_tables(body);
+                &parsed
+            }
         };
         let mut prev = match first {
             0 => hash::GENESIS.to_string(),
