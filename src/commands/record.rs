@@ -123,7 +123,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         }
         if objects_moved {
             let seen = Seen {
-                index: &index,
+                index,
                 before: &against,
                 now: &now,
             };
