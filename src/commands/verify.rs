@@ -144,16 +144,10 @@ fn check_chain_and_history(
         Some(Err(e)) => (None, Some(format!("{e:#}"))),
         None => (None, None),
     };
-    let (stored, history) = std::thread::scope(|scope| {
-        let worker =
-            repo.map(|repo| std::thread::Builder::new().spawn_scoped(scope, || history(repo)));
-        let stored = check_stored(&workspace.ledger_dir);
-        let history = worker.map(|started| match started {
-            Ok(worker) => (worker.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(e) => Err(anyhow::anyhow!("cannot start the git-history check: {e}")),
-        });
-        (stored, history)
-    });
+    // The history check runs beside the check of the files on disk (or
+    // after it, when no thread can start).
+    let (history, stored) =
+        crate::parallel::both(|| repo.map(history), || check_stored(&workspace.ledger_dir));
     let (findings, entries_checked) = stored?;
     let mut report = Report {
         entries_checked,

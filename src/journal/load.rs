@@ -236,24 +236,18 @@ pub fn for_each_file(
     let tail = StoredFile::read(&path, read_text(&path, true)?)?;
     let listed = list_segments(ledger_dir)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let read = |segments: Vec<PathBuf>| -> Vec<Result<StoredFile, JournalError>> {
+        (segments.iter())
+            .map(|segment| StoredFile::read(segment, read_text(segment, false)?))
+            .collect()
+    };
     for batch in counted(listed, &tail.entries).chunks(threads) {
-        let parsed: Vec<Result<StoredFile, JournalError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = batch
-                .iter()
-                .map(|segment| {
-                    scope.spawn(move || StoredFile::read(segment, read_text(segment, false)?))
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        for file in parsed {
+        // One file per thread (a thread that cannot start leaves its file
+        // to this one).
+        for file in crate::parallel::pieces(batch.to_vec(), threads, &read)
+            .into_iter()
+            .flatten()
+        {
             visit(&file?);
         }
     }
