@@ -17,6 +17,12 @@
 //! and the file is parsed again (and the cache rewritten). `ledger verify`
 //! never uses the cache: it hashes the bytes of every file.
 //!
+//! The cache file an append writes for the tail it just wrote says so
+//! (`checked`): the next append, when the SHA-256 of the tail's bytes is the
+//! one recorded, takes the entries from it instead of parsing the TOML and
+//! computing each entry's hash again (their order and links are still
+//! checked). Any other byte, and the tail is parsed and checked in full.
+//!
 //! Layout of a cache file: one line of JSON (the `ledger` version, the
 //! summary, and where each piece lies), then the pieces, each a JSON value
 //! at a byte range counted from the end of that line: the entries, the
@@ -53,6 +59,10 @@ struct Head {
     ledger: String,
     /// SHA-256 (hex) of the journal file's bytes it was made from.
     sha256: String,
+    /// Written by the append that wrote those bytes, after it checked the
+    /// chain of the entries before its own (a reader's cache is not).
+    #[serde(default)]
+    checked: bool,
     summary: Summary,
     /// The entries, in file order.
     entries: Span,
@@ -71,6 +81,8 @@ pub struct CachedFile {
     entries: Span,
     net: Span,
     keys: BTreeMap<String, BTreeMap<String, Span>>,
+    sha256: String,
+    checked: bool,
 }
 
 impl CachedFile {
@@ -173,6 +185,8 @@ fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
             entries: head.entries,
             net: head.net,
             keys: head.keys,
+            sha256: head.sha256,
+            checked: head.checked,
         };
         (head.summary, cached)
     })
@@ -187,6 +201,36 @@ pub(super) fn read(ledger_dir: &Path, file: &Path, key: &Key) -> Option<ParsedFi
         entries,
         lines: summary.lines,
     })
+}
+
+/// The parsed entries of a journal file whose bytes are `bytes`, from a
+/// cache that the append which wrote exactly these bytes left (see
+/// [`Checked`]): its entries are what parsing them gives, and the hash of
+/// each was checked or made by that append. `None` otherwise, and the file
+/// is parsed and checked as usual.
+pub(super) fn read_checked(
+    ledger_dir: &Path,
+    file: &Path,
+    key: &Key,
+    bytes: &[u8],
+) -> Option<ParsedFile> {
+    let (summary, cached) = open(ledger_dir, file, key)?;
+    if !cached.checked || cached.sha256 != super::hash::sha256_hex(bytes) {
+        return None;
+    }
+    let entries = cached.entries()?;
+    (entries.len() == summary.lines.len()).then_some(ParsedFile {
+        entries,
+        lines: summary.lines,
+    })
+}
+
+/// Who writes a cache file: a reader that parsed the journal file, or the
+/// append that wrote it, after checking the chain it extends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Checked {
+    ByReader,
+    ByAppend,
 }
 
 /// The first line of cache file `path`, and where its pieces start.
@@ -240,6 +284,7 @@ pub(super) fn write(
     (file, bytes): (&Path, &[u8]),
     summary: &Summary,
     entries: &[Entry],
+    by: Checked,
 ) -> Option<CachedFile> {
     if read.len < CACHE_MIN_BYTES {
         // A tail that shrank when it was sealed leaves its old cache behind.
@@ -266,6 +311,7 @@ pub(super) fn write(
     let head = Head {
         ledger: env!("CARGO_PKG_VERSION").to_string(),
         sha256: super::hash::sha256_hex(bytes),
+        checked: by == Checked::ByAppend,
         summary: summary.clone(),
         entries: entries_span,
         net: net_span,
@@ -285,6 +331,8 @@ pub(super) fn write(
         entries: head.entries,
         net: head.net,
         keys: head.keys,
+        sha256: head.sha256,
+        checked: head.checked,
     })
 }
 
@@ -318,7 +366,17 @@ mod tests {
         fs::write(&replacement, format!("{big}y")).unwrap();
         fs::rename(&replacement, &file).unwrap();
         let bytes = fs::read(&file).unwrap();
-        assert!(write(&read, dir.path(), (&file, &bytes), &summary, &[]).is_none());
+        assert!(
+            write(
+                &read,
+                dir.path(),
+                (&file, &bytes),
+                &summary,
+                &[],
+                Checked::ByReader
+            )
+            .is_none()
+        );
         assert!(
             !dir.path().join(CACHE_DIR).exists()
                 || fs::read_dir(dir.path().join(CACHE_DIR))
@@ -328,7 +386,17 @@ mod tests {
         );
         let now = key(dir.path(), &file).unwrap();
         let bytes = fs::read(&file).unwrap();
-        assert!(write(&now, dir.path(), (&file, &bytes), &summary, &[]).is_some());
+        assert!(
+            write(
+                &now,
+                dir.path(),
+                (&file, &bytes),
+                &summary,
+                &[],
+                Checked::ByReader
+            )
+            .is_some()
+        );
         assert!(open_at(&now).is_some(), "kept for the state it was read in");
     }
 }

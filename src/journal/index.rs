@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::cache::{self, CachedFile};
+use super::cache::{self, CachedFile, Checked::ByReader};
 use super::load::{self, ParsedFile};
 use super::summary::{NetChanges, Summary, changes_by_key};
 use super::{Entry, FileChange, Journal, JournalError};
@@ -317,8 +317,8 @@ fn read_file(
     let parsed = load::parse_file(path, &text)?;
     let mut summary = Summary::of(&parsed.entries, parsed.lines.clone());
     let file = (path, text.as_bytes());
-    let written =
-        key.and_then(|key| cache::write(&key, ledger_dir, file, &summary, &parsed.entries));
+    let written = key
+        .and_then(|key| cache::write(&key, ledger_dir, file, &summary, &parsed.entries, ByReader));
     let source = match written {
         Some(cached) => Source::Cached(cached),
         None => Source::Memory(parsed.entries, std::mem::take(&mut summary.net)),

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::cache;
+use super::cache::{self, Checked::ByReader};
 use super::segment::{self, SEGMENT_DIR};
 use super::summary::Summary;
 use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Index, Journal, JournalError, Tail};
@@ -70,7 +70,7 @@ fn read_segment(
     let summary = Summary::of(&parsed.entries, parsed.lines.clone());
     if let Some(key) = key {
         let file = (segment, text.as_bytes());
-        cache::write(&key, ledger_dir, file, &summary, &parsed.entries);
+        cache::write(&key, ledger_dir, file, &summary, &parsed.entries, ByReader);
     }
     Ok(parsed)
 }
@@ -384,6 +384,7 @@ impl Builder {
                 first_index: self.tail_index,
             },
             heads_only: 0,
+            tail_hashes_hold: false,
         }
     }
 }
@@ -394,7 +395,15 @@ pub(super) fn read_for_append(
     index: &Index,
 ) -> Result<Option<Journal>, JournalError> {
     let path = Journal::path_in(ledger_dir);
-    let mut journal = Journal::parse_keeping_tables(&path, read_text(&path, true)?)?;
+    // The key is taken before the bytes are read (see cache::Key).
+    let key = cache::key(ledger_dir, &path);
+    let text = read_text(&path, true)?;
+    let checked =
+        (key.as_ref()).and_then(|key| cache::read_checked(ledger_dir, &path, key, text.as_bytes()));
+    let mut journal = match checked {
+        Some(parsed) => Journal::of_checked_tail(&path, text, parsed),
+        None => Journal::parse_keeping_tables(&path, text)?,
+    };
     let heads = index.heads();
     let sealed = heads.len().saturating_sub(journal.entries.len());
     let same_tail = heads[sealed..]

@@ -8,6 +8,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+use super::cache::Checked;
 use super::segment::{self, SEGMENT_DIR};
 use super::summary::Summary;
 use super::{Entry, Journal, JournalError, LOCK_FILE, Layout};
@@ -237,7 +238,8 @@ impl JournalLock {
         let lines = super::load::entry_lines(text, entries.len());
         let summary = Summary::of(entries, lines);
         if let Some(key) = super::cache::key(&self.dir, path) {
-            super::cache::write(&key, &self.dir, (path, text.as_bytes()), &summary, entries);
+            let file = (path, text.as_bytes());
+            super::cache::write(&key, &self.dir, file, &summary, entries, Checked::ByAppend);
         }
     }
 }

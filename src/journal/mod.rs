@@ -126,6 +126,10 @@ pub struct Journal {
     /// How many entries before the tail are held as heads only (without
     /// their files; see [`Journal::load_for_append`]): 0 for a whole journal.
     heads_only: usize,
+    /// The tail's bytes are those an earlier append wrote after checking
+    /// the chain (its cache says so, and their SHA-256 matches): each tail
+    /// entry's hash holds without parsing its raw table again.
+    tail_hashes_hold: bool,
 }
 
 /// The lengths of a [`Journal`]'s parts at one point, to put it back there.
@@ -197,7 +201,7 @@ impl Journal {
     /// [`Journal::parse`], keeping each entry's raw table from the same
     /// parse: for the tail an append checks, whose hashes are computed over
     /// them (otherwise its text would be parsed twice).
-    pub(super) fn parse_keeping_tables(path: &Path, text: String) -> Result<Journal, JournalError> {
+    fn parse_keeping_tables(path: &Path, text: String) -> Result<Journal, JournalError> {
         let Some((entries, tables)) = load::parse_with_tables(&text) else {
             // Not a well-formed journal: the full parse says where and why.
             return Journal::parse(path, text);
@@ -206,6 +210,16 @@ impl Journal {
         let journal = Journal::of_file(path, text, load::ParsedFile { entries, lines });
         let _ = journal.raw.set(tables);
         Ok(journal)
+    }
+
+    /// The tail an append wrote, from its cache (see
+    /// [`cache::read_checked`]): the entries' hashes are not computed again,
+    /// their order and links are.
+    fn of_checked_tail(path: &Path, text: String, file: load::ParsedFile) -> Journal {
+        Journal {
+            tail_hashes_hold: true,
+            ..Journal::of_file(path, text, file)
+        }
     }
 
     /// The journal of one parsed file.
@@ -227,6 +241,7 @@ impl Journal {
             line_count,
             files: vec![path.to_path_buf()],
             heads_only: 0,
+            tail_hashes_hold: false,
         }
     }
 
@@ -354,6 +369,7 @@ impl Journal {
         let parsed;
         let raw: &[toml::Table] = match self.raw.get() {
             Some(raw) => &raw[first..],
+            None if self.tail_hashes_hold => &[],
             None => {
                 parsed = entry_tables(body);
                 &parsed
@@ -365,9 +381,10 @@ impl Journal {
         };
         for (index, entry) in tail.iter().enumerate() {
             let expected_seq = (first + index) as u64 + 1;
-            let holds = raw
-                .get(index)
-                .is_some_and(|r| hash::entry_hash(r) == entry.hash);
+            let holds = match raw.get(index) {
+                Some(r) => hash::entry_hash(r) == entry.hash,
+                None => self.tail_hashes_hold,
+            };
             if entry.seq != expected_seq || entry.prev_hash != prev || !holds {
                 return Some(entry.seq.min(expected_seq));
             }

@@ -137,6 +137,35 @@ fn an_append_rewrites_only_the_tail_and_the_git_history_still_checks() {
 }
 
 #[test]
+fn a_tail_forged_under_the_cache_of_the_append_that_wrote_it_is_still_refused() {
+    let (s, _) = migrated();
+    // Its cache says the append checked these bytes: the next append takes
+    // the entries from it, once the bytes' SHA-256 matches.
+    record(&s, "v10");
+    record(&s, "v11");
+    let tail = s.path().join("ledger/journal.toml");
+    let written = std::fs::metadata(&tail).unwrap().modified().unwrap();
+    // A forgery of the same length, written in place (same inode), with
+    // the old modification time put back: the cache file's name still
+    // matches, only the bytes differ.
+    let forged = s.journal().replacen("v0.2100.0", "v0.2100.1", 1);
+    assert_ne!(forged, s.journal());
+    let file = std::fs::OpenOptions::new().write(true).open(&tail).unwrap();
+    std::io::Write::write_all(&mut &file, forged.as_bytes()).unwrap();
+    file.set_modified(written).unwrap();
+    drop(file);
+    let done = s
+        .ledger(&["record", "--no-aws", "--env", "staging", "--version", "v12"])
+        .code(2);
+    assert!(
+        done.stderr.contains("broken at entry #2101"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(s.journal(), forged, "nothing was appended");
+}
+
+#[test]
 fn a_changed_sealed_entry_is_named_in_its_segment_file() {
     let (s, _) = migrated();
     let text = segment(&s, 1001).replacen("v0.1500.0", "v0.1500.1", 1);
