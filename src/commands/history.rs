@@ -28,7 +28,7 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
     let index = workspace.index()?;
-    let entries = model::in_force(index.heads());
+    let entries = model::in_force(index.heads()?);
     let Some(key) = &args.key else {
         let name = args.function.as_deref().unwrap_or_default();
         return function_history(&entries, &args.env, name, args.format, out);

@@ -70,7 +70,7 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
     let index = workspace.index()?;
-    let heads = model::in_force(index.heads());
+    let heads = model::in_force(index.heads()?);
     let at = instant_for_query(args.at);
     let live = live_at_indexed(&index, &heads, &args.env, at)?;
     let (entry, state) = (live.entry, &live.state);

@@ -28,7 +28,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
     }
     let index = workspace.index()?;
     let heads: Vec<&Entry> = index
-        .heads()
+        .heads()?
         .iter()
         .rev()
         .filter(|e| args.env.as_ref().is_none_or(|env| &e.env == env))
@@ -49,7 +49,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
             let entries = heads;
             let marks = Marks {
                 voided: index.voided().clone(),
-                changes: model::inventory::all_snapshot_changes(&model::in_force(index.heads())),
+                changes: model::inventory::all_snapshot_changes(&model::in_force(index.heads()?)),
             };
             let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &marks)).collect();
             write_table(out, &rows)?;

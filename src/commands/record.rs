@@ -59,7 +59,13 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
 
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index()?;
-    let seen = model::in_force(index.heads());
+    // The heads the checks read, not every head: an append costs the same
+    // on a long journal (see Index::append_view).
+    let wanted = Some(request.version.clone());
+    let view = index.append_view(&args.env, |version| {
+        crate::render::changelog::same_version(&Some(version.to_string()), &wanted)
+    })?;
+    let seen = model::in_force(&view);
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
     let mut functions = Vec::new();
     let capture = if args.no_aws {
@@ -103,8 +109,11 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         let previous = (rounds == 0).then_some(&index);
         let journal;
         (journal, reread) = writer.load_reusing(&lock, previous)?;
-        let index = reread.as_ref().unwrap_or(&index);
-        let now = model::in_force(index.heads());
+        // Nothing written since: the same view; else every head.
+        let (index, now) = match &reread {
+            None => (&index, model::in_force(&view)),
+            Some(reread) => (reread, model::in_force(reread.heads()?)),
+        };
         let Some((capturer, listed)) = capture.as_mut() else {
             break (lock, journal, now);
         };

@@ -17,7 +17,7 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
         config.environment(env, &workspace.config_path())?;
     }
     let index = workspace.index()?;
-    let head = model::resolve_ref(index.heads(), &args.reference, args.env.as_deref())?;
+    let head = model::resolve_ref(index.heads()?, &args.reference, args.env.as_deref())?;
     let voided_by = index.voided().get(&head.seq).copied();
     let entry = index
         .entry(head.seq)?
@@ -25,7 +25,7 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
     match args.format {
         OutputFormat::Json => write_json(out, &entry)?,
         OutputFormat::Text => {
-            let in_force = model::in_force(index.heads());
+            let in_force = model::in_force(index.heads()?);
             let changes = model::inventory::snapshot_changes(&in_force, &entry);
             write_entry(out, &entry, &changes)?;
             if let Some(void) = voided_by {

@@ -55,7 +55,7 @@ pub fn run(workspace: &Workspace, args: &StatusArgs, out: &mut dyn Write) -> Res
         None => config.environments.keys().cloned().collect(),
     };
     let index = workspace.index()?;
-    let entries = model::in_force(index.heads());
+    let entries = model::in_force(index.heads()?);
     let status = Status {
         environments: names.iter().map(|env| env_status(&entries, env)).collect(),
     };

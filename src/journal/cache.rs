@@ -26,9 +26,10 @@
 //! Layout of a cache file: one line of JSON (the `ledger` version, the
 //! summary, and where each piece lies), then the pieces, each a JSON value
 //! at a byte range counted from the end of that line: the entries, the
-//! summary's net changes (as large as the heads, and needed only by a fold
-//! of what is live), and one `[[seq, change], ...]` list per environment
-//! and key.
+//! summary's heads (read when a command asks for them: an append reads the
+//! summary's digest instead), its net changes (as large as the heads, and
+//! needed only by a fold of what is live), and one `[[seq, change], ...]`
+//! list per environment and key.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -66,7 +67,8 @@ struct Head {
     summary: Summary,
     /// The entries, in file order.
     entries: Span,
-    /// The summary's net changes (left out of `summary`).
+    /// The summary's heads and net changes (left out of `summary`).
+    heads: Span,
     net: Span,
     /// Per environment, per key: its changes.
     keys: BTreeMap<String, BTreeMap<String, Span>>,
@@ -79,6 +81,7 @@ pub struct CachedFile {
     /// Where the pieces start.
     pieces_at: u64,
     entries: Span,
+    heads: Span,
     net: Span,
     keys: BTreeMap<String, BTreeMap<String, Span>>,
     sha256: String,
@@ -89,6 +92,11 @@ impl CachedFile {
     /// The file's entries, in file order.
     pub fn entries(&self) -> Option<Vec<Entry>> {
         serde_json::from_slice(&self.piece(self.entries)?).ok()
+    }
+
+    /// The file's heads ([`Summary::heads`]).
+    pub fn heads(&self) -> Option<Vec<Entry>> {
+        serde_json::from_slice(&self.piece(self.heads)?).ok()
     }
 
     /// The file's net changes ([`Summary::net`]).
@@ -177,12 +185,13 @@ fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
     let (head, pieces_at) = read_head(&path)?;
     let summary = &head.summary;
     let whole =
-        head.ledger == env!("CARGO_PKG_VERSION") && summary.lines.len() == summary.heads.len();
+        head.ledger == env!("CARGO_PKG_VERSION") && summary.lines.len() == summary.digest.count;
     whole.then(|| {
         let cached = CachedFile {
             path,
             pieces_at,
             entries: head.entries,
+            heads: head.heads,
             net: head.net,
             keys: head.keys,
             sha256: head.sha256,
@@ -297,23 +306,22 @@ pub(super) fn write(
     let path = read.path.clone();
     let mut pieces = serde_json::to_vec(entries).ok()?;
     let entries_span = (0, pieces.len() as u64);
-    serde_json::to_writer(&mut pieces, &summary.net).ok()?;
-    let net_span = (entries_span.1, pieces.len() as u64 - entries_span.1);
+    let heads_span = push_piece(&mut pieces, &summary.heads)?;
+    let net_span = push_piece(&mut pieces, &summary.net)?;
     let mut keys: BTreeMap<String, BTreeMap<String, Span>> = BTreeMap::new();
     for (env, by_key) in changes_by_key(entries) {
         let spans = keys.entry(env).or_default();
         for (key, changes) in by_key {
-            let start = pieces.len() as u64;
-            serde_json::to_writer(&mut pieces, &changes).ok()?;
-            spans.insert(key, (start, pieces.len() as u64 - start));
+            spans.insert(key, push_piece(&mut pieces, &changes)?);
         }
     }
     let head = Head {
         ledger: env!("CARGO_PKG_VERSION").to_string(),
         sha256: super::hash::sha256_hex(bytes),
         checked: by == Checked::ByAppend,
-        summary: summary.clone(),
+        summary: summary.without_pieces(),
         entries: entries_span,
+        heads: heads_span,
         net: net_span,
         keys,
     };
@@ -329,11 +337,19 @@ pub(super) fn write(
         path,
         pieces_at,
         entries: head.entries,
+        heads: head.heads,
         net: head.net,
         keys: head.keys,
         sha256: head.sha256,
         checked: head.checked,
     })
+}
+
+/// Appends `value` as JSON to `pieces`, and returns where it lies.
+fn push_piece(pieces: &mut Vec<u8>, value: &impl Serialize) -> Option<Span> {
+    let start = pieces.len() as u64;
+    serde_json::to_writer(&mut *pieces, value).ok()?;
+    Some((start, pieces.len() as u64 - start))
 }
 
 /// Removes the cache files of older states of `file`.

@@ -1,44 +1,48 @@
-//! A journal opened for reading only what a query needs: every entry's head
-//! (the entry without its files) is in memory, and the files of an entry,
-//! the changes of one key, or the net effect of a whole file on what an
-//! environment serves are read from [`super::cache`] when asked for. The
-//! journal files are what counts: a file whose cache does not match it is
-//! parsed again, and the same checks as [`super::Journal::load`] refuse a
-//! segment that does not run on from the one before.
+//! A journal opened for reading only what a query needs. Opening it reads
+//! each file's summary from [`super::cache`]: where its entries run, its
+//! voids, and the [`Digest`] an append checks against. Every entry's head
+//! (the entry without its files), the files of an entry, the changes of one
+//! key, or the net effect of a whole file on what an environment serves are
+//! read when asked for. The journal files are what counts: a file whose
+//! cache does not match it is parsed again, and the same checks as
+//! [`super::Journal::load`] refuse a segment that does not run on from the
+//! one before.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::cache::{self, CachedFile, Checked::ByReader};
+use super::digest::Digest;
 use super::load::{self, ParsedFile};
-use super::summary::{NetChanges, Summary, changes_by_key};
+use super::summary::{NetChanges, Summary, changes_by_key, head};
 use super::{Entry, FileChange, Journal, JournalError};
 
 /// A journal opened for reading.
 #[derive(Debug)]
 pub struct Index {
-    /// Every entry's head, in journal order.
-    heads: Vec<Entry>,
     /// The files the entries are in: sealed segments, then the tail.
     files: Vec<IndexedFile>,
     /// Voided entry -> the void that marks it.
     voided: HashMap<u64, u64>,
+    /// Every entry's head, in journal order, once asked for.
+    heads: OnceLock<Vec<Entry>>,
 }
 
 /// One journal file of an [`Index`].
 #[derive(Debug)]
 struct IndexedFile {
     path: PathBuf,
-    /// Index in `heads` of its first entry, and how many it holds.
+    /// Index among all the journal's entries of its first entry.
     start: usize,
-    len: usize,
-    /// The seq of its first entry and the hash of its last, to tell the
-    /// file read again (its cache gone) from another state of it.
-    ends: Option<(u64, String)>,
+    /// Where its entries run, and what an append checks of them.
+    digest: Digest,
     /// Whether its net changes hold for the journal's voids (they are read
     /// from [`Source`] when a fold needs them).
     net_holds: bool,
     source: Source,
+    /// Its heads, once asked for on their own (not through `Index::heads`).
+    heads: OnceLock<Vec<Entry>>,
 }
 
 /// Where an indexed file's entries are read from.
@@ -57,7 +61,7 @@ impl Index {
         let (tail, tail_source) = read_file(ledger_dir, &tail_path, true)?;
         let listed = load::list_segments(ledger_dir)?;
         let any_listed = !listed.is_empty();
-        let segments = load::counted(listed, &tail.heads);
+        let segments = load::counted_before(listed, first_seq(&tail.digest));
         // The segments' caches are read (JSON) on two threads, then checked
         // in order.
         let read = |paths: Vec<PathBuf>| -> Vec<_> {
@@ -70,52 +74,130 @@ impl Index {
         let mut sealed_entries = 0;
         for (read, segment) in read.into_iter().flatten() {
             let (summary, source) = checked_segment(&segment, read?, sealed_entries)?;
-            sealed_entries += summary.heads.len();
+            sealed_entries += summary.digest.count;
             parts.push((segment, summary, source));
         }
-        let tail_lines = (&tail.heads[..], &tail.lines[..]);
-        load::check_sealed_reach_tail(&tail_path, tail_lines, sealed_entries, any_listed)?;
+        let tail_first = (first_seq(&tail.digest), &tail.lines[..]);
+        load::check_sealed_reach_tail(&tail_path, tail_first, sealed_entries, any_listed)?;
         parts.push((tail_path, tail, tail_source));
-        let mut heads = Vec::with_capacity(sealed_entries + parts.len());
-        let mut files = Vec::with_capacity(parts.len());
-        for (path, mut summary, source) in parts {
-            let start = heads.len();
-            heads.append(&mut summary.heads);
-            files.push((path, start, summary, source));
-        }
-        let voided = crate::model::voided_by(&heads);
-        let files = files
-            .into_iter()
-            .map(|(path, start, summary, source)| IndexedFile {
-                ends: ends(&heads[start..start + summary.lines.len()]),
-                path,
-                start,
-                len: summary.lines.len(),
-                net_holds: summary.net_holds(&voided, &heads[start..start + summary.lines.len()]),
-                source,
+        let voided: HashMap<u64, u64> = (parts.iter())
+            .flat_map(|(_, summary, _)| &summary.digest.voids)
+            .filter_map(|void| void.voids.map(|target| (target, void.seq)))
+            .collect();
+        let mut start = 0;
+        let files = (parts.into_iter())
+            .map(|(path, summary, source)| {
+                let file = IndexedFile {
+                    path,
+                    start,
+                    net_holds: summary.net_holds(&voided),
+                    source,
+                    // Parsed just now: its heads are at hand.
+                    heads: (summary.heads.len() == summary.digest.count)
+                        .then_some(summary.heads)
+                        .map_or_else(OnceLock::new, OnceLock::from),
+                    digest: summary.digest,
+                };
+                start += file.digest.count;
+                file
             })
             .collect();
         Ok(Index {
-            heads,
             files,
             voided,
+            heads: OnceLock::new(),
         })
     }
 
     /// Every entry, in journal order, with `files` left empty: for queries
-    /// over the entries' other fields. [`Index::entry`] has the files.
-    pub fn heads(&self) -> &[Entry] {
-        &self.heads
+    /// over the entries' other fields. [`Index::entry`] has the files. Read
+    /// on first use (an append reads [`Index::append_view`] instead).
+    pub fn heads(&self) -> Result<&[Entry], JournalError> {
+        if let Some(heads) = self.heads.get() {
+            return Ok(heads);
+        }
+        let read = |files: &[IndexedFile]| -> Result<Vec<Entry>, JournalError> {
+            let mut heads = Vec::new();
+            for file in files {
+                match file.heads.get() {
+                    Some(held) => heads.extend(held.iter().cloned()),
+                    None => heads.extend(file.read_heads()?),
+                }
+            }
+            Ok(heads)
+        };
+        // The files' heads are read (JSON) on two threads.
+        let (heads, rest) = crate::parallel::halves(&self.files, read);
+        let mut heads = heads?;
+        heads.extend(rest?);
+        Ok(self.heads.get_or_init(|| heads))
     }
 
     /// The head of entry `seq`.
-    pub fn head(&self, seq: u64) -> Option<&Entry> {
-        self.position(seq).map(|at| &self.heads[at])
+    pub fn head(&self, seq: u64) -> Result<Option<&Entry>, JournalError> {
+        let Some(at) = self.file_of(seq) else {
+            return Ok(None);
+        };
+        let heads = self.file_heads(at)?;
+        Ok(position_in(heads, self.files[at].digest.first, seq).map(|i| &heads[i]))
     }
 
     /// Voided entries: seq of the voided entry -> seq of the void.
     pub fn voided(&self) -> &HashMap<u64, u64> {
         &self.voided
+    }
+
+    /// The heads an append to `env` checks against, in journal order: every
+    /// void, and of each file the heads its digest keeps for `env`, or all
+    /// its heads for the tail, for a file one of whose entries a void marks,
+    /// and for a file that deployed a version `same_version` accepts (the
+    /// version being recorded). On these, `model::last_deploy`,
+    /// `last_observed`, `lock_of`, `last_functions_change` and
+    /// `live_functions` for `env`, and the check that a version is not
+    /// recorded twice, answer as on every head, whatever the journal's
+    /// length.
+    pub fn append_view(
+        &self,
+        env: &str,
+        same_version: impl Fn(&str) -> bool,
+    ) -> Result<Vec<Entry>, JournalError> {
+        let tail = self.files.len().saturating_sub(1);
+        let mut view = Vec::new();
+        for (at, file) in self.files.iter().enumerate() {
+            let digest = &file.digest;
+            let of_env = digest.envs.get(env);
+            let deployed = of_env.is_some_and(|e| e.versions.keys().any(|v| same_version(v)));
+            let voided_here = self.voided.keys().any(|seq| digest.covers(*seq));
+            if at == tail || deployed || voided_here || !digest.consecutive {
+                view.extend(self.file_heads(at)?.iter().cloned());
+                continue;
+            }
+            let mut picked: Vec<&Entry> = digest.voids.iter().collect();
+            picked.extend(of_env.into_iter().flat_map(|e| &e.lasts));
+            picked.sort_by_key(|e| e.seq);
+            picked.dedup_by_key(|e| e.seq);
+            view.extend(picked.into_iter().cloned());
+        }
+        Ok(view)
+    }
+
+    /// How many entries the journal holds, and the hash of the last one
+    /// before the open tail (none when no segment is sealed).
+    pub(super) fn sealed_part(&self) -> (usize, Option<&str>) {
+        let sealed = &self.files[..self.files.len().saturating_sub(1)];
+        let count = sealed.iter().map(|f| f.digest.count).sum();
+        let tip = (sealed.iter().rev())
+            .find(|f| f.digest.count > 0)
+            .map(|f| f.digest.last_hash.as_str());
+        (count, tip)
+    }
+
+    /// The heads of the open tail.
+    pub(super) fn tail_heads(&self) -> Result<&[Entry], JournalError> {
+        match self.files.len() {
+            0 => Ok(&[]),
+            n => self.file_heads(n - 1),
+        }
     }
 
     /// The whole entries with these seqs, in the order asked (a seq the
@@ -124,19 +206,17 @@ impl Index {
         let mut loaded: HashMap<usize, Vec<Entry>> = HashMap::new();
         let mut found = Vec::with_capacity(seqs.len());
         for &seq in seqs {
-            let Some(at) = self.position(seq) else {
+            let Some(at) = self.file_of(seq) else {
                 continue;
             };
-            let file = self.files.partition_point(|f| f.start + f.len <= at);
-            let Some(indexed) = self.files.get(file) else {
-                continue;
-            };
-            let entries = match loaded.entry(file) {
+            let entries = match loaded.entry(at) {
                 std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
-                std::collections::hash_map::Entry::Vacant(slot) => slot.insert(indexed.entries()?),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(self.files[at].entries()?)
+                }
             };
-            if let Some(entry) = entries.get(at - indexed.start) {
-                found.push(entry.clone());
+            if let Some(i) = position_in(entries, self.files[at].digest.first, seq) {
+                found.push(entries[i].clone());
             }
         }
         Ok(found)
@@ -147,7 +227,7 @@ impl Index {
     /// joins every file's text.
     pub fn all_entries(&self) -> Result<Vec<Entry>, JournalError> {
         let read = |files: &[IndexedFile]| -> Result<Vec<Entry>, JournalError> {
-            let mut all = Vec::with_capacity(files.iter().map(|f| f.len).sum());
+            let mut all = Vec::with_capacity(files.iter().map(|f| f.digest.count).sum());
             for file in files {
                 all.extend(file.entries()?);
             }
@@ -174,14 +254,11 @@ impl Index {
         upto: u64,
         mut visit: impl FnMut(&FileChange),
     ) -> Result<(), JournalError> {
-        for file in &self.files {
-            let Some(first) = self.heads.get(file.start) else {
-                continue;
-            };
-            if first.seq > upto {
+        for file in self.files.iter().filter(|f| f.digest.count > 0) {
+            if file.digest.first > upto {
                 break;
             }
-            let whole = self.heads[file.start + file.len - 1].seq <= upto;
+            let whole = file.digest.last <= upto;
             if let Some(net) = whole.then(|| file.net()).flatten() {
                 net.get(env)
                     .into_iter()
@@ -228,16 +305,43 @@ impl Index {
         Ok(keys)
     }
 
-    /// Index in `heads` of entry `seq`: seqs run from 1 without a gap in
-    /// a journal that `ledger verify` passes; a search finds it otherwise.
-    fn position(&self, seq: u64) -> Option<usize> {
-        let first = self.heads.first()?.seq;
-        let direct = seq
-            .checked_sub(first)
-            .and_then(|at| usize::try_from(at).ok())
-            .filter(|at| self.heads.get(*at).is_some_and(|e| e.seq == seq));
-        direct.or_else(|| self.heads.iter().position(|e| e.seq == seq))
+    /// The file that holds entry `seq`, by the seqs the files run over.
+    fn file_of(&self, seq: u64) -> Option<usize> {
+        let at = self.files.partition_point(|f| f.digest.last < seq);
+        self.files
+            .get(at)
+            .is_some_and(|f| f.digest.covers(seq))
+            .then_some(at)
     }
+
+    /// The heads of file `at`: from all the heads when they were read, else
+    /// read for it alone (and kept).
+    fn file_heads(&self, at: usize) -> Result<&[Entry], JournalError> {
+        let file = &self.files[at];
+        if let Some(all) = self.heads.get() {
+            return Ok(&all[file.start..file.start + file.digest.count]);
+        }
+        if let Some(held) = file.heads.get() {
+            return Ok(held);
+        }
+        let heads = file.read_heads()?;
+        Ok(file.heads.get_or_init(|| heads))
+    }
+}
+
+/// The seq of the first entry a digest covers.
+fn first_seq(digest: &Digest) -> Option<u64> {
+    (digest.count > 0).then_some(digest.first)
+}
+
+/// Where entry `seq` is in a file's `entries` that start at `first`: seqs
+/// run on by one in a journal that `ledger verify` passes; a search finds
+/// it otherwise.
+fn position_in(entries: &[Entry], first: u64, seq: u64) -> Option<usize> {
+    let direct = (seq.checked_sub(first))
+        .and_then(|at| usize::try_from(at).ok())
+        .filter(|at| entries.get(*at).is_some_and(|e| e.seq == seq));
+    direct.or_else(|| entries.iter().position(|e| e.seq == seq))
 }
 
 impl IndexedFile {
@@ -251,7 +355,32 @@ impl IndexedFile {
                 None => reparse(&self.path, false)?.entries,
             },
         };
-        if entries.len() != self.len || ends(&entries) != self.ends {
+        self.check_read(entries)
+    }
+
+    /// Its heads, read from the cache (or the file parsed again).
+    fn read_heads(&self) -> Result<Vec<Entry>, JournalError> {
+        let heads = match &self.source {
+            Source::Memory(entries, _) => return Ok(entries.iter().map(head).collect()),
+            Source::Cached(cached) => match cached.heads() {
+                Some(heads) => heads,
+                None => reparse(&self.path, false)?
+                    .entries
+                    .iter()
+                    .map(head)
+                    .collect(),
+            },
+        };
+        self.check_read(heads)
+    }
+
+    /// Entries (or heads) read after the index was opened, refused when
+    /// they are not those its digest describes: the file was replaced since
+    /// and its cache is gone.
+    fn check_read(&self, entries: Vec<Entry>) -> Result<Vec<Entry>, JournalError> {
+        let digest = &self.digest;
+        let expected = (digest.count > 0).then(|| (digest.first, digest.last_hash.clone()));
+        if entries.len() != digest.count || ends(&entries) != expected {
             return Err(JournalError::Changed {
                 path: self.path.clone(),
             });
@@ -334,12 +463,12 @@ fn checked_segment(
     (summary, source): (Summary, Source),
     before: usize,
 ) -> Result<(Summary, Source), JournalError> {
-    if load::check_segment(segment, &summary.heads, &summary.lines, before).is_ok() {
+    if load::check_segment(segment, &summary.digest, &summary.lines, before).is_ok() {
         return Ok((summary, source));
     }
     let parsed = reparse(segment, false)?;
-    load::check_segment(segment, &parsed.entries, &parsed.lines, before)?;
     let mut summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    load::check_segment(segment, &summary.digest, &parsed.lines, before)?;
     let net = std::mem::take(&mut summary.net);
     Ok((summary, Source::Memory(parsed.entries, net)))
 }

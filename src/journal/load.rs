@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::cache::{self, Checked::ByReader};
+use super::digest::Digest;
 use super::segment::{self, SEGMENT_DIR};
 use super::summary::Summary;
 use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Index, Journal, JournalError, Tail};
@@ -39,7 +40,7 @@ pub(super) fn read(ledger_dir: &Path) -> Result<Journal, JournalError> {
     }
     check_sealed_reach_tail(
         &path,
-        (&tail.entries, &tail.lines),
+        (tail.entries.first().map(|e| e.seq), &tail.lines),
         builder.entries.len(),
         any_listed,
     )?;
@@ -61,13 +62,13 @@ fn read_segment(
 ) -> Result<ParsedFile, JournalError> {
     if let Some(parsed) = (key.as_ref())
         .and_then(|key| cache::read(ledger_dir, segment, key))
-        .filter(|p| check_segment(segment, &p.entries, &p.lines, before).is_ok())
+        .filter(|p| check_segment(segment, &Digest::of(&p.entries), &p.lines, before).is_ok())
     {
         return Ok(parsed);
     }
     let parsed = parse_file(segment, text)?;
-    check_segment(segment, &parsed.entries, &parsed.lines, before)?;
     let summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    check_segment(segment, &summary.digest, &parsed.lines, before)?;
     if let Some(key) = key {
         let file = (segment, text.as_bytes());
         cache::write(&key, ledger_dir, file, &summary, &parsed.entries, ByReader);
@@ -80,17 +81,16 @@ fn read_segment(
 /// before it.
 pub(super) fn check_segment(
     segment: &Path,
-    entries: &[Entry],
+    digest: &Digest,
     lines: &[Option<usize>],
     before: usize,
 ) -> Result<(), JournalError> {
-    let follows = !entries.is_empty()
-        && (entries.iter().enumerate()).all(|(i, e)| e.seq == (before + i) as u64 + 1);
+    let follows = digest.count > 0 && digest.consecutive && digest.first == before as u64 + 1;
     let named = segment
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(segment::segment_first);
-    let first = entries.first().map_or(0, |e| e.seq);
+    let first = digest.first;
     if follows && named == Some(first) {
         return Ok(());
     }
@@ -112,7 +112,7 @@ pub(super) fn check_segment(
 /// read before it: a segment file was removed (or never committed).
 pub(super) fn check_sealed_reach_tail(
     path: &Path,
-    tail: (&[Entry], &[Option<usize>]),
+    tail: (Option<u64>, &[Option<usize>]),
     sealed_entries: usize,
     any_listed: bool,
 ) -> Result<(), JournalError> {
@@ -120,7 +120,7 @@ pub(super) fn check_sealed_reach_tail(
         "Restore them from git (`git checkout -- {SEGMENT_DIR} journal.toml` in the ledger \
          folder), then run `ledger verify`"
     );
-    let Some(first) = tail.0.first() else {
+    let Some(first) = tail.0 else {
         if !any_listed {
             return Ok(());
         }
@@ -130,7 +130,7 @@ pub(super) fn check_sealed_reach_tail(
         );
         return Err(JournalError::Invalid(Located::at_line(path, 1, message)));
     };
-    if first.seq == sealed_entries as u64 + 1 {
+    if first == sealed_entries as u64 + 1 {
         return Ok(());
     }
     let line = tail.1.first().copied().flatten().unwrap_or(1);
@@ -139,19 +139,19 @@ pub(super) fn check_sealed_reach_tail(
         1 => format!("the sealed segments in {SEGMENT_DIR}/ hold 1 entry"),
         n => format!("the sealed segments in {SEGMENT_DIR}/ hold {n} entries"),
     };
-    let message = if first.seq > sealed_entries as u64 + 1 {
+    let message = if first > sealed_entries as u64 + 1 {
         format!(
             "the journal's first open entry is #{} but {held}: entries #{} to #{} are missing \
              (a segment file was deleted or never committed, or entries were removed). {restore}",
-            first.seq,
+            first,
             sealed_entries + 1,
-            first.seq - 1
+            first - 1
         )
     } else {
         format!(
             "the journal's first open entry is #{} but {held}: the segments and the tail overlap. \
              {restore}",
-            first.seq
+            first
         )
     };
     Err(JournalError::Invalid(Located::at_line(path, line, message)))
@@ -270,7 +270,13 @@ pub(super) fn list_segments(ledger_dir: &Path) -> Result<Vec<(u64, PathBuf)>, Jo
 /// never leaves one after a seal, so segments beside it are the leftovers
 /// of a first seal that was cut off.
 pub(super) fn counted<T>(listed: Vec<(u64, T)>, tail: &[Entry]) -> Vec<T> {
-    let Some(before) = tail.first().map(|e| e.seq) else {
+    counted_before(listed, tail.first().map(|e| e.seq))
+}
+
+/// [`counted`], for a tail whose first entry is `tail_first` (none when it
+/// holds no entry).
+pub(super) fn counted_before<T>(listed: Vec<(u64, T)>, tail_first: Option<u64>) -> Vec<T> {
+    let Some(before) = tail_first else {
         return Vec::new();
     };
     listed
@@ -384,15 +390,29 @@ impl Builder {
                 first_index: self.tail_index,
             },
             heads_only: 0,
+            sealed_before: 0,
+            sealed_tip: None,
             tail_hashes_hold: false,
         }
     }
+}
+
+/// What a journal loaded for appending holds of the entries before its
+/// open tail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sealed {
+    /// Their heads: for commands that query the journal they append to.
+    Heads,
+    /// Their number and the last one's hash only: for an append whose
+    /// checks read [`Index::append_view`].
+    Counted,
 }
 
 /// See [`Journal::load_for_append`].
 pub(super) fn read_for_append(
     ledger_dir: &Path,
     index: &Index,
+    sealed_as: Sealed,
 ) -> Result<Option<Journal>, JournalError> {
     let path = Journal::path_in(ledger_dir);
     // The key is taken before the bytes are read (see cache::Key).
@@ -404,15 +424,19 @@ pub(super) fn read_for_append(
         Some(parsed) => Journal::of_checked_tail(&path, text, parsed),
         None => Journal::parse_keeping_tables(&path, text)?,
     };
-    let heads = index.heads();
-    let sealed = heads.len().saturating_sub(journal.entries.len());
-    let same_tail = heads[sealed..]
-        .iter()
+    let same_tail = (index.tail_heads()?.iter())
         .map(|e| (e.seq, &e.hash))
         .eq(journal.entries.iter().map(|e| (e.seq, &e.hash)));
     if !same_tail {
         return Ok(None);
     }
+    let (sealed, sealed_tip) = index.sealed_part();
+    if sealed_as == Sealed::Counted {
+        journal.sealed_before = sealed;
+        journal.sealed_tip = sealed_tip.map(str::to_string);
+        return Ok(Some(journal));
+    }
+    let heads = index.heads()?;
     let tail = std::mem::take(&mut journal.entries);
     journal.entries = heads[..sealed].to_vec();
     journal.entries.extend(tail);

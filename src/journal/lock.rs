@@ -79,12 +79,15 @@ impl JournalLock {
     /// index opened before this lock was taken) when the tail on disk still
     /// ends as it does: then no entry was written since, and the hash chain
     /// that ends the same way is the same history, and the index returned
-    /// is `None`. Otherwise the index is read again and returned.
+    /// is `None`; the journal then holds the tail alone
+    /// ([`Journal::load_for_append_counting`]), for an append that checks
+    /// [`super::Index::append_view`]. Otherwise the index is read again and
+    /// returned, with a journal of every head.
     pub fn load_for_append_reusing(
         &self,
         previous: &super::Index,
     ) -> Result<(Journal, Option<super::Index>), JournalError> {
-        if let Some(journal) = Journal::load_for_append(&self.dir, previous)? {
+        if let Some(journal) = Journal::load_for_append_counting(&self.dir, previous)? {
             return Ok((journal, None));
         }
         let (journal, index) = self.load_for_append()?;
@@ -113,7 +116,7 @@ impl JournalLock {
             });
         }
         let first = journal.entries.len();
-        let sealed = super::seal::seal_all(entries, first as u64 + 1, journal.tip_hash())?;
+        let sealed = super::seal::seal_all(entries, journal.next_seq(), journal.tip_hash())?;
         // Pushed in place (a copy would cost the whole history held):
         // undone when the write fails, so the journal stays as it was.
         let mark = journal.mark();

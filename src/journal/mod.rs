@@ -4,6 +4,7 @@
 //! errors located in the file that holds them; `lock.rs` owns appending.
 
 pub mod cache;
+mod digest;
 mod entry;
 pub mod hash;
 mod index;
@@ -126,6 +127,11 @@ pub struct Journal {
     /// How many entries before the tail are held as heads only (without
     /// their files; see [`Journal::load_for_append`]): 0 for a whole journal.
     heads_only: usize,
+    /// How many entries come before `entries` that this journal does not
+    /// hold (a journal loaded for one append: see
+    /// [`Journal::load_for_append_counting`]), and the hash of the last.
+    sealed_before: usize,
+    sealed_tip: Option<String>,
     /// The tail's bytes are those an earlier append wrote after checking
     /// the chain (its cache says so, and their SHA-256 matches): each tail
     /// entry's hash holds without parsing its raw table again.
@@ -189,7 +195,19 @@ impl Journal {
         ledger_dir: &Path,
         index: &Index,
     ) -> Result<Option<Journal>, JournalError> {
-        load::read_for_append(ledger_dir, index)
+        load::read_for_append(ledger_dir, index, load::Sealed::Heads)
+    }
+
+    /// [`load_for_append`](Self::load_for_append) holding only the tail's
+    /// entries, and of those before it their number and the last one's
+    /// hash: a cost that does not grow with the history, for an append
+    /// whose checks read [`Index::append_view`]. `entries` starts at the
+    /// tail.
+    pub fn load_for_append_counting(
+        ledger_dir: &Path,
+        index: &Index,
+    ) -> Result<Option<Journal>, JournalError> {
+        load::read_for_append(ledger_dir, index, load::Sealed::Counted)
     }
 
     /// Parses journal text that was read from `path`, as one file.
@@ -241,6 +259,8 @@ impl Journal {
             line_count,
             files: vec![path.to_path_buf()],
             heads_only: 0,
+            sealed_before: 0,
+            sealed_tip: None,
             tail_hashes_hold: false,
         }
     }
@@ -285,9 +305,14 @@ impl Journal {
 
     /// The hash the next entry must chain to.
     pub fn tip_hash(&self) -> &str {
-        self.entries
-            .last()
-            .map_or(hash::GENESIS, |e| e.hash.as_str())
+        (self.entries.last().map(|e| e.hash.as_str()))
+            .or(self.sealed_tip.as_deref())
+            .unwrap_or(hash::GENESIS)
+    }
+
+    /// The seq the next entry appended gets.
+    pub fn next_seq(&self) -> u64 {
+        (self.sealed_before + self.entries.len()) as u64 + 1
     }
 
     /// The first entry (by position) whose sequence, link or hash does not
@@ -376,11 +401,11 @@ impl Journal {
             }
         };
         let mut prev = match first {
-            0 => hash::GENESIS.to_string(),
+            0 => (self.sealed_tip.clone()).unwrap_or_else(|| hash::GENESIS.to_string()),
             _ => self.entries[first - 1].hash.clone(),
         };
         for (index, entry) in tail.iter().enumerate() {
-            let expected_seq = (first + index) as u64 + 1;
+            let expected_seq = (self.sealed_before + first + index) as u64 + 1;
             let holds = match raw.get(index) {
                 Some(r) => hash::entry_hash(r) == entry.hash,
                 None => self.tail_hashes_hold,
@@ -481,8 +506,7 @@ impl Journal {
     /// Encodes `entry` as the block that would be appended after this
     /// journal: sets its `seq`, `prev_hash` and `hash`.
     pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
-        let next = self.entries.len() as u64 + 1;
-        let sealed = seal::seal_one(entry, next, self.tip_hash())?;
+        let sealed = seal::seal_one(entry, self.next_seq(), self.tip_hash())?;
         Ok((sealed.entry, sealed.block))
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::digest::Digest;
 use super::{Entry, EntryKind, FileChange};
 
 /// Per environment, per key: the last change the file's entries in force
@@ -17,8 +18,12 @@ pub type NetChanges = BTreeMap<String, BTreeMap<String, FileChange>>;
 /// One journal file's summary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
-    /// Each entry with its `files` left out, in file order.
+    /// Each entry with its `files` left out, in file order. The cache keeps
+    /// them apart, as a piece read when a command asks for the heads.
+    #[serde(skip)]
     pub heads: Vec<Entry>,
+    /// What an append's checks read of the entries.
+    pub digest: Digest,
     /// 1-based line of each entry's `[[entry]]` header in the file.
     pub lines: Vec<Option<usize>>,
     /// The entries of this file that voids in this same file mark as
@@ -54,16 +59,31 @@ impl Summary {
         }
         Summary {
             heads: entries.iter().map(head).collect(),
+            digest: Digest::of(entries),
             lines,
             voided_inside,
             net,
         }
     }
 
+    /// This summary without what the cache keeps as pieces of their own
+    /// (the heads and the net changes).
+    pub fn without_pieces(&self) -> Summary {
+        Summary {
+            heads: Vec::new(),
+            digest: self.digest.clone(),
+            lines: self.lines.clone(),
+            voided_inside: self.voided_inside.clone(),
+            net: NetChanges::new(),
+        }
+    }
+
     /// Whether `net` holds for the voids now in the journal: of this
-    /// file's entries (`heads`), exactly those it assumed voided are.
-    pub fn net_holds(&self, voided: &HashMap<u64, u64>, heads: &[Entry]) -> bool {
-        let now = heads.iter().filter(|e| voided.contains_key(&e.seq)).count();
+    /// file's entries, exactly those it assumed voided are.
+    pub fn net_holds(&self, voided: &HashMap<u64, u64>) -> bool {
+        let now = (voided.keys())
+            .filter(|seq| self.digest.covers(**seq))
+            .count();
         now == self.voided_inside.len() && self.voided_inside.iter().all(|s| voided.contains_key(s))
     }
 }
@@ -172,16 +192,15 @@ mod tests {
         assert_eq!(summary.net["s"].len(), 1);
         assert!(summary.heads.iter().all(|h| h.files.is_empty()));
         assert_eq!(summary.heads[0].seq, 1);
-        let heads = &summary.heads;
         let voided = |pairs: &[(u64, u64)]| pairs.iter().copied().collect::<HashMap<_, _>>();
-        assert!(summary.net_holds(&voided(&[(4, 5)]), heads));
+        assert!(summary.net_holds(&voided(&[(4, 5)])));
         assert!(
-            !summary.net_holds(&voided(&[(4, 5), (3, 9)]), heads),
+            !summary.net_holds(&voided(&[(4, 5), (3, 9)])),
             "a later void of #3"
         );
-        assert!(!summary.net_holds(&voided(&[]), heads));
+        assert!(!summary.net_holds(&voided(&[])));
         assert!(
-            summary.net_holds(&voided(&[(4, 5), (7, 9)]), heads),
+            summary.net_holds(&voided(&[(4, 5), (7, 9)])),
             "outside the file"
         );
     }

@@ -175,10 +175,13 @@ pub fn key_history_indexed(
     key: &str,
 ) -> Result<Vec<KeyVersion>, JournalError> {
     let changes = index.key_changes(env, key)?;
-    let pairs = changes
-        .iter()
-        .filter_map(|(seq, file)| index.head(*seq).map(|head| (head, file)));
-    Ok(history_of(pairs))
+    let mut pairs = Vec::with_capacity(changes.len());
+    for (seq, file) in &changes {
+        if let Some(head) = index.head(*seq)? {
+            pairs.push((head, file));
+        }
+    }
+    Ok(history_of(pairs.into_iter()))
 }
 
 /// A key's versions from its changes, each with the entry that made it,

@@ -489,3 +489,82 @@ fn the_history_check_names_a_sealed_entry_a_later_commit_changed() {
     // Segments both commits store as the same blob are not what it names.
     assert!(!done.stdout.contains("entry #1 "), "{}", done.stdout);
 }
+
+/// An append's checks read a few heads of each sealed segment (its digest),
+/// not every head: a lock, a recorded version and a void that lie in sealed
+/// segments must still be found. Every two entries are sealed here (the
+/// test build's limit).
+#[test]
+fn an_append_finds_locks_versions_and_voids_that_lie_in_sealed_segments() {
+    let s = Sandbox::with_ledger();
+    s.commit("src/a.js", "feat: one");
+    let run = |args: &[&str]| s.ledger(args).env("LEDGER_TEST_SEGMENT_MAX_ENTRIES", "2");
+    let record = |env: &str, version: &str, more: &[&str]| {
+        let mut args = vec!["record", "--no-aws", "--env", env, "--version", version];
+        args.extend_from_slice(more);
+        run(&args)
+    };
+    record("production", "v1", &[]).ok(); // #1
+    record("staging", "s1", &[]).ok(); // #2
+    run(&["lock", "--env", "production", "--reason", "incident"]).ok(); // #3
+    for n in 2..=5 {
+        record("staging", &format!("s{n}"), &[]).ok(); // #4 to #7
+    }
+    assert!(
+        segment(&s, 3).contains("kind = \"lock\""),
+        "the lock is sealed"
+    );
+    let refused = record("production", "v2", &[]).code(2);
+    assert!(
+        refused.stderr.contains("is locked (#3"),
+        "{}",
+        refused.stderr
+    );
+    run(&["unlock", "--env", "production"]).ok(); // #8
+    record("staging", "s6", &[]).ok(); // #9
+    let again = record("production", "v1", &[]).code(2);
+    assert!(
+        again
+            .stderr
+            .contains("already recorded for `production` as #1"),
+        "{}",
+        again.stderr
+    );
+    let again = record("staging", "s1", &[]).code(2);
+    assert!(again.stderr.contains("as #2"), "{}", again.stderr);
+    // Not the last deploy of its segment (#5, #6): found by its version.
+    let again = record("staging", "s3", &[]).code(2);
+    assert!(again.stderr.contains("as #5"), "{}", again.stderr);
+    record("staging", "s1", &["--redeploy"]).ok(); // #10
+    run(&["void", "#1", "--reason", "recorded in error"]).ok(); // #11
+    record("staging", "s7", &[]).ok(); // #12
+    // #1 no longer counts: v1 is recorded anew, and the previous deploy of
+    // production is none, so nothing marks it a redeploy.
+    let recorded = record("production", "v1", &[]).ok(); // #13
+    assert!(recorded.is_empty(), "{recorded}");
+    // A lock and its unlock sealed together, then the unlock voided: the
+    // lock is in force again, though the segment's last lock entry is the
+    // unlock.
+    record("staging", "s8", &[]).ok(); // #14
+    run(&["lock", "--env", "production", "--reason", "freeze"]).ok(); // #15
+    run(&["unlock", "--env", "production"]).ok(); // #16
+    record("staging", "s9", &[]).ok(); // #17
+    record("staging", "s10", &[]).ok(); // #18
+    assert!(segment(&s, 15).contains("kind = \"unlock\""));
+    run(&["void", "#16", "--reason", "unlocked too early"]).ok(); // #19
+    record("staging", "s11", &[]).ok(); // #20
+    record("staging", "s12", &[]).ok(); // #21: the void is sealed too
+    assert!(segment(&s, 19).contains("kind = \"void\""));
+    let refused = record("production", "v3", &[]).code(2);
+    assert!(
+        refused.stderr.contains("is locked (#15"),
+        "{}",
+        refused.stderr
+    );
+    let done = run(&["verify", "--no-git"]).code(0);
+    assert!(done.stderr.contains("21 entries"), "{}", done.stderr);
+    let sealed = std::fs::read_dir(s.path().join("ledger/journal"))
+        .unwrap()
+        .count();
+    assert!(sealed >= 5, "{sealed} segments");
+}
