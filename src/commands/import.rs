@@ -155,13 +155,14 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         journal::create_empty(dir)?;
     }
     let lock = JournalLock::acquire(dir)?;
-    let (mut journal, _) = lock.load_for_append()?;
-    if !journal.entries.is_empty() && !args.append {
+    // The tail alone: an import reads nothing of the entries before it.
+    let (mut journal, _) = lock.load_for_append_counting()?;
+    if journal.count() > 0 && !args.append {
         bail!(
             "{} already has {} entries: pass --append to add the imported history (ledger.toml is then kept); \
              nothing was imported",
             shown(&journal.path),
-            journal.entries.len()
+            journal.count()
         );
     }
     let config_path = workspace.config_path();
@@ -303,12 +304,12 @@ fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     })?;
     let repo = workspace.repo()?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let (mut journal, _) = lock.load_for_append()?;
-    if !journal.entries.is_empty() && !args.append {
+    let (mut journal, index) = lock.load_for_append_counting()?;
+    if journal.count() > 0 && !args.append {
         bail!(
             "{} already has {} entries: pass --append to add the imported releases after them; nothing was imported",
             journal.path.display(),
-            journal.entries.len()
+            journal.count()
         );
     }
     let rules = ChangeRules::new(&config.changelog);
@@ -319,10 +320,7 @@ fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
             repo.root().display()
         );
     }
-    if let Some(last) = journal
-        .entries
-        .iter()
-        .rev()
+    if let Some(last) = (index.append_view(&env, |_| false)?.iter().rev())
         .find(|e| e.env == env && e.kind.changes_files())
         && entries[0].deployed_at < last.deployed_at
     {

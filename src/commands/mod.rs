@@ -245,6 +245,19 @@ impl Writer {
         }
     }
 
+    /// [`load`](Self::load) for an append whose checks read
+    /// [`Index::append_view`]: without a store, the journal holds the tail
+    /// alone ([`Journal::load_for_append_counting`]).
+    pub(crate) fn load_counting(
+        &self,
+        lock: &crate::journal::JournalLock,
+    ) -> Result<(Journal, Index)> {
+        match &self.store {
+            Some(_) => self.load(lock),
+            None => Ok(lock.load_for_append_counting()?),
+        }
+    }
+
     /// [`load`](Self::load), keeping `previous` (an index read before the
     /// lock) when nothing was written since: then the index returned is
     /// `None`, and `previous` is the one to query. Never with a store,

@@ -43,7 +43,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let writer = super::Writer::for_config(&config)?;
-    let (mut journal, _) = writer.load(&lock)?;
+    let (mut journal, index) = writer.load_counting(&lock)?;
     let mut appended = Vec::new();
     for (key, inventory) in inventories {
         let entry = Entry {
@@ -54,7 +54,9 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     }
     drop(lock);
     for entry in &appended {
-        report(entry, &journal.entries);
+        // The heads that hold the environment's last snapshot before it.
+        let view = index.append_view(&entry.env, |_| false)?;
+        report(entry, &view);
     }
     if args.format == OutputFormat::Json {
         write_json_list(out, "entries", &appended)?;

@@ -40,7 +40,7 @@ pub struct EnvDigest {
 
 /// An entry an append's checks look for the last of, per environment: what
 /// `model::last_deploy`, `last_observed`, `lock_of`, `last_functions_change`
-/// and `live_functions` find.
+/// and `live_functions` find, and the snapshot a new one is compared with.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
     ChangesFiles,
@@ -48,6 +48,7 @@ enum Role {
     LockOrUnlock,
     PinsFunctions,
     PinsFunction(String),
+    Snapshot,
 }
 
 impl Role {
@@ -66,6 +67,9 @@ impl Role {
         }
         if matches!(entry.kind, EntryKind::Lock | EntryKind::Unlock) {
             roles.push(Role::LockOrUnlock);
+        }
+        if entry.kind == EntryKind::Snapshot && entry.inventory.is_some() {
+            roles.push(Role::Snapshot);
         }
         roles
     }
@@ -163,9 +167,13 @@ mod tests {
                 0 => EntryKind::Lock,
                 5 => EntryKind::Unlock,
                 6 => EntryKind::Rollback,
+                _ if seq % 10 == 9 => EntryKind::Snapshot,
                 _ => EntryKind::Deploy,
             };
             let mut e = entry(seq, kind, env);
+            if kind == EntryKind::Snapshot {
+                e.inventory = Some(Default::default());
+            }
             e.no_aws = seq % 5 == 0;
             if seq % 4 == 1 {
                 e = pinning(
@@ -214,6 +222,17 @@ mod tests {
                 model::live_functions(lasts, env, u64::MAX),
                 model::live_functions(&entries, env, u64::MAX)
             );
+            let snapshot = |entries: &[Entry]| {
+                let new = Entry {
+                    inventory: Some(Default::default()),
+                    ..entry(99, EntryKind::Snapshot, env)
+                };
+                (entries.iter().rev())
+                    .find(|e| e.env == env && e.kind == EntryKind::Snapshot && e.seq < new.seq)
+                    .map(|e| e.seq)
+            };
+            assert!(snapshot(&entries).is_some());
+            assert_eq!(snapshot(lasts), snapshot(&entries));
             assert_eq!(lasts, &lasts.iter().map(head).collect::<Vec<_>>());
         }
         let deploys_of_v1: Vec<u64> = (entries.iter())

@@ -60,14 +60,28 @@ impl JournalLock {
     /// an append needs (see [`Journal::load_for_append`]): a cost bounded
     /// by the open tail, not the history.
     pub fn load_for_append(&self) -> Result<(Journal, super::Index), JournalError> {
+        self.read_for_append(Journal::load_for_append)
+    }
+
+    /// [`load_for_append`](Self::load_for_append) with a journal that holds
+    /// the tail alone ([`Journal::load_for_append_counting`]): for an append
+    /// whose checks read [`super::Index::append_view`].
+    pub fn load_for_append_counting(&self) -> Result<(Journal, super::Index), JournalError> {
+        self.read_for_append(Journal::load_for_append_counting)
+    }
+
+    fn read_for_append(
+        &self,
+        load: fn(&Path, &super::Index) -> Result<Option<Journal>, JournalError>,
+    ) -> Result<(Journal, super::Index), JournalError> {
         let index = super::Index::open(&self.dir)?;
-        if let Some(journal) = Journal::load_for_append(&self.dir, &index)? {
+        if let Some(journal) = load(&self.dir, &index)? {
             return Ok((journal, index));
         }
         // The cache disagrees with the tail: set it aside, read every file.
         let _ = fs::remove_dir_all(self.dir.join(super::cache::CACHE_DIR));
         let index = super::Index::open(&self.dir)?;
-        match Journal::load_for_append(&self.dir, &index)? {
+        match load(&self.dir, &index)? {
             Some(journal) => Ok((journal, index)),
             None => Err(JournalError::Changed {
                 path: Journal::path_in(&self.dir),

@@ -310,9 +310,15 @@ impl Journal {
             .unwrap_or(hash::GENESIS)
     }
 
+    /// How many entries the journal holds (those before `entries` that a
+    /// journal loaded for one append leaves out included).
+    pub fn count(&self) -> usize {
+        self.sealed_before + self.entries.len()
+    }
+
     /// The seq the next entry appended gets.
     pub fn next_seq(&self) -> u64 {
-        (self.sealed_before + self.entries.len()) as u64 + 1
+        self.count() as u64 + 1
     }
 
     /// The first entry (by position) whose sequence, link or hash does not

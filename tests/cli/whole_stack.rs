@@ -335,6 +335,28 @@ fn changes_are_drift_until_a_snapshot_names_them() {
     );
     let clean = moto.env(s.ledger(&["verify", "--aws", "--no-git"])).run();
     assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
+
+    // With the snapshots sealed in segments of their own (the test build's
+    // limit), the next one still finds the last through their digests.
+    let seal = s
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v-seal",
+        ])
+        .env("LEDGER_TEST_SEGMENT_MAX_ENTRIES", "1");
+    ok(seal.run(), "a record that seals the snapshots");
+    assert!(
+        s.read("ledger/journal/0000000002.toml")
+            .contains("kind = \"snapshot\"")
+    );
+    stack.set_memory("Analytics_Dashboard_API", 512);
+    let third = ok(moto.env(s.ledger(&["snapshot"])).run(), "third snapshot");
+    let line = "  changed: Analytics_Dashboard_API: memory 1024 MB -> 512 MB\n";
+    assert!(third.stderr.contains(line), "{line}\n{}", third.stderr);
 }
 
 fn record(s: &Sandbox, moto: &Moto, version: &str) -> Value {
