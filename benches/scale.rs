@@ -120,6 +120,10 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
     ));
     let megabytes = journal_bytes(root) as f64 / 1e6;
     rows.push(("journal size".into(), Cost::size(megabytes)));
+    // What an append reads and rewrites: it grows to one segment and
+    // starts again at each seal, whatever the journal's length.
+    let tail = std::fs::metadata(root.join("ledger/journal.toml")).map_or(0, |m| m.len());
+    rows.push(("open tail size".into(), Cost::size(tail as f64 / 1e6)));
     if std::env::var_os("LEDGER_BENCH_KEEP").is_some() {
         eprintln!("kept the {size}-deploy ledger in {}", dir.keep().display());
     }

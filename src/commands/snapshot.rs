@@ -44,6 +44,11 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let writer = super::Writer::for_config(&config)?;
     let (mut journal, index) = writer.load_counting(&lock)?;
+    // The heads that hold each environment's last snapshot, read before
+    // the appends replace the tail the index was read from.
+    let views = (inventories.iter())
+        .map(|(key, _)| index.append_view(key, |_| false))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut appended = Vec::new();
     for (key, inventory) in inventories {
         let entry = Entry {
@@ -53,10 +58,14 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
         appended.push(writer.append(&lock, &mut journal, entry)?);
     }
     drop(lock);
-    for entry in &appended {
-        // The heads that hold the environment's last snapshot before it.
-        let view = index.append_view(&entry.env, |_| false)?;
-        report(entry, &view);
+    for (entry, view) in appended.iter().zip(&views) {
+        // A journal of every entry (read whole to sync with a store) also
+        // holds what the sync brought in.
+        let entries = match journal.holds_every_entry() {
+            true => &journal.entries[..],
+            false => &view[..],
+        };
+        report(entry, entries);
     }
     if args.format == OutputFormat::Json {
         write_json_list(out, "entries", &appended)?;

@@ -8,7 +8,7 @@
 //! A cached file is used only for the journal file it was made from, as git
 //! tells a changed working file: its name holds the file's size,
 //! modification time (in nanoseconds) and inode, and its content the
-//! `ledger` version that wrote it and the SHA-256 of the journal file's
+//! cache format and `ledger` version that wrote it and the SHA-256 of the journal file's
 //! bytes. When no cache file has the journal file's name, size, time and
 //! inode (a fresh clone whose cache was restored by CI, a copied ledger), a
 //! cache file of the same name and size whose SHA-256 matches the file's
@@ -50,12 +50,20 @@ pub const CACHE_DIR: &str = ".cache/segments";
 /// cache beside it.
 pub const CACHE_MIN_BYTES: u64 = 64 * 1024;
 
+/// The shape of a cache file: a cache file of another shape is parsed
+/// again. Bump it when what a cache file holds changes shape or meaning
+/// (the digest's roles included): a cache written by an earlier build of
+/// the same `ledger` version may be restored by CI.
+const CACHE_FORMAT: u32 = 2;
+
 /// A byte range of a cache file's pieces: `[offset, length]`.
 type Span = (u64, u64);
 
 /// The first line of a cache file.
 #[derive(Serialize, Deserialize)]
 struct Head {
+    /// [`CACHE_FORMAT`] when it was written.
+    format: u32,
     /// The `ledger` version that wrote it (entries may change shape).
     ledger: String,
     /// SHA-256 (hex) of the journal file's bytes it was made from.
@@ -72,6 +80,13 @@ struct Head {
     net: Span,
     /// Per environment, per key: its changes.
     keys: BTreeMap<String, BTreeMap<String, Span>>,
+}
+
+impl Head {
+    /// Written by this build's shape of cache and `ledger` version.
+    fn is_current(&self) -> bool {
+        self.format == CACHE_FORMAT && self.ledger == env!("CARGO_PKG_VERSION")
+    }
 }
 
 /// A cache file whose summary has been read; its pieces are read on demand.
@@ -184,8 +199,7 @@ fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
     let path = key.path.clone();
     let (head, pieces_at) = read_head(&path)?;
     let summary = &head.summary;
-    let whole =
-        head.ledger == env!("CARGO_PKG_VERSION") && summary.lines.len() == summary.digest.count;
+    let whole = head.is_current() && summary.lines.len() == summary.digest.count;
     whole.then(|| {
         let cached = CachedFile {
             path,
@@ -275,9 +289,7 @@ fn adopt(ledger_dir: &Path, file: &Path, key: &Key) -> Option<()> {
     }
     let sha256 = super::hash::sha256_hex(&bytes);
     let found = candidates.into_iter().find(|path| {
-        read_head(path).is_some_and(|(head, _)| {
-            head.sha256 == sha256 && head.ledger == env!("CARGO_PKG_VERSION")
-        })
+        read_head(path).is_some_and(|(head, _)| head.sha256 == sha256 && head.is_current())
     })?;
     fs::rename(found, &key.path).ok()
 }
@@ -316,6 +328,7 @@ pub(super) fn write(
         }
     }
     let head = Head {
+        format: CACHE_FORMAT,
         ledger: env!("CARGO_PKG_VERSION").to_string(),
         sha256: super::hash::sha256_hex(bytes),
         checked: by == Checked::ByAppend,
@@ -414,5 +427,31 @@ mod tests {
             .is_some()
         );
         assert!(open_at(&now).is_some(), "kept for the state it was read in");
+    }
+
+    #[test]
+    fn a_cache_file_of_another_format_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("journal.toml");
+        fs::write(&file, "x".repeat(CACHE_MIN_BYTES as usize)).unwrap();
+        let summary = Summary::of(&[], Vec::new());
+        let now = key(dir.path(), &file).unwrap();
+        let bytes = fs::read(&file).unwrap();
+        write(
+            &now,
+            dir.path(),
+            (&file, &bytes),
+            &summary,
+            &[],
+            Checked::ByReader,
+        )
+        .unwrap();
+        assert!(open_at(&now).is_some());
+        // An earlier build's cache of the same `ledger` version.
+        let text = fs::read_to_string(&now.path).unwrap();
+        let older = text.replacen(&format!("\"format\":{CACHE_FORMAT}"), "\"format\":1", 1);
+        assert_ne!(older, text);
+        fs::write(&now.path, older).unwrap();
+        assert!(open_at(&now).is_none());
     }
 }

@@ -43,6 +43,8 @@ struct IndexedFile {
     source: Source,
     /// Its heads, once asked for on their own (not through `Index::heads`).
     heads: OnceLock<Vec<Entry>>,
+    /// Its net changes, once read.
+    net: OnceLock<Option<NetChanges>>,
 }
 
 /// Where an indexed file's entries are read from.
@@ -97,11 +99,22 @@ impl Index {
                         .then_some(summary.heads)
                         .map_or_else(OnceLock::new, OnceLock::from),
                     digest: summary.digest,
+                    net: OnceLock::new(),
                 };
                 start += file.digest.count;
                 file
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // The tail is the file another append replaces (and its cache file
+        // with it): its heads and net changes are read now, as the entries
+        // of a file that changed since could no longer be.
+        if let Some(tail) = files.last() {
+            if tail.heads.get().is_none() {
+                let heads = tail.read_heads()?;
+                let _ = tail.heads.set(heads);
+            }
+            let _ = tail.net();
+        }
         Ok(Index {
             files,
             voided,
@@ -308,10 +321,14 @@ impl Index {
     /// The file that holds entry `seq`, by the seqs the files run over.
     fn file_of(&self, seq: u64) -> Option<usize> {
         let at = self.files.partition_point(|f| f.digest.last < seq);
-        self.files
-            .get(at)
-            .is_some_and(|f| f.digest.covers(seq))
-            .then_some(at)
+        if self.files.get(at).is_some_and(|f| f.digest.covers(seq)) {
+            return Some(at);
+        }
+        // A tail whose seqs do not run on (an append refuses to extend it,
+        // reads still show it): its heads are at hand.
+        let tail = self.files.len().checked_sub(1)?;
+        let heads = self.files[tail].heads.get()?;
+        heads.iter().any(|e| e.seq == seq).then_some(tail)
     }
 
     /// The heads of file `at`: from all the heads when they were read, else
@@ -390,13 +407,13 @@ impl IndexedFile {
 
     /// Its net changes, when they hold for the journal's voids and can be
     /// read (else a fold goes through its entries).
-    fn net(&self) -> Option<std::borrow::Cow<'_, NetChanges>> {
+    fn net(&self) -> Option<&NetChanges> {
         if !self.net_holds {
             return None;
         }
         match &self.source {
-            Source::Memory(_, net) => Some(std::borrow::Cow::Borrowed(net)),
-            Source::Cached(cached) => cached.net().map(std::borrow::Cow::Owned),
+            Source::Memory(_, net) => Some(net),
+            Source::Cached(cached) => self.net.get_or_init(|| cached.net()).as_ref(),
         }
     }
 

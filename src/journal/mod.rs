@@ -316,6 +316,12 @@ impl Journal {
         self.sealed_before + self.entries.len()
     }
 
+    /// Whether `entries` holds every entry of the journal (some perhaps as
+    /// heads only), not the tail alone.
+    pub fn holds_every_entry(&self) -> bool {
+        self.sealed_before == 0
+    }
+
     /// The seq the next entry appended gets.
     pub fn next_seq(&self) -> u64 {
         self.count() as u64 + 1
