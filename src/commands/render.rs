@@ -29,11 +29,20 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     } else {
         context.project.document_title.clone()
     };
+    // Only the audit page reads the entries again: otherwise they are freed
+    // beside the rendering, which reuses their memory.
+    let entries = match args.format {
+        DocumentFormat::Html => Some(entries),
+        _ => {
+            crate::parallel::drop_beside(entries);
+            None
+        }
+    };
     let mut text = template.render(context)?;
-    if args.format == DocumentFormat::Html {
+    if let Some(entries) = entries {
         text = render::audit_page(&text, &title, &config, &entries);
+        crate::parallel::drop_beside(entries);
     }
-    crate::parallel::drop_beside(entries);
     if let Some(path) = &args.check {
         return check(path, &text, &name, out);
     }
