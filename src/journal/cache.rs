@@ -382,30 +382,26 @@ fn file_stem(file: &Path) -> Option<&str> {
 mod tests {
     use super::*;
 
+    /// Caches an empty summary for `file` read in the state `key`, as a
+    /// reader does.
+    fn cache_empty(key: &Key, dir: &Path, file: &Path) -> Option<CachedFile> {
+        let bytes = fs::read(file).unwrap();
+        let summary = Summary::of(&[], Vec::new());
+        write(key, dir, (file, &bytes), &summary, &[], Checked::ByReader)
+    }
+
     #[test]
     fn a_file_replaced_while_it_was_read_is_not_cached() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("journal.toml");
         let big = "x".repeat(CACHE_MIN_BYTES as usize);
         fs::write(&file, &big).unwrap();
-        let summary = Summary::of(&[], Vec::new());
         let read = key(dir.path(), &file).unwrap();
         // Replaced (another size, another inode) after the key was taken.
         let replacement = dir.path().join("journal.toml.new");
         fs::write(&replacement, format!("{big}y")).unwrap();
         fs::rename(&replacement, &file).unwrap();
-        let bytes = fs::read(&file).unwrap();
-        assert!(
-            write(
-                &read,
-                dir.path(),
-                (&file, &bytes),
-                &summary,
-                &[],
-                Checked::ByReader
-            )
-            .is_none()
-        );
+        assert!(cache_empty(&read, dir.path(), &file).is_none());
         assert!(
             !dir.path().join(CACHE_DIR).exists()
                 || fs::read_dir(dir.path().join(CACHE_DIR))
@@ -414,18 +410,7 @@ mod tests {
                     .is_none()
         );
         let now = key(dir.path(), &file).unwrap();
-        let bytes = fs::read(&file).unwrap();
-        assert!(
-            write(
-                &now,
-                dir.path(),
-                (&file, &bytes),
-                &summary,
-                &[],
-                Checked::ByReader
-            )
-            .is_some()
-        );
+        assert!(cache_empty(&now, dir.path(), &file).is_some());
         assert!(open_at(&now).is_some(), "kept for the state it was read in");
     }
 
@@ -434,18 +419,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("journal.toml");
         fs::write(&file, "x".repeat(CACHE_MIN_BYTES as usize)).unwrap();
-        let summary = Summary::of(&[], Vec::new());
         let now = key(dir.path(), &file).unwrap();
-        let bytes = fs::read(&file).unwrap();
-        write(
-            &now,
-            dir.path(),
-            (&file, &bytes),
-            &summary,
-            &[],
-            Checked::ByReader,
-        )
-        .unwrap();
+        cache_empty(&now, dir.path(), &file).unwrap();
         assert!(open_at(&now).is_some());
         // An earlier build's cache of the same `ledger` version.
         let text = fs::read_to_string(&now.path).unwrap();
