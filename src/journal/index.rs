@@ -86,25 +86,7 @@ impl Index {
             .flat_map(|(_, summary, _)| &summary.digest.voids)
             .filter_map(|void| void.voids.map(|target| (target, void.seq)))
             .collect();
-        let mut start = 0;
-        let files = (parts.into_iter())
-            .map(|(path, summary, source)| {
-                let file = IndexedFile {
-                    path,
-                    start,
-                    net_holds: summary.net_holds(&voided),
-                    source,
-                    // Parsed just now: its heads are at hand.
-                    heads: (summary.heads.len() == summary.digest.count)
-                        .then_some(summary.heads)
-                        .map_or_else(OnceLock::new, OnceLock::from),
-                    digest: summary.digest,
-                    net: OnceLock::new(),
-                };
-                start += file.digest.count;
-                file
-            })
-            .collect::<Vec<_>>();
+        let files = indexed_files(parts, &voided);
         // The tail is the file another append replaces (and its cache file
         // with it): its heads and net changes are read now, as the entries
         // of a file that changed since could no longer be.
@@ -344,6 +326,32 @@ impl Index {
         let heads = file.read_heads()?;
         Ok(file.heads.get_or_init(|| heads))
     }
+}
+
+/// The files of an index, in journal order, from their summaries.
+fn indexed_files(
+    parts: Vec<(PathBuf, Summary, Source)>,
+    voided: &HashMap<u64, u64>,
+) -> Vec<IndexedFile> {
+    let mut start = 0;
+    (parts.into_iter())
+        .map(|(path, summary, source)| {
+            let file = IndexedFile {
+                path,
+                start,
+                net_holds: summary.net_holds(voided),
+                source,
+                // Parsed just now: its heads are at hand.
+                heads: (summary.heads.len() == summary.digest.count)
+                    .then_some(summary.heads)
+                    .map_or_else(OnceLock::new, OnceLock::from),
+                digest: summary.digest,
+                net: OnceLock::new(),
+            };
+            start += file.digest.count;
+            file
+        })
+        .collect()
 }
 
 /// The seq of the first entry a digest covers.
