@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::digest::Digest;
 use super::load::ParsedFile;
 use super::summary::{NetChanges, Summary, changes_by_key};
 use super::{Entry, FileChange};
@@ -215,15 +216,17 @@ fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
     })
 }
 
-/// The parsed entries of a journal file from the cache, when it holds them
-/// for `file` in the state `key` (or for its bytes, as [`open`] says).
-pub(super) fn read(ledger_dir: &Path, file: &Path, key: &Key) -> Option<ParsedFile> {
+/// The parsed entries of a journal file from the cache, with its digest,
+/// when it holds them for `file` in the state `key` (or for its bytes, as
+/// [`open`] says).
+pub(super) fn read(ledger_dir: &Path, file: &Path, key: &Key) -> Option<(ParsedFile, Digest)> {
     let (summary, cached) = open(ledger_dir, file, key)?;
     let entries = cached.entries()?;
-    (entries.len() == summary.lines.len()).then_some(ParsedFile {
+    let parsed = ParsedFile {
         entries,
         lines: summary.lines,
-    })
+    };
+    (parsed.entries.len() == summary.digest.count).then_some((parsed, summary.digest))
 }
 
 /// The parsed entries of a journal file whose bytes are `bytes`, from a

@@ -60,9 +60,9 @@ fn read_segment(
     text: &str,
     before: usize,
 ) -> Result<ParsedFile, JournalError> {
-    if let Some(parsed) = (key.as_ref())
+    if let Some((parsed, _)) = (key.as_ref())
         .and_then(|key| cache::read(ledger_dir, segment, key))
-        .filter(|p| check_segment(segment, &Digest::of(&p.entries), &p.lines, before).is_ok())
+        .filter(|(p, digest)| check_segment(segment, digest, &p.lines, before).is_ok())
     {
         return Ok(parsed);
     }
