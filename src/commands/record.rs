@@ -61,9 +61,8 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let index = workspace.index()?;
     // The heads the checks read, not every head: an append costs the same
     // on a long journal (see Index::append_view).
-    let wanted = Some(request.version.clone());
     let view = index.append_view(&args.env, |version| {
-        crate::render::changelog::same_version(&Some(version.to_string()), &wanted)
+        crate::render::changelog::versions_match(version, &request.version)
     })?;
     let seen = model::in_force(&view);
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;

@@ -347,9 +347,14 @@ fn git_ref(entry: &Entry, repo: Option<&GitRepo>) -> Option<String> {
 /// Versions equal but for a leading `v` (`v3.2.0` is `3.2.0`).
 pub fn same_version(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => version_key(a) == version_key(b),
+        (Some(a), Some(b)) => versions_match(a, b),
         _ => false,
     }
+}
+
+/// [`same_version`] of two written versions.
+pub fn versions_match(a: &str, b: &str) -> bool {
+    version_key(a) == version_key(b)
 }
 
 /// Commits in HEAD that no deploy of the release environment brought (so a
