@@ -29,6 +29,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     } else {
         context.project.document_title.clone()
     };
+    let prepared = template.prepare(context)?;
     // Only the audit page reads the entries again: otherwise they are freed
     // beside the rendering, which reuses their memory.
     let entries = match args.format {
@@ -38,7 +39,7 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
             None
         }
     };
-    let mut text = template.render(context)?;
+    let mut text = prepared.render()?;
     if let Some(entries) = entries {
         text = render::audit_page(&text, &title, &config, &entries);
         crate::parallel::drop_beside(entries);

@@ -3,6 +3,7 @@
 //! section) the repository. Documented in docs/template-context.md; printed
 //! by `ledger context`. Built only from its inputs, never from the clock.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -22,9 +23,11 @@ use crate::tables::{self, TableView};
 pub use super::changelog::{ChangelogView, GroupView, ReleaseView, Reship, YankView};
 pub use super::needs::Needs;
 
-/// The whole context.
+/// The whole context. Its entries' fields borrow from the journal's
+/// entries (`'a`): building it copies no object list, and tera's copy of
+/// it is the only one.
 #[derive(Debug, Clone, Serialize)]
-pub struct Context {
+pub struct Context<'a> {
     /// Project identity.
     pub project: ProjectView,
     /// Day of the newest entry (`YYYY-MM-DD`), or none for an empty journal.
@@ -32,12 +35,12 @@ pub struct Context {
     /// The environment whose deploys are releases.
     pub release_env: String,
     /// Environments in configuration order.
-    pub environments: Vec<EnvView>,
+    pub environments: Vec<EnvView<'a>>,
     /// Deploy and rollback entries, newest first.
-    pub deploys: Vec<EntryView>,
+    pub deploys: Vec<EntryView<'a>>,
     /// Snapshots that changed an environment's configuration, newest first
     /// (each with its `configuration_changes`).
-    pub snapshots: Vec<EntryView>,
+    pub snapshots: Vec<EntryView<'a>>,
     /// Changelog data.
     pub changelog: ChangelogView,
     /// Cache settings.
@@ -47,7 +50,7 @@ pub struct Context {
     /// Quick-command blocks, as declared.
     pub commands: Vec<config::CommandBlock>,
     /// Rollback plan for the release environment's latest deploy.
-    pub rollback: Option<RollbackView>,
+    pub rollback: Option<RollbackView<'a>>,
     /// Related documents, as declared.
     pub related: Vec<config::RelatedLink>,
     /// Markdown kept verbatim from an imported document, by anchor.
@@ -70,7 +73,7 @@ pub struct ProjectView {
 
 /// One environment.
 #[derive(Debug, Clone, Serialize)]
-pub struct EnvView {
+pub struct EnvView<'a> {
     /// Key in `[environments]`.
     pub key: String,
     /// Display name.
@@ -88,7 +91,7 @@ pub struct EnvView {
     /// AWS profile.
     pub profile: Option<String>,
     /// The latest deploy or rollback.
-    pub last_deploy: Option<EntryView>,
+    pub last_deploy: Option<EntryView<'a>>,
     /// The latest invalidation recorded for the environment.
     pub last_invalidation: Option<InvalidationView>,
     /// Number of objects live after the latest deploy.
@@ -111,19 +114,19 @@ pub struct MonitoringView {
 
 /// One entry, with derived fields for display.
 #[derive(Debug, Clone, Serialize)]
-pub struct EntryView {
+pub struct EntryView<'a> {
     /// Sequence number.
     pub seq: u64,
     /// `deploy` or `rollback`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Environment key.
-    pub env: String,
+    pub env: &'a str,
     /// Environment display name.
     pub env_name: String,
     /// Version, if any.
-    pub version: Option<String>,
+    pub version: Option<&'a str>,
     /// Commit as recorded.
-    pub commit: Option<String>,
+    pub commit: Option<&'a str>,
     /// First seven characters of the commit.
     pub short_commit: Option<String>,
     /// Commits brought, abbreviated, oldest first.
@@ -135,13 +138,13 @@ pub struct EntryView {
     /// Build time as recorded.
     pub build_time: Option<String>,
     /// Who deployed.
-    pub deployed_by: Option<String>,
+    pub deployed_by: Option<&'a str>,
     /// Brought in by `ledger import`.
     pub imported: bool,
     /// For a rollback: the seq and version it restored.
     pub restores: Option<u64>,
     /// Version of the restored entry.
-    pub restores_version: Option<String>,
+    pub restores_version: Option<&'a str>,
     /// A deploy of a version already deployed to the environment.
     pub redeploy: bool,
     /// Recorded with `--no-aws`: no object state (files are not known).
@@ -151,21 +154,21 @@ pub struct EntryView {
     /// The voided entry's one-line summary (`#4 production v1.2.0 ...`).
     pub voids_summary: Option<String>,
     /// For a void: why.
-    pub reason: Option<String>,
+    pub reason: Option<&'a str>,
     /// Objects put.
-    pub files: Vec<FileView>,
+    pub files: Vec<FileView<'a>>,
     /// Objects deleted.
-    pub deleted: Vec<FileView>,
+    pub deleted: Vec<FileView<'a>>,
     /// The invalidation.
     pub invalidation: Option<InvalidationView>,
     /// Change lines.
-    pub changes: Vec<Change>,
+    pub changes: &'a [Change],
     /// Notes.
-    pub notes: Vec<String>,
+    pub notes: &'a [String],
     /// Markdown kept verbatim from an imported document, after the fields.
-    pub extra: Vec<String>,
+    pub extra: &'a [String],
     /// Lambda functions whose serving version the entry changed.
-    pub functions: Vec<FunctionVersion>,
+    pub functions: &'a [FunctionVersion],
     /// For a snapshot: what changed since the previous snapshot of the
     /// environment, one line per resource and field.
     pub configuration_changes: Vec<String>,
@@ -173,21 +176,21 @@ pub struct EntryView {
 
 /// One object of an entry.
 #[derive(Debug, Clone, Serialize)]
-pub struct FileView {
+pub struct FileView<'a> {
     /// S3 key.
-    pub key: String,
+    pub key: &'a str,
     /// Size in bytes.
     pub size: Option<u64>,
-    /// Size for people (`21.2 KB`).
-    pub size_human: Option<String>,
+    /// Size for people (`21.2 KB`): as imported, else from `size`.
+    pub size_human: Option<Cow<'a, str>>,
     /// Content-Type.
-    pub content_type: Option<String>,
+    pub content_type: Option<&'a str>,
     /// Cache-Control.
-    pub cache_control: Option<String>,
+    pub cache_control: Option<&'a str>,
     /// ETag.
-    pub etag: Option<String>,
+    pub etag: Option<&'a str>,
     /// S3 version ID.
-    pub version_id: Option<String>,
+    pub version_id: Option<&'a str>,
 }
 
 /// An invalidation, for display.
@@ -229,7 +232,7 @@ pub struct HeaderView {
 
 /// The rollback plan shown in the document.
 #[derive(Debug, Clone, Serialize)]
-pub struct RollbackView {
+pub struct RollbackView<'a> {
     /// Environment key.
     pub env: String,
     /// Bucket.
@@ -239,7 +242,7 @@ pub struct RollbackView {
     /// Distribution to invalidate.
     pub distribution: Option<String>,
     /// The deploy being undone.
-    pub from: Option<EntryView>,
+    pub from: Option<EntryView<'a>>,
     /// What the commands undo, for a label: `v1.1.0`, or `the rollback to
     /// v1.0.0 (#5)` when the latest entry is a rollback.
     pub undoes: Option<String>,
@@ -279,38 +282,41 @@ pub struct RollbackStep {
 /// Unreleased section and compare links; `ledger_path`, the ledger folder
 /// from the repository's top, keeps the ledger's own commits out of it.
 /// Every section is filled: what `ledger context` prints.
-pub fn build(
+pub fn build<'a>(
     config: &Config,
-    entries: &[Entry],
+    entries: &'a [Entry],
     repo: Option<&GitRepo>,
     ledger_path: Option<&str>,
-) -> Result<Context, GitError> {
+) -> Result<Context<'a>, GitError> {
     build_for(config, entries, repo, ledger_path, Needs::ALL)
 }
 
 /// [`build`], with only the sections `needs` names filled; the others are
 /// left empty (a template that never names them cannot tell).
-pub fn build_for(
+pub fn build_for<'a>(
     config: &Config,
-    entries: &[Entry],
+    entries: &'a [Entry],
     repo: Option<&GitRepo>,
     ledger_path: Option<&str>,
     needs: Needs,
-) -> Result<Context, GitError> {
+) -> Result<Context<'a>, GitError> {
     let all = entries;
     let entries = &model::in_force(entries);
     let configuration = model::inventory::all_snapshot_changes(entries);
+    // The entries in force may be copies (when some are void): a view
+    // borrows the journal's own entry of the same seq.
     let view = |e: &Entry| {
-        let mut view = entry_view(config, all, e);
+        let original = by_seq(all, e.seq)?;
+        let mut view = entry_view(config, all, original);
         view.configuration_changes = configuration.get(&e.seq).cloned().unwrap_or_default();
-        view
+        Some(view)
     };
     // The deploys' views on one thread, what the fold of the journal
     // gives on another; the changelog reads git, which stays here.
     let deploy_views = || {
         let deploys = if needs.deploys {
             (model::deploys_newest_first(entries).into_iter())
-                .map(view)
+                .filter_map(view)
                 .collect()
         } else {
             Vec::new()
@@ -355,15 +361,15 @@ pub fn build_for(
 }
 
 /// Snapshots that changed an environment's configuration, newest first.
-fn configuration_snapshots(
+fn configuration_snapshots<'a>(
     entries: &[Entry],
-    view: &dyn Fn(&Entry) -> EntryView,
-) -> Vec<EntryView> {
+    view: &dyn Fn(&Entry) -> Option<EntryView<'a>>,
+) -> Vec<EntryView<'a>> {
     entries
         .iter()
         .rev()
         .filter(|e| e.kind == EntryKind::Snapshot)
-        .map(view)
+        .filter_map(view)
         .filter(|v| !v.configuration_changes.is_empty())
         .collect()
 }
@@ -379,17 +385,17 @@ fn extras_by_anchor(config: &Config) -> BTreeMap<String, Vec<String>> {
 }
 
 /// The sections that fold the journal into what is live now.
-struct StateViews {
-    environments: Vec<EnvView>,
+struct StateViews<'a> {
+    environments: Vec<EnvView<'a>>,
     cache: CacheView,
 }
 
-fn state_views(
+fn state_views<'a>(
     config: &Config,
     entries: &[Entry],
     needs: Needs,
-    view: &dyn Fn(&Entry) -> EntryView,
-) -> StateViews {
+    view: &(dyn Fn(&Entry) -> Option<EntryView<'a>> + Sync),
+) -> StateViews<'a> {
     // What the release environment serves, folded once for both.
     let release_env = config.changelog.release_env.as_str();
     let release_live = (needs.environments || needs.cache)
@@ -449,57 +455,66 @@ fn last_updated(config: &Config, entries: &[Entry]) -> Option<String> {
         .max()
 }
 
-fn entry_view(config: &Config, entries: &[Entry], entry: &Entry) -> EntryView {
-    let file_view = |f: &FileChange| FileView {
-        key: f.key.clone(),
+/// The entry `seq` of `entries` (in seq order, as a journal is).
+fn by_seq(entries: &[Entry], seq: u64) -> Option<&Entry> {
+    match entries.binary_search_by_key(&seq, |e| e.seq) {
+        Ok(at) => entries.get(at),
+        Err(_) => entries.iter().find(|e| e.seq == seq),
+    }
+}
+
+fn entry_view<'a>(config: &Config, entries: &'a [Entry], entry: &'a Entry) -> EntryView<'a> {
+    let file_view = |f: &'a FileChange| FileView {
+        key: &f.key,
         size: f.size,
-        size_human: f.size_text.clone().or_else(|| f.size.map(human_size)),
-        content_type: f.content_type.clone(),
-        cache_control: f.cache_control.clone(),
-        etag: f.etag.clone(),
-        version_id: f.version_id.clone(),
+        size_human: (f.size_text.as_deref().map(Cow::Borrowed))
+            .or_else(|| f.size.map(|size| Cow::Owned(human_size(size)))),
+        content_type: f.content_type.as_deref(),
+        cache_control: f.cache_control.as_deref(),
+        etag: f.etag.as_deref(),
+        version_id: f.version_id.as_deref(),
     };
     EntryView {
         seq: entry.seq,
-        kind: entry.kind.as_str().into(),
-        env: entry.env.clone(),
+        kind: entry.kind.as_str(),
+        env: &entry.env,
         env_name: config
             .environments
             .get(&entry.env)
             .map(|e| e.display_name(&entry.env))
             .unwrap_or_else(|| entry.env.clone()),
-        version: entry.version.clone(),
-        commit: entry.commit.clone(),
+        version: entry.version.as_deref(),
+        commit: entry.commit.as_deref(),
         short_commit: entry.commit.as_deref().map(short_sha),
         commits: entry.commits.iter().map(|c| short_sha(c)).collect(),
         deployed_at: entry.deployed_at.to_string(),
         date: entry.deployed_at.date_string(),
         build_time: entry.build_time.as_ref().map(|t| t.to_string()),
-        deployed_by: entry.deployed_by.clone(),
+        deployed_by: entry.deployed_by.as_deref(),
         imported: entry.imported,
         restores: entry.restores,
         restores_version: entry
             .restores
-            .and_then(|seq| entries.iter().find(|e| e.seq == seq))
-            .and_then(|e| e.version.clone()),
+            .and_then(|seq| by_seq(entries, seq))
+            .and_then(|e| e.version.as_deref()),
         redeploy: entry.redeploy,
         no_aws: entry.no_aws,
         voids: entry.voids,
         voids_summary: entry
             .voids
-            .and_then(|seq| entries.iter().find(|e| e.seq == seq))
+            .and_then(|seq| by_seq(entries, seq))
             .map(model::summary_line),
-        reason: entry.reason.clone(),
+        reason: entry.reason.as_deref(),
         files: entry.puts().map(file_view).collect(),
         deleted: entry.deletes().map(file_view).collect(),
         invalidation: entry
             .invalidation
             .as_ref()
             .map(|i| invalidation_view(i, entry)),
-        changes: entry.changes.clone(),
-        notes: entry.notes.clone(),
-        extra: entry.extra.clone(),
-        functions: entry.functions.clone(),
+        changes: &entry.changes,
+        notes: &entry.notes,
+        extra: &entry.extra,
+        functions: &entry.functions,
         configuration_changes: Vec::new(),
     }
 }
@@ -517,13 +532,13 @@ fn invalidation_view(invalidation: &Invalidation, entry: &Entry) -> Invalidation
     }
 }
 
-fn env_view(
+fn env_view<'a>(
     key: &str,
     env: &Environment,
     entries: &[Entry],
-    view: &dyn Fn(&Entry) -> EntryView,
+    view: &dyn Fn(&Entry) -> Option<EntryView<'a>>,
     live_count: Option<usize>,
-) -> EnvView {
+) -> EnvView<'a> {
     let last = model::last_deploy(entries, key);
     let last_invalidation = entries
         .iter()
@@ -550,7 +565,7 @@ fn env_view(
         domain: env.domain.clone(),
         region: env.region.clone(),
         profile: env.profile.clone(),
-        last_deploy: last.map(view),
+        last_deploy: last.and_then(view),
         last_invalidation,
         live_count,
         tables,
@@ -712,11 +727,11 @@ fn cache_view(config: &Config, entries: &[Entry], live: &model::LiveState) -> Ca
     }
 }
 
-fn rollback_view(
+fn rollback_view<'a>(
     config: &Config,
     entries: &[Entry],
-    view: &dyn Fn(&Entry) -> EntryView,
-) -> Option<RollbackView> {
+    view: &dyn Fn(&Entry) -> Option<EntryView<'a>>,
+) -> Option<RollbackView<'a>> {
     let key = &config.changelog.release_env;
     let env = config.environments.get(key)?;
     let latest = model::last_deploy(entries, key);
@@ -758,7 +773,7 @@ fn rollback_view(
         bucket: env.bucket.clone(),
         profile: env.profile.clone(),
         distribution: env.distribution.clone(),
-        from: latest.map(view),
+        from: latest.and_then(view),
         undoes: latest.map(undo_label),
         pinned,
         steps,
