@@ -12,7 +12,9 @@ pub type LiveState = BTreeMap<String, FileChange>;
 /// Folds the file changes of `env`'s entries with `seq <= upto` into the
 /// set of live objects.
 pub fn live_state(entries: &[Entry], env: &str, upto: u64) -> LiveState {
-    let mut live = LiveState::new();
+    // Folded by reference: only the puts still live at the end are copied
+    // (a long journal puts the same keys thousands of times).
+    let mut live: BTreeMap<&str, &FileChange> = BTreeMap::new();
     for entry in entries
         .iter()
         .filter(|e| e.env == env && e.seq <= upto && e.kind.changes_files())
@@ -20,15 +22,17 @@ pub fn live_state(entries: &[Entry], env: &str, upto: u64) -> LiveState {
         for file in &entry.files {
             match file.action {
                 FileAction::Put => {
-                    live.insert(file.key.clone(), file.clone());
+                    live.insert(&file.key, file);
                 }
                 FileAction::Delete => {
-                    live.remove(&file.key);
+                    live.remove(file.key.as_str());
                 }
             }
         }
     }
-    live
+    (live.into_iter())
+        .map(|(key, file)| (key.to_string(), file.clone()))
+        .collect()
 }
 
 /// [`live_state`] over an [`Index`], from the entries in force: the same
