@@ -7,6 +7,8 @@ pub mod context;
 pub mod format;
 pub mod html;
 pub mod needs;
+mod prepared;
+mod split;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ use tera::{Tera, Value};
 
 pub use context::{Context, build, build_for};
 pub use needs::Needs;
+pub use prepared::Prepared;
 
 /// The built-in templates: (name, source).
 pub const BUILTIN: [(&str, &str); 2] = [
@@ -206,37 +209,13 @@ impl Template {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         register_filters(&mut tera);
-        tera.add_raw_template("document", &self.source)
+        tera.add_raw_template(prepared::WHOLE, &self.source)
             .map_err(|e| tera_error(&origin, e))?;
-        let context = tera_context(context).map_err(|e| tera_error(&origin, e))?;
-        Ok(Prepared {
-            origin,
-            tera,
-            context,
-        })
-    }
-}
-
-/// A compiled template with tera's copy of its context, to render.
-pub struct Prepared {
-    origin: String,
-    tera: Tera,
-    context: tera::Context,
-}
-
-impl Prepared {
-    /// Renders the document, ending in exactly one newline.
-    pub fn render(self) -> Result<String, RenderError> {
-        let mut text = (self.tera.render("document", &self.context))
-            .map_err(|e| tera_error(&self.origin, e))?;
-        // Freeing half a million JSON values took a tenth of a second on a
-        // long ledger: beside the writing of the document instead.
-        crate::parallel::drop_beside(self.context);
-        // Exactly one trailing newline, whatever the template's last line does.
-        let trimmed = text.trim_end_matches(['\n', ' ']).len();
-        text.truncate(trimmed);
-        text.push('\n');
-        Ok(text)
+        // The same template with its deploys loop marked, when it can be
+        // rendered in halves (what tera refuses here, it refused above).
+        let halves = split::marked(&self.source)
+            .is_some_and(|marked| tera.add_raw_template(prepared::HALVES, &marked).is_ok());
+        Prepared::new(origin, tera, halves, context)
     }
 }
 
@@ -253,28 +232,6 @@ fn tera_error(origin: &str, e: tera::Error) -> RenderError {
         origin: origin.to_string(),
         message,
     }
-}
-
-/// tera's copy of the context, as JSON values: the deploys (nearly all of
-/// it on a long ledger) in two halves on two threads, beside the rest.
-fn tera_context(mut context: Context) -> Result<tera::Context, tera::Error> {
-    let deploys = std::mem::take(&mut context.deploys);
-    let (first, second) = deploys.split_at(deploys.len() / 2);
-    let (first, (second, rest)) = crate::parallel::both(
-        || serde_json::to_value(first),
-        || (serde_json::to_value(second), serde_json::to_value(&context)),
-    );
-    let json = |e: serde_json::Error| tera::Error::msg(format!("building the context: {e}"));
-    let (Value::Array(mut all), Value::Array(second), Value::Object(mut map)) = (
-        first.map_err(json)?,
-        second.map_err(json)?,
-        rest.map_err(json)?,
-    ) else {
-        return Err(tera::Error::msg("the context is not an object of lists"));
-    };
-    all.extend(second);
-    map.insert("deploys".into(), Value::Array(all));
-    tera::Context::from_value(Value::Object(map))
 }
 
 type FilterArgs = HashMap<String, Value>;

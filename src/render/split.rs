@@ -1,0 +1,390 @@
+//! Rendering a template's deploy history in two halves at once. Tera
+//! renders on one thread, and on a long ledger the history is nearly all
+//! of the document. A template whose top level holds one
+//! `{% for NAME in deploys %}` loop, whose body neither reads that loop's
+//! `loop` variable, breaks out of it nor sets a global, prints each deploy
+//! alone: the template is rendered twice side by side, each time with half
+//! of the deploys, and the two loop outputs are joined. Markers printed
+//! around the loop find its output in each rendering, and what lies
+//! outside them must come out the same in both; otherwise the caller
+//! renders the whole template once, as usual.
+
+use std::ops::Range;
+
+/// The context variable printed just before the deploys loop's output.
+pub const START: &str = "__ledger_split_start";
+/// The context variable printed just after it.
+pub const END: &str = "__ledger_split_end";
+/// What [`START`] holds: control characters no recorded field can carry.
+pub const START_MARK: &str = "\u{1}ledger: the deploy history starts here\u{1}";
+/// What [`END`] holds.
+pub const END_MARK: &str = "\u{1}ledger: the deploy history ends here\u{1}";
+
+/// `source` with the markers printed around its deploys loop, when the
+/// loop can be rendered in halves; `None` when it cannot (or there is no
+/// such loop). Whitespace control is kept: the trim before the loop and
+/// the trim after it move to empty tags in the same places.
+pub fn marked(source: &str) -> Option<String> {
+    let found = deploys_loop(source)?;
+    let open = &source[found.open.clone()];
+    let close = &source[found.close.clone()];
+    let mut out = String::with_capacity(source.len() + 160);
+    out.push_str(&source[..found.open.start]);
+    out.push_str(if open.starts_with("{%-") {
+        "{%- if true %}{% endif %}"
+    } else {
+        "{% if true %}{% endif %}"
+    });
+    out.push_str(&format!("{{{{ {START} }}}}"));
+    // The loop's own tags, without the outer trims they passed on.
+    out.push_str("{% ");
+    out.push_str(open.trim_start_matches("{%").trim_start_matches('-'));
+    out.push_str(&source[found.open.end..found.close.start]);
+    out.push_str(close.trim_end_matches("%}").trim_end_matches('-'));
+    out.push_str(" %}");
+    out.push_str(&format!("{{{{ {END} }}}}"));
+    out.push_str(if close.ends_with("-%}") {
+        "{% if true %}{% endif -%}"
+    } else {
+        "{% if true %}{% endif %}"
+    });
+    out.push_str(&source[found.close.end..]);
+    Some(out)
+}
+
+/// The loop output of each rendering joined, between what both print
+/// before and after it; `None` when the markers are not each found once
+/// or the two renderings differ outside the loop.
+pub fn join(first: &str, second: &str) -> Option<String> {
+    let (before, first_loop, after) = cut(first)?;
+    let (second_before, second_loop, second_after) = cut(second)?;
+    if before != second_before || after != second_after {
+        return None;
+    }
+    let mut out = String::with_capacity(first.len() + second_loop.len());
+    for part in [before, first_loop, second_loop, after] {
+        out.push_str(part);
+    }
+    Some(out)
+}
+
+/// (before the loop, the loop's output, after it).
+fn cut(text: &str) -> Option<(&str, &str, &str)> {
+    let start = only_match(text, START_MARK)?;
+    let end = only_match(text, END_MARK)?;
+    let inner = start + START_MARK.len();
+    (inner <= end).then(|| {
+        (
+            &text[..start],
+            &text[inner..end],
+            &text[end + END_MARK.len()..],
+        )
+    })
+}
+
+fn only_match(text: &str, mark: &str) -> Option<usize> {
+    let at = text.find(mark)?;
+    text[at + mark.len()..].find(mark).is_none().then_some(at)
+}
+
+/// The byte ranges of the deploys loop's opening and closing tags.
+#[derive(Debug, PartialEq, Eq)]
+struct LoopTags {
+    open: Range<usize>,
+    close: Range<usize>,
+}
+
+/// The one top-level `{% for NAME in deploys %}` loop whose iterations
+/// are independent, if the template has exactly one and nothing that
+/// moves output around (`extends`, `block`) or hides text from the scan
+/// (`raw`).
+fn deploys_loop(source: &str) -> Option<LoopTags> {
+    let mut found: Option<LoopTags> = None;
+    // Open blocks, outermost first: (tag word, whether it is the loop).
+    let mut open: Vec<(&str, bool)> = Vec::new();
+    let mut start = None;
+    for item in scan(source)? {
+        let (range, words) = match item {
+            Item::Expression(text)
+                if names(text, "deploys")
+                    || names(text, "__tera_context")
+                    || in_loop_level(&open) && names(text, "loop") =>
+            {
+                return None;
+            }
+            Item::Expression(_) => continue,
+            Item::Tag(range, words) => (range, words),
+        };
+        if in_loop_level(&open) && words.iter().any(|w| names(w, "loop")) {
+            return None;
+        }
+        let first = words.first().copied().unwrap_or_default();
+        let the_loop = open.is_empty()
+            && words.len() == 4
+            && words[..3] == ["for", words[1], "in"]
+            && words[3] == "deploys";
+        let truthiness = matches!(words[..], ["if" | "elif", "deploys"])
+            || matches!(words[..], ["if" | "elif", "not", "deploys"]);
+        // Each half is as empty as the whole (neither is); any other use
+        // of the list would see only half of it.
+        if !(the_loop || truthiness)
+            && words
+                .iter()
+                .any(|w| names(w, "deploys") || names(w, "__tera_context"))
+        {
+            return None;
+        }
+        match first {
+            "extends" | "block" | "set_global" | "raw" => return None,
+            "for" if the_loop => {
+                if found.is_some() {
+                    return None;
+                }
+                start = Some(range);
+                open.push(("for", true));
+            }
+            "for" | "if" | "macro" | "filter" => open.push((first, false)),
+            "endfor" | "endif" | "endmacro" | "endfilter" => {
+                if let (_, true) = open.pop()? {
+                    found = Some(LoopTags {
+                        open: start.take()?,
+                        close: range,
+                    });
+                }
+            }
+            "break" if in_loop_level(&open) => return None,
+            // `{% else %}` of the loop itself (not of an `if` inside it).
+            "else" | "elif" if open.last().is_some_and(|(_, is_loop)| *is_loop) => return None,
+            _ => {}
+        }
+    }
+    open.is_empty().then_some(())?;
+    found
+}
+
+/// Whether the innermost open loop is the deploys loop: there its `loop`
+/// variable and `break` are the ones that tie iterations together.
+fn in_loop_level(open: &[(&str, bool)]) -> bool {
+    (open.iter().rev())
+        .find(|(word, _)| *word == "for")
+        .is_some_and(|(_, is_loop)| *is_loop)
+}
+
+/// Whether `text` names `word` as a whole identifier (a word in a string
+/// counts too, to be safe).
+fn names(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// A piece of template syntax.
+enum Item<'a> {
+    /// `{{ ... }}`, its inside.
+    Expression(&'a str),
+    /// `{% ... %}`: its range in the source, and its words (quoted
+    /// strings left out).
+    Tag(Range<usize>, Vec<&'a str>),
+}
+
+/// The expressions and tags of a template, comments skipped; `None` when
+/// one is not closed.
+fn scan(source: &str) -> Option<Vec<Item<'_>>> {
+    let mut items = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = source[at..].find('{') {
+        let open = at + offset;
+        let rest = &source[open..];
+        if rest.starts_with("{#") {
+            at = open + rest.find("#}")? + 2;
+        } else if rest.starts_with("{{") {
+            let end = open + closing(rest, "}}")?;
+            items.push(Item::Expression(&source[open + 2..end]));
+            at = end + 2;
+        } else if rest.starts_with("{%") {
+            let end = open + closing(rest, "%}")?;
+            let inside = source[open + 2..end].trim_matches('-');
+            items.push(Item::Tag(open..end + 2, words(inside)));
+            at = end + 2;
+        } else {
+            at = open + 1;
+        }
+    }
+    Some(items)
+}
+
+/// The offset of `close` in `text` (which starts with an opening
+/// delimiter), outside quoted strings.
+fn closing(text: &str, close: &str) -> Option<usize> {
+    let mut quote = None;
+    for (at, c) in text.char_indices().skip(2) {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
+            None if text[at..].starts_with(close) => return Some(at),
+            None => {}
+        }
+    }
+    None
+}
+
+/// A tag's words: identifiers, paths and operators split on whitespace,
+/// with quoted strings left out.
+fn words(inside: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut quote = None;
+    let mut word_start = None;
+    for (at, c) in inside.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => {
+                if let Some(start) = word_start.take() {
+                    words.push(&inside[start..at]);
+                }
+                quote = Some(c);
+            }
+            None if c.is_whitespace() => {
+                if let Some(start) = word_start.take() {
+                    words.push(&inside[start..at]);
+                }
+            }
+            None => {
+                word_start.get_or_insert(at);
+            }
+        }
+    }
+    if let Some(start) = word_start {
+        words.push(&inside[start..]);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Renders `source` whole, and in halves through [`marked`] and
+    /// [`join`]: (whole, joined).
+    fn both_ways(source: &str, deploys: &[&str]) -> (String, Option<String>) {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_template("whole", source).unwrap();
+        let marked = marked(source).expect("a loop that renders in halves");
+        tera.add_raw_template("halves", &marked).unwrap();
+        let context = |deploys: &[&str]| {
+            tera::Context::from_value(json!({
+                "deploys": deploys.iter().map(|v| json!({"version": v})).collect::<Vec<_>>(),
+                "title": "T",
+                START: START_MARK,
+                END: END_MARK,
+            }))
+            .unwrap()
+        };
+        let whole = tera.render("whole", &context(deploys)).unwrap();
+        let (newer, older) = deploys.split_at(deploys.len() / 2);
+        let newer = tera.render("halves", &context(newer)).unwrap();
+        let older = tera.render("halves", &context(older)).unwrap();
+        (whole, join(&newer, &older))
+    }
+
+    #[test]
+    fn halves_join_into_the_whole_rendering_whatever_the_trims() {
+        let deploys = ["v3", "v2", "v1"];
+        for open in ["{% ", "{%- "] {
+            for open_end in [" %}", " -%}"] {
+                for close in ["{% ", "{%- "] {
+                    for close_end in [" %}", " -%}"] {
+                        let source = format!(
+                            "# {{{{ title }}}}\n\n{open}for d in deploys{open_end}\n  ## {{{{ d.version }}}}\
+                             {{% for c in [1, 2] %}}{{% if not loop.last %}}+{{% endif %}}{{% endfor %}}\n\n\
+                             {close}endfor{close_end}\n\n## After\n"
+                        );
+                        let (whole, joined) = both_ways(&source, &deploys);
+                        assert_eq!(joined.as_deref(), Some(whole.as_str()), "{source}");
+                        assert!(whole.contains("v1") && whole.contains("v3"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_built_in_version_document_renders_in_halves() {
+        assert!(deploys_loop(crate::render::BUILTIN[0].1).is_some());
+        assert!(
+            marked(crate::render::BUILTIN[1].1).is_none(),
+            "the changelog has no deploys loop"
+        );
+    }
+
+    #[test]
+    fn a_loop_whose_iterations_depend_on_each_other_is_rendered_whole() {
+        for source in [
+            "{% for d in deploys %}{{ loop.index }}{% endfor %}",
+            "{% for d in deploys %}{% if loop.first %}x{% endif %}{% endfor %}",
+            "{% for d in deploys %}{% if d.x %}{% break %}{% endif %}{% endfor %}",
+            "{% for d in deploys %}{% set_global n = d %}{% endfor %}",
+            "{% for d in deploys %}{% for i in range(end=loop.index) %}{% endfor %}{% endfor %}",
+            "{% for d in deploys %}a{% else %}none{% endfor %}",
+            "{% if true %}{% for d in deploys %}{% endfor %}{% endif %}",
+            "{% for d in deploys | reverse %}{% endfor %}",
+            "{% for d in deploys %}{% endfor %}{% for d in deploys %}{% endfor %}",
+            "{% raw %}{% endraw %}{% for d in deploys %}{% endfor %}",
+            "{% extends \"base\" %}{% for d in deploys %}{% endfor %}",
+            "{% for d in deploys %}",
+            "{% for d in other %}{% endfor %}",
+        ] {
+            assert_eq!(marked(source), None, "{source}");
+        }
+    }
+
+    #[test]
+    fn what_is_local_to_one_deploy_does_not_stop_the_halves() {
+        for source in [
+            "{% for d in deploys %}{% for c in d.commits %}{% if not loop.last %}+{% endif %}{% endfor %}{% endfor %}",
+            "{% for d in deploys %}{% if d.x %}a{% else %}b{% endif %}{% endfor %}",
+            "{% for d in deploys %}{% set m = d.x %}{% if m %}{% continue %}{% endif %}{% endfor %}",
+            "{# {% for d in deploys %} #}{% for d in deploys %}{{ \"%}\" }}{% endfor %}",
+        ] {
+            assert!(marked(source).is_some(), "{source}");
+        }
+    }
+
+    #[test]
+    fn a_template_that_reads_the_list_elsewhere_is_rendered_whole() {
+        for source in [
+            "{{ deploys | length }}{% for d in deploys %}{% endfor %}",
+            "{% for d in deploys %}{% endfor %}{{ deploys[0].version }}",
+            "{% for d in deploys %}{{ deploys | length }}{% endfor %}",
+            "{% if deploys | length > 1 %}{% endif %}{% for d in deploys %}{% endfor %}",
+            "{% set n = deploys %}{% for d in deploys %}{% endfor %}",
+            "{% for d in deploys %}{% endfor %}{{ __tera_context }}",
+            "{% for d in deploys %}{% for e in deploys %}{% endfor %}{% endfor %}",
+        ] {
+            assert_eq!(marked(source), None, "{source}");
+        }
+        let source = "{% if not deploys %}none{% elif deploys %}some{% endif %}\
+                      {% for d in deploys %}{{ d.version }}{% endfor %}";
+        let (whole, joined) = both_ways(source, &["v2", "v1"]);
+        assert_eq!(whole, "somev2v1");
+        assert_eq!(
+            joined.as_deref(),
+            Some("somev2v1"),
+            "either half is as empty as the whole"
+        );
+    }
+
+    #[test]
+    fn halves_that_differ_outside_the_loop_do_not_join() {
+        let text = |outside: &str| format!("{outside}{START_MARK}a{END_MARK}");
+        assert_eq!(join(&text("1"), &text("2")), None);
+        assert_eq!(join(&text("1"), &text("1")).as_deref(), Some("1aa"));
+        let twice = format!("{START_MARK}a{END_MARK}{START_MARK}");
+        assert_eq!(join(&twice, &twice), None);
+    }
+}
