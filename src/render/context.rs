@@ -156,9 +156,9 @@ pub struct EntryView<'a> {
     /// For a void: why.
     pub reason: Option<&'a str>,
     /// Objects put.
-    pub files: Vec<FileView<'a>>,
+    pub files: FileViews<'a>,
     /// Objects deleted.
-    pub deleted: Vec<FileView<'a>>,
+    pub deleted: FileViews<'a>,
     /// The invalidation.
     pub invalidation: Option<InvalidationView>,
     /// Change lines.
@@ -191,6 +191,38 @@ pub struct FileView<'a> {
     pub etag: Option<&'a str>,
     /// S3 version ID.
     pub version_id: Option<&'a str>,
+}
+
+impl<'a> FileView<'a> {
+    /// The view of one object change.
+    pub fn of(f: &'a FileChange) -> FileView<'a> {
+        FileView {
+            key: &f.key,
+            size: f.size,
+            size_human: (f.size_text.as_deref().map(Cow::Borrowed))
+                .or_else(|| f.size.map(|size| Cow::Owned(human_size(size)))),
+            content_type: f.content_type.as_deref(),
+            cache_control: f.cache_control.as_deref(),
+            etag: f.etag.as_deref(),
+            version_id: f.version_id.as_deref(),
+        }
+    }
+}
+
+/// The objects an entry put, or those it deleted: a list of [`FileView`]s,
+/// each made as it is serialized (a long ledger's views would otherwise
+/// hold a copy of half a million).
+#[derive(Debug, Clone, Copy)]
+pub struct FileViews<'a> {
+    files: &'a [FileChange],
+    action: FileAction,
+}
+
+impl Serialize for FileViews<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let files = self.files.iter().filter(|f| f.action == self.action);
+        serializer.collect_seq(files.map(FileView::of))
+    }
 }
 
 /// An invalidation, for display.
@@ -464,15 +496,9 @@ fn by_seq(entries: &[Entry], seq: u64) -> Option<&Entry> {
 }
 
 fn entry_view<'a>(config: &Config, entries: &'a [Entry], entry: &'a Entry) -> EntryView<'a> {
-    let file_view = |f: &'a FileChange| FileView {
-        key: &f.key,
-        size: f.size,
-        size_human: (f.size_text.as_deref().map(Cow::Borrowed))
-            .or_else(|| f.size.map(|size| Cow::Owned(human_size(size)))),
-        content_type: f.content_type.as_deref(),
-        cache_control: f.cache_control.as_deref(),
-        etag: f.etag.as_deref(),
-        version_id: f.version_id.as_deref(),
+    let files = |action| FileViews {
+        files: &entry.files,
+        action,
     };
     EntryView {
         seq: entry.seq,
@@ -505,8 +531,8 @@ fn entry_view<'a>(config: &Config, entries: &'a [Entry], entry: &'a Entry) -> En
             .and_then(|seq| by_seq(entries, seq))
             .map(model::summary_line),
         reason: entry.reason.as_deref(),
-        files: entry.puts().map(file_view).collect(),
-        deleted: entry.deletes().map(file_view).collect(),
+        files: files(FileAction::Put),
+        deleted: files(FileAction::Delete),
         invalidation: entry
             .invalidation
             .as_ref()
