@@ -29,21 +29,12 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     } else {
         context.project.document_title.clone()
     };
-    let prepared = template.prepare(context)?;
-    // Only the audit page reads the entries again: otherwise they are freed
-    // beside the rendering, which reuses their memory.
-    let entries = match args.format {
-        DocumentFormat::Html => Some(entries),
-        _ => {
-            crate::parallel::drop_beside(entries);
-            None
-        }
-    };
-    let mut text = prepared.render()?;
-    if let Some(entries) = entries {
+    let mut text = template.render(context)?;
+    if args.format == DocumentFormat::Html {
         text = render::audit_page(&text, &title, &config, &entries);
-        crate::parallel::drop_beside(entries);
     }
+    // Freed beside the writing of the document.
+    crate::parallel::drop_beside(entries);
     if let Some(path) = &args.check {
         return check(path, &text, &name, out);
     }

@@ -202,9 +202,9 @@ impl Template {
         self.prepare(context)?.render()
     }
 
-    /// Compiles the template and makes tera's copy of the context: from
-    /// then on the journal's entries, which the context borrows, may go.
-    pub fn prepare(&self, context: Context) -> Result<Prepared, RenderError> {
+    /// Compiles the template (and its marked form) and copies the context
+    /// but its deploys into tera's values.
+    pub fn prepare<'a>(&self, context: Context<'a>) -> Result<Prepared<'a>, RenderError> {
         let origin = self.origin.to_string();
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
@@ -212,10 +212,10 @@ impl Template {
         tera.add_raw_template(prepared::WHOLE, &self.source)
             .map_err(|e| tera_error(&origin, e))?;
         // The same template with its deploys loop marked, when it can be
-        // rendered in halves (what tera refuses here, it refused above).
-        let halves = split::marked(&self.source)
-            .is_some_and(|marked| tera.add_raw_template(prepared::HALVES, &marked).is_ok());
-        Prepared::new(origin, tera, halves, context)
+        // rendered in pieces (what tera refuses here, it refused above).
+        let in_pieces = split::marked(&self.source)
+            .is_some_and(|marked| tera.add_raw_template(prepared::PIECES, &marked).is_ok());
+        Prepared::new(origin, tera, in_pieces, context)
     }
 }
 

@@ -1,55 +1,64 @@
-//! A template ready to render: compiled, with tera's own copy of the
-//! context as JSON values. On a long ledger nearly all of that copy is the
-//! deploys: it is made in two halves on two threads, and the document is
-//! rendered in those halves too when the template allows it (`split`).
+//! A template ready to render: compiled, with the context's deploys kept
+//! as views and the rest copied into JSON values, tera's form. On a long
+//! ledger nearly all of the document is the deploy history, and its JSON
+//! copy took two thirds of render's memory: a template that allows it
+//! (`split`) is rendered in pieces of the history, on two threads, each
+//! piece's copy made and freed in turn; another is rendered whole.
 
 use serde_json::{Map, Value};
 use tera::Tera;
 
+use super::context::EntryView;
 use super::{Context, RenderError, split, tera_error};
 
 /// Tera's name for the template as written.
 pub(super) const WHOLE: &str = "document";
 /// Tera's name for the template with its deploys loop marked.
-pub(super) const HALVES: &str = "document, in halves";
+pub(super) const PIECES: &str = "document, in pieces";
 
-/// A compiled template with tera's copy of its context, to render.
-pub struct Prepared {
+/// About how many deploys one piece of the history holds.
+const PIECE_DEPLOYS: usize = 1000;
+
+/// A compiled template with its context, to render.
+pub struct Prepared<'a> {
     origin: String,
     tera: Tera,
-    /// Whether [`HALVES`] was compiled.
-    halves: bool,
-    /// The context but its deploys.
+    /// Whether [`PIECES`] was compiled.
+    in_pieces: bool,
+    /// tera's copy of the context but its deploys.
     rest: Map<String, Value>,
-    /// The newer half of the deploys (they are newest first).
-    newer: Vec<Value>,
-    /// The older half.
-    older: Vec<Value>,
+    /// The deploys, newest first.
+    deploys: Vec<EntryView<'a>>,
 }
 
-impl Prepared {
-    /// Makes tera's copy of `context` for the compiled templates.
+impl<'a> Prepared<'a> {
+    /// Copies all of `context` but its deploys into JSON values.
     pub(super) fn new(
         origin: String,
         tera: Tera,
-        halves: bool,
-        context: Context,
-    ) -> Result<Prepared, RenderError> {
-        let (rest, newer, older) = json_parts(context).map_err(|e| tera_error(&origin, e))?;
+        in_pieces: bool,
+        mut context: Context<'a>,
+    ) -> Result<Prepared<'a>, RenderError> {
+        let deploys = std::mem::take(&mut context.deploys);
+        let rest = match serde_json::to_value(&context) {
+            Ok(Value::Object(rest)) => rest,
+            Ok(_) => return Err(tera_error(&origin, json_error("not an object"))),
+            Err(e) => return Err(tera_error(&origin, json_error(e))),
+        };
         Ok(Prepared {
             origin,
             tera,
-            halves,
+            in_pieces,
             rest,
-            newer,
-            older,
+            deploys,
         })
     }
 
     /// Renders the document, ending in exactly one newline.
     pub fn render(self) -> Result<String, RenderError> {
-        let origin = self.origin.clone();
-        let mut text = self.render_text().map_err(|e| tera_error(&origin, e))?;
+        let mut text = self
+            .render_text()
+            .map_err(|e| tera_error(&self.origin, e))?;
         // Exactly one trailing newline, whatever the template's last line does.
         let trimmed = text.trim_end_matches(['\n', ' ']).len();
         text.truncate(trimmed);
@@ -57,121 +66,94 @@ impl Prepared {
         Ok(text)
     }
 
-    fn render_text(mut self) -> tera::Result<String> {
-        if !self.halves || self.newer.is_empty() || self.older.is_empty() {
-            let context = with_deploys(self.rest, self.newer, self.older, false)?;
-            let text = self.tera.render(WHOLE, &context);
-            // Freeing half a million JSON values took a tenth of a second
-            // on a long ledger: beside the writing of the document instead.
-            crate::parallel::drop_beside(context);
-            return text;
+    fn render_text(&self) -> tera::Result<String> {
+        let pieces = self.deploys.len().div_ceil(PIECE_DEPLOYS).max(2);
+        if !self.in_pieces || self.deploys.len() < 2 {
+            return self.render_whole();
         }
-        let (joined, context) = self.render_in_halves()?;
+        let joined = self.render_in_pieces(pieces)?;
         if !cfg!(debug_assertions)
             && let Some(joined) = joined
         {
-            crate::parallel::drop_beside(context);
             return Ok(joined);
         }
-        // The whole template, once: when the halves do not join, and in
+        // The whole template, once: when the pieces do not join, and in
         // debug builds (the tests) to check that they join into it.
-        let context = rejoined(context)?;
-        let whole = self.tera.render(WHOLE, &context)?;
-        crate::parallel::drop_beside(context);
+        let whole = self.render_whole()?;
         if let Some(joined) = joined {
             assert!(
                 joined == whole,
-                "the deploy history rendered in halves differs from the whole rendering"
+                "the deploy history rendered in pieces differs from the whole rendering"
             );
         }
         Ok(whole)
     }
 
-    /// The marked template rendered with each half of the deploys on a
-    /// thread: (the two renderings joined, if they join; the two contexts,
-    /// which took the deploys and the rest).
-    fn render_in_halves(&mut self) -> tera::Result<(Option<String>, Halves)> {
-        let tera = &self.tera;
-        let render_half = |rest, deploys| -> tera::Result<(String, tera::Context)> {
-            let context = with_deploys(rest, deploys, Vec::new(), true)?;
-            Ok((tera.render(HALVES, &context)?, context))
-        };
-        let (rest, newer, older) = (
-            std::mem::take(&mut self.rest),
-            std::mem::take(&mut self.newer),
-            std::mem::take(&mut self.older),
-        );
-        let rest_copy = rest.clone();
-        let (newer, older) = crate::parallel::both(
-            || render_half(rest_copy, newer),
-            || render_half(rest, older),
-        );
-        let ((newer_text, newer), (older_text, older)) = (newer?, older?);
-        Ok((split::join(&newer_text, &older_text), (newer, older)))
+    /// The template as written, with every deploy copied at once (in
+    /// halves, on two threads).
+    fn render_whole(&self) -> tera::Result<String> {
+        let (newer, older) = self.deploys.split_at(self.deploys.len() / 2);
+        let (newer, older) = crate::parallel::both(|| json_list(newer), || json_list(older));
+        let mut deploys = newer?;
+        deploys.extend(older?);
+        let context = self.context(deploys, false)?;
+        let text = self.tera.render(WHOLE, &context);
+        // Freeing half a million JSON values took a tenth of a second on a
+        // long ledger: beside the writing of the document instead.
+        crate::parallel::drop_beside(context);
+        text
     }
-}
 
-/// The contexts of the two halves: the newer deploys', the older's.
-type Halves = (tera::Context, tera::Context);
-
-/// The parts of tera's copy of the context: all but the deploys, the
-/// newer half of the deploys, the older half.
-type JsonParts = (Map<String, Value>, Vec<Value>, Vec<Value>);
-
-/// tera's copy of the context, as JSON values: (all but the deploys, the
-/// newer half of the deploys, the older half), each half on a thread.
-fn json_parts(mut context: Context) -> Result<JsonParts, tera::Error> {
-    let deploys = std::mem::take(&mut context.deploys);
-    let (newer, older) = deploys.split_at(deploys.len() / 2);
-    let (newer, (older, rest)) = crate::parallel::both(
-        || serde_json::to_value(newer),
-        || (serde_json::to_value(older), serde_json::to_value(&context)),
-    );
-    let json = |e: serde_json::Error| tera::Error::msg(format!("building the context: {e}"));
-    match (
-        newer.map_err(json)?,
-        older.map_err(json)?,
-        rest.map_err(json)?,
-    ) {
-        (Value::Array(newer), Value::Array(older), Value::Object(rest)) => Ok((rest, newer, older)),
-        _ => Err(tera::Error::msg("the context is not an object of lists")),
+    /// The marked template rendered for `pieces` runs of the deploys, half
+    /// of them on each thread, and the renderings joined (`None` when they
+    /// do not join).
+    fn render_in_pieces(&self, pieces: usize) -> tera::Result<Option<String>> {
+        let size = self.deploys.len().div_ceil(pieces.min(self.deploys.len()));
+        let runs: Vec<&[EntryView]> = self.deploys.chunks(size).collect();
+        let (newer, older) = runs.split_at(runs.len().div_ceil(2));
+        let (newer, older) =
+            crate::parallel::both(|| self.render_runs(newer), || self.render_runs(older));
+        let mut texts = newer?;
+        texts.extend(older?);
+        Ok(split::join(&texts))
     }
-}
 
-/// A tera context: `rest` with `newer` and `older` as its deploys, and the
-/// split markers when `marked`.
-fn with_deploys(
-    mut rest: Map<String, Value>,
-    mut newer: Vec<Value>,
-    older: Vec<Value>,
-    marked: bool,
-) -> tera::Result<tera::Context> {
-    newer.extend(older);
-    rest.insert("deploys".into(), Value::Array(newer));
-    if marked {
-        rest.insert(split::START.into(), split::START_MARK.into());
-        rest.insert(split::END.into(), split::END_MARK.into());
-    }
-    tera::Context::from_value(Value::Object(rest))
-}
-
-/// The whole context again, from the contexts of the two halves.
-fn rejoined((newer, older): Halves) -> tera::Result<tera::Context> {
-    let deploys = |context: tera::Context| match context.into_json() {
-        Value::Object(mut map) => {
-            let deploys = match map.remove("deploys") {
-                Some(Value::Array(deploys)) => deploys,
-                _ => Vec::new(),
-            };
-            map.remove(split::START);
-            map.remove(split::END);
-            (map, deploys)
+    /// The marked template rendered for each run, one after the other: each
+    /// run's JSON copy is freed before the next is made, so the memory is
+    /// reused rather than taken anew from the system.
+    fn render_runs(&self, runs: &[&[EntryView]]) -> tera::Result<Vec<String>> {
+        let mut texts = Vec::with_capacity(runs.len());
+        for run in runs {
+            let context = self.context(json_list(run)?, true)?;
+            texts.push(self.tera.render(PIECES, &context)?);
         }
-        _ => (Map::new(), Vec::new()),
-    };
-    let (rest, newer) = deploys(newer);
-    let (_, older) = deploys(older);
-    with_deploys(rest, newer, older, false)
+        Ok(texts)
+    }
+
+    /// A tera context: the rest with `deploys`, and the split markers when
+    /// `marked`.
+    fn context(&self, deploys: Vec<Value>, marked: bool) -> tera::Result<tera::Context> {
+        let mut map = self.rest.clone();
+        map.insert("deploys".into(), Value::Array(deploys));
+        if marked {
+            map.insert(split::START.into(), split::START_MARK.into());
+            map.insert(split::END.into(), split::END_MARK.into());
+        }
+        tera::Context::from_value(Value::Object(map))
+    }
+}
+
+/// The deploys' views as JSON values.
+fn json_list(deploys: &[EntryView]) -> tera::Result<Vec<Value>> {
+    match serde_json::to_value(deploys) {
+        Ok(Value::Array(list)) => Ok(list),
+        Ok(_) => Err(json_error("not a list")),
+        Err(e) => Err(json_error(e)),
+    }
+}
+
+fn json_error(e: impl std::fmt::Display) -> tera::Error {
+    tera::Error::msg(format!("building the context: {e}"))
 }
 
 #[cfg(test)]
@@ -184,7 +166,7 @@ mod tests {
     use crate::model::tests::entry;
     use crate::render::{Template, TemplateOrigin};
 
-    fn prepared(entries: &[Entry]) -> Prepared {
+    fn prepared(entries: &[Entry]) -> Prepared<'_> {
         let config = Config::parse(
             Path::new("ledger.toml"),
             "[project]\ntitle = \"Shop\"\n[environments.production]\nbucket = \"b\"\n",
@@ -197,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn the_version_document_renders_in_halves_as_it_does_whole() {
+    fn the_version_document_renders_in_pieces_as_it_does_whole() {
         let put = |key: &str| FileChange {
             size: Some(2048),
             action: FileAction::Put,
@@ -212,15 +194,9 @@ mod tests {
         entries[2].restores = Some(1);
         entries[4].voids = Some(4);
         entries[4].kind = EntryKind::Void;
-        let mut halves = prepared(&entries);
-        assert!(halves.halves, "the built-in template's loop is marked");
-        let (joined, contexts) = halves.render_in_halves().unwrap();
-        let joined = joined.expect("the halves join");
-        let whole = halves
-            .tera
-            .render(WHOLE, &rejoined(contexts).unwrap())
-            .unwrap();
-        assert_eq!(joined, whole);
+        let prepared = prepared(&entries);
+        assert!(prepared.in_pieces, "the built-in template's loop is marked");
+        let whole = prepared.render_whole().unwrap();
         for text in [
             "Rollback to v1",
             "Correction",
@@ -230,13 +206,18 @@ mod tests {
         ] {
             assert!(whole.contains(text), "{text} in\n{whole}");
         }
+        // 4 deploys in force (#4 is void): runs of 2 and 2, 1 and 1 and 2, 1 each.
+        for pieces in [2, 3, 4, 9] {
+            let joined = prepared.render_in_pieces(pieces).unwrap();
+            assert_eq!(joined.as_deref(), Some(whole.as_str()), "{pieces} pieces");
+        }
     }
 
     #[test]
     fn one_deploy_is_rendered_whole() {
         let entries = [entry(1, "production", "v1", "abcdef1", vec![])];
         let one = prepared(&entries);
-        assert!(one.older.is_empty() || one.newer.is_empty());
+        assert_eq!(one.deploys.len(), 1);
         assert!(one.render().unwrap().contains("Deploy v1"));
     }
 }

@@ -1,13 +1,13 @@
-//! Rendering a template's deploy history in two halves at once. Tera
-//! renders on one thread, and on a long ledger the history is nearly all
-//! of the document. A template whose top level holds one
-//! `{% for NAME in deploys %}` loop, whose body neither reads that loop's
-//! `loop` variable, breaks out of it nor sets a global, prints each deploy
-//! alone: the template is rendered twice side by side, each time with half
-//! of the deploys, and the two loop outputs are joined. Markers printed
-//! around the loop find its output in each rendering, and what lies
-//! outside them must come out the same in both; otherwise the caller
-//! renders the whole template once, as usual.
+//! Rendering a template's deploy history in pieces. Tera renders on one
+//! thread, and on a long ledger the history is nearly all of the document.
+//! A template whose top level holds one `{% for NAME in deploys %}` loop,
+//! whose body neither reads that loop's `loop` variable, breaks out of it
+//! nor sets a global, and which reads the list nowhere else but for its
+//! emptiness, prints each deploy alone: it can be rendered once per run of
+//! the deploys (on two threads, each run's copy freed before the next),
+//! and the loop outputs joined. Markers printed around the loop find its
+//! output in each rendering, and what lies outside them must come out the
+//! same in all; otherwise the caller renders the whole template once.
 
 use std::ops::Range;
 
@@ -52,19 +52,23 @@ pub fn marked(source: &str) -> Option<String> {
     Some(out)
 }
 
-/// The loop output of each rendering joined, between what both print
-/// before and after it; `None` when the markers are not each found once
-/// or the two renderings differ outside the loop.
-pub fn join(first: &str, second: &str) -> Option<String> {
-    let (before, first_loop, after) = cut(first)?;
-    let (second_before, second_loop, second_after) = cut(second)?;
-    if before != second_before || after != second_after {
-        return None;
+/// The loop outputs of the renderings joined, in order, between what
+/// they all print before and after the loop; `None` when the markers are
+/// not each found once in each, or the renderings differ outside the loop.
+pub fn join(texts: &[String]) -> Option<String> {
+    let mut cuts = texts.iter().map(|text| cut(text));
+    let (before, first_loop, after) = cuts.next()??;
+    let mut out = String::with_capacity(texts.iter().map(String::len).sum());
+    out.push_str(before);
+    out.push_str(first_loop);
+    for next in cuts {
+        let (next_before, next_loop, next_after) = next?;
+        if next_before != before || next_after != after {
+            return None;
+        }
+        out.push_str(next_loop);
     }
-    let mut out = String::with_capacity(first.len() + second_loop.len());
-    for part in [before, first_loop, second_loop, after] {
-        out.push_str(part);
-    }
+    out.push_str(after);
     Some(out)
 }
 
@@ -289,7 +293,7 @@ mod tests {
         let (newer, older) = deploys.split_at(deploys.len() / 2);
         let newer = tera.render("halves", &context(newer)).unwrap();
         let older = tera.render("halves", &context(older)).unwrap();
-        (whole, join(&newer, &older))
+        (whole, join(&[newer, older]))
     }
 
     #[test]
@@ -381,10 +385,16 @@ mod tests {
 
     #[test]
     fn halves_that_differ_outside_the_loop_do_not_join() {
-        let text = |outside: &str| format!("{outside}{START_MARK}a{END_MARK}");
-        assert_eq!(join(&text("1"), &text("2")), None);
-        assert_eq!(join(&text("1"), &text("1")).as_deref(), Some("1aa"));
+        let text = |outside: &str, inside: &str| format!("{outside}{START_MARK}{inside}{END_MARK}");
+        assert_eq!(join(&[text("1", "a"), text("2", "b")]), None);
+        assert_eq!(
+            join(&[text("1", "a"), text("1", "b"), text("2", "c")]),
+            None
+        );
+        let three = [text("1", "a"), text("1", "b"), text("1", "c")];
+        assert_eq!(join(&three).as_deref(), Some("1abc"));
         let twice = format!("{START_MARK}a{END_MARK}{START_MARK}");
-        assert_eq!(join(&twice, &twice), None);
+        assert_eq!(join(&[twice.clone(), twice]), None);
+        assert_eq!(join(&[]), None);
     }
 }
