@@ -38,7 +38,8 @@ impl Stored {
             Some(tree) => repo.tree_blobs(tree)?,
             None => Vec::new(),
         };
-        let text = String::from_utf8_lossy(&tail).into_owned();
+        // Borrowed when UTF-8: a legacy single-file version is 100 MB.
+        let text = String::from_utf8_lossy(&tail);
         let segments = crate::journal::counted_files(&text, files)
             .into_iter()
             .map(|(name, id)| (name, id, Source::Blob))
@@ -61,7 +62,7 @@ impl Stored {
                     .collect()
             })
             .unwrap_or_default();
-        let text = String::from_utf8_lossy(&tail).into_owned();
+        let text = String::from_utf8_lossy(&tail);
         let mut segments = Vec::new();
         for (name, ()) in crate::journal::counted_files(&text, names) {
             let path = dir.join(&name);
