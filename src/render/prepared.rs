@@ -96,7 +96,7 @@ impl<'a> Prepared<'a> {
         let (newer, older) = crate::parallel::both(|| json_list(newer), || json_list(older));
         let mut deploys = newer?;
         deploys.extend(older?);
-        let context = self.context(deploys, false)?;
+        let context = self.context(deploys)?;
         let text = self.tera.render(WHOLE, &context);
         // Freeing half a million JSON values took a tenth of a second on a
         // long ledger: beside the writing of the document instead.
@@ -120,25 +120,32 @@ impl<'a> Prepared<'a> {
 
     /// The marked template rendered for each run, one after the other: each
     /// run's JSON copy is freed before the next is made, so the memory is
-    /// reused rather than taken anew from the system.
+    /// reused rather than taken anew from the system. The rest of the
+    /// context is copied once per thread, not per run (a template may
+    /// show a long changelog beside the history).
     fn render_runs(&self, runs: &[&[EntryView]]) -> tera::Result<Vec<String>> {
         let mut texts = Vec::with_capacity(runs.len());
+        let mut rest = self.rest.clone();
+        rest.insert(split::START.into(), split::START_MARK.into());
+        rest.insert(split::END.into(), split::END_MARK.into());
         for run in runs {
-            let context = self.context(json_list(run)?, true)?;
+            rest.insert("deploys".into(), Value::Array(json_list(run)?));
+            let context = tera::Context::from_value(Value::Object(rest))?;
             texts.push(self.tera.render(PIECES, &context)?);
+            // The context's top-level values are moved back, not copied.
+            rest = match context.into_json() {
+                Value::Object(map) => map,
+                _ => return Err(json_error("not an object")),
+            };
+            rest.remove("deploys");
         }
         Ok(texts)
     }
 
-    /// A tera context: the rest with `deploys`, and the split markers when
-    /// `marked`.
-    fn context(&self, deploys: Vec<Value>, marked: bool) -> tera::Result<tera::Context> {
+    /// A tera context: the rest with `deploys`.
+    fn context(&self, deploys: Vec<Value>) -> tera::Result<tera::Context> {
         let mut map = self.rest.clone();
         map.insert("deploys".into(), Value::Array(deploys));
-        if marked {
-            map.insert(split::START.into(), split::START_MARK.into());
-            map.insert(split::END.into(), split::END_MARK.into());
-        }
         tera::Context::from_value(Value::Object(map))
     }
 }
