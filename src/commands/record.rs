@@ -29,33 +29,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         .environment(&args.env, &workspace.config_path())?
         .clone();
     let repo = workspace.repo()?;
-    let commit = repo.resolve(&args.commit)?;
-    let version = match &args.version {
-        Some(v) => v.clone(),
-        None => repo.version_tag(&commit)?.ok_or_else(|| {
-            anyhow!(
-                "commit {} has no tag to name its version: pass --version V (or tag the commit)",
-                short_sha(&commit)
-            )
-        })?,
-    };
-    let explicit_since = args
-        .since
-        .as_deref()
-        .map(|rev| repo.resolve(rev))
-        .transpose()?;
-    let request = Request {
-        args,
-        env: &env,
-        repo: &repo,
-        rules: ChangeRules::new(&config.changelog)
-            .with_ledger_path(workspace.ledger_path_in(&repo)),
-        commit,
-        version,
-        deployed_by: deployed_by(args.by.as_ref(), &repo)?,
-        explicit_since,
-        invalidate_paths: invalidate_paths(args, &env, workspace)?,
-    };
+    let request = Request::resolve(workspace, &config, args, &env, &repo)?;
 
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index()?;
@@ -66,31 +40,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     })?;
     let seen = model::in_force(&view);
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
-    let mut functions = Vec::new();
-    let capture = if args.no_aws {
-        entry.invalidation = args.invalidation.as_ref().map(|id| Invalidation {
-            id: id.clone(),
-            ..Invalidation::new(env.distribution.clone())
-        });
-        None
-    } else {
-        let runtime = super::runtime()?;
-        let clients = runtime.block_on(super::clients(&env, &args.aws));
-        let capture = Capture {
-            args,
-            env: &env,
-            invalidate_paths: request.invalidate_paths.as_deref(),
-            clients,
-            runtime,
-            progress: CaptureBars::default(),
-        };
-        let picture = observed_picture(&index, &seen, &args.env)?;
-        // Functions first: a failing read then fails before an
-        // invalidation is created.
-        functions = capture.functions()?;
-        let listing = capture.run(&picture, &mut entry)?;
-        Some((capture, listing))
-    };
+    let (capture, mut functions) = capture_aws(&request, &index, &seen, &mut entry)?;
 
     pause_for_tests();
     let writer = super::Writer::for_config(&config)?;
@@ -186,6 +136,47 @@ struct Request<'a> {
     deployed_by: String,
     explicit_since: Option<String>,
     invalidate_paths: Option<Vec<String>>,
+}
+
+impl<'a> Request<'a> {
+    /// The record `args` ask for, resolved against git and the
+    /// configuration: the commit, the version (else the commit's tag), who
+    /// deploys, the paths to invalidate.
+    fn resolve(
+        workspace: &Workspace,
+        config: &'a crate::config::Config,
+        args: &'a RecordArgs,
+        env: &'a Environment,
+        repo: &'a GitRepo,
+    ) -> Result<Request<'a>> {
+        let commit = repo.resolve(&args.commit)?;
+        let version = match &args.version {
+            Some(v) => v.clone(),
+            None => repo.version_tag(&commit)?.ok_or_else(|| {
+                anyhow!(
+                    "commit {} has no tag to name its version: pass --version V (or tag the commit)",
+                    short_sha(&commit)
+                )
+            })?,
+        };
+        let explicit_since = args
+            .since
+            .as_deref()
+            .map(|rev| repo.resolve(rev))
+            .transpose()?;
+        Ok(Request {
+            args,
+            env,
+            repo,
+            rules: ChangeRules::new(&config.changelog)
+                .with_ledger_path(workspace.ledger_path_in(repo)),
+            commit,
+            version,
+            deployed_by: deployed_by(args.by.as_ref(), repo)?,
+            explicit_since,
+            invalidate_paths: invalidate_paths(args, env, workspace)?,
+        })
+    }
 }
 
 impl Request<'_> {
@@ -508,6 +499,45 @@ fn report(entry: &Entry) {
             )
         }
     );
+}
+
+/// A capture and the listing it made.
+type Captured<'a> = (Capture<'a>, Listing);
+
+/// The AWS half of a record, before the lock (unless --no-aws): the
+/// functions' versions, then the objects and the invalidation, into
+/// `entry`. Gives the capture and its listing (for settling against
+/// entries that land meanwhile) and the functions read.
+fn capture_aws<'a>(
+    request: &'a Request<'a>,
+    index: &Index,
+    seen: &[Entry],
+    entry: &mut Entry,
+) -> Result<(Option<Captured<'a>>, Vec<FunctionVersion>)> {
+    let (args, env) = (request.args, request.env);
+    if args.no_aws {
+        entry.invalidation = args.invalidation.as_ref().map(|id| Invalidation {
+            id: id.clone(),
+            ..Invalidation::new(env.distribution.clone())
+        });
+        return Ok((None, Vec::new()));
+    }
+    let runtime = super::runtime()?;
+    let clients = runtime.block_on(super::clients(env, &args.aws));
+    let capture = Capture {
+        args,
+        env,
+        invalidate_paths: request.invalidate_paths.as_deref(),
+        clients,
+        runtime,
+        progress: CaptureBars::default(),
+    };
+    let picture = observed_picture(index, seen, &args.env)?;
+    // Functions first: a failing read then fails before an invalidation
+    // is created.
+    let functions = capture.functions()?;
+    let listing = capture.run(&picture, entry)?;
+    Ok((Some((capture, listing)), functions))
 }
 
 /// The AWS half of a record: the clients and the settings of the capture
