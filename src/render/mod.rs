@@ -206,17 +206,24 @@ impl Template {
     /// but its deploys into tera's values.
     pub fn prepare<'a>(&self, context: Context<'a>) -> Result<Prepared<'a>, RenderError> {
         let origin = self.origin.to_string();
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![]);
-        register_filters(&mut tera);
-        tera.add_raw_template(prepared::WHOLE, &self.source)
-            .map_err(|e| tera_error(&origin, e))?;
+        let whole = compiled(&self.source).map_err(|e| tera_error(&origin, e))?;
         // The same template with its deploys loop marked, when it can be
-        // rendered in pieces (what tera refuses here, it refused above).
-        let in_pieces = split::marked(&self.source)
-            .is_some_and(|marked| tera.add_raw_template(prepared::PIECES, &marked).is_ok());
-        Prepared::new(origin, tera, in_pieces, context)
+        // rendered in pieces: compiled apart, under the same name, so that
+        // neither rendering can see the other (and errors name the same
+        // template). What tera refuses here, it refused above.
+        let pieces = split::marked(&self.source).and_then(|marked| compiled(&marked).ok());
+        Prepared::new(origin, whole, pieces, context)
     }
+}
+
+/// A tera instance holding `source` as its one template, with the
+/// ledger's filters and no autoescaping.
+fn compiled(source: &str) -> tera::Result<Tera> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    register_filters(&mut tera);
+    tera.add_raw_template(prepared::DOCUMENT, source)?;
+    Ok(tera)
 }
 
 /// A tera error with its whole chain of causes, in one message.

@@ -11,10 +11,8 @@ use tera::Tera;
 use super::context::EntryView;
 use super::{Context, RenderError, split, tera_error};
 
-/// Tera's name for the template as written.
-pub(super) const WHOLE: &str = "document";
-/// Tera's name for the template with its deploys loop marked.
-pub(super) const PIECES: &str = "document, in pieces";
+/// Tera's name for the template (as written, or with its loop marked).
+pub(super) const DOCUMENT: &str = "document";
 
 /// About how many deploys one piece of the history holds.
 const PIECE_DEPLOYS: usize = 1000;
@@ -22,9 +20,11 @@ const PIECE_DEPLOYS: usize = 1000;
 /// A compiled template with its context, to render.
 pub struct Prepared<'a> {
     origin: String,
-    tera: Tera,
-    /// Whether [`PIECES`] was compiled.
-    in_pieces: bool,
+    /// The template as written.
+    whole: Tera,
+    /// The template with its deploys loop marked, when it renders in
+    /// pieces.
+    pieces: Option<Tera>,
     /// tera's copy of the context but its deploys.
     rest: Map<String, Value>,
     /// The deploys, newest first.
@@ -35,8 +35,8 @@ impl<'a> Prepared<'a> {
     /// Copies all of `context` but its deploys into JSON values.
     pub(super) fn new(
         origin: String,
-        tera: Tera,
-        in_pieces: bool,
+        whole: Tera,
+        pieces: Option<Tera>,
         mut context: Context<'a>,
     ) -> Result<Prepared<'a>, RenderError> {
         let deploys = std::mem::take(&mut context.deploys);
@@ -47,8 +47,8 @@ impl<'a> Prepared<'a> {
         };
         Ok(Prepared {
             origin,
-            tera,
-            in_pieces,
+            whole,
+            pieces,
             rest,
             deploys,
         })
@@ -67,11 +67,13 @@ impl<'a> Prepared<'a> {
     }
 
     fn render_text(&self) -> tera::Result<String> {
-        let pieces = self.deploys.len().div_ceil(PIECE_DEPLOYS).max(2);
-        if !self.in_pieces || self.deploys.len() < 2 {
+        let Some(pieces) = self.pieces.as_ref().filter(|_| self.deploys.len() >= 2) else {
             return self.render_whole();
-        }
-        let joined = self.render_in_pieces(pieces)?;
+        };
+        let count = self.deploys.len().div_ceil(PIECE_DEPLOYS).max(2);
+        // An error in a piece is reported as the whole rendering reports
+        // it (the first in the document's order): it renders again, whole.
+        let joined = self.render_in_pieces(pieces, count).ok().flatten();
         if !cfg!(debug_assertions)
             && let Some(joined) = joined
         {
@@ -97,22 +99,24 @@ impl<'a> Prepared<'a> {
         let mut deploys = newer?;
         deploys.extend(older?);
         let context = self.context(deploys)?;
-        let text = self.tera.render(WHOLE, &context);
+        let text = self.whole.render(DOCUMENT, &context);
         // Freeing half a million JSON values took a tenth of a second on a
         // long ledger: beside the writing of the document instead.
         crate::parallel::drop_beside(context);
         text
     }
 
-    /// The marked template rendered for `pieces` runs of the deploys, half
-    /// of them on each thread, and the renderings joined (`None` when they
-    /// do not join).
-    fn render_in_pieces(&self, pieces: usize) -> tera::Result<Option<String>> {
-        let size = self.deploys.len().div_ceil(pieces.min(self.deploys.len()));
+    /// The marked template (`pieces`) rendered for `count` runs of the
+    /// deploys, half of them on each thread, and the renderings joined
+    /// (`None` when they do not join).
+    fn render_in_pieces(&self, pieces: &Tera, count: usize) -> tera::Result<Option<String>> {
+        let size = self.deploys.len().div_ceil(count.min(self.deploys.len()));
         let runs: Vec<&[EntryView]> = self.deploys.chunks(size).collect();
         let (newer, older) = runs.split_at(runs.len().div_ceil(2));
-        let (newer, older) =
-            crate::parallel::both(|| self.render_runs(newer), || self.render_runs(older));
+        let (newer, older) = crate::parallel::both(
+            || self.render_runs(pieces, newer),
+            || self.render_runs(pieces, older),
+        );
         let mut texts = newer?;
         texts.extend(older?);
         Ok(split::join(&texts))
@@ -123,7 +127,7 @@ impl<'a> Prepared<'a> {
     /// reused rather than taken anew from the system. The rest of the
     /// context is copied once per thread, not per run (a template may
     /// show a long changelog beside the history).
-    fn render_runs(&self, runs: &[&[EntryView]]) -> tera::Result<Vec<String>> {
+    fn render_runs(&self, pieces: &Tera, runs: &[&[EntryView]]) -> tera::Result<Vec<String>> {
         let mut texts = Vec::with_capacity(runs.len());
         let mut rest = self.rest.clone();
         rest.insert(split::START.into(), split::START_MARK.into());
@@ -131,7 +135,7 @@ impl<'a> Prepared<'a> {
         for run in runs {
             rest.insert("deploys".into(), Value::Array(json_list(run)?));
             let context = tera::Context::from_value(Value::Object(rest))?;
-            texts.push(self.tera.render(PIECES, &context)?);
+            texts.push(pieces.render(DOCUMENT, &context)?);
             // The context's top-level values are moved back, not copied.
             rest = match context.into_json() {
                 Value::Object(map) => map,
@@ -173,13 +177,16 @@ mod tests {
     use crate::model::tests::entry;
     use crate::render::{Template, TemplateOrigin};
 
-    fn prepared(entries: &[Entry]) -> Prepared<'_> {
-        let config = Config::parse(
+    fn config() -> Config {
+        Config::parse(
             Path::new("ledger.toml"),
             "[project]\ntitle = \"Shop\"\n[environments.production]\nbucket = \"b\"\n",
         )
-        .unwrap();
-        let context = crate::render::build(&config, entries, None, None).unwrap();
+        .unwrap()
+    }
+
+    fn prepared(entries: &[Entry]) -> Prepared<'_> {
+        let context = crate::render::build(&config(), entries, None, None).unwrap();
         (Template::load(TemplateOrigin::Builtin("aws-versions")).unwrap())
             .prepare(context)
             .unwrap()
@@ -202,7 +209,10 @@ mod tests {
         entries[4].voids = Some(4);
         entries[4].kind = EntryKind::Void;
         let prepared = prepared(&entries);
-        assert!(prepared.in_pieces, "the built-in template's loop is marked");
+        let pieces = prepared
+            .pieces
+            .as_ref()
+            .expect("the built-in template's loop is marked");
         let whole = prepared.render_whole().unwrap();
         for text in [
             "Rollback to v1",
@@ -214,10 +224,34 @@ mod tests {
             assert!(whole.contains(text), "{text} in\n{whole}");
         }
         // 4 deploys in force (#4 is void): runs of 2 and 2, 1 and 1 and 2, 1 each.
-        for pieces in [2, 3, 4, 9] {
-            let joined = prepared.render_in_pieces(pieces).unwrap();
-            assert_eq!(joined.as_deref(), Some(whole.as_str()), "{pieces} pieces");
+        for count in [2, 3, 4, 9] {
+            let joined = prepared.render_in_pieces(pieces, count).unwrap();
+            assert_eq!(joined.as_deref(), Some(whole.as_str()), "{count} pieces");
         }
+    }
+
+    #[test]
+    fn an_error_in_a_piece_is_the_error_the_whole_rendering_gives() {
+        let entries: Vec<Entry> = (1..=4)
+            .map(|seq| entry(seq, "production", &format!("v{seq}"), "abcdef1", vec![]))
+            .collect();
+        let context = crate::render::build(&config(), &entries, None, None).unwrap();
+        // The newer half fails after the loop; the whole rendering fails
+        // first inside it, at the oldest deploy.
+        let template = Template {
+            origin: TemplateOrigin::Builtin("test"),
+            source: "{% for d in deploys %}{% if d.seq == 1 %}{{ d.nope }}{% endif %}{% endfor %}\
+                     {{ after.nope }}"
+                .into(),
+        };
+        let prepared = template.prepare(context).unwrap();
+        assert!(prepared.pieces.is_some());
+        let error = prepared.render().unwrap_err().to_string();
+        assert!(
+            error.contains("d.nope") && !error.contains("after.nope"),
+            "{error}"
+        );
+        assert!(error.contains("'document'"), "{error}");
     }
 
     #[test]

@@ -100,9 +100,14 @@ struct LoopTags {
 
 /// The one top-level `{% for NAME in deploys %}` loop whose iterations
 /// are independent, if the template has exactly one and nothing that
-/// moves output around (`extends`, `block`) or hides text from the scan
-/// (`raw`).
+/// moves output around (`extends`, `block`), hides text from the scan
+/// (`raw`), renders a template again (`include`, `import`) or names the
+/// markers.
 fn deploys_loop(source: &str) -> Option<LoopTags> {
+    // The markers' own names: a template that reads them could tell.
+    if source.contains("__ledger_split") {
+        return None;
+    }
     let mut found: Option<LoopTags> = None;
     // Open blocks, outermost first: (tag word, whether it is the loop).
     let mut open: Vec<(&str, bool)> = Vec::new();
@@ -139,7 +144,9 @@ fn deploys_loop(source: &str) -> Option<LoopTags> {
             return None;
         }
         match first {
-            "extends" | "block" | "set_global" | "raw" => return None,
+            // `include` and `import` would run the template (the one
+            // registered) again where the scan cannot see.
+            "extends" | "block" | "set_global" | "raw" | "include" | "import" => return None,
             "for" if the_loop => {
                 if found.is_some() {
                     return None;
@@ -340,6 +347,10 @@ mod tests {
             "{% for d in deploys %}{% endfor %}{% for d in deploys %}{% endfor %}",
             "{% raw %}{% endraw %}{% for d in deploys %}{% endfor %}",
             "{% extends \"base\" %}{% for d in deploys %}{% endfor %}",
+            "{% for d in deploys %}{% include \"document\" %}{% endfor %}",
+            "{% import \"document\" as m %}{% for d in deploys %}{% endfor %}",
+            "{% if __ledger_split_start is defined %}{% endif %}{% for d in deploys %}{% endfor %}",
+            "{% for d in deploys %}{% set __ledger_split_end = 1 %}{% endfor %}",
             "{% for d in deploys %}",
             "{% for d in other %}{% endfor %}",
         ] {
