@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use super::needs::names;
+
 /// The context variable printed just before the deploys loop's output.
 pub const START: &str = "__ledger_split_start";
 /// The context variable printed just after it.
@@ -179,17 +181,6 @@ fn in_loop_level(open: &[(&str, bool)]) -> bool {
     (open.iter().rev())
         .find(|(word, _)| *word == "for")
         .is_some_and(|(_, is_loop)| *is_loop)
-}
-
-/// Whether `text` names `word` as a whole identifier (a word in a string
-/// counts too, to be safe).
-fn names(text: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
 }
 
 /// A piece of template syntax.
