@@ -6,6 +6,7 @@ pub mod changelog;
 pub mod context;
 pub mod format;
 pub mod html;
+mod loop_check;
 pub mod needs;
 mod prepared;
 mod split;
@@ -211,8 +212,22 @@ impl Template {
         // rendered in pieces: compiled apart, under the same name, so that
         // neither rendering can see the other (and errors name the same
         // template). What tera refuses here, it refused above.
-        let pieces = split::marked(&self.source).and_then(|marked| compiled(&marked).ok());
+        let pieces = split::marked(&self.source)
+            .and_then(|marked| compiled(&marked).ok())
+            .filter(|pieces| confirmed(&whole, pieces));
         Prepared::new(origin, whole, pieces, context)
+    }
+}
+
+/// Whether tera's own parse of both templates confirms what the scan of
+/// the source found (loop_check).
+fn confirmed(whole: &Tera, pieces: &Tera) -> bool {
+    match (
+        whole.get_template(prepared::DOCUMENT),
+        pieces.get_template(prepared::DOCUMENT),
+    ) {
+        (Ok(whole), Ok(pieces)) => loop_check::confirms(&whole.ast, &pieces.ast),
+        _ => false,
     }
 }
 

@@ -254,6 +254,40 @@ mod tests {
         assert!(error.contains("'document'"), "{error}");
     }
 
+    /// Whether `source` would render in pieces.
+    fn in_pieces(source: &str) -> bool {
+        let entries = [entry(1, "production", "v1", "abcdef1", vec![])];
+        let context = crate::render::build(&config(), &entries, None, None).unwrap();
+        let template = Template {
+            origin: TemplateOrigin::Builtin("test"),
+            source: source.into(),
+        };
+        template.prepare(context).unwrap().pieces.is_some()
+    }
+
+    #[test]
+    fn what_the_scan_misses_tera_s_parse_refuses() {
+        // Found by differential testing against whole renderings.
+        for source in [
+            // `{#}`: the comment runs on to the next `#}`, hiding tags.
+            "{#}{% \"#}{{ deploys | length }}{#\" %}#}\n{% for d in deploys %}{{ d.version }}{% endfor %}",
+            // A nested loop's `else` runs in the deploys loop's scope.
+            "{% for d in deploys %}{% for x in [] %}{% else %}{{ loop.index }}{% endfor %}{% endfor %}",
+            "{% for d in deploys %}{% for x in [] %}{% else %}{% break %}{% endfor %}{% endfor %}",
+            "{% for d in deploys %}{% set deploys = 1 %}{% endfor %}",
+            "{% for d in deploys %}{{ self::m(x=deploys) }}{% endfor %}",
+        ] {
+            assert!(!in_pieces(source), "{source}");
+        }
+        for source in [
+            "{% for d in deploys %}{% for x in [] %}{% else %}none{% endfor %}{% endfor %}",
+            "{# {% for d in deploys %} #}{% if not deploys %}none{% endif %}{% for d in deploys %}{% endfor %}",
+            crate::render::BUILTIN[0].1,
+        ] {
+            assert!(in_pieces(source), "{source}");
+        }
+    }
+
     #[test]
     fn one_deploy_is_rendered_whole() {
         let entries = [entry(1, "production", "v1", "abcdef1", vec![])];

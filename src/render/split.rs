@@ -17,7 +17,8 @@ use super::needs::names;
 pub const START: &str = "__ledger_split_start";
 /// The context variable printed just after it.
 pub const END: &str = "__ledger_split_end";
-/// What [`START`] holds: control characters no recorded field can carry.
+/// What [`START`] holds: control characters around text (a rendering that
+/// prints U+0001 elsewhere is not joined).
 pub const START_MARK: &str = "\u{1}ledger: the deploy history starts here\u{1}";
 /// What [`END`] holds.
 pub const END_MARK: &str = "\u{1}ledger: the deploy history ends here\u{1}";
@@ -74,8 +75,17 @@ pub fn join(texts: &[String]) -> Option<String> {
     Some(out)
 }
 
-/// (before the loop, the loop's output, after it).
+/// (before the loop, the loop's output, after it). The markers hold the
+/// only control characters U+0001 the rendering may print, or a text that
+/// runs into a marker could move the cut.
 fn cut(text: &str) -> Option<(&str, &str, &str)> {
+    let marker_bytes = START_MARK
+        .bytes()
+        .chain(END_MARK.bytes())
+        .filter(|b| *b == 1);
+    if text.bytes().filter(|b| *b == 1).count() != marker_bytes.count() {
+        return None;
+    }
     let start = only_match(text, START_MARK)?;
     let end = only_match(text, END_MARK)?;
     let inner = start + START_MARK.len();
@@ -200,8 +210,9 @@ fn scan(source: &str) -> Option<Vec<Item<'_>>> {
     while let Some(offset) = source[at..].find('{') {
         let open = at + offset;
         let rest = &source[open..];
-        if rest.starts_with("{#") {
-            at = open + rest.find("#}")? + 2;
+        if let Some(comment) = rest.strip_prefix("{#") {
+            // As tera reads it: the first `#}` after the opening `{#`.
+            at = open + 2 + comment.find("#}")? + 2;
         } else if rest.starts_with("{{") {
             let end = open + closing(rest, "}}")?;
             items.push(Item::Expression(&source[open + 2..end]));
@@ -294,6 +305,17 @@ mod tests {
         (whole, join(&[newer, older]))
     }
 
+    /// Whether loop_check, on tera's parse, confirms `source` and its
+    /// marked copy.
+    fn tera_confirms(source: &str) -> bool {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_template("whole", source).unwrap();
+        tera.add_raw_template("marked", &marked(source).unwrap())
+            .unwrap();
+        let ast = |name| &tera.get_template(name).unwrap().ast;
+        crate::render::loop_check::confirms(ast("whole"), ast("marked"))
+    }
+
     #[test]
     fn halves_join_into_the_whole_rendering_whatever_the_trims() {
         let deploys = ["v3", "v2", "v1"];
@@ -307,6 +329,7 @@ mod tests {
                              {close}endfor{close_end}\n\n## After\n"
                         );
                         let (whole, joined) = both_ways(&source, &deploys);
+                        assert!(tera_confirms(&source), "{source}");
                         assert_eq!(joined.as_deref(), Some(whole.as_str()), "{source}");
                         assert!(whole.contains("v1") && whole.contains("v3"));
                     }
@@ -395,6 +418,9 @@ mod tests {
         );
         let three = [text("1", "a"), text("1", "b"), text("1", "c")];
         assert_eq!(join(&three).as_deref(), Some("1abc"));
+        // Text that runs into a marker would move the cut.
+        let partial = START_MARK.trim_end_matches('\u{1}');
+        assert_eq!(join(&[text(partial, "a"), text(partial, "b")]), None);
         let twice = format!("{START_MARK}a{END_MARK}{START_MARK}");
         assert_eq!(join(&[twice.clone(), twice]), None);
         assert_eq!(join(&[]), None);
