@@ -6,6 +6,12 @@
 
 use std::sync::Mutex;
 
+/// A helper thread's stack: a main thread's usual 8 MiB, not Rust's 2 MiB
+/// default, so that work (a template's recursive macro, say) runs as deep
+/// beside the caller as on the caller's own thread. Only what is used is
+/// taken from the system.
+const STACK_BYTES: usize = 8 << 20;
+
 /// Runs `first` on a new thread and `second` on this one, and returns both
 /// results. A panic in `first` is resumed here.
 pub fn both<A, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B)
@@ -20,7 +26,9 @@ where
         work.map(|work| work())
     };
     std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().spawn_scoped(scope, run).ok();
+        let helper = (std::thread::Builder::new().stack_size(STACK_BYTES))
+            .spawn_scoped(scope, run)
+            .ok();
         let b = second();
         let a = match helper.map(|h| h.join()) {
             Some(Ok(a)) => a,

@@ -117,7 +117,7 @@ fn is_deploys(expr: &Expr) -> bool {
 /// Whether an expression names nothing a piece sees differently.
 fn expr_passes(expr: &Expr, level: Level) -> bool {
     // Every name an expression reads, at any depth, is an `Ident("...")`
-    // of its debug form.
+    // of its debug form, or a test's `ident: "..."` (`loop.index is odd`).
     let text = format!("{expr:?}");
     let forbidden = |name: &str| {
         reads(name, "deploys")
@@ -136,10 +136,12 @@ fn reads(name: &str, variable: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
-/// The names in an expression's debug form: each `Ident("...")`.
+/// The names in an expression's debug form: each `Ident("...")` and each
+/// test's `ident: "..."`.
 fn idents(text: &str) -> impl Iterator<Item = &str> {
-    text.match_indices("Ident(\"").map(move |(at, open)| {
-        let rest = &text[at + open.len()..];
+    let opening = |open: &'static str| text.match_indices(open).map(move |(at, _)| at + open.len());
+    opening("Ident(\"").chain(opening("ident: \"")).map(|from| {
+        let rest = &text[from..];
         let mut escaped = false;
         let end = rest
             .char_indices()

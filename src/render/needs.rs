@@ -57,9 +57,8 @@ impl Needs {
     }
 }
 
-/// Whether `word` appears in `source` as a whole identifier (in a
-/// string or a comment too: to be safe).
-pub(super) fn names(source: &str, word: &str) -> bool {
+/// Whether `word` appears in `source` as a whole identifier.
+fn names(source: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     source.match_indices(word).any(|(at, _)| {
         let before = source[..at].chars().next_back();

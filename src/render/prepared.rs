@@ -73,7 +73,13 @@ impl<'a> Prepared<'a> {
         let count = self.deploys.len().div_ceil(PIECE_DEPLOYS).max(2);
         // An error in a piece is reported as the whole rendering reports
         // it (the first in the document's order): it renders again, whole.
-        let joined = self.render_in_pieces(pieces, count).ok().flatten();
+        // So is a panic inside tera: the whole rendering may stop at an
+        // error before it.
+        let in_pieces = || self.render_in_pieces(pieces, count);
+        let joined = std::panic::catch_unwind(std::panic::AssertUnwindSafe(in_pieces))
+            .ok()
+            .and_then(Result::ok)
+            .flatten();
         if !cfg!(debug_assertions)
             && let Some(joined) = joined
         {
@@ -254,6 +260,28 @@ mod tests {
         assert!(error.contains("'document'"), "{error}");
     }
 
+    #[test]
+    fn a_panic_in_a_piece_renders_whole_and_gives_the_whole_rendering_s_error() {
+        let entries: Vec<Entry> = (1..=4)
+            .map(|seq| entry(seq, "production", &format!("v{seq}"), "abcdef1", vec![]))
+            .collect();
+        let context = crate::render::build(&config(), &entries, None, None).unwrap();
+        // tera 1.20 panics looping over a string whose graphemes are fewer
+        // than its characters; the whole rendering stops at the newest
+        // deploy's error first.
+        let template = Template {
+            origin: TemplateOrigin::Builtin("test"),
+            source: "{% for d in deploys %}{% if d.seq == 4 %}{{ nope.x }}{% endif %}\
+                     {% if d.seq == 1 %}{% set s = \"e\u{301}\" %}{% for c in s %}{{ c }}{% endfor %}\
+                     {% endif %}{% endfor %}"
+                .into(),
+        };
+        let prepared = template.prepare(context).unwrap();
+        assert!(prepared.pieces.is_some());
+        let error = prepared.render().unwrap_err().to_string();
+        assert!(error.contains("nope.x"), "{error}");
+    }
+
     /// Whether `source` would render in pieces.
     fn in_pieces(source: &str) -> bool {
         let entries = [entry(1, "production", "v1", "abcdef1", vec![])];
@@ -276,6 +304,9 @@ mod tests {
             "{% for d in deploys %}{% for x in [] %}{% else %}{% break %}{% endfor %}{% endfor %}",
             "{% for d in deploys %}{% set deploys = 1 %}{% endfor %}",
             "{% for d in deploys %}{{ self::m(x=deploys) }}{% endfor %}",
+            // A test names its variable apart from the expressions.
+            "{% for d in deploys %}{% if loop.index is odd %}x{% endif %}{% endfor %}",
+            "{% if deploys is containing(1) %}{% endif %}{% for d in deploys %}{% endfor %}",
         ] {
             assert!(!in_pieces(source), "{source}");
         }
