@@ -2,8 +2,9 @@
 //! as views and the rest copied into JSON values, tera's form. On a long
 //! ledger nearly all of the document is the deploy history, and its JSON
 //! copy took two thirds of render's memory: a template that allows it
-//! (`split`) is rendered in pieces of the history, on two threads, each
-//! piece's copy made and freed in turn; another is rendered whole.
+//! (`split` marks the loop, `loop_check` confirms) is rendered in pieces
+//! of the history, on two threads, each piece's copy made and freed in
+//! turn; another is rendered whole.
 
 use serde_json::{Map, Value};
 use tera::Tera;
