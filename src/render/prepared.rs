@@ -237,23 +237,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_error_in_a_piece_is_the_error_the_whole_rendering_gives() {
+    /// The error of rendering `source` over deploys #1 to #4, which it
+    /// renders in pieces.
+    fn error_of(source: &str) -> String {
         let entries: Vec<Entry> = (1..=4)
             .map(|seq| entry(seq, "production", &format!("v{seq}"), "abcdef1", vec![]))
             .collect();
         let context = crate::render::build(&config(), &entries, None, None).unwrap();
-        // The newer half fails after the loop; the whole rendering fails
-        // first inside it, at the oldest deploy.
         let template = Template {
             origin: TemplateOrigin::Builtin("test"),
-            source: "{% for d in deploys %}{% if d.seq == 1 %}{{ d.nope }}{% endif %}{% endfor %}\
-                     {{ after.nope }}"
-                .into(),
+            source: source.into(),
         };
         let prepared = template.prepare(context).unwrap();
         assert!(prepared.pieces.is_some());
-        let error = prepared.render().unwrap_err().to_string();
+        prepared.render().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_error_in_a_piece_is_the_error_the_whole_rendering_gives() {
+        // The newer half fails after the loop; the whole rendering fails
+        // first inside it, at the oldest deploy.
+        let error = error_of(
+            "{% for d in deploys %}{% if d.seq == 1 %}{{ d.nope }}{% endif %}{% endfor %}\
+             {{ after.nope }}",
+        );
         assert!(
             error.contains("d.nope") && !error.contains("after.nope"),
             "{error}"
@@ -263,23 +270,14 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_piece_renders_whole_and_gives_the_whole_rendering_s_error() {
-        let entries: Vec<Entry> = (1..=4)
-            .map(|seq| entry(seq, "production", &format!("v{seq}"), "abcdef1", vec![]))
-            .collect();
-        let context = crate::render::build(&config(), &entries, None, None).unwrap();
         // tera 1.20 panics looping over a string whose graphemes are fewer
         // than its characters; the whole rendering stops at the newest
         // deploy's error first.
-        let template = Template {
-            origin: TemplateOrigin::Builtin("test"),
-            source: "{% for d in deploys %}{% if d.seq == 4 %}{{ nope.x }}{% endif %}\
-                     {% if d.seq == 1 %}{% set s = \"e\u{301}\" %}{% for c in s %}{{ c }}{% endfor %}\
-                     {% endif %}{% endfor %}"
-                .into(),
-        };
-        let prepared = template.prepare(context).unwrap();
-        assert!(prepared.pieces.is_some());
-        let error = prepared.render().unwrap_err().to_string();
+        let error = error_of(
+            "{% for d in deploys %}{% if d.seq == 4 %}{{ nope.x }}{% endif %}\
+             {% if d.seq == 1 %}{% set s = \"e\u{301}\" %}{% for c in s %}{{ c }}{% endfor %}\
+             {% endif %}{% endfor %}",
+        );
         assert!(error.contains("nope.x"), "{error}");
     }
 
