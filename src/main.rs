@@ -28,9 +28,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let ui = commands::ui_for(&cli.global);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = commands::run(cli, &mut out).and_then(|outcome| {
+    let result = commands::run(cli, &mut out, &ui).and_then(|outcome| {
         out.flush()?;
         Ok(outcome)
     });
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            ledger::ui::error(&e);
+            ui.error(&e);
             ExitCode::from(2)
         }
     }

@@ -2,14 +2,15 @@
 //! whether in colour (`--color`, `NO_COLOR`, a terminal or not). Data goes to
 //! stdout through the command layer; everything here goes to stderr.
 //!
-//! The settings are process-wide (set once by the binary from the global
-//! flags), so that the library's few messages (a retry, a verbose AWS call)
-//! obey them without threading a handle through every function.
+//! The settings travel as a [`Ui`] value, made once by the command layer
+//! from the global flags and handed to whatever may speak: an operation, the
+//! AWS clients (for `--verbose`'s call log), a progress display. Nothing
+//! here is process-wide.
 
 use std::fmt::Arguments;
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
 
+use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
 /// How much a command says on stderr.
@@ -34,33 +35,6 @@ pub enum ColorWhen {
     Never,
 }
 
-static VERBOSITY: AtomicU8 = AtomicU8::new(1);
-
-/// Sets how much to say and when to colour, for the whole process.
-pub fn configure(verbosity: Verbosity, color: ColorWhen) {
-    VERBOSITY.store(verbosity as u8, Ordering::Relaxed);
-    let choice = match color {
-        ColorWhen::Auto => anstream::ColorChoice::Auto,
-        ColorWhen::Always => anstream::ColorChoice::Always,
-        ColorWhen::Never => anstream::ColorChoice::Never,
-    };
-    choice.write_global();
-}
-
-/// The verbosity in force.
-pub fn verbosity() -> Verbosity {
-    match VERBOSITY.load(Ordering::Relaxed) {
-        0 => Verbosity::Quiet,
-        1 => Verbosity::Normal,
-        _ => Verbosity::Verbose,
-    }
-}
-
-/// Whether `--quiet` is in force (progress displays stay hidden too).
-pub fn is_quiet() -> bool {
-    verbosity() == Verbosity::Quiet
-}
-
 /// What a line on stderr is; decides whether it is shown and its prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -74,10 +48,92 @@ pub enum Kind {
     Failure,
 }
 
+/// How a command speaks on stderr: its verbosity and colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ui {
+    verbosity: Verbosity,
+    color: ColorChoice,
+}
+
+impl Default for Ui {
+    /// Normal verbosity, colour on a terminal.
+    fn default() -> Self {
+        Ui::new(Verbosity::Normal, ColorWhen::Auto)
+    }
+}
+
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const FAILURE: Style = AnsiColor::Red.on_default();
 const DIM: Style = Style::new().dimmed();
+
+impl Ui {
+    /// A `Ui` that says as much as `verbosity` allows, coloured as `color` says.
+    pub fn new(verbosity: Verbosity, color: ColorWhen) -> Ui {
+        let color = match color {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        };
+        Ui { verbosity, color }
+    }
+
+    /// The verbosity in force.
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// Whether `--quiet` is in force (progress displays stay hidden too).
+    pub fn is_quiet(&self) -> bool {
+        self.verbosity == Verbosity::Quiet
+    }
+
+    /// Whether `--verbose` is in force.
+    pub fn is_verbose(&self) -> bool {
+        self.verbosity == Verbosity::Verbose
+    }
+
+    /// stderr, coloured or not as this `Ui` says.
+    fn stderr(&self) -> anstream::AutoStream<std::io::Stderr> {
+        anstream::AutoStream::new(std::io::stderr(), self.color)
+    }
+
+    /// Writes one diagnostic line to stderr when the verbosity allows it.
+    pub fn emit(&self, kind: Kind, message: Arguments<'_>) {
+        let shown = match kind {
+            Kind::Info | Kind::Warning => self.verbosity >= Verbosity::Normal,
+            Kind::Verbose => self.verbosity == Verbosity::Verbose,
+            Kind::Failure => true,
+        };
+        if !shown {
+            return;
+        }
+        let mut err = self.stderr();
+        // A closed stderr has nowhere to report to: the write is best effort.
+        let _ = match kind {
+            Kind::Info => writeln!(err, "{message}"),
+            Kind::Warning => writeln!(err, "{WARNING}warning:{WARNING:#} {message}"),
+            Kind::Verbose => writeln!(err, "{DIM}{message}{DIM:#}"),
+            Kind::Failure => writeln!(err, "{FAILURE}{message}{FAILURE:#}"),
+        };
+    }
+
+    /// Writes a question without a newline (always shown: it waits for an answer).
+    pub fn prompt(&self, message: Arguments<'_>) {
+        let mut err = self.stderr();
+        let _ = write!(err, "{message}");
+        let _ = err.flush();
+    }
+
+    /// Prints an error and its whole cause chain, one cause per line.
+    pub fn error(&self, error: &anyhow::Error) {
+        let mut err = self.stderr();
+        let _ = writeln!(err, "{ERROR}error:{ERROR:#} {error}");
+        for cause in error.chain().skip(1) {
+            let _ = writeln!(err, "  caused by: {cause}");
+        }
+    }
+}
 
 /// `text` as a terminal may show it: control characters (a newline, an
 /// escape sequence) written as escapes, so that a value recorded by an older
@@ -99,62 +155,26 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes one diagnostic line to stderr when the verbosity allows it.
-pub fn emit(kind: Kind, message: Arguments<'_>) {
-    let shown = match kind {
-        Kind::Info | Kind::Warning => verbosity() >= Verbosity::Normal,
-        Kind::Verbose => verbosity() == Verbosity::Verbose,
-        Kind::Failure => true,
-    };
-    if !shown {
-        return;
-    }
-    let mut err = anstream::stderr().lock();
-    // A closed stderr has nowhere to report to: the write is best effort.
-    let _ = match kind {
-        Kind::Info => writeln!(err, "{message}"),
-        Kind::Warning => writeln!(err, "{WARNING}warning:{WARNING:#} {message}"),
-        Kind::Verbose => writeln!(err, "{DIM}{message}{DIM:#}"),
-        Kind::Failure => writeln!(err, "{FAILURE}{message}{FAILURE:#}"),
-    };
-}
-
-/// Writes a question without a newline (always shown: it waits for an answer).
-pub fn prompt(message: Arguments<'_>) {
-    let mut err = anstream::stderr().lock();
-    let _ = write!(err, "{message}");
-    let _ = err.flush();
-}
-
-/// Prints an error and its whole cause chain, one cause per line.
-pub fn error(error: &anyhow::Error) {
-    let mut err = anstream::stderr().lock();
-    let _ = writeln!(err, "{ERROR}error:{ERROR:#} {error}");
-    for cause in error.chain().skip(1) {
-        let _ = writeln!(err, "  caused by: {cause}");
-    }
-}
-
-/// A note or a report of what was done (hidden by `--quiet`).
+/// A note or a report of what was done (hidden by `--quiet`): `note!(ui, ...)`.
 #[macro_export]
 macro_rules! note {
-    ($($arg:tt)*) => { $crate::ui::emit($crate::ui::Kind::Info, format_args!($($arg)*)) };
+    ($ui:expr, $($arg:tt)*) => { $ui.emit($crate::ui::Kind::Info, format_args!($($arg)*)) };
 }
 
-/// A warning, prefixed `warning:` (hidden by `--quiet`).
+/// A warning, prefixed `warning:` (hidden by `--quiet`): `warning!(ui, ...)`.
 #[macro_export]
 macro_rules! warning {
-    ($($arg:tt)*) => { $crate::ui::emit($crate::ui::Kind::Warning, format_args!($($arg)*)) };
+    ($ui:expr, $($arg:tt)*) => { $ui.emit($crate::ui::Kind::Warning, format_args!($($arg)*)) };
 }
 
-/// A line shown only with `--verbose`.
+/// A line shown only with `--verbose`: `verbose!(ui, ...)`.
 #[macro_export]
 macro_rules! verbose {
-    ($($arg:tt)*) => { $crate::ui::emit($crate::ui::Kind::Verbose, format_args!($($arg)*)) };
+    ($ui:expr, $($arg:tt)*) => { $ui.emit($crate::ui::Kind::Verbose, format_args!($($arg)*)) };
 }
 
-/// What a failed check found (shown even with `--quiet`).
+/// What a failed check found (shown even with `--quiet`): `failure!(ui, ...)`.
 #[macro_export]
 macro_rules! failure {
-    ($($arg:tt)*) => { $crate::ui::emit($crate::ui::Kind::Failure, format_args!($($arg)*)) };
+    ($ui:expr, $($arg:tt)*) => { $ui.emit($crate::ui::Kind::Failure, format_args!($($arg)*)) };
 }

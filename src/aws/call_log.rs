@@ -14,8 +14,17 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 /// The interceptor that logs each call when `--verbose` is in force.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CallLog;
+#[derive(Debug, Clone, Copy)]
+pub struct CallLog {
+    ui: crate::ui::Ui,
+}
+
+impl CallLog {
+    /// Logs through `ui`, when it is verbose.
+    pub fn new(ui: crate::ui::Ui) -> CallLog {
+        CallLog { ui }
+    }
+}
 
 /// When the call started (kept in the call's own config bag).
 #[derive(Debug, Clone)]
@@ -45,7 +54,7 @@ impl Intercept for CallLog {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if crate::ui::verbosity() != crate::ui::Verbosity::Verbose {
+        if !self.ui.is_verbose() {
             return Ok(());
         }
         let millis = cfg
@@ -67,7 +76,10 @@ impl Intercept for CallLog {
             Some(status) => format!("{outcome} ({status})"),
             None => outcome,
         };
-        crate::verbose!("aws: {service}.{operation} {outcome} in {millis} ms");
+        crate::verbose!(
+            self.ui,
+            "aws: {service}.{operation} {outcome} in {millis} ms"
+        );
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 
-use super::{AwsError, CallSite, Clients, classify, timestamp};
+use super::{AwsError, Clients, classify, timestamp};
 use crate::journal::{CacheBehaviorState, DistributionState, Invalidation};
 use crate::timestamp::Timestamp;
 
@@ -91,11 +91,7 @@ pub async fn get_invalidation(
         .map_err(|e| {
             match classify(
                 e,
-                CallSite {
-                    operation: "cloudfront:GetInvalidation",
-                    resource: format!("invalidation {id} of distribution {distribution}"),
-                    profile: &clients.profile_label,
-                },
+                clients.site("cloudfront:GetInvalidation", format!("invalidation {id} of distribution {distribution}")),
             ) {
                 AwsError::NotFound { what, operation, .. } => AwsError::NotFound {
                     what,
@@ -154,11 +150,10 @@ pub async fn create_invalidation(
             Err(e) => {
                 let error = classify(
                     e,
-                    CallSite {
-                        operation: "cloudfront:CreateInvalidation",
-                        resource: format!("distribution {distribution}"),
-                        profile: &clients.profile_label,
-                    },
+                    clients.site(
+                        "cloudfront:CreateInvalidation",
+                        format!("distribution {distribution}"),
+                    ),
                 );
                 let busy = matches!(&error, AwsError::Throttled { code, .. } if code == "TooManyInvalidationsInProgress");
                 if !busy || attempt >= attempts {
@@ -210,11 +205,7 @@ pub async fn distribution(clients: &Clients, id: &str) -> Result<DistributionSta
         .map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "cloudfront:GetDistribution",
-                    resource: format!("distribution {id}"),
-                    profile: &clients.profile_label,
-                },
+                clients.site("cloudfront:GetDistribution", format!("distribution {id}")),
             )
         })?;
     let Some(distribution) = output.distribution() else {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{AwsError, CallSite, Clients, classify};
+use super::{AwsError, Clients, classify};
 use crate::journal::{AlarmState, LogGroupState};
 
 /// DescribeAlarms takes at most this many names per call.
@@ -24,11 +24,10 @@ pub async fn alarms(clients: &Clients, names: &[String]) -> Result<Vec<AlarmStat
             let page = page.map_err(|e| {
                 classify(
                     e,
-                    CallSite {
-                        operation: "cloudwatch:DescribeAlarms",
-                        resource: format!("alarms {}", chunk.join(", ")),
-                        profile: &clients.profile_label,
-                    },
+                    clients.site(
+                        "cloudwatch:DescribeAlarms",
+                        format!("alarms {}", chunk.join(", ")),
+                    ),
                 )
             })?;
             for alarm in page.metric_alarms() {
@@ -99,11 +98,7 @@ pub async fn log_groups(
             let page = page.map_err(|e| {
                 classify(
                     e,
-                    CallSite {
-                        operation: "logs:DescribeLogGroups",
-                        resource: format!("log group `{name}`"),
-                        profile: &clients.profile_label,
-                    },
+                    clients.site("logs:DescribeLogGroups", format!("log group `{name}`")),
                 )
             })?;
             if let Some(group) = page
@@ -137,11 +132,10 @@ pub async fn alarm_names(clients: &Clients, prefix: &str) -> Result<Vec<String>,
         let page = page.map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "cloudwatch:DescribeAlarms",
-                    resource: format!("alarms starting with `{prefix}`"),
-                    profile: &clients.profile_label,
-                },
+                clients.site(
+                    "cloudwatch:DescribeAlarms",
+                    format!("alarms starting with `{prefix}`"),
+                ),
             )
         })?;
         names.extend(
@@ -174,11 +168,10 @@ pub async fn log_group_names(clients: &Clients, prefix: &str) -> Result<Vec<Stri
         let page = page.map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "logs:DescribeLogGroups",
-                    resource: format!("log groups starting with `{prefix}`"),
-                    profile: &clients.profile_label,
-                },
+                clients.site(
+                    "logs:DescribeLogGroups",
+                    format!("log groups starting with `{prefix}`"),
+                ),
             )
         })?;
         names.extend(

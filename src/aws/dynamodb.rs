@@ -4,12 +4,8 @@
 use super::{AwsError, CallSite, Clients, classify};
 use crate::journal::TableState;
 
-fn site<'a>(clients: &'a Clients, operation: &'static str, name: &str) -> CallSite<'a> {
-    CallSite {
-        operation,
-        resource: format!("DynamoDB table `{name}`"),
-        profile: &clients.profile_label,
-    }
+fn site(clients: &Clients, operation: &'static str, name: &str) -> CallSite {
+    clients.site(operation, format!("DynamoDB table `{name}`"))
 }
 
 /// Reads a table's settings (DescribeTable, DescribeContinuousBackups,

@@ -115,14 +115,40 @@ pub enum AwsError {
     },
 }
 
+/// Who calls AWS and how long a call may take: what every call's error
+/// message names. One per set of clients, shared by their calls.
+#[derive(Debug)]
+pub struct Session {
+    /// The profile in use, for messages.
+    pub profile_label: String,
+    /// The deadline of one operation, retries included (`--timeout`).
+    pub deadline: std::time::Duration,
+    /// How the run speaks (`--verbose` shows each call and each failure's detail).
+    pub ui: crate::ui::Ui,
+}
+
 /// What a failing call was: for messages.
-pub struct CallSite<'a> {
+pub struct CallSite {
     /// The API call ("s3:ListObjectVersions").
     pub operation: &'static str,
     /// What it was called on ("bucket/prefix").
     pub resource: String,
-    /// The profile in use, for messages.
-    pub profile: &'a str,
+    session: std::sync::Arc<Session>,
+}
+
+impl CallSite {
+    /// A call of `operation` on `resource` by `session`.
+    pub fn new(
+        session: &std::sync::Arc<Session>,
+        operation: &'static str,
+        resource: impl Into<String>,
+    ) -> CallSite {
+        CallSite {
+            operation,
+            resource: resource.into(),
+            session: std::sync::Arc::clone(session),
+        }
+    }
 }
 
 const CREDENTIAL_CODES: [&str; 8] = [
@@ -162,22 +188,8 @@ pub fn in_words(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// The deadline of one AWS operation, retries included: `--timeout`, set
-/// once per process by [`set_operation_timeout`].
-pub fn operation_timeout() -> std::time::Duration {
-    std::time::Duration::from_secs(OPERATION_TIMEOUT.load(std::sync::atomic::Ordering::Relaxed))
-}
-
-/// Sets the deadline of every AWS operation (see [`operation_timeout`]).
-pub fn set_operation_timeout(seconds: u64) {
-    OPERATION_TIMEOUT.store(seconds.max(1), std::sync::atomic::Ordering::Relaxed);
-}
-
 /// The default of `--timeout`, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
-
-static OPERATION_TIMEOUT: std::sync::atomic::AtomicU64 =
-    std::sync::atomic::AtomicU64::new(DEFAULT_TIMEOUT_SECS);
 
 /// A missing declared resource's error, pointing at its declaration in
 /// ledger.toml (`declaration`: `[[environments.production.tables]]`).
@@ -198,16 +210,16 @@ pub fn declared_in(error: AwsError, declaration: &str) -> AwsError {
 }
 
 /// Classifies an SDK error for a call.
-pub fn classify<E>(error: SdkError<E>, site: CallSite<'_>) -> AwsError
+pub fn classify<E>(error: SdkError<E>, site: CallSite) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let CallSite {
         operation,
         resource,
-        profile,
+        session,
     } = site;
-    let profile = profile.to_string();
+    let profile = session.profile_label.clone();
     match &error {
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or("").to_string();
@@ -269,10 +281,14 @@ where
         SdkError::TimeoutError(_) => AwsError::TimedOut {
             operation,
             resource,
-            seconds: operation_timeout().as_secs(),
+            seconds: session.deadline.as_secs(),
         },
         other => {
-            crate::verbose!("aws: {operation} failed: {}", DisplayErrorContext(other));
+            crate::verbose!(
+                session.ui,
+                "aws: {operation} failed: {}",
+                DisplayErrorContext(other)
+            );
             let detail = in_words(other);
             let lowered = detail.to_ascii_lowercase();
             if lowered.contains("credential") {

@@ -4,12 +4,8 @@
 use super::{AwsError, CallSite, Clients, classify};
 use crate::journal::{AliasState, FunctionState};
 
-fn site<'a>(clients: &'a Clients, operation: &'static str, name: &str) -> CallSite<'a> {
-    CallSite {
-        operation,
-        resource: format!("Lambda function `{name}`"),
-        profile: &clients.profile_label,
-    }
+fn site(clients: &Clients, operation: &'static str, name: &str) -> CallSite {
+    clients.site(operation, format!("Lambda function `{name}`"))
 }
 
 /// Reads a function's settings, its latest published version and its aliases.

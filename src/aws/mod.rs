@@ -21,7 +21,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::Region;
 
-pub use error::{AwsError, CallSite, classify};
+pub use error::{AwsError, CallSite, Session, classify};
 
 use crate::config::Environment;
 
@@ -96,8 +96,33 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// CloudWatch Logs.
     pub logs: aws_sdk_cloudwatchlogs::Client,
-    /// The profile, for messages.
-    pub profile_label: String,
+    /// Who calls and with what deadline, for messages.
+    pub session: std::sync::Arc<Session>,
+}
+
+impl Clients {
+    /// A call of `operation` on `resource` by these clients, for [`classify`].
+    pub fn site(&self, operation: &'static str, resource: impl Into<String>) -> CallSite {
+        CallSite::new(&self.session, operation, resource)
+    }
+}
+
+/// How AWS is called, resolved from the command line: retries and deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct CallPolicy {
+    /// Attempts per call, throttling included (`--max-attempts`).
+    pub max_attempts: u32,
+    /// The deadline of one operation, retries included (`--timeout`).
+    pub deadline: Duration,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        CallPolicy {
+            max_attempts: 5,
+            deadline: Duration::from_secs(error::DEFAULT_TIMEOUT_SECS),
+        }
+    }
 }
 
 /// The custom endpoint in force for a service, if any.
@@ -111,9 +136,13 @@ fn endpoint_override(service_variable: &str) -> Option<String> {
 /// Builds the clients. Retries use the SDK's standard policy, bounded to
 /// `max_attempts` (throttling included); connection and per-call timeouts
 /// keep an unreachable endpoint from hanging a deploy.
-pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -> Clients {
-    error::set_operation_timeout(timeout_secs);
-    let deadline = error::operation_timeout();
+pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) -> Clients {
+    let CallPolicy {
+        max_attempts,
+        deadline,
+    } = policy;
+    let deadline = deadline.max(Duration::from_secs(1));
+    let log = call_log::CallLog::new(ui);
     // Without --region or the environment's region, the loader's default
     // chain (environment, profile, instance metadata) runs with our HTTPS
     // client, and us-east-1 is the last resort below.
@@ -141,7 +170,7 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -
             .region(Region::new("us-east-1"))
             .build();
     }
-    let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(call_log::CallLog);
+    let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(log);
     if shared.endpoint_url().is_some() || endpoint_override("AWS_ENDPOINT_URL_S3").is_some() {
         // Emulators and S3-compatible stores want path-style addressing.
         s3 = s3.force_path_style(true);
@@ -149,36 +178,40 @@ pub async fn connect(target: &AwsTarget, max_attempts: u32, timeout_secs: u64) -
     // CloudFront is global: its API lives in us-east-1 whatever the bucket's region.
     let cloudfront = aws_sdk_cloudfront::config::Builder::from(&shared)
         .region(Region::new("us-east-1"))
-        .interceptor(call_log::CallLog);
+        .interceptor(log);
     Clients {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
         lambda: aws_sdk_lambda::Client::from_conf(
             aws_sdk_lambda::config::Builder::from(&shared)
-                .interceptor(call_log::CallLog)
+                .interceptor(log)
                 .build(),
         ),
         dynamodb: aws_sdk_dynamodb::Client::from_conf(
             aws_sdk_dynamodb::config::Builder::from(&shared)
-                .interceptor(call_log::CallLog)
+                .interceptor(log)
                 .build(),
         ),
         secrets: aws_sdk_secretsmanager::Client::from_conf(
             aws_sdk_secretsmanager::config::Builder::from(&shared)
-                .interceptor(call_log::CallLog)
+                .interceptor(log)
                 .build(),
         ),
         cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
             aws_sdk_cloudwatch::config::Builder::from(&shared)
-                .interceptor(call_log::CallLog)
+                .interceptor(log)
                 .build(),
         ),
         logs: aws_sdk_cloudwatchlogs::Client::from_conf(
             aws_sdk_cloudwatchlogs::config::Builder::from(&shared)
-                .interceptor(call_log::CallLog)
+                .interceptor(log)
                 .build(),
         ),
-        profile_label: target.profile_label(),
+        session: std::sync::Arc::new(Session {
+            profile_label: target.profile_label(),
+            deadline,
+            ui,
+        }),
     }
 }
 

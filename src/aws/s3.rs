@@ -56,11 +56,7 @@ pub async fn list_versions(
         let page = request.send().await.map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "s3:ListObjectVersions",
-                    resource: format!("{bucket}/{prefix}"),
-                    profile: &clients.profile_label,
-                },
+                clients.site("s3:ListObjectVersions", format!("{bucket}/{prefix}")),
             )
         })?;
         for version in page.versions() {
@@ -164,11 +160,10 @@ pub async fn restore_version(
         .map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "s3:CopyObject",
-                    resource: format!("{bucket}/{key}?versionId={version}"),
-                    profile: &clients.profile_label,
-                },
+                clients.site(
+                    "s3:CopyObject",
+                    format!("{bucket}/{key}?versionId={version}"),
+                ),
             )
         })?;
     Ok(Restored {
@@ -197,11 +192,7 @@ pub async fn delete_latest(
         .map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "s3:DeleteObject",
-                    resource: format!("{bucket}/{key}"),
-                    profile: &clients.profile_label,
-                },
+                clients.site("s3:DeleteObject", format!("{bucket}/{key}")),
             )
         })?;
     Ok(output.version_id().map(String::from))
@@ -226,11 +217,10 @@ pub async fn version_exists(
         Ok(_) => Ok(true),
         Err(e) => match classify(
             e,
-            CallSite {
-                operation: "s3:HeadObject",
-                resource: format!("{bucket}/{key}?versionId={version}"),
-                profile: &clients.profile_label,
-            },
+            clients.site(
+                "s3:HeadObject",
+                format!("{bucket}/{key}?versionId={version}"),
+            ),
         ) {
             AwsError::NotFound { .. } => Ok(false),
             AwsError::Service { code, .. } if code == "HTTP 400" || code == "HTTP 405" => Ok(false),
@@ -294,7 +284,7 @@ pub async fn head_objects(
         let client = clients.s3.clone();
         let bucket = bucket.to_string();
         let permits = Arc::clone(&permits);
-        let profile = clients.profile_label.clone();
+        let session = Arc::clone(&clients.session);
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let mut request = client.head_object().bucket(&bucket).key(&key);
@@ -304,11 +294,7 @@ pub async fn head_objects(
             let result = request.send().await.map_err(|e| {
                 classify(
                     e,
-                    CallSite {
-                        operation: "s3:HeadObject",
-                        resource: format!("{bucket}/{key}"),
-                        profile: &profile,
-                    },
+                    CallSite::new(&session, "s3:HeadObject", format!("{bucket}/{key}")),
                 )
             });
             result.map(|head| {
@@ -366,11 +352,7 @@ pub async fn versioning(clients: &Clients, bucket: &str) -> Result<String, AwsEr
         }
         Err(e) => Err(classify(
             e,
-            CallSite {
-                operation: "s3:GetBucketVersioning",
-                resource: bucket.to_string(),
-                profile: &clients.profile_label,
-            },
+            clients.site("s3:GetBucketVersioning", bucket.to_string()),
         )),
     }
 }
@@ -403,11 +385,7 @@ pub async fn encryption(clients: &Clients, bucket: &str) -> Result<Option<String
         Err(e) => {
             let error = classify(
                 e,
-                CallSite {
-                    operation: "s3:GetBucketEncryption",
-                    resource: bucket.to_string(),
-                    profile: &clients.profile_label,
-                },
+                clients.site("s3:GetBucketEncryption", bucket.to_string()),
             );
             match error {
                 // No configuration at all is an answer, not a failure.

@@ -1,7 +1,7 @@
 //! Secrets Manager calls: DescribeSecret only. No call here, or anywhere in
 //! `ledger`, reads a secret's value (GetSecretValue, BatchGetSecretValue).
 
-use super::{AwsError, CallSite, Clients, classify, timestamp};
+use super::{AwsError, Clients, classify, timestamp};
 use crate::journal::SecretState;
 
 /// Reads a secret's rotation settings, dates and the version holding
@@ -16,11 +16,7 @@ pub async fn secret(clients: &Clients, id: &str) -> Result<SecretState, AwsError
         .map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "secretsmanager:DescribeSecret",
-                    resource: format!("secret `{id}`"),
-                    profile: &clients.profile_label,
-                },
+                clients.site("secretsmanager:DescribeSecret", format!("secret `{id}`")),
             )
         })?;
     let rules = described.rotation_rules();
@@ -57,11 +53,10 @@ pub async fn secret_names(clients: &Clients, prefix: &str) -> Result<Vec<String>
         let page = page.map_err(|e| {
             classify(
                 e,
-                CallSite {
-                    operation: "secretsmanager:ListSecrets",
-                    resource: format!("secrets starting with `{prefix}`"),
-                    profile: &clients.profile_label,
-                },
+                clients.site(
+                    "secretsmanager:ListSecrets",
+                    format!("secrets starting with `{prefix}`"),
+                ),
             )
         })?;
         names.extend(

@@ -4,15 +4,7 @@
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::{AwsError, CallSite, Clients, classify};
-
-fn site<'a>(clients: &'a Clients, operation: &'static str, resource: String) -> CallSite<'a> {
-    CallSite {
-        operation,
-        resource,
-        profile: &clients.profile_label,
-    }
-}
+use super::{AwsError, Clients, classify};
 
 /// Writes `body` at `key` only if no object is there (`If-None-Match: *`).
 /// `Ok(false)` when one is: S3 answered 412 Precondition Failed.
@@ -39,7 +31,7 @@ pub async fn put_if_absent(
         }
         Err(e) => Err(classify(
             e,
-            site(clients, "s3:PutObject", format!("{bucket}/{key}")),
+            clients.site("s3:PutObject", format!("{bucket}/{key}")),
         )),
     }
 }
@@ -56,7 +48,7 @@ pub async fn get(clients: &Clients, bucket: &str, key: &str) -> Result<Option<Ve
             })?;
             Ok(Some(bytes.into_bytes().to_vec()))
         }
-        Err(e) => match classify(e, site(clients, "s3:GetObject", format!("{bucket}/{key}"))) {
+        Err(e) => match classify(e, clients.site("s3:GetObject", format!("{bucket}/{key}"))) {
             AwsError::NotFound { .. } => Ok(None),
             other => Err(other),
         },
@@ -83,7 +75,7 @@ pub async fn list_keys(
         let page = request.send().await.map_err(|e| {
             classify(
                 e,
-                site(clients, "s3:ListObjectsV2", format!("{bucket}/{prefix}")),
+                clients.site("s3:ListObjectsV2", format!("{bucket}/{prefix}")),
             )
         })?;
         keys.extend(
@@ -111,7 +103,7 @@ pub async fn delete(clients: &Clients, bucket: &str, key: &str) -> Result<(), Aw
         .map_err(|e| {
             classify(
                 e,
-                site(clients, "s3:DeleteObject", format!("{bucket}/{key}")),
+                clients.site("s3:DeleteObject", format!("{bucket}/{key}")),
             )
         })?;
     Ok(())
@@ -148,7 +140,7 @@ pub async fn object_lock(clients: &Clients, bucket: &str) -> Result<Option<Strin
         }
         Err(e) => match classify(
             e,
-            site(clients, "s3:GetObjectLockConfiguration", bucket.to_string()),
+            clients.site("s3:GetObjectLockConfiguration", bucket.to_string()),
         ) {
             AwsError::NotFound { .. } => Ok(None),
             AwsError::Service { code, .. } if code.contains("ObjectLockConfigurationNotFound") => {

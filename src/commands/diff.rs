@@ -67,12 +67,17 @@ struct Answer {
     commits_dropped: Option<Vec<Commit>>,
 }
 
-pub fn run(workspace: &Workspace, args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &DiffArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let journal = workspace.journal()?;
+    let journal = workspace.journal(ui)?;
     let entries = model::in_force(&journal.entries);
     let from = resolve_ref(&entries, &args.from, args.env.as_deref())?;
     let to = resolve_ref(&entries, &args.to, args.env.as_deref())?;

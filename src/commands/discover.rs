@@ -16,12 +16,13 @@ pub fn run(
     config: &Config,
     args: &SnapshotArgs,
     out: &mut dyn Write,
+    ui: &crate::ui::Ui,
 ) -> Result<Outcome> {
     let env_key = args.env.as_deref().unwrap_or_default();
     let env = config.environment(env_key, &workspace.config_path())?;
     let runtime = super::runtime()?;
     let found = runtime.block_on(async {
-        let clients = super::clients(env, &args.aws).await;
+        let clients = super::clients(env, &args.aws, ui).await;
         capture::discover(&clients, &args.prefix).await
     })?;
     let missing = declare::missing_declarations(config, env_key, &found);
@@ -37,6 +38,7 @@ pub fn run(
     };
     if missing.is_empty() {
         crate::note!(
+            ui,
             "found {total} resource(s){prefix}; ledger.toml declares them all: nothing to add"
         );
         return Ok(Outcome::Success);
@@ -44,6 +46,7 @@ pub fn run(
     if !args.write {
         write!(out, "{}", declare::to_toml(&missing))?;
         crate::note!(
+            ui,
             "found {total} resource(s){prefix}, {} not declared: add the declarations above to \
              ledger.toml (or run again with --write), then `ledger snapshot --env {env_key}`",
             missing.len()
@@ -52,6 +55,7 @@ pub fn run(
     }
     write_declarations(workspace, &missing)?;
     crate::note!(
+        ui,
         "added {} declaration(s) to {}; `ledger snapshot --env {env_key}` reads them",
         missing.len(),
         workspace.config_path().display()

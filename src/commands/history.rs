@@ -24,16 +24,21 @@ struct HistoryJson<'a> {
     versions: &'a [model::audit::KeyVersion],
 }
 
-pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &HistoryArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
-    let index = workspace.index()?;
+    let index = workspace.index(ui)?;
     let entries = model::in_force(index.heads()?);
     let Some(key) = &args.key else {
         let name = args.function.as_deref().unwrap_or_default();
         return function_history(&entries, &args.env, name, args.format, out);
     };
-    let (key, history) = recorded_key(&index, &args.env, key)?;
+    let (key, history) = recorded_key(&index, &args.env, key, ui)?;
     let unobserved: Vec<String> = entries
         .iter()
         .filter(|e| e.env == args.env && e.kind.changes_files() && e.no_aws)
@@ -41,6 +46,7 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
         .collect();
     if !unobserved.is_empty() {
         crate::note!(
+            ui,
             "note: {} of {} recorded with --no-aws: what {} served after them is not known to the ledger",
             unobserved.join(", "),
             args.env,
@@ -82,7 +88,12 @@ pub fn run(workspace: &Workspace, args: &HistoryArgs, out: &mut dyn Write) -> Re
 /// without a leading `/` (a URL path, as CloudFront and browsers write it).
 /// Refuses a key no entry in force recorded, naming recorded keys that end
 /// the same way.
-fn recorded_key(index: &Index, env: &str, key: &str) -> Result<(String, Vec<KeyVersion>)> {
+fn recorded_key(
+    index: &Index,
+    env: &str,
+    key: &str,
+    ui: &crate::ui::Ui,
+) -> Result<(String, Vec<KeyVersion>)> {
     let keys: BTreeSet<String> = index.keys(env)?;
     // Keys only voided entries changed are listed, but have no history.
     let history = |k: &str| -> Result<Option<Vec<KeyVersion>>> {
@@ -99,7 +110,7 @@ fn recorded_key(index: &Index, env: &str, key: &str) -> Result<(String, Vec<KeyV
     if trimmed != key
         && let Some(found) = history(trimmed)?
     {
-        crate::note!("note: {key} is the URL path of key {trimmed}");
+        crate::note!(ui, "note: {key} is the URL path of key {trimmed}");
         return Ok((trimmed.to_string(), found));
     }
     let name = trimmed.rsplit('/').next().unwrap_or(trimmed);

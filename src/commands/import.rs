@@ -18,7 +18,7 @@ use crate::import::normalise_markdown;
 use crate::journal::{self, Journal, JournalLock};
 use crate::render;
 
-pub fn run(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &ImportArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     if workspace.config().ok().is_some_and(|c| c.store.is_some()) {
         bail!(
             "{} declares a [store]: import into a ledger without one, then `ledger store push` uploads it \
@@ -27,11 +27,11 @@ pub fn run(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
         );
     }
     if args.document.is_some() {
-        import_doc(workspace, args)
+        import_doc(workspace, args, ui)
     } else if args.changelog.is_some() {
-        import_changelog_only(workspace, args)
+        import_changelog_only(workspace, args, ui)
     } else {
-        import_tags(workspace, args)
+        import_tags(workspace, args, ui)
     }
 }
 
@@ -48,7 +48,7 @@ fn read_changelog(args: &ImportArgs, config: &Config) -> Result<Option<ImportedC
     Ok(Some(import_changelog(path, &text, &env)?))
 }
 
-fn report_changelog(path: &std::path::Path, imported: &ImportedChangelog) {
+fn report_changelog(path: &std::path::Path, imported: &ImportedChangelog, ui: &crate::ui::Ui) {
     let undated = imported
         .entries
         .iter()
@@ -61,6 +61,7 @@ fn report_changelog(path: &std::path::Path, imported: &ImportedChangelog) {
         .map(|r| r.groups.iter().map(|g| g.items.len()).sum::<usize>())
         .sum();
     crate::note!(
+        ui,
         "imported {}: {} release(s) ({undated} undated), {changes} change line(s){}{}",
         shown(path),
         imported.entries.len(),
@@ -77,7 +78,11 @@ fn report_changelog(path: &std::path::Path, imported: &ImportedChangelog) {
     );
 }
 
-fn import_changelog_only(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+fn import_changelog_only(
+    workspace: &Workspace,
+    args: &ImportArgs,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     let imported = read_changelog(args, &config)?.unwrap_or_default();
     let env = args
@@ -105,7 +110,7 @@ fn import_changelog_only(workspace: &Workspace, args: &ImportArgs) -> Result<Out
         return Err(e.into());
     }
     if let Some(path) = &args.changelog {
-        report_changelog(path, &imported);
+        report_changelog(path, &imported, ui);
     }
     Ok(Outcome::Success)
 }
@@ -138,7 +143,7 @@ fn write_changelog_texts(config_path: &Path, imported: &ImportedChangelog) -> Re
     Ok(previous)
 }
 
-fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+fn import_doc(workspace: &Workspace, args: &ImportArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
     let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
     let imported = import_document(path, &text, args.lenient)?;
@@ -217,15 +222,16 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     };
     drop(lock);
     for kept in &imported.kept {
-        crate::note!("kept verbatim: {kept}");
+        crate::note!(ui, "kept verbatim: {kept}");
     }
     for warning in &imported.warnings {
-        crate::warning!("{warning}");
+        crate::warning!(ui, "{warning}");
     }
     for note in &imported.notes {
-        crate::note!("note: {note}");
+        crate::note!(ui, "note: {note}");
     }
     crate::note!(
+        ui,
         "imported {}: {} environment(s), {} deploy(s), {} block(s) kept verbatim",
         shown(path),
         config.environments.len(),
@@ -238,10 +244,10 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
                 .sum::<usize>()
     );
     if let (Some(path), Some(changelog)) = (&args.changelog, &changelog) {
-        report_changelog(path, changelog);
+        report_changelog(path, changelog, ui);
     }
     if !args.append {
-        round_trip_check(&config, &journal, &text, path)?;
+        round_trip_check(&config, &journal, &text, path, ui)?;
     }
     Ok(Outcome::Success)
 }
@@ -249,11 +255,20 @@ fn import_doc(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
 /// Renders the imported ledger and says whether it prints the document
 /// again byte for byte, only in other spacing (then `render --check` would
 /// fail on it), or where it differs; and how to rewrite it in the ledger's form.
-fn round_trip_check(config: &Config, journal: &Journal, original: &str, path: &Path) -> Result<()> {
+fn round_trip_check(
+    config: &Config,
+    journal: &Journal,
+    original: &str,
+    path: &Path,
+    ui: &crate::ui::Ui,
+) -> Result<()> {
     let context = render::build(config, &journal.entries, None, None)?;
     let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), context)?;
     if rendered == original {
-        crate::note!("check: `ledger render` prints the document again, byte for byte");
+        crate::note!(
+            ui,
+            "check: `ledger render` prints the document again, byte for byte"
+        );
         return Ok(());
     }
     let rewrite = format!(
@@ -271,6 +286,7 @@ fn round_trip_check(config: &Config, journal: &Journal, original: &str, path: &P
                 |i| format!("first on line {}", i + 1),
             );
         crate::note!(
+            ui,
             "check: `ledger render` prints the same document but not the same bytes (table padding, \
              spacing or line ends differ, {line}): {rewrite}"
         );
@@ -282,6 +298,7 @@ fn round_trip_check(config: &Config, journal: &Journal, original: &str, path: &P
         .position(|(a, b)| a != b)
         .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
     crate::warning!(
+        ui,
         "`ledger render` will differ from the document from line {} on (document: {:?}, rendered: {:?}); \
          {rewrite} once the ledger says what you want",
         first + 1,
@@ -291,7 +308,7 @@ fn round_trip_check(config: &Config, journal: &Journal, original: &str, path: &P
     Ok(())
 }
 
-fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
+fn import_tags(workspace: &Workspace, args: &ImportArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     let config = workspace.config()?;
     let env = args
         .env
@@ -337,6 +354,7 @@ fn import_tags(workspace: &Workspace, args: &ImportArgs) -> Result<Outcome> {
     let appended = &journal.entries[appended];
     let commits: usize = appended.iter().map(|e| e.commits.len()).sum();
     crate::note!(
+        ui,
         "imported {} release(s) of `{env}` from git tags (#{}..#{}), {commits} commit(s) attributed",
         appended.len(),
         appended.first().map_or(0, |e| e.seq),

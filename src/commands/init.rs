@@ -8,7 +8,7 @@ use super::{Outcome, Workspace, shown};
 use crate::config::STARTER;
 use crate::journal::{self, Journal, LOCK_FILE};
 
-pub fn run(workspace: &Workspace) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, ui: &crate::ui::Ui) -> Result<Outcome> {
     let dir = &workspace.ledger_dir;
     let config = workspace.config_path();
     let journal = Journal::path_in(dir);
@@ -38,6 +38,7 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         .with_context(|| format!("cannot write {}", shown(&ignore)))?;
     }
     crate::note!(
+        ui,
         "created {} and {}: declare your environments, then `ledger record --env ENV`",
         shown(&config),
         shown(&journal)
@@ -46,6 +47,7 @@ pub fn run(workspace: &Workspace) -> Result<Outcome> {
         super::resolve::install_driver(&repo, dir)?;
     } else {
         crate::warning!(
+            ui,
             "{} is not inside a git repository: `ledger record` keys every deploy by its \
              commit and needs one (run `git init`, or pass --repo DIR), and `ledger verify` checks \
              the journal's history through git",

@@ -66,10 +66,15 @@ struct File {
     size: Option<u64>,
 }
 
-pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &LiveArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
-    let index = workspace.index()?;
+    let index = workspace.index(ui)?;
     let heads = model::in_force(index.heads()?);
     let at = instant_for_query(args.at);
     let live = live_at_indexed(&index, &heads, &args.env, at)?;
@@ -128,6 +133,7 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
     };
     match live.observed {
         None => crate::note!(
+            ui,
             "note: no entry of {} up to #{} read S3 (recorded with --no-aws): the objects live then are not known; \
              `ledger record --env {}` without --no-aws captures them",
             args.env,
@@ -135,6 +141,7 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
             args.env
         ),
         Some(observed) if observed.seq != entry.seq => crate::note!(
+            ui,
             "note: #{} was recorded with --no-aws: the objects are those #{} read from S3, \
              the last entry of {} that did",
             entry.seq,
@@ -147,7 +154,12 @@ pub fn run(workspace: &Workspace, args: &LiveArgs, out: &mut dyn Write) -> Resul
         && answer.files.is_empty()
         && live.observed.is_some()
     {
-        crate::note!("note: {key} was not live in {} at {}", args.env, answer.at);
+        crate::note!(
+            ui,
+            "note: {key} was not live in {} at {}",
+            args.env,
+            answer.at
+        );
     }
     match args.format {
         OutputFormat::Json => write_json(out, &answer)?,

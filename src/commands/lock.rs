@@ -9,7 +9,7 @@ use crate::journal::{Entry, EntryKind, JournalLock};
 use crate::model;
 use crate::timestamp::Timestamp;
 
-pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
+pub fn lock(workspace: &Workspace, args: &LockArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
     let reason = args.reason.trim();
@@ -18,7 +18,7 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
     }
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let writer = super::Writer::for_config(&config)?;
+    let writer = super::Writer::for_config(&config, ui)?;
     let (mut journal, _) = writer.load(&lock)?;
     if let Some(held) = model::lock_of(&journal.entries, &args.env) {
         bail!(
@@ -27,8 +27,9 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
             model::lock_line(held)
         );
     }
-    let entry = writer.append(&lock, &mut journal, lock_entry(&args.env, reason, by))?;
+    let entry = writer.append(&lock, &mut journal, lock_entry(&args.env, reason, by), ui)?;
     crate::note!(
+        ui,
         "locked {} as #{}: record and rollback refuse it until `ledger unlock --env {}`",
         args.env,
         entry.seq,
@@ -37,12 +38,12 @@ pub fn lock(workspace: &Workspace, args: &LockArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-pub fn unlock(workspace: &Workspace, args: &UnlockArgs) -> Result<Outcome> {
+pub fn unlock(workspace: &Workspace, args: &UnlockArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let writer = super::Writer::for_config(&config)?;
+    let writer = super::Writer::for_config(&config, ui)?;
     let (mut journal, _) = writer.load(&lock)?;
     let Some(held) = model::lock_of(&journal.entries, &args.env) else {
         bail!("`{}` is not locked; nothing was recorded", args.env);
@@ -53,8 +54,9 @@ pub fn unlock(workspace: &Workspace, args: &UnlockArgs) -> Result<Outcome> {
         deployed_by: Some(by),
         ..Entry::new(EntryKind::Unlock, args.env.clone(), Timestamp::now())
     };
-    let entry = writer.append(&lock, &mut journal, entry)?;
+    let entry = writer.append(&lock, &mut journal, entry, ui)?;
     crate::note!(
+        ui,
         "unlocked {} as #{} (lifts the lock #{held})",
         args.env,
         entry.seq

@@ -21,12 +21,17 @@ const HEADER: [&str; 8] = [
     "NOTE",
 ];
 
-pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &LogArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let index = workspace.index()?;
+    let index = workspace.index(ui)?;
     let heads: Vec<&Entry> = index
         .heads()?
         .iter()
@@ -44,7 +49,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write) -> Result
                 _ => write_lines(out, &entries)?,
             }
         }
-        LogFormat::Text if heads.is_empty() => crate::note!("no entries recorded yet"),
+        LogFormat::Text if heads.is_empty() => crate::note!(ui, "no entries recorded yet"),
         LogFormat::Text => {
             let entries = heads;
             let marks = Marks {

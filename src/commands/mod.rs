@@ -86,26 +86,27 @@ impl Workspace {
 
     /// Loads the journal (without the lock: for reading only). A mirror of
     /// an S3 store last synced over a day ago says so.
-    pub fn journal(&self) -> Result<Journal> {
+    pub fn journal(&self, ui: &crate::ui::Ui) -> Result<Journal> {
         let journal = Journal::load(&self.ledger_dir)?;
-        self.note_mirror_age();
+        self.note_mirror_age(ui);
         Ok(journal)
     }
 
     /// Opens the journal for queries that read only part of it (see
     /// [`Index`]); without the lock, like [`Workspace::journal`].
-    pub fn index(&self) -> Result<Index> {
+    pub fn index(&self, ui: &crate::ui::Ui) -> Result<Index> {
         let index = Index::open(&self.ledger_dir)?;
-        self.note_mirror_age();
+        self.note_mirror_age(ui);
         Ok(index)
     }
 
     /// A mirror of an S3 store last synced over a day ago says so.
-    fn note_mirror_age(&self) {
+    fn note_mirror_age(&self, ui: &crate::ui::Ui) {
         if let Some(age) = crate::store::s3::mirror_age(&self.ledger_dir)
             && age > std::time::Duration::from_secs(86_400)
         {
             crate::note!(
+                ui,
                 "note: the local mirror of the store was last synced {} hour(s) ago: `ledger sync` brings it up to date",
                 age.as_secs() / 3600
             );
@@ -158,9 +159,9 @@ fn discover_ledger() -> PathBuf {
     top.unwrap_or_default().join(LEDGER_FOLDER)
 }
 
-/// Runs a parsed command line, writing data to `out`.
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
-    configure_ui(&cli.global);
+/// Runs a parsed command line, writing data to `out` and speaking on
+/// stderr through `ui`.
+pub fn run(cli: Cli, out: &mut dyn Write, ui: &crate::ui::Ui) -> Result<Outcome> {
     let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
     if matches!(
         cli.command,
@@ -170,35 +171,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         crate::git::skip_object_rehash();
     }
     match cli.command {
-        Command::Init => init::run(&workspace),
-        Command::Record(args) => record::run(&workspace, &args, out),
-        Command::Snapshot(args) => snapshot::run(&workspace, &args, out),
-        Command::Log(args) => log::run(&workspace, &args, out),
-        Command::Show(args) => show::run(&workspace, &args, out),
-        Command::Verify(args) => verify::run(&workspace, &args, out),
-        Command::Live(args) => live::run(&workspace, &args, out),
-        Command::History(args) => history::run(&workspace, &args, out),
-        Command::Diff(args) => diff::run(&workspace, &args, out),
-        Command::Rollback(args) => rollback::run(&workspace, &args, out),
-        Command::Void(args) => void::run(&workspace, &args, out),
-        Command::Lock(args) => lock::lock(&workspace, &args),
-        Command::Unlock(args) => lock::unlock(&workspace, &args),
-        Command::Status(args) => status::run(&workspace, &args, out),
-        Command::Check(args) => check::run(&workspace, &args),
-        Command::Sync(args) => sync::run(&workspace, &args),
-        Command::Store(args) => store::run(&workspace, &args),
-        Command::Resolve(args) => resolve::run(&workspace, &args),
-        Command::Import(args) => import::run(&workspace, &args),
-        Command::Render(args) => render::run(&workspace, &args, out),
-        Command::Context => context::run(&workspace, out),
+        Command::Init => init::run(&workspace, ui),
+        Command::Record(args) => record::run(&workspace, &args, out, ui),
+        Command::Snapshot(args) => snapshot::run(&workspace, &args, out, ui),
+        Command::Log(args) => log::run(&workspace, &args, out, ui),
+        Command::Show(args) => show::run(&workspace, &args, out, ui),
+        Command::Verify(args) => verify::run(&workspace, &args, out, ui),
+        Command::Live(args) => live::run(&workspace, &args, out, ui),
+        Command::History(args) => history::run(&workspace, &args, out, ui),
+        Command::Diff(args) => diff::run(&workspace, &args, out, ui),
+        Command::Rollback(args) => rollback::run(&workspace, &args, out, ui),
+        Command::Void(args) => void::run(&workspace, &args, out, ui),
+        Command::Lock(args) => lock::lock(&workspace, &args, ui),
+        Command::Unlock(args) => lock::unlock(&workspace, &args, ui),
+        Command::Status(args) => status::run(&workspace, &args, out, ui),
+        Command::Check(args) => check::run(&workspace, &args, ui),
+        Command::Sync(args) => sync::run(&workspace, &args, ui),
+        Command::Store(args) => store::run(&workspace, &args, ui),
+        Command::Resolve(args) => resolve::run(&workspace, &args, ui),
+        Command::Import(args) => import::run(&workspace, &args, ui),
+        Command::Render(args) => render::run(&workspace, &args, out, ui),
+        Command::Context => context::run(&workspace, out, ui),
         Command::Completions(args) => shell::completions(&args, out),
         Command::Man(args) => shell::man(&args, out),
     }
 }
 
-/// Applies `--quiet`, `--verbose` and `--color` for the whole process.
-fn configure_ui(global: &crate::cli::GlobalArgs) {
-    use crate::ui::{ColorWhen, Verbosity};
+/// The `Ui` the global flags ask for: `--quiet`, `--verbose`, `--color`.
+pub fn ui_for(global: &crate::cli::GlobalArgs) -> crate::ui::Ui {
+    use crate::ui::{ColorWhen, Ui, Verbosity};
     let verbosity = if global.quiet {
         Verbosity::Quiet
     } else if global.verbose {
@@ -211,7 +212,7 @@ fn configure_ui(global: &crate::cli::GlobalArgs) {
         crate::cli::ColorWhen::Always => ColorWhen::Always,
         crate::cli::ColorWhen::Never => ColorWhen::Never,
     };
-    crate::ui::configure(verbosity, color);
+    Ui::new(verbosity, color)
 }
 
 /// Where appends go: the local journal, or the S3 store of record (then
@@ -222,11 +223,11 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// The writer `ledger.toml` asks for.
-    pub(crate) fn for_config(config: &Config) -> Result<Writer> {
+    pub(crate) fn for_config(config: &Config, ui: &crate::ui::Ui) -> Result<Writer> {
         let store = config
             .store
             .as_ref()
-            .map(crate::store::s3::S3Store::connect)
+            .map(|store| crate::store::s3::S3Store::connect(store, ui))
             .transpose()?;
         Ok(Writer { store })
     }
@@ -293,9 +294,10 @@ impl Writer {
         lock: &crate::journal::JournalLock,
         journal: &mut Journal,
         entry: Entry,
+        ui: &crate::ui::Ui,
     ) -> Result<Entry> {
         match &self.store {
-            Some(store) => Ok(store.append(lock, journal, entry)?),
+            Some(store) => Ok(store.append(lock, journal, entry, ui)?),
             None => Ok(lock.append(journal, entry)?),
         }
     }
@@ -327,13 +329,18 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 async fn clients(
     env: &crate::config::Environment,
     options: &crate::cli::AwsArgs,
+    ui: &crate::ui::Ui,
 ) -> crate::aws::Clients {
     let target = crate::aws::AwsTarget::for_environment(
         env,
         options.profile.clone(),
         options.region.clone(),
     );
-    crate::aws::connect(&target, options.max_attempts, options.timeout).await
+    let policy = crate::aws::CallPolicy {
+        max_attempts: options.max_attempts,
+        deadline: std::time::Duration::from_secs(options.timeout),
+    };
+    crate::aws::connect(&target, policy, *ui).await
 }
 
 /// A caller reference derived from what the entry records, so that a

@@ -10,8 +10,8 @@ pub struct Progress {
 
 impl Progress {
     /// A counter with no known end ("listing object versions: 12000").
-    pub fn counter(message: &'static str) -> Progress {
-        let bar = ProgressBar::with_draw_target(None, draw_target());
+    pub fn counter(message: &'static str, ui: &crate::ui::Ui) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, draw_target(ui));
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {pos} ({elapsed})") {
             bar.set_style(style);
         }
@@ -20,8 +20,8 @@ impl Progress {
     }
 
     /// A bar towards `total`.
-    pub fn bar(message: &'static str, total: usize) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total as u64), draw_target());
+    pub fn bar(message: &'static str, total: usize, ui: &crate::ui::Ui) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), draw_target(ui));
         if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})") {
             bar.set_style(style);
         }
@@ -41,8 +41,8 @@ impl Progress {
 }
 
 /// stderr (indicatif hides it off a terminal), or nowhere with `--quiet`.
-fn draw_target() -> ProgressDrawTarget {
-    if crate::ui::is_quiet() {
+fn draw_target(ui: &crate::ui::Ui) -> ProgressDrawTarget {
+    if ui.is_quiet() {
         ProgressDrawTarget::hidden()
     } else {
         ProgressDrawTarget::stderr()
@@ -50,9 +50,19 @@ fn draw_target() -> ProgressDrawTarget {
 }
 
 /// The progress of a capture, drawn as the counter and bars above.
-#[derive(Default)]
 pub struct CaptureBars {
+    ui: crate::ui::Ui,
     current: std::sync::Mutex<Option<Progress>>,
+}
+
+impl CaptureBars {
+    /// Bars drawn as `ui` allows.
+    pub fn new(ui: crate::ui::Ui) -> CaptureBars {
+        CaptureBars {
+            ui,
+            current: std::sync::Mutex::new(None),
+        }
+    }
 }
 
 impl CaptureBars {
@@ -65,15 +75,24 @@ impl CaptureBars {
 
 impl crate::capture::Progress for CaptureBars {
     fn listed(&self, count: usize) {
-        self.with(|| Progress::counter("listing object versions"), count);
+        self.with(
+            || Progress::counter("listing object versions", &self.ui),
+            count,
+        );
     }
 
     fn read(&self, done: usize, total: usize) {
-        self.with(|| Progress::bar("reading object metadata", total), done);
+        self.with(
+            || Progress::bar("reading object metadata", total, &self.ui),
+            done,
+        );
     }
 
     fn waiting(&self) {
-        self.with(|| Progress::counter("waiting for the invalidation"), 0);
+        self.with(
+            || Progress::counter("waiting for the invalidation", &self.ui),
+            0,
+        );
     }
 
     fn done(&self) {

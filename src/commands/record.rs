@@ -23,7 +23,12 @@ use crate::journal::{
 use crate::model;
 use crate::timestamp::Timestamp;
 
-pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &RecordArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     let env = config
         .environment(&args.env, &workspace.config_path())?
@@ -32,18 +37,18 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
     let request = Request::resolve(workspace, &config, args, &env, &repo)?;
 
     // The capture takes no lock: AWS and --wait may take minutes.
-    let index = workspace.index()?;
+    let index = workspace.index(ui)?;
     // The heads the checks read, not every head: an append costs the same
     // on a long journal (see Index::append_view).
     let view = index.append_view(&args.env, |version| {
         crate::render::changelog::versions_match(version, &request.version)
     })?;
     let seen = model::in_force(&view);
-    let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now))?;
-    let (capture, mut functions) = capture_aws(&request, &index, &seen, &mut entry)?;
+    let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now), ui)?;
+    let (capture, mut functions) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
 
     pause_for_tests();
-    let writer = super::Writer::for_config(&config)?;
+    let writer = super::Writer::for_config(&config, ui)?;
     // Only the final check-and-append is serialised. When another entry of
     // the environment landed during the capture, the file changes are
     // redone against it outside the lock, and the lock taken again.
@@ -85,12 +90,13 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
                 before: &against,
                 now: &now,
             };
-            entry.files = refresh_files(capturer, listed, &seen, &args.env, &entry.files)?;
+            entry.files = refresh_files(capturer, listed, &seen, &args.env, &entry.files, ui)?;
         }
         if functions_moved {
             // Another entry pinned function versions after this capture read
             // them: read them again, so an older reading never overwrites it.
             crate::note!(
+                ui,
                 "note: another entry of {} recorded Lambda versions during the capture; reading them again",
                 args.env
             );
@@ -105,7 +111,7 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
         &functions,
     );
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
-    let entry = request.settle(entry, &seen, &now, deployed_at)?;
+    let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
     if args.dry_run {
         drop(lock);
         return dry_run(
@@ -114,11 +120,12 @@ pub fn run(workspace: &Workspace, args: &RecordArgs, out: &mut dyn Write) -> Res
             request.invalidate_paths.as_deref(),
             args,
             out,
+            ui,
         );
     }
-    let entry = writer.append(&lock, &mut journal, entry)?;
+    let entry = writer.append(&lock, &mut journal, entry, ui)?;
     drop(lock);
-    report(&entry);
+    report(&entry, ui);
     if args.format == OutputFormat::Json {
         write_json(out, &entry)?;
     }
@@ -182,14 +189,19 @@ impl<'a> Request<'a> {
 impl Request<'_> {
     /// The entry from git and the flags, against the entries in force:
     /// refused when the environment is locked or the version recorded.
-    fn draft(&self, entries: &[Entry], deployed_at: Timestamp) -> Result<Entry> {
+    fn draft(
+        &self,
+        entries: &[Entry],
+        deployed_at: Timestamp,
+        ui: &crate::ui::Ui,
+    ) -> Result<Entry> {
         let args = self.args;
         let lock_note = super::lock::check_unlocked(entries, &args.env, args.force)?;
         check_version(args, &self.version, entries)?;
         let previous = model::last_deploy(entries, &args.env);
         let since = match &self.explicit_since {
             Some(sha) => Some(sha.clone()),
-            None => range_start(self.repo, previous, &self.commit)?,
+            None => range_start(self.repo, previous, &self.commit, ui)?,
         };
         let commits = self.repo.commits_between(since.as_deref(), &self.commit)?;
         let changes = if args.changes.is_empty() {
@@ -221,11 +233,12 @@ impl Request<'_> {
         seen: &[Entry],
         now: &[Entry],
         deployed_at: Timestamp,
+        ui: &crate::ui::Ui,
     ) -> Result<Entry> {
         let args = self.args;
         let env = args.env.as_str();
         if moved(model::last_deploy, seen, now, env) || moved(model::lock_of, seen, now, env) {
-            let redrafted = self.draft(now, deployed_at)?;
+            let redrafted = self.draft(now, deployed_at, ui)?;
             entry.commits = redrafted.commits;
             entry.changes = redrafted.changes;
             entry.notes.retain(|n| !n.contains("--force while"));
@@ -287,18 +300,21 @@ fn refresh_files(
     seen: &Seen<'_>,
     env: &str,
     files: &[FileChange],
+    ui: &crate::ui::Ui,
 ) -> Result<Vec<FileChange>> {
     let picture = observed_picture(seen.index, seen.now, env)?;
     let landed = landed_keys(seen, env)?;
     let rediffed = capture.rediff(&picture, listed, files)?;
     if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
         crate::note!(
+            ui,
             "note: another entry of {env} recorded S3 after this capture read it; listing again"
         );
         *listed = capture.list()?;
         return capture.rediff(&picture, listed, files);
     }
     crate::note!(
+        ui,
         "note: another entry of {env} was recorded during the capture; file changes re-diffed against it"
     );
     Ok(rediffed)
@@ -441,6 +457,7 @@ fn dry_run(
     invalidate_paths: Option<&[String]>,
     args: &RecordArgs,
     out: &mut dyn Write,
+    ui: &crate::ui::Ui,
 ) -> Result<Outcome> {
     // Sealed as it would be appended now: seq, prev_hash and hash shown.
     let (entry, _) = journal.seal(entry)?;
@@ -450,20 +467,22 @@ fn dry_run(
     }
     if let Some(paths) = invalidate_paths {
         crate::note!(
+            ui,
             "dry run: would create an invalidation of {} on the distribution",
             paths.join(" ")
         );
     }
-    crate::note!("dry run: nothing was recorded");
+    crate::note!(ui, "dry run: nothing was recorded");
     Ok(Outcome::Success)
 }
 
 /// The one-line summary of a new entry, on stderr.
-fn report(entry: &Entry) {
+fn report(entry: &Entry, ui: &crate::ui::Ui) {
     for note in &entry.notes {
-        crate::warning!("{note}");
+        crate::warning!(ui, "{note}");
     }
     crate::note!(
+        ui,
         "recorded #{} {} {}{} at {} ({} commit(s), {} change(s), {})",
         entry.seq,
         entry.env,
@@ -513,6 +532,7 @@ fn capture_aws<'a>(
     index: &Index,
     seen: &[Entry],
     entry: &mut Entry,
+    ui: &crate::ui::Ui,
 ) -> Result<(Option<Captured<'a>>, Vec<FunctionVersion>)> {
     let (args, env) = (request.args, request.env);
     if args.no_aws {
@@ -523,20 +543,20 @@ fn capture_aws<'a>(
         return Ok((None, Vec::new()));
     }
     let runtime = super::runtime()?;
-    let clients = runtime.block_on(super::clients(env, &args.aws));
+    let clients = runtime.block_on(super::clients(env, &args.aws, ui));
     let capture = Capture {
         args,
         env,
         invalidate_paths: request.invalidate_paths.as_deref(),
         clients,
         runtime,
-        progress: CaptureBars::default(),
+        progress: CaptureBars::new(*ui),
     };
     let picture = observed_picture(index, seen, &args.env)?;
     // Functions first: a failing read then fails before an invalidation
     // is created.
     let functions = capture.functions()?;
-    let listing = capture.run(&picture, entry)?;
+    let listing = capture.run(&picture, entry, ui)?;
     Ok((Some((capture, listing)), functions))
 }
 
@@ -561,7 +581,12 @@ impl Capture<'_> {
 
     /// Lists the environment, diffs it with `picture` into the entry's
     /// files (with metadata), and looks up or creates the invalidation.
-    fn run(&self, picture: &model::LiveState, entry: &mut Entry) -> Result<Listing> {
+    fn run(
+        &self,
+        picture: &model::LiveState,
+        entry: &mut Entry,
+        ui: &crate::ui::Ui,
+    ) -> Result<Listing> {
         let found = self.runtime.block_on(capture::capture_objects(
             &self.clients,
             self.env,
@@ -571,14 +596,14 @@ impl Capture<'_> {
         ))?;
         entry.notes.extend(found.unversioned);
         entry.files = found.files;
-        entry.invalidation = self.invalidation(entry)?;
+        entry.invalidation = self.invalidation(entry, ui)?;
         Ok(found.listing)
     }
 
     /// The invalidation the deploy records: `--invalidation ID` looked up,
     /// or one created for `--invalidate` (not on a dry run), waited for with
     /// `--wait`.
-    fn invalidation(&self, entry: &Entry) -> Result<Option<Invalidation>> {
+    fn invalidation(&self, entry: &Entry, ui: &crate::ui::Ui) -> Result<Option<Invalidation>> {
         let Some(distribution) = &self.env.distribution else {
             return Ok(None);
         };
@@ -601,6 +626,7 @@ impl Capture<'_> {
         ))?;
         if wait.is_some() && !completed {
             crate::warning!(
+                ui,
                 "invalidation {} still {} after {}s; recording it as such",
                 invalidation.id,
                 invalidation.status.as_deref().unwrap_or("pending"),
@@ -647,12 +673,18 @@ impl Capture<'_> {
 
 /// Where the commit range starts when --since is not given: the previous
 /// deploy's commit, else (first deploy) the nearest earlier tag.
-fn range_start(repo: &GitRepo, previous: Option<&Entry>, commit: &str) -> Result<Option<String>> {
+fn range_start(
+    repo: &GitRepo,
+    previous: Option<&Entry>,
+    commit: &str,
+    ui: &crate::ui::Ui,
+) -> Result<Option<String>> {
     if let Some(prev_commit) = previous.and_then(|p| p.commit.as_deref()) {
         if let Some(sha) = repo.try_resolve(prev_commit) {
             return Ok(Some(sha));
         }
         crate::warning!(
+            ui,
             "the previous deploy's commit {prev_commit} is not in this repository; \
              taking commits since the nearest earlier tag (pass --since to choose)"
         );

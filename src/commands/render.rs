@@ -9,11 +9,16 @@ use super::{Outcome, Workspace, shown};
 use crate::cli::{DocumentFormat, RenderArgs};
 use crate::render;
 
-pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &RenderArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
-    let entries = workspace.index()?.all_entries()?;
+    let entries = workspace.index(ui)?.all_entries()?;
     let repo = workspace.repo_if_any();
-    let name = template_name(args)?;
+    let name = template_name(args, ui)?;
     let origin = render::locate(&name, args.template.as_deref(), &workspace.ledger_dir)?;
     let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
     let template = render::Template::load(origin)?;
@@ -36,12 +41,12 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
     // Freed beside the writing of the document.
     crate::parallel::drop_beside(entries);
     if let Some(path) = &args.check {
-        return check(path, &text, &name, out);
+        return check(path, &text, &name, out, ui);
     }
     match &args.output {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("cannot write {}", shown(path)))?;
-            crate::note!("wrote {}", shown(path));
+            crate::note!(ui, "wrote {}", shown(path));
         }
         None => out.write_all(text.as_bytes())?,
     }
@@ -49,11 +54,17 @@ pub fn run(workspace: &Workspace, args: &RenderArgs, out: &mut dyn Write) -> Res
 }
 
 /// Exit 1 with a unified diff when the file differs from the rendering.
-fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Outcome> {
+fn check(
+    path: &Path,
+    text: &str,
+    name: &str,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let current = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} to check it", shown(path)))?;
     if current == text {
-        crate::note!("{} is up to date", shown(path));
+        crate::note!(ui, "{} is up to date", shown(path));
         return Ok(Outcome::Success);
     }
     let diff = similar::TextDiff::from_lines(current.as_str(), text);
@@ -65,6 +76,7 @@ fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Out
             .header(&shown(path), &format!("{} (rendered)", shown(path)))
     )?;
     crate::failure!(
+        ui,
         "{} is stale: run `ledger render {name} -o {}`",
         shown(path),
         shown(path)
@@ -76,7 +88,7 @@ fn check(path: &Path, text: &str, name: &str, out: &mut dyn Write) -> Result<Out
 /// exists (and is Markdown), the built-in document it is (refused when that cannot be told,
 /// so that a changelog is never checked against, or overwritten by, the
 /// version document); else aws-versions.
-fn template_name(args: &RenderArgs) -> Result<String> {
+fn template_name(args: &RenderArgs, ui: &crate::ui::Ui) -> Result<String> {
     if let Some(name) = &args.name {
         return Ok(name.clone());
     }
@@ -96,7 +108,7 @@ fn template_name(args: &RenderArgs) -> Result<String> {
     match render::document_kind(&text) {
         Some(kind) => {
             if kind != "aws-versions" {
-                crate::note!("note: {} is a {kind}: rendering `{kind}`", shown(path));
+                crate::note!(ui, "note: {} is a {kind}: rendering `{kind}`", shown(path));
             }
             Ok(kind.to_string())
         }

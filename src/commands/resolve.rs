@@ -17,7 +17,7 @@ use crate::store;
 /// The attribute line that routes the journal's merges to the driver.
 const ATTRIBUTE: &str = "journal.toml merge=ledger";
 
-pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &ResolveArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     let repo = workspace.repo()?;
     let journal_path = Journal::path_in(&workspace.ledger_dir);
     let path = repo.path_from_top(&journal_path);
@@ -45,6 +45,7 @@ pub fn run(workspace: &Workspace, args: &ResolveArgs) -> Result<Outcome> {
     let merged = store::rebase(&published, &local, name)?;
     repo.stage_file(&path, published.tail_for(&merged.text).as_bytes())?;
     crate::note!(
+        ui,
         "resolved {}: kept the {} entries of {name} and put {} entr{} of this side after them; now {}",
         shown(&journal_path),
         published.entries.len(),

@@ -65,20 +65,25 @@ struct Plan {
     tip: Option<u64>,
 }
 
-pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &RollbackArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     let env = config
         .environment(&args.env, &workspace.config_path())?
         .clone();
     let by = super::actor(workspace, args.by.as_ref())?;
     let runtime = super::runtime()?;
-    let clients = runtime.block_on(super::clients(&env, &args.aws));
+    let clients = runtime.block_on(super::clients(&env, &args.aws, ui));
     // Planned without the journal lock: the prompt may wait for a person.
-    let journal = workspace.journal()?;
+    let journal = workspace.journal(ui)?;
     if !args.dry_run {
         super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
     }
-    let Some(plan) = make_plan(&journal.entries, &env, args, &runtime, &clients)? else {
+    let Some(plan) = make_plan(&journal.entries, &env, args, &runtime, &clients, ui)? else {
         return Ok(Outcome::Success);
     };
     write_plan(out, &env, args, &plan)?;
@@ -86,16 +91,16 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
         writeln!(out, "the same with the aws CLI:")?;
         write_commands(out, &env, args, &plan.steps)?;
         rollback_aliases::write_commands(out, &env, &plan.aliases)?;
-        crate::note!("dry run: nothing was changed");
+        crate::note!(ui, "dry run: nothing was changed");
         return Ok(Outcome::Success);
     }
     out.flush()?;
     if !args.yes {
-        confirm(plan.steps.len() + plan.aliases.steps.len(), &args.env)?;
+        confirm(plan.steps.len() + plan.aliases.steps.len(), &args.env, ui)?;
     }
     // Checked again just before S3 changes; the journal lock is taken only
     // for the final append, not over the copies or the invalidation's wait.
-    let journal = workspace.journal()?;
+    let journal = workspace.journal(ui)?;
     let lock_note = super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
     if tip_of(&journal, &args.env) != plan.tip {
         bail!(
@@ -115,7 +120,7 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     entry.notes.extend(lock_note);
     let invalidation_error =
         invalidate_restored(&runtime, &clients, &env, args, &applied, &mut entry);
-    let writer = super::Writer::for_config(&config)?;
+    let writer = super::Writer::for_config(&config, ui)?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut journal = lock.load()?;
     writer.refresh(&lock, &mut journal)?;
@@ -128,16 +133,23 @@ pub fn run(workspace: &Workspace, args: &RollbackArgs, out: &mut dyn Write) -> R
     let recorded = if entry.files.is_empty() && entry.functions.is_empty() {
         None
     } else {
-        Some(writer.append(&lock, &mut journal, entry)?)
+        Some(writer.append(&lock, &mut journal, entry, ui)?)
     };
     if let (true, None, Some(rolled)) = (args.lock, &applied.failure, &recorded) {
-        lock_after(&writer, &lock, &mut journal, args, &plan, rolled, by)?;
+        let reason = args.reason.clone().unwrap_or_else(|| {
+            format!(
+                "rolled back to {} (#{})",
+                plan.target.version.as_deref().unwrap_or("-"),
+                rolled.seq
+            )
+        });
+        lock_after(&writer, &lock, &mut journal, &args.env, (&reason, by), ui)?;
     }
     drop(lock);
     if let Some(entry) = &recorded {
         write_done(out, entry)?;
     }
-    finish(args, &env, &plan, applied, recorded, invalidation_error)
+    finish(args, &env, &plan, applied, recorded, invalidation_error, ui)
 }
 
 /// The last deploy or rollback of `env` in force.
@@ -151,31 +163,18 @@ fn lock_after(
     writer: &super::Writer,
     lock: &JournalLock,
     journal: &mut crate::journal::Journal,
-    args: &RollbackArgs,
-    plan: &Plan,
-    rolled: &Entry,
-    by: String,
+    env: &str,
+    (reason, by): (&str, String),
+    ui: &crate::ui::Ui,
 ) -> Result<()> {
-    if model::lock_of(&journal.entries, &args.env).is_some() {
+    if model::lock_of(&journal.entries, env).is_some() {
         return Ok(());
     }
-    let reason = args.reason.clone().unwrap_or_else(|| {
-        format!(
-            "rolled back to {} (#{})",
-            plan.target.version.as_deref().unwrap_or("-"),
-            rolled.seq
-        )
-    });
-    let locked = writer.append(
-        lock,
-        journal,
-        super::lock::lock_entry(&args.env, &reason, by),
-    )?;
+    let locked = writer.append(lock, journal, super::lock::lock_entry(env, reason, by), ui)?;
     crate::note!(
-        "locked {} as #{}: the next record refuses it until `ledger unlock --env {}`",
-        args.env,
-        locked.seq,
-        args.env
+        ui,
+        "locked {env} as #{}: the next record refuses it until `ledger unlock --env {env}`",
+        locked.seq
     );
     Ok(())
 }
@@ -189,6 +188,7 @@ fn make_plan(
     args: &RollbackArgs,
     runtime: &tokio::runtime::Runtime,
     clients: &Clients,
+    ui: &crate::ui::Ui,
 ) -> Result<Option<Plan>> {
     let entries = model::in_force(all);
     let target = model::resolve_ref(&entries, &args.to, Some(&args.env))?.clone();
@@ -207,6 +207,7 @@ fn make_plan(
             target.seq
         ),
         Some(observed) if observed.seq != target.seq => crate::note!(
+            ui,
             "note: #{} was recorded with --no-aws: restoring the objects #{} read from S3",
             target.seq,
             observed.seq
@@ -235,9 +236,10 @@ fn make_plan(
     let aliases = rollback_aliases::plan(&entries, env, &args.env, &target, runtime, clients)?;
     if steps.is_empty() && aliases.steps.is_empty() {
         for skipped in &aliases.skipped {
-            crate::warning!("{skipped}");
+            crate::warning!(ui, "{skipped}");
         }
         crate::note!(
+            ui,
             "nothing to do: s3://{}/{} already serves the live state of #{}{}",
             env.bucket,
             env.prefix(),
@@ -378,6 +380,7 @@ fn finish(
     applied: Applied,
     recorded: Option<Entry>,
     invalidation_error: Option<anyhow::Error>,
+    ui: &crate::ui::Ui,
 ) -> Result<Outcome> {
     let target = &plan.target;
     if let (Some(error), Some(entry)) = (invalidation_error, &recorded) {
@@ -391,6 +394,7 @@ fn finish(
     match (&applied.failure, recorded) {
         (None, Some(entry)) => {
             crate::note!(
+                ui,
                 "rolled back {} to #{} ({}): {} key(s) changed, {} alias(es) re-pointed; recorded as #{}{}",
                 args.env,
                 target.seq,
@@ -605,14 +609,14 @@ fn write_done(out: &mut dyn Write, entry: &Entry) -> std::io::Result<()> {
     Ok(())
 }
 
-fn confirm(count: usize, env: &str) -> Result<()> {
+fn confirm(count: usize, env: &str, ui: &crate::ui::Ui) -> Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         bail!(
             "rollback changes {count} object(s) in `{env}`: confirm with --yes (stdin is not a terminal); nothing was changed"
         );
     }
-    crate::ui::prompt(format_args!(
+    ui.prompt(format_args!(
         "change {count} object(s) in `{env}` as planned above? [y/N] "
     ));
     let mut answer = String::new();

@@ -11,12 +11,17 @@ use crate::model;
 use crate::render::format::human_size;
 use crate::tables::display;
 
-pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &ShowArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let index = workspace.index()?;
+    let index = workspace.index(ui)?;
     let head = model::resolve_ref(index.heads()?, &args.reference, args.env.as_deref())?;
     let voided_by = index.voided().get(&head.seq).copied();
     let entry = index
@@ -37,7 +42,7 @@ pub fn run(workspace: &Workspace, args: &ShowArgs, out: &mut dyn Write) -> Resul
         }
     }
     if let (Some(void), OutputFormat::Json) = (voided_by, args.format) {
-        crate::note!("note: #{} is voided by #{void}", entry.seq);
+        crate::note!(ui, "note: #{} is voided by #{void}", entry.seq);
     }
     Ok(Outcome::Success)
 }

@@ -12,10 +12,15 @@ use crate::config::{Environment, Monitoring};
 use crate::journal::{Entry, EntryKind, Inventory, JournalLock};
 use crate::timestamp::Timestamp;
 
-pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &SnapshotArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     if args.discover {
-        return super::discover::run(workspace, &config, args, out);
+        return super::discover::run(workspace, &config, args, out, ui);
     }
     let environments: Vec<(String, Environment)> = match &args.env {
         Some(name) => vec![(
@@ -37,12 +42,18 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
         } else {
             Scope::Environment
         };
-        let inventory =
-            runtime.block_on(read_inventory(key, env, &config.monitoring, scope, args))?;
+        let inventory = runtime.block_on(read_inventory(
+            key,
+            env,
+            &config.monitoring,
+            scope,
+            args,
+            ui,
+        ))?;
         inventories.push((key.clone(), inventory));
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let writer = super::Writer::for_config(&config)?;
+    let writer = super::Writer::for_config(&config, ui)?;
     let (mut journal, index) = writer.load_counting(&lock)?;
     // The heads that hold each environment's last snapshot, read before
     // the appends replace the tail the index was read from.
@@ -55,7 +66,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
             inventory: Some(inventory),
             ..Entry::new(EntryKind::Snapshot, key, Timestamp::now())
         };
-        appended.push(writer.append(&lock, &mut journal, entry)?);
+        appended.push(writer.append(&lock, &mut journal, entry, ui)?);
     }
     drop(lock);
     for (entry, view) in appended.iter().zip(&views) {
@@ -65,7 +76,7 @@ pub fn run(workspace: &Workspace, args: &SnapshotArgs, out: &mut dyn Write) -> R
             true => &journal.entries[..],
             false => &view[..],
         };
-        report(entry, entries);
+        report(entry, entries, ui);
     }
     if args.format == OutputFormat::Json {
         write_json_list(out, "entries", &appended)?;
@@ -79,13 +90,14 @@ async fn read_inventory(
     monitoring: &Monitoring,
     scope: Scope,
     args: &SnapshotArgs,
+    ui: &crate::ui::Ui,
 ) -> Result<Inventory> {
-    let clients = super::clients(env, &args.aws).await;
+    let clients = super::clients(env, &args.aws, ui).await;
     Ok(capture::read_inventory(&clients, key, env, monitoring, scope, Missing::Refuse).await?)
 }
 
 /// One line per snapshot recorded, then the changes it brought.
-fn report(entry: &Entry, entries: &[Entry]) {
+fn report(entry: &Entry, entries: &[Entry], ui: &crate::ui::Ui) {
     let inventory = entry.inventory.clone().unwrap_or_default();
     let mut read = Vec::new();
     if let Some(b) = &inventory.bucket {
@@ -116,6 +128,7 @@ fn report(entry: &Entry, entries: &[Entry]) {
         }
     }
     crate::note!(
+        ui,
         "recorded #{} snapshot of {}: {}",
         entry.seq,
         entry.env,
@@ -123,7 +136,7 @@ fn report(entry: &Entry, entries: &[Entry]) {
     );
     let in_force = crate::model::in_force(entries);
     for line in crate::model::inventory::snapshot_changes(&in_force, entry) {
-        crate::note!("  changed: {line}");
+        crate::note!(ui, "  changed: {line}");
     }
 }
 

@@ -45,7 +45,12 @@ struct Lock {
     reason: Option<String>,
 }
 
-pub fn run(workspace: &Workspace, args: &StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &StatusArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     let names: Vec<String> = match &args.env {
         Some(env) => {
@@ -54,7 +59,7 @@ pub fn run(workspace: &Workspace, args: &StatusArgs, out: &mut dyn Write) -> Res
         }
         None => config.environments.keys().cloned().collect(),
     };
-    let index = workspace.index()?;
+    let index = workspace.index(ui)?;
     let entries = model::in_force(index.heads()?);
     let status = Status {
         environments: names.iter().map(|env| env_status(&entries, env)).collect(),

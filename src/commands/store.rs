@@ -7,7 +7,7 @@ use crate::cli::{StoreAction, StoreArgs};
 use crate::journal::JournalLock;
 use crate::store::s3::S3Store;
 
-pub fn run(workspace: &Workspace, args: &StoreArgs) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &StoreArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     let config = workspace.config()?;
     let store_config = config.store.as_ref().ok_or_else(|| {
         anyhow!(
@@ -17,13 +17,14 @@ pub fn run(workspace: &Workspace, args: &StoreArgs) -> Result<Outcome> {
     })?;
     match args.action {
         StoreAction::Push => {
-            let store = S3Store::connect(store_config)?;
+            let store = S3Store::connect(store_config, ui)?;
             let lock = JournalLock::acquire(&workspace.ledger_dir)?;
             let journal = lock.load()?;
             store.probe(&workspace.ledger_dir)?;
             let count = store.push(&journal)?;
             drop(lock);
             crate::note!(
+                ui,
                 "uploaded {count} entr{} to {}: it is now the ledger of record, and {} its mirror",
                 if count == 1 { "y" } else { "ies" },
                 store.url,

@@ -10,9 +10,9 @@ use crate::journal::{self, EMPTY_JOURNAL, Journal, JournalLock};
 use crate::store::git::{GitRemote, Push, git, git_ok};
 use crate::store::{self, Merged};
 
-pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &SyncArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
     if let Some(store) = workspace.config()?.store {
-        return sync_store(workspace, &store);
+        return sync_store(workspace, &store, ui);
     }
     let repo = workspace.repo()?;
     let journal_path = Journal::path_in(&workspace.ledger_dir);
@@ -35,7 +35,7 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let local = workspace.journal()?;
+        let local = workspace.journal(ui)?;
         let tip = remote.fetch()?;
         let published = published_journal(&repo, tip.as_deref(), &path, &journal_path)?;
         let merged = store::rebase(&published, &local, &remote.name())?;
@@ -55,7 +55,7 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
                 text: &published.text,
                 merged: &merged,
             };
-            return settle(workspace, &repo, &remote, &path, after);
+            return settle(workspace, &repo, &remote, &path, after, ui);
         }
         let parent = match tip.as_deref().or(repo.head().as_deref()) {
             Some(parent) => parent.to_string(),
@@ -77,10 +77,11 @@ pub fn run(workspace: &Workspace, args: &SyncArgs) -> Result<Outcome> {
                     text: &merged.text,
                     merged: &merged,
                 };
-                return settle(workspace, &repo, &remote, &path, after);
+                return settle(workspace, &repo, &remote, &path, after, ui);
             }
             Push::Lost(why) => {
                 crate::note!(
+                    ui,
                     "note: another writer pushed to {} first (attempt {attempt}); merging again",
                     remote.name()
                 );
@@ -272,6 +273,7 @@ fn settle(
     remote: &GitRemote<'_>,
     path: &str,
     after: Synced<'_>,
+    ui: &crate::ui::Ui,
 ) -> Result<Outcome> {
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let now = lock.load()?;
@@ -286,6 +288,7 @@ fn settle(
     let followed = match (&after.plan, after.commit) {
         (Branch::Diverged(paths), _) => {
             crate::note!(
+                ui,
                 "note: your branch has commits that are not on {} and change more than the ledger ({}): \
                  it was left as it is, and so was the journal here. The entries are published: \
                  `git checkout -- {path} && git pull` brings the branch up to date (a merge, which keeps \
@@ -295,7 +298,7 @@ fn settle(
             );
             false
         }
-        (plan, Some(commit)) => follow(repo, remote, commit, path, plan)?,
+        (plan, Some(commit)) => follow(repo, remote, commit, path, plan, ui)?,
         (_, None) => true,
     };
     // Moving the branch rewrote the working copy: compare with the files now.
@@ -310,6 +313,7 @@ fn settle(
         && !files.is_empty()
     {
         crate::note!(
+            ui,
             "note: {} carried into the sync commit were rendered before the {} entr{} others published: \
              render them again, commit, and sync",
             files
@@ -322,6 +326,7 @@ fn settle(
         );
     }
     crate::note!(
+        ui,
         "synced with {}: {} entr{} published, {} received{}",
         remote.name(),
         merged.moved.len(),
@@ -344,6 +349,7 @@ fn follow(
     commit: &str,
     path: &str,
     plan: &Branch,
+    ui: &crate::ui::Ui,
 ) -> Result<bool> {
     let root = repo.root().to_path_buf();
     let on_branch = repo.current_branch().as_deref() == Some(remote.branch.as_str());
@@ -379,6 +385,7 @@ fn follow(
     };
     if !moved.status.success() {
         crate::note!(
+            ui,
             "note: the branch could not follow {} ({}); the journal here is the synced one: \
              `git pull --rebase` when your changes allow",
             remote.name(),
@@ -389,13 +396,18 @@ fn follow(
 }
 
 /// With an S3 store: its new entries, checked to chain onto the mirror.
-fn sync_store(workspace: &Workspace, config: &crate::config::StoreConfig) -> Result<Outcome> {
-    let store = crate::store::s3::S3Store::connect(config)?;
+fn sync_store(
+    workspace: &Workspace,
+    config: &crate::config::StoreConfig,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
+    let store = crate::store::s3::S3Store::connect(config, ui)?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let mut mirror = lock.load()?;
     let received = store.sync(&lock, &mut mirror)?;
     drop(lock);
     crate::note!(
+        ui,
         "synced with {}: {received} entr{} received, {} in all",
         store.url,
         if received == 1 { "y" } else { "ies" },

@@ -10,7 +10,12 @@ use crate::cli::VerifyArgs;
 use crate::journal::Journal;
 use crate::verify::{Report, check_history, check_stored};
 
-pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &VerifyArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     // The tamper check reads git objects checked against their ids, even
     // after a command in this process turned that off (it is process-wide).
     crate::git::check_object_hashes();
@@ -25,7 +30,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     };
     let report = check_chain_and_history(workspace, repo)?;
     let journal = if args.aws || args.store {
-        Some(workspace.journal()?)
+        Some(workspace.journal(ui)?)
     } else {
         None
     };
@@ -33,7 +38,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
         writeln!(out, "FAIL {}", finding.message)?;
     }
     if let Some(reason) = &report.history_skipped {
-        crate::note!("note: git history not checked: {reason}");
+        crate::note!(ui, "note: git history not checked: {reason}");
     }
     let history = if report.history_checked {
         format!(
@@ -45,12 +50,12 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     };
     let (environments_checked, drift_count) = match &journal {
         Some(journal) if args.aws => {
-            super::verify_aws::compare(workspace, &config, journal, args, out)?
+            super::verify_aws::compare(workspace, &config, journal, args, out, ui)?
         }
         _ => (0, 0),
     };
     let store_findings = match &journal {
-        Some(journal) if args.store => verify_store(&config, journal, out)?,
+        Some(journal) if args.store => verify_store(&config, journal, out, ui)?,
         _ => 0,
     };
     let aws = if args.aws {
@@ -60,6 +65,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
     };
     if report.findings.is_empty() && drift_count == 0 && store_findings == 0 {
         crate::note!(
+            ui,
             "ok: {} entries checked{history}{aws}; the chain holds{}",
             report.entries_checked,
             if args.aws {
@@ -71,6 +77,7 @@ pub fn run(workspace: &Workspace, args: &VerifyArgs, out: &mut dyn Write) -> Res
         Ok(Outcome::Success)
     } else {
         crate::failure!(
+            ui,
             "verify failed: {} problem(s) in {} entries{history}{aws}{}{}",
             report.findings.len(),
             report.entries_checked,
@@ -95,17 +102,19 @@ fn verify_store(
     config: &crate::config::Config,
     journal: &crate::journal::Journal,
     out: &mut dyn Write,
+    ui: &crate::ui::Ui,
 ) -> Result<usize> {
     let store_config = config
         .store
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("--store: ledger.toml declares no [store] to check"))?;
-    let store = crate::store::s3::S3Store::connect(store_config)?;
+    let store = crate::store::s3::S3Store::connect(store_config, ui)?;
     let report = store.verify(journal)?;
     for finding in &report.findings {
         writeln!(out, "STORE {finding}")?;
     }
     crate::note!(
+        ui,
         "store {}: {} entries{}; {}",
         store.url,
         report.entries,

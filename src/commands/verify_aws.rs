@@ -24,6 +24,7 @@ pub fn compare(
     journal: &Journal,
     args: &VerifyArgs,
     out: &mut dyn Write,
+    ui: &crate::ui::Ui,
 ) -> Result<(usize, usize)> {
     let names: Vec<String> = match &args.env {
         Some(env) => {
@@ -37,10 +38,10 @@ pub fn compare(
     let (mut compared, mut drift) = (0, 0);
     for name in names {
         let env = config.environment(&name, &workspace.config_path())?;
-        let clients = runtime.block_on(super::clients(env, &args.aws_options));
+        let clients = runtime.block_on(super::clients(env, &args.aws_options, ui));
         let mut lines = Vec::new();
         let mut any = false;
-        if let Some(found) = runtime.block_on(objects(&clients, &entries, &name, env))? {
+        if let Some(found) = runtime.block_on(objects(&clients, &entries, &name, env, ui))? {
             lines.extend(found);
             any = true;
         }
@@ -48,7 +49,9 @@ pub fn compare(
             lines.extend(found);
             any = true;
         }
-        if let Some(found) = runtime.block_on(inventory(&clients, config, &entries, &name, env))? {
+        if let Some(found) =
+            runtime.block_on(inventory(&clients, config, &entries, &name, env, ui))?
+        {
             lines.extend(found);
             any = true;
         }
@@ -67,6 +70,7 @@ async fn objects(
     entries: &[Entry],
     name: &str,
     env: &Environment,
+    ui: &crate::ui::Ui,
 ) -> Result<Option<Vec<String>>> {
     let Some(observed) = model::last_observed(entries, name) else {
         let why = if model::last_deploy(entries, name).is_some() {
@@ -74,13 +78,17 @@ async fn objects(
         } else {
             "it has no deploys recorded"
         };
-        crate::note!("note: {name}: {why}; its bucket's objects were not compared");
+        crate::note!(
+            ui,
+            "note: {name}: {why}; its bucket's objects were not compared"
+        );
         return Ok(None);
     };
     if let Some(last) = model::last_deploy(entries, name)
         && last.seq != observed.seq
     {
         crate::note!(
+            ui,
             "note: {name}: compared with the objects #{} read; #{} was recorded with --no-aws",
             observed.seq,
             last.seq
@@ -102,11 +110,13 @@ async fn inventory(
     entries: &[Entry],
     name: &str,
     env: &Environment,
+    ui: &crate::ui::Ui,
 ) -> Result<Option<Vec<String>>> {
     let Some((seq, recorded)) = model::inventory::latest_snapshot(entries, name)
         .and_then(|e| e.inventory.as_ref().map(|i| (e.seq, i)))
     else {
         crate::note!(
+            ui,
             "note: {name}: no snapshot recorded; its settings were not compared \
              (run `ledger snapshot --env {name}`)"
         );

@@ -11,7 +11,12 @@ use crate::journal::{Entry, EntryKind, JournalLock};
 use crate::model;
 use crate::timestamp::Timestamp;
 
-pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(
+    workspace: &Workspace,
+    args: &VoidArgs,
+    out: &mut dyn Write,
+    ui: &crate::ui::Ui,
+) -> Result<Outcome> {
     let config = workspace.config()?;
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
@@ -22,7 +27,7 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
     }
     let by = super::actor(workspace, args.by.as_ref())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let writer = super::Writer::for_config(&config)?;
+    let writer = super::Writer::for_config(&config, ui)?;
     let (mut journal, _) = writer.load(&lock)?;
     let target = model::resolve_ref(&journal.entries, &args.reference, args.env.as_deref())?;
     check_unique(&journal.entries, &args.reference, target)?;
@@ -35,9 +40,10 @@ pub fn run(workspace: &Workspace, args: &VoidArgs, out: &mut dyn Write) -> Resul
         ..Entry::new(EntryKind::Void, target.env.clone(), Timestamp::now())
     };
     let summary = model::summary_line(target);
-    let entry = writer.append(&lock, &mut journal, entry)?;
+    let entry = writer.append(&lock, &mut journal, entry, ui)?;
     drop(lock);
     crate::note!(
+        ui,
         "recorded #{}: {summary} is void (recorded in error); documents, folds and queries leave it out",
         entry.seq
     );

@@ -95,7 +95,7 @@ pub struct StoreReport {
 
 impl S3Store {
     /// Connects with the store's region and profile (AWS conventions apply).
-    pub fn connect(config: &StoreConfig) -> Result<S3Store, StoreError> {
+    pub fn connect(config: &StoreConfig, ui: &crate::ui::Ui) -> Result<S3Store, StoreError> {
         let (bucket, prefix) = config.location().unwrap_or_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -111,7 +111,7 @@ impl S3Store {
             env_region: config.region.clone(),
             ..AwsTarget::default()
         };
-        let clients = runtime.block_on(aws::connect(&target, 5, aws::error::DEFAULT_TIMEOUT_SECS));
+        let clients = runtime.block_on(aws::connect(&target, aws::CallPolicy::default(), *ui));
         Ok(S3Store {
             runtime,
             clients,
@@ -270,6 +270,7 @@ impl S3Store {
         lock: &JournalLock,
         mirror: &mut Journal,
         entry: Entry,
+        ui: &crate::ui::Ui,
     ) -> Result<Entry, StoreError> {
         self.probe(lock_dir(mirror))?;
         let mut entry = entry;
@@ -301,6 +302,7 @@ impl S3Store {
                 return Ok(appended);
             }
             crate::note!(
+                ui,
                 "note: entry #{} was written to the store by another writer first; re-chaining after it",
                 sealed.seq
             );
