@@ -355,7 +355,7 @@ pub struct RecordArgs {
     #[arg(long)]
     pub force: bool,
     /// HeadObject calls in flight at once when reading metadata of changed objects.
-    #[arg(long, value_name = "N", default_value_t = crate::aws::s3::DEFAULT_HEAD_CONCURRENCY)]
+    #[arg(long, value_name = "N", default_value_t = crate::services::s3::DEFAULT_HEAD_CONCURRENCY)]
     pub concurrency: usize,
     /// AWS connection options.
     #[command(flatten)]

@@ -12,8 +12,6 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
-#[cfg(feature = "aws")]
-pub mod capture;
 pub mod changes;
 #[cfg(feature = "aws")]
 pub mod cli;
@@ -22,6 +20,7 @@ pub mod commands;
 #[cfg(feature = "aws")]
 pub mod complete;
 pub mod config;
+pub mod document;
 pub mod git;
 pub mod import;
 pub mod journal;
@@ -30,8 +29,8 @@ pub mod model;
 pub mod parallel;
 pub mod render;
 pub mod s3_key;
+pub mod services;
 pub mod store;
-pub mod tables;
 pub mod timestamp;
 pub mod ui;
 pub mod verify;

@@ -104,6 +104,33 @@ pub fn value_offset(text: &str, keys: &[&str]) -> Option<usize> {
     item.span().map(|span| span.start)
 }
 
+/// Byte offset of item `index` of the array (of tables) at `keys`, or of
+/// the key `field` inside it when it has one, in a TOML text.
+pub fn item_offset(text: &str, keys: &[&str], index: usize, field: Option<&str>) -> Option<usize> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = document.as_item();
+    for key in keys {
+        item = item.get(key)?;
+    }
+    let element = match item {
+        toml_edit::Item::ArrayOfTables(tables) => {
+            let table = tables.get(index)?;
+            if let Some((key, _)) = field.and_then(|f| table.get_key_value(f)) {
+                return key.span().map(|span| span.start);
+            }
+            return table.span().map(|span| span.start);
+        }
+        toml_edit::Item::Value(toml_edit::Value::Array(array)) => array.get(index)?,
+        _ => return item.span().map(|span| span.start),
+    };
+    if let (Some(field), toml_edit::Value::InlineTable(table)) = (field, element)
+        && let Some((key, _)) = table.get_key_value(field)
+    {
+        return key.span().map(|span| span.start);
+    }
+    element.span().map(|span| span.start)
+}
+
 /// 1-based (line, column) of a byte offset; offsets past the end clamp to it.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

@@ -12,7 +12,7 @@ fuzz_target!(|bytes: &[u8]| {
     let Ok(text) = decode_utf8(path, bytes.to_vec()) else {
         return;
     };
-    match Config::parse(path, &text) {
+    match Config::parse_checked(path, &text, ledger::services::check_config) {
         Ok(config) => {
             for (key, environment) in &config.environments {
                 let _ = config.environment(key, path);

@@ -101,6 +101,15 @@ pub enum AwsError {
     /// A request refused before any call was made.
     #[error("{0}")]
     Refused(String),
+    /// A failure, with what it stopped.
+    #[error("{context}")]
+    Context {
+        /// What could not be done.
+        context: String,
+        /// Why.
+        #[source]
+        source: Box<AwsError>,
+    },
     /// Any other service error.
     #[error("{operation} on {resource} failed: {code}: {message}")]
     Service {
@@ -190,6 +199,16 @@ pub fn in_words(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The default of `--timeout`, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
+
+impl AwsError {
+    /// This error as the cause of `context`.
+    pub fn context(self, context: impl Into<String>) -> AwsError {
+        AwsError::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
+    }
+}
 
 /// A missing declared resource's error, pointing at its declaration in
 /// ledger.toml (`declaration`: `[[environments.production.tables]]`).

@@ -1,17 +1,14 @@
 //! AWS access: building the clients (S3, CloudFront, Lambda, DynamoDB,
 //! Secrets Manager, CloudWatch, CloudWatch Logs) that follow the AWS
 //! conventions (profiles, regions, `AWS_ENDPOINT_URL`, the default credential
-//! chain, bounded retries), and the calls the ledger needs. Nothing else:
-//! no journal, no printing.
+//! chain, bounded retries), classifying their failures, and logging calls
+//! with `--verbose`. Each service's calls are in its room (`services`);
+//! S3's, shared by its room and the S3 store, and the store's own, here.
+//! No journal, no printing.
 
 mod call_log;
-pub mod cloudfront;
-pub mod cloudwatch;
-pub mod dynamodb;
 pub mod error;
-pub mod lambda;
 pub mod s3;
-pub mod secrets;
 pub mod store;
 
 use std::time::Duration;

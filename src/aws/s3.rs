@@ -1,6 +1,7 @@
 //! S3 calls: every version under a prefix (all pages, both markers), the
 //! latest state of each key from `IsLatest`, object metadata for changed
 //! keys with bounded concurrency, and bucket versioning and encryption.
+//! Shared by the S3 service (`services::s3`) and the S3 store of record.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;

@@ -10,7 +10,8 @@ use crate::cli::{DiffArgs, OutputFormat};
 use crate::journal::{Entry, FileAction, FileChange};
 use crate::model::audit::diff_states;
 use crate::model::{self, live_state, resolve_ref};
-use crate::tables::display::short_code;
+use crate::services::{Ordered, pinning};
+use indexmap::IndexMap;
 
 #[derive(Serialize)]
 struct Changed {
@@ -30,21 +31,6 @@ struct Deleted {
     size: Option<u64>,
 }
 
-/// A function whose serving version differs between FROM and TO.
-#[derive(Serialize)]
-struct FunctionChanged {
-    name: String,
-    /// The version serving at FROM (null when the ledger had none recorded).
-    from_version: Option<String>,
-    /// The version serving at TO (null when the ledger had none recorded).
-    to_version: Option<String>,
-    /// The code SHA-256 of the version at FROM.
-    from_code_sha256: Option<String>,
-    /// The code SHA-256 of the version at TO (differs from FROM's when the
-    /// version name is the same, `$LATEST` with new code).
-    to_code_sha256: Option<String>,
-}
-
 #[derive(Serialize)]
 struct Commit {
     id: String,
@@ -59,8 +45,13 @@ struct Answer {
     added: Vec<FileChange>,
     changed: Vec<Changed>,
     deleted: Vec<Deleted>,
-    /// Lambda functions whose serving version differs.
-    functions: Vec<FunctionChanged>,
+    /// Per pinning service, under its key, the resources whose served
+    /// version differs (`functions`: name, from/to version and code).
+    #[serde(flatten)]
+    pins: IndexMap<&'static str, Vec<Ordered>>,
+    /// The same in words, for the text form.
+    #[serde(skip)]
+    pin_lines: Vec<String>,
     /// Commits in TO and not in FROM, oldest first (null when git cannot tell).
     commits: Option<Vec<Commit>>,
     /// Commits in FROM and not in TO (a diff towards an older release).
@@ -139,10 +130,13 @@ pub fn run(
                 size: was.size,
             })
             .collect(),
-        functions: function_changes(&entries, &from.env, from.seq, to.seq),
+        pins: IndexMap::new(),
+        pin_lines: Vec::new(),
         commits,
         commits_dropped,
     };
+    let mut answer = answer;
+    (answer.pins, answer.pin_lines) = pin_changes(&entries, &from.env, from.seq, to.seq);
     match args.format {
         OutputFormat::Json => write_json(out, &answer)?,
         OutputFormat::Text => write_text(out, &answer)?,
@@ -177,16 +171,8 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
             f.from_version.as_deref().unwrap_or("-")
         )?;
     }
-    for f in &a.functions {
-        writeln!(
-            out,
-            "  function {} version {} (code {}) -> {} (code {})",
-            f.name,
-            f.from_version.as_deref().unwrap_or("-"),
-            short_code(f.from_code_sha256.as_deref()),
-            f.to_version.as_deref().unwrap_or("-"),
-            short_code(f.to_code_sha256.as_deref())
-        )?;
+    for line in &a.pin_lines {
+        writeln!(out, "  {line}")?;
     }
     match &a.commits {
         Some(commits) if commits.is_empty() => writeln!(out, "  no commits between them")?,
@@ -210,30 +196,41 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The functions serving another version at `to` than at `from`.
-fn function_changes(entries: &[Entry], env: &str, from: u64, to: u64) -> Vec<FunctionChanged> {
-    let (before, after) = (
-        model::live_functions(entries, env, from),
-        model::live_functions(entries, env, to),
-    );
-    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
-    names.sort();
-    names.dedup();
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let (a, b) = (before.get(name), after.get(name));
-            let same =
-                a.map(|f| (&f.version, &f.code_sha256)) == b.map(|f| (&f.version, &f.code_sha256));
-            (!same).then(|| FunctionChanged {
-                name: name.clone(),
-                from_version: a.map(|f| f.version.clone()),
-                to_version: b.map(|f| f.version.clone()),
-                from_code_sha256: a.and_then(|f| f.code_sha256.clone()),
-                to_code_sha256: b.and_then(|f| f.code_sha256.clone()),
-            })
-        })
-        .collect()
+/// Per pinning service, the resources serving another version at `to`
+/// than at `from`: as JSON under its key, and in words.
+fn pin_changes(
+    entries: &[Entry],
+    env: &str,
+    from: u64,
+    to: u64,
+) -> (IndexMap<&'static str, Vec<Ordered>>, Vec<String>) {
+    let mut json = IndexMap::new();
+    let mut lines = Vec::new();
+    for pinning in pinning() {
+        let before = model::live_pins(entries, env, pinning.key(), from);
+        let after = model::live_pins(entries, env, pinning.key(), to);
+        let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+        names.sort();
+        names.dedup();
+        let mut changed = Vec::new();
+        for name in names {
+            let (a, b) = (
+                before.get(name).map(|p| p.pin),
+                after.get(name).map(|p| p.pin),
+            );
+            let same = match (a, b) {
+                (Some(a), Some(b)) => pinning.serves_same(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                changed.push(pinning.change_json(name, a, b));
+                lines.push(pinning.change_line(name, a, b));
+            }
+        }
+        json.insert(pinning.key(), changed);
+    }
+    (json, lines)
 }
 
 /// What can make two references name entries of one environment: `--env E`

@@ -7,9 +7,9 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use super::{Outcome, Workspace};
-use crate::capture;
 use crate::cli::SnapshotArgs;
 use crate::config::{Config, declare};
+use crate::services;
 
 pub fn run(
     workspace: &Workspace,
@@ -21,16 +21,16 @@ pub fn run(
     let env_key = args.env.as_deref().unwrap_or_default();
     let env = config.environment(env_key, &workspace.config_path())?;
     let runtime = super::runtime()?;
-    let found = runtime.block_on(async {
+    let (total, missing) = runtime.block_on(async {
         let clients = super::clients(env, &args.aws, ui).await;
-        capture::discover(&clients, &args.prefix).await
+        let cx = services::Discovery {
+            clients: &clients,
+            prefix: &args.prefix,
+            env_key,
+            config,
+        };
+        services::discover(&cx).await
     })?;
-    let missing = declare::missing_declarations(config, env_key, &found);
-    let total = found.functions.len()
-        + found.tables.len()
-        + found.secrets.len()
-        + found.alarms.len()
-        + found.log_groups.len();
     let prefix = if args.prefix.is_empty() {
         String::new()
     } else {
@@ -70,7 +70,7 @@ fn write_declarations(workspace: &Workspace, missing: &[declare::Declaration]) -
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let edited = declare::add_to(&text, missing);
-    Config::parse(&path, &edited).with_context(|| {
+    Config::parse_checked(&path, &edited, services::check_config).with_context(|| {
         format!(
             "the edited {} would not load; nothing was written",
             path.display()

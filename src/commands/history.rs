@@ -14,7 +14,7 @@ use crate::model::{
     self,
     audit::{KeyVersion, key_history_indexed},
 };
-use crate::tables::display::short_code;
+use crate::services::{Pinning, Served, pin_history};
 
 /// The JSON shape: the object, then its versions oldest first.
 #[derive(serde::Serialize)]
@@ -36,7 +36,10 @@ pub fn run(
     let entries = model::in_force(index.heads()?);
     let Some(key) = &args.key else {
         let name = args.function.as_deref().unwrap_or_default();
-        return function_history(&entries, &args.env, name, args.format, out);
+        let pinning = crate::services::pinning()
+            .find(|p| p.noun() == "function")
+            .ok_or_else(|| anyhow::anyhow!("no service pins functions"))?;
+        return resource_history(&entries, &args.env, (pinning, name), args.format, out);
     };
     let (key, history) = recorded_key(&index, &args.env, key, ui)?;
     let unobserved: Vec<String> = entries
@@ -131,24 +134,35 @@ fn recorded_key(
     bail!("no entry of `{env}` recorded the key `{key}`: keys are S3 keys, prefix included; {hint}")
 }
 
-/// The JSON shape of `history --function`: the function, then the versions
-/// it served, oldest first.
-#[derive(serde::Serialize)]
-struct FunctionHistoryJson<'a> {
+/// The JSON shape of `history --NOUN NAME`: the resource under the
+/// service's noun (`function`), then the versions it served, oldest first.
+struct ResourceHistoryJson<'a> {
     env: &'a str,
-    function: &'a str,
-    versions: &'a [model::FunctionServed],
+    noun: &'static str,
+    name: &'a str,
+    versions: &'a [Served],
 }
 
-/// `history --function NAME`.
-fn function_history(
+impl serde::Serialize for ResourceHistoryJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("env", self.env)?;
+        map.serialize_entry(self.noun, self.name)?;
+        map.serialize_entry("versions", self.versions)?;
+        map.end()
+    }
+}
+
+/// `history --function NAME` (and the other pinning services' flags).
+fn resource_history(
     entries: &[Entry],
     env: &str,
-    name: &str,
+    (pinning, name): (&dyn Pinning, &str),
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<Outcome> {
-    let history = model::function_history(entries, env, name);
+    let history = pin_history(entries, env, pinning, name);
     if history.is_empty() {
         bail!(
             "no entry of `{env}` recorded Lambda function `{name}`: declare it under \
@@ -158,31 +172,34 @@ fn function_history(
     match format {
         OutputFormat::Json => write_json(
             out,
-            &FunctionHistoryJson {
+            &ResourceHistoryJson {
                 env,
-                function: name,
+                noun: pinning.noun(),
+                name,
                 versions: &history,
             },
         )?,
-        OutputFormat::Text => write_function_rows(out, &history)?,
+        OutputFormat::Text => write_resource_rows(out, pinning, &history)?,
     }
     Ok(Outcome::Success)
 }
 
-/// `history --function` as aligned columns under a header.
-fn write_function_rows(
+/// A pinning service's history as aligned columns under a header.
+fn write_resource_rows(
     out: &mut dyn Write,
-    history: &[model::FunctionServed],
+    pinning: &dyn Pinning,
+    history: &[Served],
 ) -> std::io::Result<()> {
     let rows: Vec<[String; 6]> = history
         .iter()
         .map(|v| {
+            let [first, second] = pinning.history_cells(&v.pin);
             [
                 format!("#{}", v.seq),
                 v.release.clone().unwrap_or_else(|| "-".into()),
                 v.kind.to_string(),
-                v.version.clone(),
-                short_code(v.code_sha256.as_deref()),
+                first,
+                second,
                 format!(
                     "{} .. {}",
                     v.from,
@@ -191,7 +208,8 @@ fn write_function_rows(
             ]
         })
         .collect();
-    let header = ["SEQ", "RELEASE", "KIND", "VERSION", "CODE", "SERVED"].map(String::from);
+    let [first, second] = pinning.history_columns();
+    let header = ["SEQ", "RELEASE", "KIND", first, second, "SERVED"].map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

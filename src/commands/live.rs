@@ -7,12 +7,14 @@ use serde::Serialize;
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{LiveArgs, OutputFormat};
+use crate::document::format::human_size;
 use crate::model::{
     self,
     audit::{instant_for_query, live_at_indexed},
 };
-use crate::render::format::human_size;
+use crate::services::Ordered;
 use crate::timestamp::Timestamp;
+use indexmap::IndexMap;
 
 #[derive(Serialize)]
 struct Answer {
@@ -24,17 +26,13 @@ struct Answer {
     /// null when no entry up to then read S3 (`files` is then empty and unknown).
     objects_from: Option<u64>,
     files: Vec<File>,
-    /// The Lambda versions serving then (declared functions the ledger
-    /// recorded), by name.
-    functions: Vec<Function>,
-}
-
-#[derive(Serialize)]
-struct Function {
-    name: String,
-    alias: Option<String>,
-    version: String,
-    code_sha256: Option<String>,
+    /// What each pinning service's resources served then, as recorded,
+    /// under its key (`functions`: the Lambda versions), by name.
+    #[serde(flatten)]
+    pins: IndexMap<&'static str, Vec<Ordered>>,
+    /// The same in words, for the text form.
+    #[serde(skip)]
+    pin_lines: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -90,7 +88,7 @@ pub fn run(
             None if i
                 .status
                 .as_deref()
-                .is_some_and(|s| !crate::aws::cloudfront::is_completed(s)) =>
+                .is_some_and(|s| !crate::services::cloudfront::is_completed(s)) =>
             {
                 Some(false)
             }
@@ -120,14 +118,19 @@ pub fn run(
                 size: f.size,
             })
             .collect(),
-        functions: live
-            .functions
-            .values()
-            .map(|f| Function {
-                name: f.name.clone(),
-                alias: f.alias.clone(),
-                version: f.version.clone(),
-                code_sha256: f.code_sha256.clone(),
+        pins: crate::services::pinning()
+            .map(|p| {
+                let live = live.pins.get(p.key());
+                let pins = live.into_iter().flat_map(|l| l.values());
+                (p.key(), pins.map(|at| p.live_json(at.pin)).collect())
+            })
+            .collect(),
+        pin_lines: crate::services::pinning()
+            .flat_map(|p| {
+                let live = live.pins.get(p.key());
+                let pins = live.into_iter().flat_map(|l| l.values());
+                pins.map(move |at| format!("  {:<13}{}", p.noun(), p.line(at.pin)))
+                    .collect::<Vec<_>>()
             })
             .collect(),
     };
@@ -193,21 +196,8 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
         };
         writeln!(out, "  invalidation {} ({state})", i.id)?;
     }
-    for f in &a.functions {
-        writeln!(
-            out,
-            "  function     {}{} version {}{}",
-            f.name,
-            f.alias
-                .as_deref()
-                .map(|a| format!(":{a}"))
-                .unwrap_or_default(),
-            f.version,
-            f.code_sha256
-                .as_deref()
-                .map(|c| format!(" (code {c})"))
-                .unwrap_or_default()
-        )?;
+    for line in &a.pin_lines {
+        writeln!(out, "{line}")?;
     }
     match a.objects_from {
         None => {

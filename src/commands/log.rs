@@ -54,7 +54,9 @@ pub fn run(
             let entries = heads;
             let marks = Marks {
                 voided: index.voided().clone(),
-                changes: model::inventory::all_snapshot_changes(&model::in_force(index.heads()?)),
+                changes: crate::services::inventory::all_snapshot_changes(&model::in_force(
+                    index.heads()?,
+                )),
             };
             let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &marks)).collect();
             write_table(out, &rows)?;

@@ -12,12 +12,12 @@ mod init;
 mod live;
 mod lock;
 mod log;
-mod progress;
+
 mod record;
 mod render;
 mod resolve;
 mod rollback;
-mod rollback_aliases;
+
 mod shell;
 pub use shell::COMPLETE_VAR;
 mod show;
@@ -81,7 +81,7 @@ impl Workspace {
 
     /// Loads `ledger.toml`.
     pub fn config(&self) -> Result<Config> {
-        Ok(Config::load(&self.ledger_dir)?)
+        Ok(crate::services::load_config(&self.ledger_dir)?)
     }
 
     /// Loads the journal (without the lock: for reading only). A mirror of

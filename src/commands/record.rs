@@ -7,21 +7,23 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::progress::CaptureBars;
 use super::{Outcome, Workspace, write_json};
+use crate::aws::Clients;
 use crate::aws::s3::Listing;
-use crate::aws::{Clients, cloudfront};
-use crate::capture::{self, InvalidationRequest, Reading};
 use crate::changes::ChangeRules;
 use crate::cli::{OutputFormat, RecordArgs};
 use crate::config::Environment;
 use crate::git::GitRepo;
+use crate::journal::Pins;
 use crate::journal::{
-    Change, Entry, EntryKind, FileChange, FunctionVersion, Index, Invalidation, JournalLock,
-    short_sha,
+    Change, Entry, EntryKind, FileChange, Index, Invalidation, JournalLock, short_sha,
 };
 use crate::model;
+use crate::services::cloudfront::{self, InvalidationRequest};
+use crate::services::s3::{self as objects, Reading};
+use crate::services::{self, PinRead};
 use crate::timestamp::Timestamp;
+use crate::ui::CaptureBars;
 
 pub fn run(
     workspace: &Workspace,
@@ -45,7 +47,7 @@ pub fn run(
     })?;
     let seen = model::in_force(&view);
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now), ui)?;
-    let (capture, mut functions) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
+    let (capture, mut pins) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
 
     pause_for_tests();
     let writer = super::Writer::for_config(&config, ui)?;
@@ -72,8 +74,8 @@ pub fn run(
             break (lock, journal, now);
         };
         let objects_moved = moved(model::last_observed, &against, &now, &args.env);
-        let functions_moved = moved(model::last_functions_change, &against, &now, &args.env);
-        if !objects_moved && !functions_moved {
+        let pins_moved = pins_moved(&against, &now, &args.env);
+        if !objects_moved && pins_moved.is_empty() {
             break (lock, journal, now);
         }
         drop(lock);
@@ -92,24 +94,28 @@ pub fn run(
             };
             entry.files = refresh_files(capturer, listed, &seen, &args.env, &entry.files, ui)?;
         }
-        if functions_moved {
-            // Another entry pinned function versions after this capture read
-            // them: read them again, so an older reading never overwrites it.
+        if !pins_moved.is_empty() {
+            // Another entry pinned versions after this capture read them:
+            // read them again, so an older reading never overwrites it.
             crate::note!(
                 ui,
-                "note: another entry of {} recorded Lambda versions during the capture; reading them again",
-                args.env
+                "note: another entry of {} pinned {} during the capture; reading them again",
+                args.env,
+                pins_moved.join(", ")
             );
-            functions = capturer.functions()?;
+            pins = capturer.pins()?;
         }
         against = std::borrow::Cow::Owned(now.into_owned());
     };
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.
-    entry.functions = model::diff_functions(
-        &model::live_functions(&now, &args.env, u64::MAX),
-        &functions,
-    );
+    for (key, captured) in &pins {
+        let live = model::live_pins(&now, &args.env, key, u64::MAX);
+        let changed = model::changed_pins(&live, captured);
+        if !changed.is_empty() {
+            entry.pins.insert(key.clone(), changed);
+        }
+    }
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
     if args.dry_run {
@@ -135,6 +141,7 @@ pub fn run(
 /// What a record was asked to do, resolved.
 struct Request<'a> {
     args: &'a RecordArgs,
+    config: &'a crate::config::Config,
     env: &'a Environment,
     repo: &'a GitRepo,
     rules: ChangeRules<'a>,
@@ -173,6 +180,7 @@ impl<'a> Request<'a> {
             .transpose()?;
         Ok(Request {
             args,
+            config,
             env,
             repo,
             rules: ChangeRules::new(&config.changelog)
@@ -254,12 +262,26 @@ impl Request<'_> {
         Ok(entry)
     }
 
+    /// The keys of the pinning services the environment declares resources of.
+    fn env_pins(&self) -> Vec<&'static str> {
+        (services::REGISTRY.iter())
+            .filter_map(|s| Some((s.pinning()?, s.declared_at())))
+            .filter(|(_, at)| {
+                let declared = services::declarations(self.config, self.env, *at);
+                declared
+                    .and_then(toml::Value::as_array)
+                    .is_some_and(|a| !a.is_empty())
+            })
+            .map(|(p, _)| p.key())
+            .collect()
+    }
+
     /// Refuses a record that changes nothing: same commit, same objects.
     fn check_changed(&self, entry: &Entry, now: &[Entry]) -> Result<()> {
         let args = self.args;
         let previous = model::last_deploy(now, &args.env);
         let unchanged = entry.files.is_empty()
-            && entry.functions.is_empty()
+            && entry.pins.is_empty()
             && previous.is_some_and(|p| p.commit.as_deref() == Some(self.commit.as_str()));
         if unchanged && !args.allow_empty && !args.redeploy {
             bail!(
@@ -267,10 +289,10 @@ impl Request<'_> {
                  nothing was recorded; pass --allow-empty to record the deploy anyway",
                 self.env.bucket,
                 self.env.prefix(),
-                if self.env.functions.is_empty() {
-                    ""
+                if self.env_pins().is_empty() {
+                    String::new()
                 } else {
-                    " nor in the declared Lambda functions"
+                    format!(" nor in the declared {}", self.env_pins().join(", "))
                 },
                 previous.map_or(0, |p| p.seq),
                 short_sha(&self.commit)
@@ -278,6 +300,26 @@ impl Request<'_> {
         }
         Ok(())
     }
+}
+
+/// The pinning services whose last change in `env` differs between two
+/// readings, by key.
+fn pins_moved(before: &[Entry], after: &[Entry], env: &str) -> Vec<&'static str> {
+    services::pinning()
+        .map(|p| p.key())
+        .filter(|key| {
+            let last = |entries| model::last_pins_change(entries, env, key).map(|e| e.seq);
+            last(before) != last(after)
+        })
+        .collect()
+}
+
+/// `, 2 function version(s)` per pinning service the entry pinned.
+fn pin_counts(entry: &Entry) -> String {
+    services::pinning()
+        .filter(|p| !entry.pins_of(p.key()).is_empty())
+        .map(|p| format!(", {} {} version(s)", entry.pins_of(p.key()).len(), p.noun()))
+        .collect()
 }
 
 /// Whether the entry `f` finds for `env` differs between two readings.
@@ -498,11 +540,7 @@ fn report(entry: &Entry, ui: &crate::ui::Ui) {
                 "{} file(s) put, {} deleted{}{}",
                 entry.puts().count(),
                 entry.deletes().count(),
-                if entry.functions.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} function version(s)", entry.functions.len())
-                },
+                pin_counts(entry),
                 entry
                     .invalidation
                     .as_ref()
@@ -533,19 +571,20 @@ fn capture_aws<'a>(
     seen: &[Entry],
     entry: &mut Entry,
     ui: &crate::ui::Ui,
-) -> Result<(Option<Captured<'a>>, Vec<FunctionVersion>)> {
+) -> Result<(Option<Captured<'a>>, Pins)> {
     let (args, env) = (request.args, request.env);
     if args.no_aws {
         entry.invalidation = args.invalidation.as_ref().map(|id| Invalidation {
             id: id.clone(),
             ..Invalidation::new(env.distribution.clone())
         });
-        return Ok((None, Vec::new()));
+        return Ok((None, Pins::new()));
     }
     let runtime = super::runtime()?;
     let clients = runtime.block_on(super::clients(env, &args.aws, ui));
     let capture = Capture {
         args,
+        config: request.config,
         env,
         invalidate_paths: request.invalidate_paths.as_deref(),
         clients,
@@ -553,17 +592,18 @@ fn capture_aws<'a>(
         progress: CaptureBars::new(*ui),
     };
     let picture = observed_picture(index, seen, &args.env)?;
-    // Functions first: a failing read then fails before an invalidation
-    // is created.
-    let functions = capture.functions()?;
+    // Pins first: a failing read then fails before an invalidation is
+    // created.
+    let pins = capture.pins()?;
     let listing = capture.run(&picture, entry, ui)?;
-    Ok((Some((capture, listing)), functions))
+    Ok((Some((capture, listing)), pins))
 }
 
 /// The AWS half of a record: the clients and the settings of the capture
 /// steps in `crate::capture`.
 struct Capture<'a> {
     args: &'a RecordArgs,
+    config: &'a crate::config::Config,
     env: &'a Environment,
     invalidate_paths: Option<&'a [String]>,
     clients: Clients,
@@ -587,7 +627,7 @@ impl Capture<'_> {
         entry: &mut Entry,
         ui: &crate::ui::Ui,
     ) -> Result<Listing> {
-        let found = self.runtime.block_on(capture::capture_objects(
+        let found = self.runtime.block_on(objects::capture_objects(
             &self.clients,
             self.env,
             picture,
@@ -617,7 +657,7 @@ impl Capture<'_> {
         };
         let wait = (self.args.wait && !self.args.dry_run)
             .then(|| Duration::from_secs(self.args.wait_timeout));
-        let (invalidation, completed) = self.runtime.block_on(capture::invalidation(
+        let (invalidation, completed) = self.runtime.block_on(cloudfront::invalidation(
             &self.clients,
             distribution,
             &request,
@@ -636,20 +676,35 @@ impl Capture<'_> {
         Ok(Some(invalidation))
     }
 
-    /// The serving version of every declared Lambda function.
-    fn functions(&self) -> Result<Vec<FunctionVersion>> {
-        Ok(self
-            .runtime
-            .block_on(capture::read_function_versions(&self.clients, self.env))?)
+    /// The versions every pinning service's declared resources serve, by
+    /// the service's key.
+    fn pins(&self) -> Result<Pins> {
+        let mut pins = Pins::new();
+        for service in services::REGISTRY {
+            let Some(pinning) = service.pinning() else {
+                continue;
+            };
+            let declared = services::declarations(self.config, self.env, service.declared_at());
+            let cx = PinRead {
+                clients: &self.clients,
+                env_key: &self.args.env,
+                declared,
+            };
+            let read = self.runtime.block_on(pinning.capture(&cx))?;
+            if !read.is_empty() {
+                pins.insert(pinning.key().to_string(), read);
+            }
+        }
+        Ok(pins)
     }
 
     /// Lists the environment again.
     fn list(&self) -> Result<Listing> {
-        Ok(self.runtime.block_on(capture::list_objects(
+        Ok(self.runtime.block_on(objects::list_objects(
             &self.clients,
             self.env,
             self.reading(),
-            &capture::Silent,
+            &crate::ui::Silent,
         ))?)
     }
 
@@ -660,7 +715,7 @@ impl Capture<'_> {
         listing: &Listing,
         before: &[FileChange],
     ) -> Result<Vec<FileChange>> {
-        Ok(self.runtime.block_on(capture::rediff(
+        Ok(self.runtime.block_on(objects::rediff(
             &self.clients,
             self.env,
             picture,

@@ -7,17 +7,17 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::rollback_aliases::{self, AliasPlan};
 use super::{Outcome, Workspace};
-use crate::aws::{Clients, cloudfront, s3};
-use crate::capture::{self, Reading};
+use crate::aws::{Clients, s3};
 use crate::cli::RollbackArgs;
 use crate::config::Environment;
-use crate::journal::{
-    Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, JournalLock,
-};
+use crate::document::format::shell_word;
+use crate::journal::Pins;
+use crate::journal::{Entry, EntryKind, FileAction, FileChange, Invalidation, JournalLock};
 use crate::model::{self, LiveState, Observed, audit};
-use crate::render::format::shell_word;
+use crate::services::cloudfront;
+use crate::services::s3::{self as objects, Reading};
+use crate::services::{self, PinPlan, PinRead, Pinning};
 use crate::timestamp::Timestamp;
 
 /// One key to change.
@@ -47,8 +47,8 @@ impl Step {
 /// What a half-done or done rollback changed.
 struct Applied {
     files: Vec<FileChange>,
-    /// Aliases re-pointed: each function's version now served.
-    functions: Vec<FunctionVersion>,
+    /// Pins pointed back: what each service's resources now serve.
+    pins: Pins,
     failure: Option<(String, String)>,
     not_done: Vec<String>,
 }
@@ -58,8 +58,9 @@ struct Plan {
     target: Entry,
     from: Option<Entry>,
     steps: Vec<Step>,
-    /// Lambda aliases to re-point, and functions that cannot be.
-    aliases: AliasPlan,
+    /// Per pinning service, the resources to point back and those that
+    /// cannot be.
+    pins: Vec<(&'static dyn Pinning, PinPlan)>,
     /// The last entry of the environment when the plan was made: a record
     /// that lands while the user confirms makes the plan stale.
     tip: Option<u64>,
@@ -83,20 +84,27 @@ pub fn run(
     if !args.dry_run {
         super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
     }
-    let Some(plan) = make_plan(&journal.entries, &env, args, &runtime, &clients, ui)? else {
+    let Some(plan) = make_plan(
+        &journal.entries,
+        (&config, &env),
+        args,
+        (&runtime, &clients),
+        ui,
+    )?
+    else {
         return Ok(Outcome::Success);
     };
     write_plan(out, &env, args, &plan)?;
     if args.dry_run {
         writeln!(out, "the same with the aws CLI:")?;
         write_commands(out, &env, args, &plan.steps)?;
-        rollback_aliases::write_commands(out, &env, &plan.aliases)?;
+        write_pin_commands(out, &env, &plan)?;
         crate::note!(ui, "dry run: nothing was changed");
         return Ok(Outcome::Success);
     }
     out.flush()?;
     if !args.yes {
-        confirm(plan.steps.len() + plan.aliases.steps.len(), &args.env, ui)?;
+        confirm(plan.steps.len() + pin_steps(&plan), &args.env, ui)?;
     }
     // Checked again just before S3 changes; the journal lock is taken only
     // for the final append, not over the copies or the invalidation's wait.
@@ -111,10 +119,8 @@ pub fn run(
     }
     let mut applied = runtime.block_on(apply(&clients, &env.bucket, &plan.steps));
     if applied.failure.is_none() {
-        let moved = runtime.block_on(rollback_aliases::apply(&clients, &plan.aliases.steps));
-        applied.functions = moved.moved;
-        applied.failure = moved.failure;
-        applied.not_done = moved.not_done;
+        let env_of = (&config, &env, args.env.as_str());
+        apply_pins((&runtime, &clients), &plan, env_of, &mut applied);
     }
     let mut entry = rollback_entry(&plan, &applied, args, by.clone());
     entry.notes.extend(lock_note);
@@ -130,7 +136,7 @@ pub fn run(
             args.env
         ));
     }
-    let recorded = if entry.files.is_empty() && entry.functions.is_empty() {
+    let recorded = if entry.files.is_empty() && entry.pins.is_empty() {
         None
     } else {
         Some(writer.append(&lock, &mut journal, entry, ui)?)
@@ -184,10 +190,9 @@ fn lock_after(
 /// every needed version still exists. `None` when there is nothing to do.
 fn make_plan(
     all: &[Entry],
-    env: &Environment,
+    (config, env): (&crate::config::Config, &Environment),
     args: &RollbackArgs,
-    runtime: &tokio::runtime::Runtime,
-    clients: &Clients,
+    (runtime, clients): (&tokio::runtime::Runtime, &Clients),
     ui: &crate::ui::Ui,
 ) -> Result<Option<Plan>> {
     let entries = model::in_force(all);
@@ -216,11 +221,11 @@ fn make_plan(
     }
     let wanted = model::live_state(&entries, &args.env, target.seq);
     check_pinned(&target, &wanted)?;
-    let listing = runtime.block_on(capture::list_objects(
+    let listing = runtime.block_on(objects::list_objects(
         clients,
         env,
         Reading::default(),
-        &capture::Silent,
+        &crate::ui::Silent,
     ))?;
     let drift = audit::env_drift(&entries, &args.env, &listing.latest, &listing.versions);
     if !drift.is_empty() && !args.force {
@@ -233,21 +238,33 @@ fn make_plan(
         );
     }
     let steps = plan(&wanted, &listing.latest);
-    let aliases = rollback_aliases::plan(&entries, env, &args.env, &target, runtime, clients)?;
-    if steps.is_empty() && aliases.steps.is_empty() {
-        for skipped in &aliases.skipped {
-            crate::warning!(ui, "{skipped}");
+    let pins = plan_pins(
+        &entries,
+        (config, env),
+        &args.env,
+        &target,
+        (runtime, clients),
+    )?;
+    if steps.is_empty() && pins.iter().all(|(_, p)| p.steps.is_empty()) {
+        for (_, plan) in &pins {
+            for skipped in &plan.skipped {
+                crate::warning!(ui, "{skipped}");
+            }
         }
+        let pinned: Vec<&str> = pins.iter().map(|(p, _)| p.key()).collect();
         crate::note!(
             ui,
             "nothing to do: s3://{}/{} already serves the live state of #{}{}",
             env.bucket,
             env.prefix(),
             target.seq,
-            if env.functions.is_empty() {
-                ""
+            if pinned.is_empty() {
+                String::new()
             } else {
-                ", and so do the declared functions with an alias"
+                format!(
+                    ", and so do the declared {} that can be pointed back",
+                    pinned.join(", ")
+                )
             }
         );
         return Ok(None);
@@ -259,8 +276,92 @@ fn make_plan(
         target,
         from,
         steps,
-        aliases,
+        pins,
     }))
+}
+
+/// Per pinning service the environment declares resources of: what to
+/// point back to the pins in force at `target`.
+fn plan_pins(
+    entries: &[Entry],
+    (config, env): (&crate::config::Config, &Environment),
+    env_key: &str,
+    target: &Entry,
+    (runtime, clients): (&tokio::runtime::Runtime, &Clients),
+) -> Result<Vec<(&'static dyn Pinning, PinPlan)>> {
+    let mut plans = Vec::new();
+    for service in services::REGISTRY {
+        let Some(pinning) = service.pinning() else {
+            continue;
+        };
+        let declared = services::declarations(config, env, service.declared_at());
+        if (declared.and_then(toml::Value::as_array)).is_none_or(Vec::is_empty) {
+            continue;
+        }
+        let wanted = model::live_pins(entries, env_key, pinning.key(), target.seq);
+        let cx = PinRead {
+            clients,
+            env_key,
+            declared,
+        };
+        let plan = runtime.block_on(pinning.plan(&cx, &wanted, target.seq))?;
+        plans.push((pinning, plan));
+    }
+    Ok(plans)
+}
+
+/// How many resources the plan points back.
+fn pin_steps(plan: &Plan) -> usize {
+    plan.pins.iter().map(|(_, p)| p.steps.len()).sum()
+}
+
+/// Points the planned resources back, service by service, stopping at the
+/// first failure.
+fn apply_pins(
+    (runtime, clients): (&tokio::runtime::Runtime, &Clients),
+    plan: &Plan,
+    (config, env, env_key): (&crate::config::Config, &Environment, &str),
+    applied: &mut Applied,
+) {
+    let all: Vec<(&dyn Pinning, &services::PinStep)> = (plan.pins.iter())
+        .flat_map(|(p, plan)| plan.steps.iter().map(move |s| (*p, s)))
+        .collect();
+    for (index, (pinning, step)) in all.iter().enumerate() {
+        let declared = (services::REGISTRY.iter())
+            .find(|s| s.pinning().is_some_and(|p| p.key() == pinning.key()))
+            .and_then(|s| services::declarations(config, env, s.declared_at()));
+        let cx = PinRead {
+            clients,
+            env_key,
+            declared,
+        };
+        match runtime.block_on(pinning.apply(&cx, step)) {
+            Ok(pin) => (applied.pins)
+                .entry(pinning.key().to_string())
+                .or_default()
+                .push(pin),
+            Err(error) => {
+                applied.failure = Some((step.name.clone(), error.to_string()));
+                applied.not_done = all[index..].iter().map(|(_, s)| s.name.clone()).collect();
+                break;
+            }
+        }
+    }
+}
+
+/// `--dry-run`: the aws CLI commands that point the pinned resources back.
+fn write_pin_commands(out: &mut dyn Write, env: &Environment, plan: &Plan) -> std::io::Result<()> {
+    let profile = env
+        .profile
+        .as_deref()
+        .map(|p| format!(" --profile {}", shell_word(p)))
+        .unwrap_or_default();
+    for (_, plan) in &plan.pins {
+        for step in &plan.steps {
+            writeln!(out, "{}{profile}", step.command)?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a target whose objects are not pinned to versions.
@@ -322,7 +423,7 @@ fn rollback_entry(plan: &Plan, applied: &Applied, args: &RollbackArgs, by: Strin
         commit: target.commit.clone(),
         deployed_by: Some(by),
         files: applied.files.clone(),
-        functions: applied.functions.clone(),
+        pins: applied.pins.clone(),
         ..Entry::new(EntryKind::Rollback, args.env.clone(), Timestamp::now())
     };
     entry.files.sort_by(|a, b| a.key.cmp(&b.key));
@@ -395,12 +496,12 @@ fn finish(
         (None, Some(entry)) => {
             crate::note!(
                 ui,
-                "rolled back {} to #{} ({}): {} key(s) changed, {} alias(es) re-pointed; recorded as #{}{}",
+                "rolled back {} to #{} ({}): {} key(s) changed, {} version(s) pointed back; recorded as #{}{}",
                 args.env,
                 target.seq,
                 target.version.as_deref().unwrap_or("-"),
                 entry.files.len(),
-                entry.functions.len(),
+                entry.pins.values().map(Vec::len).sum::<usize>(),
                 entry.seq,
                 entry
                     .invalidation
@@ -415,7 +516,7 @@ fn finish(
                 .files
                 .iter()
                 .map(|f| f.key.as_str())
-                .chain(applied.functions.iter().map(|f| f.name.as_str()))
+                .chain(applied.pins.values().flatten().map(crate::model::pin_name))
                 .collect();
             Err(anyhow!(
                 "rollback stopped at {key}: {error}\n  restored ({}): {}\n  not restored ({}): {}\n{}",
@@ -505,7 +606,14 @@ fn write_plan(
             )?,
         }
     }
-    rollback_aliases::write_plan(out, &plan.aliases)?;
+    for (_, pins) in &plan.pins {
+        for step in &pins.steps {
+            writeln!(out, "  {}", step.plan_line)?;
+        }
+        for skipped in &pins.skipped {
+            writeln!(out, "  skip     {skipped}")?;
+        }
+    }
     match (&env.distribution, args.no_invalidate) {
         (Some(_), false) if plan.steps.is_empty() => {
             writeln!(out, "  no invalidation (no object changes)")?
@@ -589,14 +697,14 @@ fn write_done(out: &mut dyn Write, entry: &Entry) -> std::io::Result<()> {
             )?,
         }
     }
-    for function in &entry.functions {
-        writeln!(
-            out,
-            "  re-pointed {}:{} to version {}",
-            function.name,
-            function.alias.as_deref().unwrap_or("-"),
-            function.version
-        )?;
+    for (key, pins) in &entry.pins {
+        for pin in pins {
+            let line = match services::by_pin_key(key) {
+                Some(pinning) => pinning.line(pin),
+                None => crate::model::pin_name(pin).to_string(),
+            };
+            writeln!(out, "  pointed back {line}")?;
+        }
     }
     if let Some(invalidation) = &entry.invalidation {
         writeln!(
@@ -631,7 +739,7 @@ fn confirm(count: usize, env: &str, ui: &crate::ui::Ui) -> Result<()> {
 async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Applied {
     let mut applied = Applied {
         files: Vec::new(),
-        functions: Vec::new(),
+        pins: Pins::new(),
         failure: None,
         not_done: Vec::new(),
     };

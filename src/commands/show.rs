@@ -6,10 +6,10 @@ use anyhow::{Context, Result};
 
 use super::{Outcome, Workspace, write_json};
 use crate::cli::{OutputFormat, ShowArgs};
+use crate::document::format::human_size;
 use crate::journal::{Entry, FileAction, Inventory};
 use crate::model;
-use crate::render::format::human_size;
-use crate::tables::display;
+use crate::services::{self, REGISTRY};
 
 pub fn run(
     workspace: &Workspace,
@@ -31,7 +31,7 @@ pub fn run(
         OutputFormat::Json => write_json(out, &entry)?,
         OutputFormat::Text => {
             let in_force = model::in_force(index.heads()?);
-            let changes = model::inventory::snapshot_changes(&in_force, &entry);
+            let changes = services::inventory::snapshot_changes(&in_force, &entry);
             write_entry(out, &entry, &changes)?;
             if let Some(void) = voided_by {
                 writeln!(
@@ -124,18 +124,13 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry, changes: &[String]) -> std::i
             writeln!(out, "{}", line.trim_end())?;
         }
     }
-    if !e.functions.is_empty() {
-        writeln!(out, "  functions:")?;
-        for f in &e.functions {
-            let line = format!(
-                "    {:<40} {:>10}  {}",
-                match &f.alias {
-                    Some(alias) => format!("{}:{alias}", f.name),
-                    None => f.name.clone(),
-                },
-                f.version.as_str(),
-                f.code_sha256.as_deref().unwrap_or("")
-            );
+    for (key, pins) in &e.pins {
+        writeln!(out, "  {key}:")?;
+        for pin in pins {
+            let line = match services::by_pin_key(key) {
+                Some(pinning) => pinning.show_line(pin),
+                None => format!("    {pin}"),
+            };
             writeln!(out, "{}", crate::ui::printable(line.trim_end()))?;
         }
     }
@@ -153,24 +148,6 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry, changes: &[String]) -> std::i
         }
     }
     if let Some(inventory) = &e.inventory {
-        if let Some(b) = &inventory.bucket {
-            let encryption = b.encryption.as_deref().unwrap_or("none");
-            writeln!(
-                out,
-                "  bucket        {} (versioning {}, encryption {encryption})",
-                b.name, b.versioning
-            )?;
-        }
-        if let Some(d) = &inventory.distribution {
-            writeln!(
-                out,
-                "  distribution  {} {} ({}), {} behaviour(s)",
-                d.id,
-                d.domain,
-                d.status,
-                d.behaviors.len()
-            )?;
-        }
         write_inventory(out, inventory)?;
     }
     if !changes.is_empty() {
@@ -185,71 +162,14 @@ pub fn write_entry(out: &mut dyn Write, e: &Entry, changes: &[String]) -> std::i
     Ok(())
 }
 
-/// The functions, tables, secrets, alarms and log groups a snapshot read.
+/// What a snapshot read, service by service.
 fn write_inventory(out: &mut dyn Write, inventory: &Inventory) -> std::io::Result<()> {
-    for f in &inventory.functions {
-        let aliases: Vec<String> = f
-            .aliases
-            .iter()
-            .map(|a| format!("{} -> {}", a.name, a.version))
-            .collect();
-        writeln!(
-            out,
-            "  function      {} ({}, {}, {}; latest version {}{})",
-            f.name,
-            f.runtime
-                .as_deref()
-                .map_or("-".into(), display::runtime_name),
-            f.memory_mb.map_or("-".into(), display::memory),
-            f.timeout_s.map_or("-".into(), display::timeout),
-            f.latest_version.as_deref().unwrap_or("none"),
-            if aliases.is_empty() {
-                String::new()
-            } else {
-                format!("; alias {}", aliases.join(", "))
+    for service in REGISTRY {
+        if let Some(state) = inventory.get(service.state_key()) {
+            for line in service.show(state) {
+                writeln!(out, "{line}")?;
             }
-        )?;
-    }
-    for t in &inventory.tables {
-        writeln!(
-            out,
-            "  table         {} ({}, PITR {}, TTL {}, GSIs {})",
-            t.name,
-            t.billing.as_deref().unwrap_or("-"),
-            display::yes_no(t.pitr),
-            display::enabled(t.ttl.as_deref().is_some_and(display::ttl_enabled)),
-            if t.gsis.is_empty() {
-                "-".to_string()
-            } else {
-                t.gsis.join(", ")
-            }
-        )?;
-    }
-    for s in &inventory.secrets {
-        writeln!(
-            out,
-            "  secret        {} (rotation {})",
-            s.id,
-            display::rotation(s)
-        )?;
-    }
-    for a in &inventory.alarms {
-        writeln!(
-            out,
-            "  alarm         {} ({} {}, {})",
-            a.name,
-            display::metric(a).unwrap_or_else(|| "-".into()),
-            display::threshold(a).unwrap_or_else(|| "-".into()),
-            a.state.as_deref().unwrap_or("-")
-        )?;
-    }
-    for g in &inventory.log_groups {
-        writeln!(
-            out,
-            "  log group     {} (retention {})",
-            g.name,
-            display::retention(g.retention_days)
-        )?;
+        }
     }
     Ok(())
 }

@@ -6,10 +6,11 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{Outcome, Workspace, write_json_list};
-use crate::capture::{self, Missing, Scope};
 use crate::cli::{OutputFormat, SnapshotArgs};
-use crate::config::{Environment, Monitoring};
+use crate::config::Environment;
 use crate::journal::{Entry, EntryKind, Inventory, JournalLock};
+use crate::services::inventory::Scope;
+use crate::services::{self, Missing, REGISTRY};
 use crate::timestamp::Timestamp;
 
 pub fn run(
@@ -37,19 +38,8 @@ pub fn run(
     // Every call is made before the journal is touched: a failure records nothing.
     let mut inventories = Vec::new();
     for (key, env) in &environments {
-        let scope = if *key == config.changelog.release_env {
-            Scope::WithMonitoring
-        } else {
-            Scope::Environment
-        };
-        let inventory = runtime.block_on(read_inventory(
-            key,
-            env,
-            &config.monitoring,
-            scope,
-            args,
-            ui,
-        ))?;
+        let scope = Scope::of(&config, key);
+        let inventory = runtime.block_on(read_inventory((key, env), &config, scope, args, ui))?;
         inventories.push((key.clone(), inventory));
     }
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
@@ -85,48 +75,27 @@ pub fn run(
 }
 
 async fn read_inventory(
-    key: &str,
-    env: &Environment,
-    monitoring: &Monitoring,
+    (key, env): (&str, &Environment),
+    config: &crate::config::Config,
     scope: Scope,
     args: &SnapshotArgs,
     ui: &crate::ui::Ui,
 ) -> Result<Inventory> {
     let clients = super::clients(env, &args.aws, ui).await;
-    Ok(capture::read_inventory(&clients, key, env, monitoring, scope, Missing::Refuse).await?)
+    let read = services::read_inventory(&clients, (key, env), config, scope, Missing::Refuse);
+    Ok(read.await?)
 }
 
 /// One line per snapshot recorded, then the changes it brought.
 fn report(entry: &Entry, entries: &[Entry], ui: &crate::ui::Ui) {
     let inventory = entry.inventory.clone().unwrap_or_default();
-    let mut read = Vec::new();
-    if let Some(b) = &inventory.bucket {
-        read.push(format!(
-            "bucket {} (versioning {}, encryption {})",
-            b.name,
-            b.versioning,
-            b.encryption.as_deref().unwrap_or("none")
-        ));
-    }
-    if let Some(d) = &inventory.distribution {
-        read.push(format!(
-            "distribution {} ({}, {})",
-            d.id,
-            d.status,
-            count(d.behaviors.len(), "behaviour")
-        ));
-    }
-    for (n, what) in [
-        (inventory.functions.len(), "function"),
-        (inventory.tables.len(), "table"),
-        (inventory.secrets.len(), "secret"),
-        (inventory.alarms.len(), "alarm"),
-        (inventory.log_groups.len(), "log group"),
-    ] {
-        if n > 0 {
-            read.push(count(n, what));
-        }
-    }
+    let read: Vec<String> = (REGISTRY.iter())
+        .filter_map(|s| {
+            inventory
+                .get(s.state_key())
+                .and_then(|state| s.summary(state))
+        })
+        .collect();
     crate::note!(
         ui,
         "recorded #{} snapshot of {}: {}",
@@ -135,15 +104,7 @@ fn report(entry: &Entry, entries: &[Entry], ui: &crate::ui::Ui) {
         read.join(", ")
     );
     let in_force = crate::model::in_force(entries);
-    for line in crate::model::inventory::snapshot_changes(&in_force, entry) {
+    for line in services::inventory::snapshot_changes(&in_force, entry) {
         crate::note!(ui, "  changed: {line}");
-    }
-}
-
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }

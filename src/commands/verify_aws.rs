@@ -8,13 +8,13 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Workspace;
-use crate::capture::{self, Missing, Reading, Scope};
 use crate::cli::VerifyArgs;
 use crate::config::{Config, Environment};
 use crate::journal::{Entry, Journal};
-use crate::model::inventory::Fields;
 use crate::model::{self, audit};
-use crate::tables::display::short_code;
+use crate::services::inventory::{self, Fields, Scope};
+use crate::services::{self, Missing, PinRead, s3::Reading};
+use crate::ui::Silent;
 
 /// Compares every environment asked for; returns (environments compared,
 /// drift findings).
@@ -45,7 +45,7 @@ pub fn compare(
             lines.extend(found);
             any = true;
         }
-        if let Some(found) = runtime.block_on(functions(&clients, &entries, &name, env))? {
+        if let Some(found) = runtime.block_on(pins(&clients, &entries, &name, (config, env)))? {
             lines.extend(found);
             any = true;
         }
@@ -94,7 +94,7 @@ async fn objects(
             last.seq
         );
     }
-    let listing = capture::list_objects(clients, env, Reading::default(), &capture::Silent).await?;
+    let listing = services::s3::list_objects(clients, env, Reading::default(), &Silent).await?;
     Ok(Some(
         audit::env_drift(entries, name, &listing.latest, &listing.versions)
             .into_iter()
@@ -112,7 +112,7 @@ async fn inventory(
     env: &Environment,
     ui: &crate::ui::Ui,
 ) -> Result<Option<Vec<String>>> {
-    let Some((seq, recorded)) = model::inventory::latest_snapshot(entries, name)
+    let Some((seq, recorded)) = inventory::latest_snapshot(entries, name)
         .and_then(|e| e.inventory.as_ref().map(|i| (e.seq, i)))
     else {
         crate::note!(
@@ -122,64 +122,45 @@ async fn inventory(
         );
         return Ok(None);
     };
-    let scope = if name == config.changelog.release_env {
-        Scope::WithMonitoring
-    } else {
-        Scope::Environment
-    };
-    let now = capture::read_inventory(clients, name, env, &config.monitoring, scope, Missing::Skip)
-        .await?;
+    let scope = Scope::of(config, name);
+    let now = services::read_inventory(clients, (name, env), config, scope, Missing::Skip).await?;
     // Resources no longer declared are not compared: only what ledger.toml
     // still names can drift.
-    let recorded = model::inventory::declared_only(recorded, env, &config.monitoring, scope);
+    let recorded = inventory::declared_only(recorded, config, env, scope);
     Ok(Some(
-        model::inventory::compare(&recorded, &now, Fields::Configuration)
+        inventory::compare(&recorded, &now, Fields::Configuration)
             .into_iter()
             .map(|line| format!("{line} (since snapshot #{seq})"))
             .collect(),
     ))
 }
 
-/// The versions the declared functions serve against the ones deploys and
-/// rollbacks recorded; None when none was recorded.
-async fn functions(
+/// The versions each pinning service's declared resources serve against
+/// those deploys and rollbacks pinned; None when none was pinned.
+async fn pins(
     clients: &crate::aws::Clients,
     entries: &[Entry],
     name: &str,
-    env: &Environment,
+    (config, env): (&Config, &Environment),
 ) -> Result<Option<Vec<String>>> {
-    let recorded = model::live_functions(entries, name, u64::MAX);
-    if recorded.is_empty() || env.functions.is_empty() {
-        return Ok(None);
-    }
-    let mut lines = Vec::new();
-    for declared in &env.functions {
-        let Some(pinned) = recorded.get(&declared.name) else {
+    let mut lines = None::<Vec<String>>;
+    for service in services::REGISTRY {
+        let Some(pinning) = service.pinning() else {
             continue;
         };
-        let serving = match capture::read_function_version(clients, declared).await {
-            Ok(serving) => serving,
-            Err(crate::aws::AwsError::NotFound { what, .. }) => {
-                lines.push(format!(
-                    "{}: gone from AWS ({what} does not exist); the ledger recorded version {}",
-                    declared.name, pinned.version
-                ));
-                continue;
-            }
-            Err(error) => return Err(error.into()),
-        };
-        if pinned.version != serving.version || pinned.code_sha256 != serving.code_sha256 {
-            let by = model::last_function_change(entries, name, &serving.name)
-                .map_or_else(String::new, |e| format!(" (#{})", e.seq));
-            lines.push(format!(
-                "{}: serves version {} (code {}); the ledger recorded version {} (code {}){by}",
-                serving.name,
-                serving.version,
-                short_code(serving.code_sha256.as_deref()),
-                pinned.version,
-                short_code(pinned.code_sha256.as_deref()),
-            ));
+        let pinned = model::live_pins(entries, name, pinning.key(), u64::MAX);
+        let declared = services::declarations(config, env, service.declared_at());
+        let none_declared = (declared.and_then(toml::Value::as_array)).is_none_or(Vec::is_empty);
+        if pinned.is_empty() || none_declared {
+            continue;
         }
+        let cx = PinRead {
+            clients,
+            env_key: name,
+            declared,
+        };
+        let found = pinning.drift(&cx, &pinned).await?;
+        lines.get_or_insert_with(Vec::new).extend(found);
     }
-    Ok(Some(lines))
+    Ok(lines)
 }

@@ -47,6 +47,10 @@ pub enum ConfigError {
     },
 }
 
+/// A check of a parsed configuration against its text, which locates
+/// what it refuses (`services::check_config`).
+pub type Check = fn(&Config, &Path, &str) -> Result<(), ConfigError>;
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -180,8 +184,9 @@ impl Project {
 }
 
 /// `[environments.NAME]`: where an environment lives and what it holds.
+/// A key this struct does not name goes to `declared`, and is refused
+/// unless a service declares under it (`services::check_config`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Environment {
     /// Display name (default: the key, capitalised).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,21 +208,10 @@ pub struct Environment {
     /// AWS profile to use for this environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
-    /// Declared S3 buckets (the deploy bucket is listed even when absent here).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buckets: Vec<BucketDecl>,
-    /// Declared CloudFront distributions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub distributions: Vec<DistributionDecl>,
-    /// Declared Lambda functions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub functions: Vec<FunctionDecl>,
-    /// Declared DynamoDB tables.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tables: Vec<TableDecl>,
-    /// Declared Secrets Manager secrets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<SecretDecl>,
+    /// The services' declarations, each under its key (`buckets`,
+    /// `functions`, `tables`...), read by the service (`services`).
+    #[serde(flatten)]
+    pub declared: toml::Table,
     /// Column order per inventory table (`s3`, `cloudfront`, `lambda`, `dynamodb`,
     /// `secrets`), by heading; default: the known columns that have values.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -237,35 +231,19 @@ impl Environment {
     pub fn prefix(&self) -> &str {
         self.prefix.as_deref().unwrap_or("")
     }
-}
 
-/// An inventory row: the columns `ledger` does not know, by heading.
-pub trait InventoryRow {
-    /// The row's other columns.
-    fn extra(&self) -> &IndexMap<String, String>;
-    /// The row's other columns, to fill.
-    fn extra_mut(&mut self) -> &mut IndexMap<String, String>;
+    /// The keys this struct reads itself (the others are declarations).
+    pub const FIELDS: [&'static str; 8] = [
+        "name",
+        "bucket",
+        "prefix",
+        "distribution",
+        "domain",
+        "region",
+        "profile",
+        "columns",
+    ];
 }
-
-macro_rules! inventory_rows {
-    ($($ty:ty),*) => {$(impl InventoryRow for $ty {
-        fn extra(&self) -> &IndexMap<String, String> {
-            &self.extra
-        }
-        fn extra_mut(&mut self) -> &mut IndexMap<String, String> {
-            &mut self.extra
-        }
-    })*};
-}
-inventory_rows!(
-    BucketDecl,
-    DistributionDecl,
-    FunctionDecl,
-    TableDecl,
-    SecretDecl,
-    Alarm,
-    LogGroup
-);
 
 /// The text with its first letter capitalised.
 pub(crate) fn capitalise(text: &str) -> String {
@@ -274,120 +252,6 @@ pub(crate) fn capitalise(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// An S3 bucket row of the inventory.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BucketDecl {
-    /// Bucket name.
-    pub name: String,
-    /// What it holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<String>,
-    /// Versioning status ("Enabled", "Suspended", "Disabled").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub versioning: Option<String>,
-    /// Default encryption ("AES256", "aws:kms").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<String>,
-    /// Last deploy as declared (the deploy bucket's comes from the journal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_deploy: Option<String>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
-}
-
-/// A CloudFront distribution row of the inventory.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DistributionDecl {
-    /// Distribution ID.
-    pub id: String,
-    /// Domain served.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
-    /// Origin (short form, "bucket.s3").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// Status ("Deployed", "InProgress").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Last invalidation as declared (the environment's distribution's comes from the journal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_invalidation: Option<String>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
-}
-
-/// A Lambda function row of the inventory.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FunctionDecl {
-    /// Function name.
-    pub name: String,
-    /// The alias that serves traffic (`live`): `record` pins the version it
-    /// points to, `rollback` re-points it. Without one, the latest
-    /// published version is recorded and rollback cannot restore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alias: Option<String>,
-    /// Runtime ("Python 3.13").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<String>,
-    /// Memory ("512 MB").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory: Option<String>,
-    /// Timeout ("300s").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    /// Last deploy as declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_deploy: Option<String>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
-}
-
-/// A DynamoDB table row of the inventory.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TableDecl {
-    /// Table name.
-    pub name: String,
-    /// Billing mode ("PAY_PER_REQUEST").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing: Option<String>,
-    /// Point-in-time recovery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pitr: Option<bool>,
-    /// Time to live enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<bool>,
-    /// Global secondary indexes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsis: Option<Vec<String>>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
-}
-
-/// A Secrets Manager row of the inventory.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecretDecl {
-    /// Secret ID.
-    pub id: String,
-    /// What it is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<String>,
-    /// Rotation policy ("Manual (90 days)").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotation: Option<String>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
 }
 
 /// `[changelog]`: how commits become changes, and which environment releases.
@@ -498,51 +362,18 @@ pub struct CacheHeader {
     pub cache_control: String,
 }
 
-/// `[monitoring]`.
+/// `[monitoring]`: the project's alarms and log groups (read by the
+/// release environment's snapshots). As in [`Environment`], a key not named
+/// here is a service's declarations.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Monitoring {
-    /// CloudWatch alarms.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub alarms: Vec<Alarm>,
-    /// CloudWatch log groups.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub log_groups: Vec<LogGroup>,
+    /// The services' declarations, each under its key (`alarms`, `log_groups`).
+    #[serde(flatten)]
+    pub declared: toml::Table,
     /// Column order per table (`alarms`, `log_groups`), by heading, kept
     /// from an imported document; default: the declared columns.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub columns: IndexMap<String, Vec<String>>,
-}
-
-/// One CloudWatch alarm.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Alarm {
-    /// Alarm name.
-    pub name: String,
-    /// Metric ("AWS/Lambda/Errors").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metric: Option<String>,
-    /// Threshold in words ("> 5 per 5 min").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<String>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
-}
-
-/// One CloudWatch log group.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogGroup {
-    /// Log group name.
-    pub name: String,
-    /// Retention in words ("30 days").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retention: Option<String>,
-    /// Other columns, by heading, as Markdown cells.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub extra: IndexMap<String, String>,
 }
 
 /// A titled block of shell commands, shown as written.
@@ -570,6 +401,8 @@ pub struct RelatedLink {
 
 impl Config {
     /// Parses a configuration from text; errors carry `path`, line and column.
+    /// The services' declarations are kept as written: see
+    /// [`Config::parse_checked`].
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text)
             .map_err(|e| ConfigError::Invalid(Located::from_toml(path, text, &e)))?;
@@ -577,8 +410,28 @@ impl Config {
         Ok(config)
     }
 
+    /// [`Config::parse`], then `check` over the result and the text (the
+    /// services' check of their declarations, `services::check_config`).
+    pub fn parse_checked(path: &Path, text: &str, check: Check) -> Result<Config, ConfigError> {
+        let config = Config::parse(path, text)?;
+        check(&config, path, text)?;
+        Ok(config)
+    }
+
+    /// [`Config::load`], then `check` (see [`Config::parse_checked`]).
+    pub fn load_checked(ledger_dir: &Path, check: Check) -> Result<Config, ConfigError> {
+        let (path, text) = Config::read(ledger_dir)?;
+        Config::parse_checked(&path, &text, check)
+    }
+
     /// Reads and parses `DIR/ledger.toml`.
     pub fn load(ledger_dir: &Path) -> Result<Config, ConfigError> {
+        let (path, text) = Config::read(ledger_dir)?;
+        Config::parse(&path, &text)
+    }
+
+    /// The path and text of `DIR/ledger.toml`.
+    fn read(ledger_dir: &Path) -> Result<(PathBuf, String), ConfigError> {
         let path = ledger_dir.join(CONFIG_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
@@ -588,7 +441,7 @@ impl Config {
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
         let text = crate::location::decode_utf8(&path, bytes).map_err(ConfigError::Invalid)?;
-        Config::parse(&path, &text)
+        Ok((path, text))
     }
 
     fn validate(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
@@ -686,15 +539,6 @@ mod tests {
             ["production", "staging"]
         );
         assert_eq!(config.changelog.release_env, "production");
-    }
-
-    #[test]
-    fn unknown_keys_are_reported_with_their_line() {
-        let text = "[project]\ntitle = \"x\"\n\n[environments.production]\nbucket = \"b\"\nbukket = \"c\"\n";
-        let err = Config::parse(Path::new("l.toml"), text).unwrap_err();
-        let message = err.to_string();
-        assert!(message.starts_with("l.toml:6:"), "{message}");
-        assert!(message.contains("bukket"), "{message}");
     }
 
     #[test]

@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::markdown::{Block, BlockKind, blocks, table_rows, uncode};
+use super::markdown::{Block, BlockKind, blocks, table_rows};
 use crate::config::{
     CacheBehavior, CacheHeader, CommandBlock, Config, Environment, ExtraBlock, RelatedLink,
     capitalise,
 };
-use crate::journal::{
-    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation,
-};
-use crate::render::format::{code_cell, human_size, max_age, short_duration, table_cell};
-use crate::tables;
+use crate::document::cell::uncode;
+use crate::document::cell::{code_cell, table_cell};
+use crate::document::format::{human_size, max_age, short_duration};
+use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
+use crate::services;
 use crate::timestamp::{Timestamp, WrittenTime};
 
 /// What the default template writes under Deployment History without deploys.
@@ -318,9 +318,12 @@ impl Importer<'_> {
                 continue;
             };
             let parsed = match self.regular_rows(rows, sub[0].start)? {
-                Some((header, data)) => {
-                    tables::read_environment_table(&mut env, &title, &header, &data)
-                }
+                Some((header, data)) => services::read_table(
+                    false,
+                    (&title, &header, &data),
+                    &mut env.declared,
+                    &mut env.columns,
+                ),
                 None => false,
             };
             if !parsed {
@@ -331,29 +334,11 @@ impl Importer<'_> {
                 );
             }
         }
-        let deploy_bucket = env
-            .buckets
-            .iter()
-            .find(|b| b.last_deploy.is_some())
-            .or_else(|| env.buckets.first())
-            .map(|b| b.name.clone());
-        let Some(bucket) = deploy_bucket else {
-            let line = body.first().map_or(0, |b| b.start);
-            return Err(self.error(
-                line,
-                format!("{name} Environment has no S3 Buckets table: its deploy bucket is unknown"),
-            ));
-        };
-        // The deploy bucket's Last Deploy and the distribution's Last
-        // Invalidation are derived from the journal on render.
-        for row in env.buckets.iter_mut().filter(|b| b.name == bucket) {
-            row.last_deploy = None;
-        }
-        env.bucket = bucket;
-        if let Some(first) = env.distributions.first_mut() {
-            first.last_invalidation = None;
-            env.distribution = Some(first.id.clone());
-            env.domain = first.domain.clone();
+        for service in services::REGISTRY {
+            if let Err(why) = service.adopt(&mut env) {
+                let line = body.first().map_or(0, |b| b.start);
+                return Err(self.error(line, format!("{name} Environment {why}")));
+            }
         }
         self.out.config.environments.insert(key.to_string(), env);
         Ok(())
@@ -507,8 +492,11 @@ impl Importer<'_> {
             return Ok(false);
         };
         let monitoring = &mut self.out.config.monitoring;
-        Ok(tables::read_monitoring_table(
-            monitoring, title, &header, &data,
+        Ok(services::read_table(
+            true,
+            (title, &header, &data),
+            &mut monitoring.declared,
+            &mut monitoring.columns,
         ))
     }
 
@@ -643,14 +631,18 @@ impl Importer<'_> {
                     Some(2)
                 }
                 (BlockKind::Paragraph, Some(BlockKind::List(items)))
-                    if text == "**Lambda Versions**:" =>
+                    if pin_block(text).is_some() =>
                 {
-                    let parsed: Option<Vec<FunctionVersion>> =
-                        items.iter().map(|i| function_line(i)).collect();
-                    parsed.map(|functions| {
-                        entry.functions = functions;
-                        2
-                    })
+                    let pinning = pin_block(text).filter(|p| !entry.pins.contains_key(p.key()));
+                    let parsed: Option<Vec<toml::Table>> =
+                        pinning.and_then(|p| items.iter().map(|i| p.read_block_line(i)).collect());
+                    match (pinning, parsed) {
+                        (Some(pinning), Some(pins)) => {
+                            entry.pins.insert(pinning.key().to_string(), pins);
+                            Some(2)
+                        }
+                        _ => None,
+                    }
                 }
                 (BlockKind::Paragraph, Some(BlockKind::List(items))) if text == "**Changes**:" => {
                     entry.changes = items.iter().map(Change::plain).collect();
@@ -823,46 +815,11 @@ fn deleted_file(key: &str) -> FileChange {
     }
 }
 
-/// A `**Lambda Versions**` item as the default template writes it:
-/// `` `name` (alias `live`): version 3 (code `SHA`) ``; None when it is not
-/// one (the block is then kept verbatim).
-fn function_line(item: &str) -> Option<FunctionVersion> {
-    let (name, rest) = item.strip_prefix('`')?.split_once('`')?;
-    let (alias, rest) = match rest.strip_prefix(" (alias `") {
-        Some(rest) => {
-            let (alias, rest) = rest.split_once("`)")?;
-            (Some(alias.to_string()), rest)
-        }
-        None => (None, rest),
-    };
-    let rest = rest.strip_prefix(": version ")?;
-    let (version, code) = match rest.split_once(" (code `") {
-        Some((version, code)) => (version, Some(code.strip_suffix("`)")?.to_string())),
-        None => (rest, None),
-    };
-    let function = FunctionVersion {
-        name: name.to_string(),
-        alias,
-        version: version.to_string(),
-        code_sha256: code,
-    };
-    // Only what prints back the same is understood.
-    let again = format!(
-        "`{}`{}: version {}{}",
-        function.name,
-        function
-            .alias
-            .as_deref()
-            .map(|a| format!(" (alias `{a}`)"))
-            .unwrap_or_default(),
-        function.version,
-        function
-            .code_sha256
-            .as_deref()
-            .map(|c| format!(" (code `{c}`)"))
-            .unwrap_or_default()
-    );
-    (again == item && !function.version.is_empty()).then_some(function)
+/// The pinning service whose deploy block a paragraph heads
+/// (`**Lambda Versions**:`).
+fn pin_block(text: &str) -> Option<&'static dyn services::Pinning> {
+    let title = text.strip_prefix("**")?.strip_suffix("**:")?;
+    services::pinning().find(|p| p.title() == title)
 }
 
 /// `Production` -> `production`, `Staging EU` -> `staging-eu`.

@@ -156,29 +156,10 @@ pub fn split_row(line: &str) -> Vec<String> {
     cells
 }
 
-/// The text of an inline code cell (`` `x` `` -> `x`), or the cell as it is.
-pub fn uncode(cell: &str) -> String {
-    let trimmed = cell.trim();
-    let ticks = trimmed.chars().take_while(|c| *c == '`').count();
-    if ticks > 0 && trimmed.len() > 2 * ticks && trimmed.ends_with(&"`".repeat(ticks)) {
-        let inner = &trimmed[ticks..trimmed.len() - ticks];
-        let inner = if ticks > 1 {
-            inner
-                .strip_prefix(' ')
-                .and_then(|i| i.strip_suffix(' '))
-                .unwrap_or(inner)
-        } else {
-            inner
-        };
-        inner.replace("\\|", "|")
-    } else {
-        trimmed.replace("\\|", "|")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::cell::uncode;
 
     #[test]
     fn rows_split_on_unescaped_pipes() {

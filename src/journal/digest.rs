@@ -39,15 +39,18 @@ pub struct EnvDigest {
 }
 
 /// An entry an append's checks look for the last of, per environment: what
-/// `model::last_deploy`, `last_observed`, `lock_of`, `last_functions_change`
-/// and `live_functions` find, and the snapshot a new one is compared with.
+/// `model::last_deploy`, `last_observed`, `lock_of`, the last change of a
+/// service's pins and the pins in force find, and the snapshot a new one is
+/// compared with.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
     ChangesFiles,
     ObservedObjects,
     LockOrUnlock,
-    PinsFunctions,
-    PinsFunction(String),
+    /// Pinned anything under a service's key.
+    Pins(String),
+    /// Pinned this resource (key, name).
+    Pin(String, String),
     Snapshot,
 }
 
@@ -57,10 +60,13 @@ impl Role {
         let mut roles = Vec::new();
         if entry.kind.changes_files() {
             roles.push(Role::ChangesFiles);
-            if !entry.functions.is_empty() {
-                roles.push(Role::PinsFunctions);
+            for (key, pins) in &entry.pins {
+                roles.push(Role::Pins(key.clone()));
+                roles.extend((pins.iter()).map(|p| {
+                    let name = p.get("name").and_then(toml::Value::as_str).unwrap_or("");
+                    Role::Pin(key.clone(), name.to_string())
+                }));
             }
-            roles.extend((entry.functions.iter()).map(|f| Role::PinsFunction(f.name.clone())));
         }
         if entry.has_object_state() {
             roles.push(Role::ObservedObjects);
@@ -129,8 +135,9 @@ impl Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{FunctionVersion, summary::head};
+    use crate::journal::summary::head;
     use crate::model;
+    use crate::services;
     use crate::timestamp::Timestamp;
 
     fn entry(seq: u64, kind: EntryKind, env: &str) -> Entry {
@@ -143,14 +150,15 @@ mod tests {
     }
 
     fn pinning(mut entry: Entry, names: &[&str]) -> Entry {
-        entry.functions = (names.iter())
-            .map(|name| FunctionVersion {
-                name: name.to_string(),
-                alias: None,
-                version: entry.seq.to_string(),
-                code_sha256: None,
+        let pins = (names.iter())
+            .map(|name| {
+                let mut pin = toml::Table::new();
+                pin.insert("name".into(), name.to_string().into());
+                pin.insert("version".into(), entry.seq.to_string().into());
+                pin
             })
             .collect();
+        entry.pins.insert("functions".into(), pins);
         entry
     }
 
@@ -215,13 +223,16 @@ mod tests {
                 seq(model::lock_of(&entries, env))
             );
             assert_eq!(
-                seq(model::last_functions_change(lasts, env)),
-                seq(model::last_functions_change(&entries, env))
+                seq(services::last_pins_change(lasts, env, "functions")),
+                seq(services::last_pins_change(&entries, env, "functions"))
             );
-            assert_eq!(
-                model::live_functions(lasts, env, u64::MAX),
-                model::live_functions(&entries, env, u64::MAX)
-            );
+            let live = |entries| {
+                let pins = services::live_pins(entries, env, "functions", u64::MAX);
+                (pins.into_iter())
+                    .map(|(name, at)| (name, at.seq, at.pin.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(live(lasts), live(&entries));
             let snapshot = |entries: &[Entry]| {
                 let new = Entry {
                     inventory: Some(Default::default()),

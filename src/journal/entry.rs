@@ -2,10 +2,19 @@
 //! with the files, invalidation and changes each one carries. Field order
 //! here is the on-disk key order; see docs/journal-format.md.
 
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::Inventory;
 use crate::timestamp::{Timestamp, WrittenTime};
+
+/// What a snapshot read from AWS, by service: each service's state under
+/// its key (`bucket`, `functions`...), as only that service reads it.
+pub type Inventory = toml::Table;
+
+/// The versions a deploy (or rollback) pinned, by service: under each
+/// service's key (`functions`...), one table per resource, whose `name`
+/// names it. Written as top-level arrays of tables of the entry.
+pub type Pins = IndexMap<String, Vec<toml::Table>>;
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,9 +61,10 @@ impl EntryKind {
 }
 
 /// One journal entry. Built by `record`, `rollback`, `snapshot` and `import`;
-/// never changed once written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// never changed once written. Read and written by `entry_serde`: every
+/// key this struct names is typed and refused when malformed; a key it does
+/// not name must hold an array of tables, a service's pins.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     /// Position in the journal, from 1, without gaps.
     pub seq: u64,
@@ -63,75 +73,57 @@ pub struct Entry {
     /// The environment (a key of `[environments]`).
     pub env: String,
     /// Release name ("v2.1.1").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The commit deployed: a full SHA, or the abbreviation an imported document gave.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// The commits this deploy brought, oldest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commits: Vec<String>,
     /// When the deploy went out (UTC), or the day for imported history.
     pub deployed_at: Timestamp,
     /// When the artefacts were built.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_time: Option<WrittenTime>,
     /// Who deployed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployed_by: Option<String>,
     /// Set on entries brought in by `ledger import` rather than observed.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub imported: bool,
     /// For a rollback: the sequence number of the entry whose state it restored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restores: Option<u64>,
     /// A deploy of a version already deployed to the environment
     /// (`record --redeploy`); it never makes a second release.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub redeploy: bool,
     /// Recorded with `--no-aws`: the entry carries no object state, so the
     /// environment's objects are those of its last entry that read S3.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub no_aws: bool,
     /// For a void: the sequence number of the entry recorded in error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voids: Option<u64>,
     /// For a void: why the entry was recorded in error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Free notes (warnings raised while recording, for example).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Hash of the previous entry (64 zeros for the first).
     pub prev_hash: String,
     /// SHA-256 of this entry's canonical form; see docs/journal-format.md.
     pub hash: String,
     /// The CloudFront invalidation made for this deploy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidation: Option<Invalidation>,
     /// For a release: its notes as the imported changelog wrote them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<ReleaseNotes>,
     /// For a snapshot: the inventory read from AWS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<Inventory>,
     /// Human change lines.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
     /// Objects this entry put or deleted, in key order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileChange>,
-    /// Lambda functions whose served version this entry changed (a deploy:
-    /// as captured; a rollback: as re-pointed), by name.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub functions: Vec<FunctionVersion>,
+    /// The versions of services' resources this entry pinned (a deploy: as
+    /// captured; a rollback: as re-pointed), by service.
+    pub pins: Pins,
     /// Markdown blocks kept verbatim from an imported document's section for
     /// this entry, rendered after its fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
 }
 
-fn is_false(value: &bool) -> bool {
+/// Whether a flag is unset (it is then not written).
+pub(super) fn is_false(value: &bool) -> bool {
     !*value
 }
 
@@ -163,9 +155,14 @@ impl Entry {
             inventory: None,
             changes: Vec::new(),
             files: Vec::new(),
-            functions: Vec::new(),
+            pins: Pins::new(),
             extra: Vec::new(),
         }
+    }
+
+    /// The pins under `key` (none when the entry pinned nothing there).
+    pub fn pins_of(&self, key: &str) -> &[toml::Table] {
+        self.pins.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// The first seven characters of the commit, or "-".
@@ -293,23 +290,6 @@ impl FileChange {
             last_modified: None,
         }
     }
-}
-
-/// The version of a Lambda function that serves traffic: the one its
-/// alias points to, or the latest published one when it has no alias.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FunctionVersion {
-    /// Function name.
-    pub name: String,
-    /// The alias that serves traffic, when the function declares one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alias: Option<String>,
-    /// The version (`3`), or `$LATEST` when none was ever published.
-    pub version: String,
-    /// SHA-256 of that version's code package (base64, as Lambda gives it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code_sha256: Option<String>,
 }
 
 /// A CloudFront invalidation as recorded with a deploy.

@@ -6,9 +6,9 @@
 pub mod cache;
 mod digest;
 mod entry;
+mod entry_serde;
 pub mod hash;
 mod index;
-mod inventory;
 mod load;
 mod lock;
 mod seal;
@@ -22,12 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use entry::{
-    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, ReleaseGroup,
+    Change, Entry, EntryKind, FileAction, FileChange, Invalidation, Inventory, Pins, ReleaseGroup,
     ReleaseNotes, short_sha,
-};
-pub use inventory::{
-    AlarmState, AliasState, BucketState, CacheBehaviorState, DistributionState, FunctionState,
-    Inventory, LogGroupState, SecretState, TableState,
 };
 
 pub use index::Index;

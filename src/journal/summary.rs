@@ -115,7 +115,7 @@ pub fn head(entry: &Entry) -> Entry {
         inventory: entry.inventory.clone(),
         changes: entry.changes.clone(),
         files: Vec::new(),
-        functions: entry.functions.clone(),
+        pins: entry.pins.clone(),
         extra: entry.extra.clone(),
     }
 }

@@ -86,8 +86,9 @@ pub struct LiveAt<'a> {
     /// an earlier one when `entry` was recorded with `--no-aws`, or none
     /// when no entry up to then read S3.
     pub observed: Option<&'a Entry>,
-    /// The Lambda versions serving then, as recorded.
-    pub functions: super::LiveFunctions,
+    /// The versions each service's resources served then, as pinned, by
+    /// the service's key.
+    pub pins: std::collections::BTreeMap<String, super::LivePins<'a>>,
 }
 
 /// The live state of `env` at an instant, with the entry that made it.
@@ -125,7 +126,7 @@ fn live_at_with<'a>(
         entry,
         state: state(entry.seq)?,
         observed: observed_upto(heads, env, entry.seq),
-        functions: super::live_functions(heads, env, entry.seq),
+        pins: super::all_live_pins(heads, env, entry.seq),
     })
 }
 

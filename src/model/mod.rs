@@ -4,13 +4,11 @@
 
 pub mod audit;
 mod fold;
-mod functions;
-pub mod inventory;
+mod pins;
 
 pub use fold::{LiveState, Observed, diff_observed, live_state, live_state_indexed};
-pub use functions::{
-    FunctionServed, LiveFunctions, diff_functions, function_history, last_function_change,
-    last_functions_change, live_functions,
+pub use pins::{
+    LivePins, PinAt, all_live_pins, changed_pins, last_pins_change, live_pins, pin_name,
 };
 
 use std::borrow::Cow;
@@ -212,6 +210,14 @@ pub fn last_deploy<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
         .iter()
         .rev()
         .find(|e| e.env == env && e.kind.changes_files())
+}
+
+/// The entry `seq` of `entries` (in seq order, as a journal is).
+pub fn by_seq(entries: &[Entry], seq: u64) -> Option<&Entry> {
+    match entries.binary_search_by_key(&seq, |e| e.seq) {
+        Ok(at) => entries.get(at),
+        Err(_) => entries.iter().find(|e| e.seq == seq),
+    }
 }
 
 /// Deploy, rollback and void entries (the document's history), newest first.

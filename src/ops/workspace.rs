@@ -44,7 +44,7 @@ impl Workspace {
 
     /// Loads `ledger.toml`.
     pub fn config(&self) -> Result<Config> {
-        Ok(Config::load(&self.ledger_dir)?)
+        Ok(crate::services::load_config(&self.ledger_dir)?)
     }
 
     /// Loads the journal (without the lock: for reading only). A mirror of

@@ -8,17 +8,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::format::{
-    code_cell, content_family, human_size, long_duration, max_age, short_duration,
-};
+use indexmap::IndexMap;
+
 use crate::config::{self, Config, Environment};
+use crate::document::TableView;
+use crate::document::cell::code_cell;
+use crate::document::format::{content_family, human_size, max_age, short_duration};
 use crate::git::{GitError, GitRepo};
-use crate::journal::{
-    Change, Entry, EntryKind, FileAction, FileChange, FunctionVersion, Invalidation, Inventory,
-    short_sha,
-};
+use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation, short_sha};
 use crate::model;
-use crate::tables::{self, TableView};
+use crate::services::inventory::{all_snapshot_changes, latest_inventory};
+use crate::services::{Declared, Ordered, REGISTRY, TableCx};
 
 pub use super::changelog::{ChangelogView, GroupView, ReleaseView, Reship, YankView};
 pub use super::needs::Needs;
@@ -104,10 +104,9 @@ pub struct EnvView<'a> {
 /// environment's latest snapshot read laid over them, and their tables.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MonitoringView {
-    /// CloudWatch alarms.
-    pub alarms: Vec<config::Alarm>,
-    /// CloudWatch log groups.
-    pub log_groups: Vec<config::LogGroup>,
+    /// Each monitoring service's rows, under its key (`alarms`, `log_groups`).
+    #[serde(flatten)]
+    pub rows: IndexMap<&'static str, toml::Value>,
     /// The Monitoring section's tables, ready to print (empty ones left out).
     pub tables: Vec<TableView>,
 }
@@ -167,11 +166,58 @@ pub struct EntryView<'a> {
     pub notes: &'a [String],
     /// Markdown kept verbatim from an imported document, after the fields.
     pub extra: &'a [String],
-    /// Lambda functions whose serving version the entry changed.
-    pub functions: &'a [FunctionVersion],
+    /// Each pinning service's pins of the entry, under its key
+    /// (`functions`: the Lambda versions it pinned), empty when none.
+    #[serde(flatten)]
+    pub pins: PinsView<'a>,
+    /// The pins as the document's deploy block prints them: per service
+    /// with pins, its heading and lines.
+    pub pin_blocks: Vec<PinBlock>,
     /// For a snapshot: what changed since the previous snapshot of the
     /// environment, one line per resource and field.
     pub configuration_changes: Vec<String>,
+}
+
+/// An entry's pins, every pinning service's key present (empty when it
+/// pinned nothing there).
+#[derive(Debug, Clone, Copy)]
+pub struct PinsView<'a> {
+    entry: &'a Entry,
+}
+
+impl Serialize for PinsView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for pinning in crate::services::pinning() {
+            map.serialize_entry(pinning.key(), self.entry.pins_of(pinning.key()))?;
+        }
+        map.end()
+    }
+}
+
+/// One service's pins as the document's deploy block prints them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PinBlock {
+    /// Its heading (`Lambda Versions`).
+    pub title: &'static str,
+    /// Its lines, Markdown without the bullet.
+    pub lines: Vec<String>,
+}
+
+/// The pin blocks of an entry, in the registry's order.
+fn pin_blocks(entry: &Entry) -> Vec<PinBlock> {
+    crate::services::pinning()
+        .filter(|p| !entry.pins_of(p.key()).is_empty())
+        .map(|p| PinBlock {
+            title: p.title(),
+            lines: entry
+                .pins_of(p.key())
+                .iter()
+                .map(|pin| p.block_line(pin))
+                .collect(),
+        })
+        .collect()
 }
 
 /// One object of an entry.
@@ -282,20 +328,22 @@ pub struct RollbackView<'a> {
     pub pinned: bool,
     /// One step per key.
     pub steps: Vec<RollbackStep>,
-    /// Lambda aliases the latest deploy moved, each with the version it
-    /// pointed to before.
-    pub aliases: Vec<AliasRollbackStep>,
+    /// Per pinning service whose resources the latest deploy moved: the
+    /// comment and the aws CLI commands that point them back.
+    pub pins: Vec<PinRollback>,
+    /// Each such service's steps under its own key (`aliases`:
+    /// `function`, `alias`, `version`).
+    #[serde(flatten)]
+    pub pin_steps: IndexMap<&'static str, Vec<Ordered>>,
 }
 
-/// One alias of a rollback plan.
+/// One pinning service's part of the document's rollback commands.
 #[derive(Debug, Clone, Serialize)]
-pub struct AliasRollbackStep {
-    /// Function name.
-    pub function: String,
-    /// Alias.
-    pub alias: String,
-    /// The version to point it back to.
-    pub version: String,
+pub struct PinRollback {
+    /// The comment above the commands (`Point Lambda aliases back`).
+    pub comment: &'static str,
+    /// The commands, quoted, without `--profile`.
+    pub commands: Vec<String>,
 }
 
 /// One key of a rollback plan.
@@ -334,7 +382,7 @@ pub fn build_for<'a>(
 ) -> Result<Context<'a>, GitError> {
     let all = entries;
     let entries = &model::in_force(entries);
-    let configuration = model::inventory::all_snapshot_changes(entries);
+    let configuration = all_snapshot_changes(entries);
     // The entries in force may be copies (when some are void): a view
     // borrows the journal's own entry of the same seq.
     let view = |e: &Entry| {
@@ -540,7 +588,8 @@ fn entry_view<'a>(config: &Config, entries: &'a [Entry], entry: &'a Entry) -> En
         changes: &entry.changes,
         notes: &entry.notes,
         extra: &entry.extra,
-        functions: &entry.functions,
+        pins: PinsView { entry },
+        pin_blocks: pin_blocks(entry),
         configuration_changes: Vec::new(),
     }
 }
@@ -573,14 +622,21 @@ fn env_view<'a>(
         .find_map(|e| e.invalidation.as_ref().map(|i| invalidation_view(i, e)));
     let live_count = live_count
         .unwrap_or_else(|| last.map_or(0, |l| model::live_state(entries, key, l.seq).len()));
-    let mut rows = env.clone();
-    overlay_deploy_bucket(&mut rows, last);
-    overlay_distribution(&mut rows, last_invalidation.as_ref());
-    overlay_function_deploys(&mut rows, key, entries);
-    if let Some(inventory) = latest_inventory(entries, key) {
-        tables::overlay_environment(&mut rows, inventory);
-    }
-    let tables = tables::environment_tables(&rows);
+    let snapshot = latest_inventory(entries, key);
+    let tables = (REGISTRY.iter())
+        .filter(|s| matches!(s.declared_at(), Declared::Environment(_)))
+        .filter_map(|service| {
+            let cx = TableCx {
+                env_key: key,
+                env,
+                declared: env.declared.get(service.declared_at().key()),
+                order: env.columns.get(service.kind()),
+                snapshot: snapshot.and_then(|i| i.get(service.state_key())),
+                entries,
+            };
+            service.table(&cx)
+        })
+        .collect();
 
     EnvView {
         key: key.to_string(),
@@ -598,99 +654,57 @@ fn env_view<'a>(
     }
 }
 
-/// The deploy bucket always appears, and its Last Deploy is the journal's.
-fn overlay_deploy_bucket(env: &mut Environment, last: Option<&Entry>) {
-    if !env.buckets.iter().any(|b| b.name == env.bucket) {
-        env.buckets.insert(
-            0,
-            config::BucketDecl {
-                name: env.bucket.clone(),
-                ..Default::default()
-            },
-        );
-    }
-    if let Some(last) = last {
-        let bucket = env.bucket.clone();
-        for row in env.buckets.iter_mut().filter(|b| b.name == bucket) {
-            row.last_deploy = Some(last.deployed_at.date_string());
-        }
-    }
-}
-
-/// A function's Last Deploy is the day of the last entry that changed the
-/// version it serves, when the journal has one.
-fn overlay_function_deploys(env: &mut Environment, key: &str, entries: &[Entry]) {
-    for row in &mut env.functions {
-        if let Some(entry) = model::last_function_change(entries, key, &row.name) {
-            row.last_deploy = Some(entry.deployed_at.date_string());
-        }
-    }
-}
-
-/// The environment's distribution always appears, and its Last
-/// Invalidation is the journal's.
-fn overlay_distribution(env: &mut Environment, last: Option<&InvalidationView>) {
-    let Some(id) = env.distribution.clone() else {
-        return;
-    };
-    if !env.distributions.iter().any(|d| d.id == id) {
-        env.distributions.insert(
-            0,
-            config::DistributionDecl {
-                id: id.clone(),
-                domain: env.domain.clone(),
-                ..Default::default()
-            },
-        );
-    }
-    if let Some(invalidation) = last {
-        let cell = format!("{} ({})", code_cell(&invalidation.id), invalidation.date);
-        for row in env.distributions.iter_mut().filter(|d| d.id == id) {
-            row.last_invalidation = Some(cell.clone());
-        }
-    }
-}
-
 /// (family rank, family, (value, count) most common first).
 type HeaderRow = (usize, String, Vec<(String, usize)>);
 
-/// The inventory of the latest snapshot of `env`, if any.
-fn latest_inventory<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Inventory> {
-    model::inventory::latest_snapshot(entries, env).and_then(|e| e.inventory.as_ref())
-}
-
-/// CloudFront behaviours: from the release environment's latest snapshot
-/// where it read any, else as declared.
+/// CloudFront behaviours: what the services read of them in the release
+/// environment's latest snapshot, else as declared.
 fn behaviors(config: &Config, entries: &[Entry]) -> Vec<config::CacheBehavior> {
-    let observed = latest_inventory(entries, &config.changelog.release_env)
-        .and_then(|i| i.distribution.as_ref())
-        .map(|d| d.behaviors.as_slice())
-        .unwrap_or_default();
+    let observed: Vec<config::CacheBehavior> =
+        latest_inventory(entries, &config.changelog.release_env)
+            .map(|inventory| {
+                (REGISTRY.iter())
+                    .filter_map(|s| {
+                        inventory
+                            .get(s.state_key())
+                            .map(|state| s.cache_behaviors(state))
+                    })
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default();
     if observed.is_empty() {
         return config.cache.behaviors.clone();
     }
     observed
-        .iter()
-        .map(|b| config::CacheBehavior {
-            path: b.path.clone(),
-            policy: b.cache_policy.clone(),
-            ttl: b.default_ttl.map(long_duration),
-        })
-        .collect()
 }
 
-/// Monitoring: what the release environment's latest snapshot read of it
-/// wins over what is declared.
+/// Monitoring: the monitoring services' rows and tables, with what the
+/// release environment's latest snapshot read of them laid over what is
+/// declared.
 fn monitoring_view(config: &Config, entries: &[Entry]) -> MonitoringView {
-    let mut monitoring = config.monitoring.clone();
-    if let Some(snapshot) = latest_inventory(entries, &config.changelog.release_env) {
-        tables::overlay_monitoring(&mut monitoring, snapshot);
+    let release_env = config.changelog.release_env.as_str();
+    let fallback = Environment::default();
+    let env = config.environments.get(release_env).unwrap_or(&fallback);
+    let snapshot = latest_inventory(entries, release_env);
+    let mut view = MonitoringView::default();
+    for service in REGISTRY
+        .iter()
+        .filter(|s| matches!(s.declared_at(), Declared::Monitoring(_)))
+    {
+        let key = service.declared_at().key();
+        let cx = TableCx {
+            env_key: release_env,
+            env,
+            declared: config.monitoring.declared.get(key),
+            order: config.monitoring.columns.get(service.kind()),
+            snapshot: snapshot.and_then(|i| i.get(service.state_key())),
+            entries,
+        };
+        view.rows.insert(key, service.rows(&cx));
+        view.tables.extend(service.table(&cx));
     }
-    MonitoringView {
-        tables: tables::monitoring_tables(&monitoring),
-        alarms: monitoring.alarms,
-        log_groups: monitoring.log_groups,
-    }
+    view
 }
 
 /// Cache settings, from `live`: what the release environment serves.
@@ -794,6 +808,7 @@ fn rollback_view<'a>(
     if steps.is_empty() && !pinned {
         steps.push(placeholder("KEY"));
     }
+    let pins = latest.map_or_else(Vec::new, |l| pin_undos(entries, key, l));
     Some(RollbackView {
         env: key.clone(),
         bucket: env.bucket.clone(),
@@ -803,28 +818,37 @@ fn rollback_view<'a>(
         undoes: latest.map(undo_label),
         pinned,
         steps,
-        aliases: latest.map_or_else(Vec::new, |l| alias_steps(entries, key, l)),
+        pins: pins.iter().map(|(rollback, _)| rollback.clone()).collect(),
+        pin_steps: pins.into_iter().map(|(_, steps)| steps).collect(),
     })
 }
 
-/// The aliases `latest` moved, pointed back to the version served before it.
-fn alias_steps(entries: &[Entry], env: &str, latest: &Entry) -> Vec<AliasRollbackStep> {
-    let before = model::live_functions(entries, env, latest.seq - 1);
-    latest
-        .functions
-        .iter()
-        .filter_map(|f| {
-            let alias = f.alias.clone()?;
-            let previous = before.get(&f.name)?;
-            (previous.version != f.version && previous.version != "$LATEST").then(|| {
-                AliasRollbackStep {
-                    function: f.name.clone(),
-                    alias,
-                    version: previous.version.clone(),
-                }
+/// Per pinning service, how to point back what `latest` moved: its part of
+/// the commands, and its steps under its own key for templates.
+type PinUndos = Vec<(PinRollback, (&'static str, Vec<Ordered>))>;
+
+/// The resources `latest` moved, pointed back to what was served before it.
+fn pin_undos(entries: &[Entry], env: &str, latest: &Entry) -> PinUndos {
+    let mut undos = Vec::new();
+    for pinning in crate::services::pinning() {
+        let before = model::live_pins(entries, env, pinning.key(), latest.seq - 1);
+        let steps: Vec<_> = (latest.pins_of(pinning.key()).iter())
+            .filter_map(|now| {
+                let previous = before.get(model::pin_name(now))?;
+                pinning.undo(previous.pin, now)
             })
-        })
-        .collect()
+            .collect();
+        if steps.is_empty() {
+            continue;
+        }
+        let rollback = PinRollback {
+            comment: pinning.undo_comment(),
+            commands: steps.iter().map(|s| s.command.clone()).collect(),
+        };
+        let fields = steps.into_iter().map(|s| s.fields).collect();
+        undos.push((rollback, (pinning.undo_key(), fields)));
+    }
+    undos
 }
 
 /// What undoing `latest` undoes, in words.

@@ -4,7 +4,6 @@
 
 pub mod changelog;
 pub mod context;
-pub mod format;
 pub mod html;
 mod loop_check;
 pub mod needs;
@@ -269,9 +268,9 @@ fn string_filter(f: fn(&str) -> String) -> impl Fn(&Value, &FilterArgs) -> tera:
 }
 
 fn register_filters(tera: &mut Tera) {
-    tera.register_filter("cell", string_filter(format::table_cell));
-    tera.register_filter("code_cell", string_filter(format::code_cell));
-    tera.register_filter("shell", string_filter(format::shell_word));
+    tera.register_filter("cell", string_filter(crate::document::cell::table_cell));
+    tera.register_filter("code_cell", string_filter(crate::document::cell::code_cell));
+    tera.register_filter("shell", string_filter(crate::document::format::shell_word));
     tera.register_filter("url_path", string_filter(crate::s3_key::percent_encode));
     tera.register_filter(
         "dashes",
@@ -280,11 +279,11 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter("short_sha", string_filter(|s| s.chars().take(7).collect()));
     tera.register_filter(
         "short_code",
-        string_filter(|s| crate::tables::display::short_code(Some(s))),
+        string_filter(|s| crate::document::format::short_code(Some(s))),
     );
     tera.register_filter("human_size", |value: &Value, _: &FilterArgs| {
         match value.as_u64() {
-            Some(bytes) => Ok(Value::String(format::human_size(bytes))),
+            Some(bytes) => Ok(Value::String(crate::document::format::human_size(bytes))),
             None => Ok(Value::String("-".into())),
         }
     });

@@ -177,7 +177,7 @@ fn files(entry: &Entry) -> String {
         };
         let size = file
             .size
-            .map(crate::render::format::human_size)
+            .map(crate::document::format::human_size)
             .or_else(|| file.size_text.clone())
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 
-use super::{AwsError, Clients, classify, timestamp};
-use crate::journal::{CacheBehaviorState, DistributionState, Invalidation};
+use super::{CacheBehaviorState, DistributionState, is_completed};
+use crate::aws::{AwsError, Clients, classify, timestamp};
+use crate::journal::Invalidation;
 use crate::timestamp::Timestamp;
 
 /// CloudFront's limit on paths in one invalidation.
@@ -67,12 +68,6 @@ fn convert(
         created_at: timestamp(invalidation.create_time()),
         paths,
     }
-}
-
-/// Whether an invalidation status says it completed (CloudFront writes
-/// `Completed`; emulators vary the case).
-pub fn is_completed(status: &str) -> bool {
-    status.eq_ignore_ascii_case("completed")
 }
 
 /// Looks up an invalidation by ID.

@@ -7,6 +7,10 @@
 //! AWS clients (for `--verbose`'s call log), a progress display. Nothing
 //! here is process-wide.
 
+mod progress;
+
+pub use progress::{CaptureBars, Progress, Silent};
+
 use std::fmt::Arguments;
 use std::io::Write;
 

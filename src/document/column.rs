@@ -1,8 +1,7 @@
 //! One column of a declared table: the field it shows, and the one cell
 //! format that both writes the field into a Markdown cell and reads it back.
 
-use crate::import::markdown::uncode;
-use crate::render::format::{code_cell, table_cell};
+use super::cell::{code_cell, code_list, table_cell, uncode, uncode_list, untable};
 
 /// A column: its heading, whether it is shown when no row has a value, and
 /// its field with the cell format.
@@ -173,7 +172,7 @@ impl<T> Column<T> {
     pub fn read(&self, item: &mut T, cell: &str) -> bool {
         match &self.field {
             Field::Key { set, code, .. } => {
-                let value = if *code { uncode(cell) } else { unescape(cell) };
+                let value = if *code { uncode(cell) } else { untable(cell) };
                 let again = if *code {
                     code_cell(&value)
                 } else {
@@ -183,7 +182,7 @@ impl<T> Column<T> {
                 again == cell
             }
             Field::Text { slot, .. } => {
-                let value = dash_or(cell, unescape);
+                let value = dash_or(cell, untable);
                 let again = value.as_deref().map_or_else(|| "-".into(), table_cell);
                 store(slot(item), value, again == cell)
             }
@@ -207,10 +206,7 @@ impl<T> Column<T> {
                 true
             }
             Field::CodeList { slot, .. } => {
-                let names: Vec<String> = match cell {
-                    "-" => Vec::new(),
-                    _ => cell.split(", ").map(uncode).collect(),
-                };
+                let names = uncode_list(cell);
                 let ok = code_list(&names) == cell;
                 store(slot(item), Some(names), ok)
             }
@@ -229,20 +225,4 @@ fn store<V>(slot: &mut Option<V>, value: Option<V>, prints_back: bool) -> bool {
 /// None for `-`, else the cell read by `read`.
 fn dash_or(cell: &str, read: impl Fn(&str) -> String) -> Option<String> {
     (cell != "-").then(|| read(cell))
-}
-
-/// A text cell's text: `\|` is `|`.
-fn unescape(cell: &str) -> String {
-    cell.replace("\\|", "|")
-}
-
-fn code_list(names: &[String]) -> String {
-    if names.is_empty() {
-        return "-".into();
-    }
-    names
-        .iter()
-        .map(|n| code_cell(n))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -1,5 +1,6 @@
-//! Small, pure formatting helpers shared by the context builder and the
-//! template filters: sizes, table cells, shell quoting, durations.
+//! Small, pure formatting helpers shared by the services, the context
+//! builder and the template filters: sizes, shell quoting, durations, code
+//! hashes. (Table cells are [`super::cell`]'s.)
 
 /// A byte count as people write it: `640 B`, `21.2 KB`, `48 KB`, `1.2 MB`
 /// (powers of 1024, one decimal, a trailing `.0` dropped).
@@ -19,50 +20,12 @@ pub fn human_size(bytes: u64) -> String {
     format!("{text} {}", UNITS[unit])
 }
 
-/// Escapes text for a GFM table cell: `|` becomes `\|`, line breaks `<br>`.
-pub fn table_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    push_cell(&mut out, text);
-    out
-}
-
-/// [`table_cell`], appended to `out`. The characters it escapes are ASCII,
-/// so the text is copied in runs between them, not a character at a time
-/// (half a million cells in a long ledger's document).
-fn push_cell(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(['|', '\r', '\n']) {
-        let (before, after) = rest.split_at(at);
-        out.push_str(before);
-        match after.as_bytes()[0] {
-            // A `|` already escaped is left as it is.
-            b'|' if before.ends_with('\\') => out.push('|'),
-            b'|' => out.push_str("\\|"),
-            b'\n' => out.push_str("<br>"),
-            _ => {}
-        }
-        rest = &after[1..];
+/// A code SHA-256 shortened for people: its first 12 characters (`-` when unknown).
+pub fn short_code(code: Option<&str>) -> String {
+    match code {
+        Some(code) => code.chars().take(12).collect(),
+        None => "-".into(),
     }
-    out.push_str(rest);
-}
-
-/// Inline code for a table cell: `` `text` ``, with a longer fence when the
-/// text holds backticks, and `|` escaped.
-pub fn code_cell(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    let mut out = String::with_capacity(text.len() + 2 * (fence.len() + pad.len()));
-    out.push_str(&fence);
-    out.push_str(pad);
-    push_cell(&mut out, text);
-    out.push_str(pad);
-    out.push_str(&fence);
-    out
 }
 
 /// Quotes a word for a POSIX shell only when it needs it.
@@ -161,55 +124,6 @@ mod tests {
         assert_eq!(human_size(1258291), "1.2 MB");
         assert_eq!(human_size(1023), "1023 B");
         assert_eq!(human_size(1024), "1 KB");
-    }
-
-    #[test]
-    fn cells_are_escaped() {
-        assert_eq!(table_cell("a|b"), r"a\|b");
-        assert_eq!(table_cell(r"a\|b"), r"a\|b");
-        assert_eq!(table_cell("a\nb"), "a<br>b");
-        assert_eq!(code_cell("x|y"), r"`x\|y`");
-        assert_eq!(code_cell("a`b"), "``a`b``");
-    }
-
-    /// The escaping as first written, a character at a time.
-    fn cell_one_char_at_a_time(text: &str) -> String {
-        let mut out = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' if chars.peek() == Some(&'|') => {
-                    out.push_str("\\|");
-                    chars.next();
-                }
-                '|' => out.push_str("\\|"),
-                '\r' => {}
-                '\n' => out.push_str("<br>"),
-                c => out.push(c),
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn cells_escape_as_one_character_at_a_time_would() {
-        for text in [
-            "", "|", "\\", "\\|", "\\||", "|\\|", "\\\\|", "\\\n|", "a\r\nb", "\r", "é|ü\n", "x\\",
-            "`|`", "a||b",
-        ] {
-            assert_eq!(table_cell(text), cell_one_char_at_a_time(text), "{text:?}");
-            let fence = if text.contains('`') { "``" } else { "`" };
-            let pad = if text.starts_with('`') || text.ends_with('`') {
-                " "
-            } else {
-                ""
-            };
-            assert_eq!(
-                code_cell(text),
-                cell_one_char_at_a_time(&format!("{fence}{pad}{text}{pad}{fence}")),
-                "{text:?}"
-            );
-        }
     }
 
     #[test]

@@ -1,26 +1,37 @@
-//! The document's inventory tables (S3 Buckets, Lambda Functions, CloudWatch
-//! Alarms...), each declared once: its heading, and per column the heading,
-//! the field it shows and how a value is written into a Markdown cell and
-//! read back from one. `render` lays tables out through [`Table::layout`];
-//! the document importer reads them through [`Table::read`], so a table
-//! imported and rendered again prints the same cells by construction.
-
-mod column;
-pub mod display;
-mod observed;
-mod specs;
+//! A declared table of the document (S3 Buckets, Lambda Functions,
+//! CloudWatch Alarms...): its heading, and per column the heading, the field
+//! it shows and how a value is written into a Markdown cell and read back
+//! from one. `render` lays tables out through [`Table::layout`]; the
+//! document importer reads them through [`Table::read`], so a table
+//! imported and rendered again prints the same cells by construction. Each
+//! service declares its own (`services`).
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
-pub use column::Column;
-pub use observed::{overlay_environment, overlay_monitoring};
-pub use specs::{
-    ALARMS, BUCKETS, DISTRIBUTIONS, DYNAMODB_TABLES, FUNCTIONS, LOG_GROUPS, SECRETS,
-    environment_tables, monitoring_tables, read_environment_table, read_monitoring_table,
-};
+use super::Column;
 
-use crate::config::InventoryRow;
+/// A row of a declared table: its columns `ledger` does not know are kept
+/// by heading, as written.
+pub trait Row: Default {
+    /// The row's other columns.
+    fn extra(&self) -> &IndexMap<String, String>;
+    /// The row's other columns, to fill.
+    fn extra_mut(&mut self) -> &mut IndexMap<String, String>;
+}
+
+/// Implements [`Row`] for structs whose other columns are in a field `extra`.
+#[macro_export]
+macro_rules! table_rows {
+    ($($ty:ty),* $(,)?) => {$(impl $crate::document::Row for $ty {
+        fn extra(&self) -> &indexmap::IndexMap<String, String> {
+            &self.extra
+        }
+        fn extra_mut(&mut self) -> &mut indexmap::IndexMap<String, String> {
+            &mut self.extra
+        }
+    })*};
+}
 
 /// One declared table: its kind (the key of `columns` in `ledger.toml`), its
 /// heading in the document, and its columns, the key column first.
@@ -46,7 +57,7 @@ pub struct TableView {
     pub rows: Vec<Vec<String>>,
 }
 
-impl<T: InventoryRow + Default> Table<T> {
+impl<T: Row> Table<T> {
     /// The heading of the key column, which a table of this kind must have.
     pub fn key_heading(&self) -> &'static str {
         self.columns.first().map_or("", |c| c.heading)
@@ -130,24 +141,5 @@ impl<T: InventoryRow + Default> Table<T> {
             })
             .collect();
         Some(items)
-    }
-}
-
-/// Reads a table of `spec` into `into` and remembers its column order under
-/// the table's kind; false when it is not such a table.
-fn read_into<T: InventoryRow + Default>(
-    spec: &Table<T>,
-    header: &[String],
-    rows: &[Vec<String>],
-    into: &mut Vec<T>,
-    columns: &mut IndexMap<String, Vec<String>>,
-) -> bool {
-    match spec.read(header, rows) {
-        Some(items) => {
-            into.extend(items);
-            columns.insert(spec.kind.to_string(), header.to_vec());
-            true
-        }
-        None => false,
     }
 }

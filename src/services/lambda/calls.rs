@@ -1,8 +1,8 @@
 //! Lambda calls: a function's configuration, its published versions and
 //! aliases; one version's configuration; re-pointing an alias.
 
-use super::{AwsError, CallSite, Clients, classify};
-use crate::journal::{AliasState, FunctionState};
+use super::{AliasState, FunctionState};
+use crate::aws::{AwsError, CallSite, Clients, classify};
 
 fn site(clients: &Clients, operation: &'static str, name: &str) -> CallSite {
     clients.site(operation, format!("Lambda function `{name}`"))

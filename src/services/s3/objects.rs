@@ -1,37 +1,13 @@
 //! A deploy's objects: the environment's bucket listed (every version, both
 //! markers), diffed against the ledger's picture into file changes, with
-//! the metadata of what changed; and the invalidation the deploy made.
-
-use std::time::Duration;
+//! the metadata of what changed.
 
 use crate::aws::s3::{self, Listing};
-use crate::aws::{AwsError, Clients, cloudfront};
+use crate::aws::{AwsError, Clients};
 use crate::config::Environment;
-use crate::journal::{FileAction, FileChange, Invalidation};
+use crate::journal::{FileAction, FileChange};
 use crate::model::{self, LiveState};
-
-/// Where a long capture reports how far it got; the command layer draws it
-/// (the library never prints).
-pub trait Progress: Sync {
-    /// Object versions listed so far.
-    fn listed(&self, count: usize);
-    /// Object metadata read so far, of `total`.
-    fn read(&self, done: usize, total: usize);
-    /// Waiting for an invalidation to complete.
-    fn waiting(&self);
-    /// The current step ended.
-    fn done(&self);
-}
-
-/// A progress that shows nothing.
-pub struct Silent;
-
-impl Progress for Silent {
-    fn listed(&self, _: usize) {}
-    fn read(&self, _: usize, _: usize) {}
-    fn waiting(&self) {}
-    fn done(&self) {}
-}
+use crate::ui::{Progress, Silent};
 
 /// How to read the objects.
 #[derive(Debug, Clone, Copy)]
@@ -174,49 +150,4 @@ async fn read_metadata(
         }
     }
     Ok(())
-}
-
-/// The invalidation a deploy records.
-#[derive(Debug, Clone)]
-pub enum InvalidationRequest {
-    /// One the pipeline made: looked up by ID.
-    Existing(String),
-    /// One to create for these paths, with this caller reference (stable
-    /// for a retry of the same deploy).
-    Create {
-        /// Paths, each starting with `/`.
-        paths: Vec<String>,
-        /// CloudFront's idempotency token.
-        reference: String,
-    },
-}
-
-/// Looks up or creates the invalidation and, with `wait`, waits for it to
-/// complete. Returns it, and whether it was seen completed.
-pub async fn invalidation(
-    clients: &Clients,
-    distribution: &str,
-    request: &InvalidationRequest,
-    wait: Option<Duration>,
-    progress: &dyn Progress,
-) -> Result<(Invalidation, bool), AwsError> {
-    let found = match request {
-        InvalidationRequest::Existing(id) => {
-            cloudfront::get_invalidation(clients, distribution, id).await?
-        }
-        InvalidationRequest::Create { paths, reference } => {
-            cloudfront::create_invalidation(clients, distribution, paths, reference, 6).await?
-        }
-    };
-    let completed = found
-        .status
-        .as_deref()
-        .is_some_and(cloudfront::is_completed);
-    let Some(timeout) = wait.filter(|_| !completed) else {
-        return Ok((found, completed));
-    };
-    progress.waiting();
-    let seen = cloudfront::wait_for(clients, distribution, &found.id, timeout).await;
-    progress.done();
-    seen
 }

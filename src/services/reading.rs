@@ -1,0 +1,125 @@
+//! What a service reads AWS with: the clients, the environment and the
+//! service's declarations, and what to do with a declared resource AWS
+//! does not know.
+
+use crate::aws::error::declared_in;
+use crate::aws::{AwsError, Clients};
+use crate::config::{Config, Environment, declare::Declaration};
+
+/// What to do with a declared resource AWS does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// Fail the read, naming it (`snapshot`: nothing is recorded).
+    Refuse,
+    /// Leave it out (`verify --aws`: it is drift, "gone from AWS").
+    Skip,
+}
+
+/// What a service reads its state with.
+pub struct StateRead<'a> {
+    /// The clients of the environment.
+    pub clients: &'a Clients,
+    /// The environment's key.
+    pub env_key: &'a str,
+    /// The environment.
+    pub env: &'a Environment,
+    /// The service's declarations (the value under its key).
+    pub declared: Option<&'a toml::Value>,
+    /// What to do with a declared resource AWS does not know.
+    pub missing: Missing,
+}
+
+impl StateRead<'_> {
+    /// A resource read, or None when AWS does not know it and the read
+    /// leaves such resources out; `list` names its declarations
+    /// (`[[environments.production.tables]]`).
+    pub fn keep<T>(&self, read: Result<T, AwsError>, list: &str) -> Result<Option<T>, AwsError> {
+        match read {
+            Ok(state) => Ok(Some(state)),
+            Err(AwsError::NotFound { .. }) if self.missing == Missing::Skip => Ok(None),
+            Err(error) => Err(declared_in(error, list)),
+        }
+    }
+
+    /// `[[environments.E.KEY]]`, naming a declaration of this environment.
+    pub fn in_env(&self, key: &str) -> String {
+        format!("[[environments.{}.{key}]]", self.env_key)
+    }
+}
+
+/// What `--discover` lists with.
+pub struct Discovery<'a> {
+    /// The clients of the environment.
+    pub clients: &'a Clients,
+    /// Only names starting with this.
+    pub prefix: &'a str,
+    /// The environment asked for.
+    pub env_key: &'a str,
+    /// The whole configuration (what is declared already, and where).
+    pub config: &'a Config,
+}
+
+/// A resource found in AWS and its proposed declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    /// Its name.
+    pub name: String,
+    /// The declaration to add to `ledger.toml`.
+    pub declaration: Declaration,
+}
+
+/// Reads what `env` declares of every service its snapshots read (in
+/// `scope`: the monitoring with the release environment's). Any failing
+/// call fails the whole read: nothing partial is returned.
+pub async fn read_inventory(
+    clients: &Clients,
+    (env_key, env): (&str, &Environment),
+    config: &Config,
+    scope: super::inventory::Scope,
+    missing: Missing,
+) -> Result<crate::journal::Inventory, AwsError> {
+    let mut inventory = crate::journal::Inventory::new();
+    for service in super::REGISTRY.iter().filter(|s| scope.reads(**s)) {
+        let cx = StateRead {
+            clients,
+            env_key,
+            env,
+            declared: super::declarations(config, env, service.declared_at()),
+            missing,
+        };
+        if let Some(state) = service.read_state(&cx).await? {
+            inventory.insert(service.state_key().to_string(), state);
+        }
+    }
+    Ok(inventory)
+}
+
+/// What the account holds that starts with `cx.prefix`, service by
+/// service, and of it what `ledger.toml` does not declare yet: (found,
+/// declarations to add).
+pub async fn discover(cx: &Discovery<'_>) -> Result<(usize, Vec<Declaration>), AwsError> {
+    let env = cx.config.environments.get(cx.env_key);
+    let mut found = 0;
+    let mut missing = Vec::new();
+    for service in super::REGISTRY {
+        let proposals = service.discover(cx).await?;
+        found += proposals.len();
+        // `[monitoring]` is read by the release environment's snapshots,
+        // with its account and region: only what that environment finds
+        // belongs there.
+        let monitoring = matches!(service.declared_at(), super::Declared::Monitoring(_));
+        if monitoring && cx.env_key != cx.config.changelog.release_env {
+            continue;
+        }
+        let declared = env.map_or_else(Vec::new, |env| {
+            let at = service.declared_at();
+            service.declared_names(env, super::declarations(cx.config, env, at))
+        });
+        missing.extend(
+            (proposals.into_iter())
+                .filter(|p| !declared.contains(&p.name))
+                .map(|p| p.declaration),
+        );
+    }
+    Ok((found, missing))
+}
