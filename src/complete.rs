@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use clap_complete::CompletionCandidate;
 
-use crate::commands::Workspace;
 use crate::config::Config;
 use crate::journal::Journal;
+use crate::ops::Workspace;
 
 /// The ledger folder as the command being completed would find it:
 /// `--ledger DIR` on the line being completed, else `LEDGER_DIR`, else found.

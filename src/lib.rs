@@ -26,6 +26,8 @@ pub mod import;
 pub mod journal;
 pub mod location;
 pub mod model;
+#[cfg(feature = "aws")]
+pub mod ops;
 pub mod parallel;
 pub mod render;
 pub mod s3_key;

@@ -3,21 +3,22 @@
 
 use anyhow::Result;
 
-use super::{Outcome, Workspace};
+use super::Outcome;
 use crate::cli::CheckArgs;
 use crate::model;
+use crate::ops::{Workspace, lock};
+use crate::ui::Ui;
 
-pub fn run(workspace: &Workspace, args: &CheckArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &CheckArgs, ui: &Ui) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
-    let journal = workspace.journal(ui)?;
-    match model::lock_of(&journal.entries, &args.env) {
+    match lock::check(workspace, &args.env, ui)? {
         Some(lock) => {
             crate::failure!(
                 ui,
                 "{} is locked ({}): do not deploy; `ledger unlock --env {}` lifts it",
                 args.env,
-                model::lock_line(lock),
+                model::lock_line(&lock),
                 args.env
             );
             Ok(Outcome::CheckFailed)

@@ -5,10 +5,12 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, Versioned, Workspace, write_json_list};
+use super::{Outcome, Versioned, write_json_list};
 use crate::cli::{LogArgs, LogFormat};
 use crate::journal::{Entry, EntryKind};
-use crate::model;
+use crate::ops::Workspace;
+use crate::ops::query::log::{self, LogQuery};
+use crate::ui::Ui;
 
 const HEADER: [&str; 8] = [
     "SEQ",
@@ -21,44 +23,27 @@ const HEADER: [&str; 8] = [
     "NOTE",
 ];
 
-pub fn run(
-    workspace: &Workspace,
-    args: &LogArgs,
-    out: &mut dyn Write,
-    ui: &crate::ui::Ui,
-) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) -> Result<Outcome> {
     let config = workspace.config()?;
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let index = workspace.index(ui)?;
-    let heads: Vec<&Entry> = index
-        .heads()?
-        .iter()
-        .rev()
-        .filter(|e| args.env.as_ref().is_none_or(|env| &e.env == env))
-        .take(args.max_count.unwrap_or(usize::MAX))
-        .collect();
+    let query = LogQuery {
+        env: args.env.clone(),
+        max_count: args.max_count,
+        whole: args.format != LogFormat::Text,
+    };
+    let logged = log::log(workspace, &query, ui)?;
     match args.format {
-        LogFormat::Json | LogFormat::Jsonl => {
-            let seqs: Vec<u64> = heads.iter().map(|e| e.seq).collect();
-            let whole = index.entries(&seqs)?;
-            let entries: Vec<&Entry> = whole.iter().collect();
-            match args.format {
-                LogFormat::Json => write_json_list(out, "entries", &entries)?,
-                _ => write_lines(out, &entries)?,
-            }
-        }
-        LogFormat::Text if heads.is_empty() => crate::note!(ui, "no entries recorded yet"),
+        LogFormat::Json => write_json_list(out, "entries", &logged.entries)?,
+        LogFormat::Jsonl => write_lines(out, &logged.entries)?,
+        LogFormat::Text if logged.entries.is_empty() => crate::note!(ui, "no entries recorded yet"),
         LogFormat::Text => {
-            let entries = heads;
             let marks = Marks {
-                voided: index.voided().clone(),
-                changes: crate::services::inventory::all_snapshot_changes(&model::in_force(
-                    index.heads()?,
-                )),
+                voided: logged.voided,
+                changes: logged.changes,
             };
-            let rows: Vec<[String; 8]> = entries.iter().map(|e| row(e, &marks)).collect();
+            let rows: Vec<[String; 8]> = logged.entries.iter().map(|e| row(e, &marks)).collect();
             write_table(out, &rows)?;
         }
     }
@@ -66,9 +51,9 @@ pub fn run(
 }
 
 /// JSON Lines: one entry per line, each with the shape's `schema` first.
-fn write_lines(out: &mut dyn Write, entries: &[&Entry]) -> Result<()> {
+fn write_lines(out: &mut dyn Write, entries: &[Entry]) -> Result<()> {
     for entry in entries {
-        let line = serde_json::to_string(&Versioned::new(*entry))?;
+        let line = serde_json::to_string(&Versioned::new(entry))?;
         writeln!(out, "{line}")?;
     }
     Ok(())

@@ -2,38 +2,34 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::{Outcome, Workspace, write_json};
+use super::{Outcome, write_json};
 use crate::cli::{OutputFormat, ShowArgs};
 use crate::document::format::human_size;
 use crate::journal::{Entry, FileAction, Inventory};
-use crate::model;
+use crate::ops::Workspace;
+use crate::ops::query::show;
 use crate::services::{self, REGISTRY};
+use crate::ui::Ui;
 
 pub fn run(
     workspace: &Workspace,
     args: &ShowArgs,
     out: &mut dyn Write,
-    ui: &crate::ui::Ui,
+    ui: &Ui,
 ) -> Result<Outcome> {
     let config = workspace.config()?;
     if let Some(env) = &args.env {
         config.environment(env, &workspace.config_path())?;
     }
-    let index = workspace.index(ui)?;
-    let head = model::resolve_ref(index.heads()?, &args.reference, args.env.as_deref())?;
-    let voided_by = index.voided().get(&head.seq).copied();
-    let entry = index
-        .entry(head.seq)?
-        .context("the index lost an entry it listed")?;
+    let shown = show::show(workspace, &args.reference, args.env.as_deref(), ui)?;
+    let entry = &shown.entry;
     match args.format {
-        OutputFormat::Json => write_json(out, &entry)?,
+        OutputFormat::Json => write_json(out, entry)?,
         OutputFormat::Text => {
-            let in_force = model::in_force(index.heads()?);
-            let changes = services::inventory::snapshot_changes(&in_force, &entry);
-            write_entry(out, &entry, &changes)?;
-            if let Some(void) = voided_by {
+            write_entry(out, entry, &shown.changes)?;
+            if let Some(void) = shown.voided_by {
                 writeln!(
                     out,
                     "  voided by     #{void}: recorded in error, left out of folds and documents"
@@ -41,7 +37,7 @@ pub fn run(
             }
         }
     }
-    if let (Some(void), OutputFormat::Json) = (voided_by, args.format) {
+    if let (Some(void), OutputFormat::Json) = (shown.voided_by, args.format) {
         crate::note!(ui, "note: #{} is voided by #{void}", entry.seq);
     }
     Ok(Outcome::Success)

@@ -1,110 +1,102 @@
-//! `ledger snapshot`: read each environment's bucket and distribution
-//! settings from AWS and append one inventory entry per environment.
+//! `ledger snapshot` (`ops::snapshot`), and with `--discover` the resources
+//! to declare (`ops::discover`).
 
 use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, Workspace, write_json_list};
+use super::{Outcome, aws_settings, write_json_list};
 use crate::cli::{OutputFormat, SnapshotArgs};
-use crate::config::Environment;
-use crate::journal::{Entry, EntryKind, Inventory, JournalLock};
-use crate::services::inventory::Scope;
-use crate::services::{self, Missing, REGISTRY};
-use crate::timestamp::Timestamp;
+use crate::config::declare;
+use crate::ops::Workspace;
+use crate::ops::discover::{self, DiscoverSettings};
+use crate::ops::snapshot::{self, SnapshotSettings};
+use crate::ui::Ui;
 
 pub fn run(
     workspace: &Workspace,
     args: &SnapshotArgs,
     out: &mut dyn Write,
-    ui: &crate::ui::Ui,
+    ui: &Ui,
 ) -> Result<Outcome> {
     let config = workspace.config()?;
     if args.discover {
-        return super::discover::run(workspace, &config, args, out, ui);
+        return discover(workspace, &config, args, out, ui);
     }
-    let environments: Vec<(String, Environment)> = match &args.env {
-        Some(name) => vec![(
-            name.clone(),
-            config.environment(name, &workspace.config_path())?.clone(),
-        )],
-        None => config
-            .environments
-            .iter()
-            .map(|(k, e)| (k.clone(), e.clone()))
-            .collect(),
+    let envs: Vec<String> = match &args.env {
+        Some(name) => {
+            config.environment(name, &workspace.config_path())?;
+            vec![name.clone()]
+        }
+        None => config.environments.keys().cloned().collect(),
     };
-    let runtime = super::runtime()?;
-    // Every call is made before the journal is touched: a failure records nothing.
-    let mut inventories = Vec::new();
-    for (key, env) in &environments {
-        let scope = Scope::of(&config, key);
-        let inventory = runtime.block_on(read_inventory((key, env), &config, scope, args, ui))?;
-        inventories.push((key.clone(), inventory));
-    }
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-    let writer = super::Writer::for_config(&config, ui)?;
-    let (mut journal, index) = writer.load_counting(&lock)?;
-    // The heads that hold each environment's last snapshot, read before
-    // the appends replace the tail the index was read from.
-    let views = (inventories.iter())
-        .map(|(key, _)| index.append_view(key, |_| false))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut appended = Vec::new();
-    for (key, inventory) in inventories {
-        let entry = Entry {
-            inventory: Some(inventory),
-            ..Entry::new(EntryKind::Snapshot, key, Timestamp::now())
-        };
-        appended.push(writer.append(&lock, &mut journal, entry, ui)?);
-    }
-    drop(lock);
-    for (entry, view) in appended.iter().zip(&views) {
-        // A journal of every entry (read whole to sync with a store) also
-        // holds what the sync brought in.
-        let entries = match journal.holds_every_entry() {
-            true => &journal.entries[..],
-            false => &view[..],
-        };
-        report(entry, entries, ui);
+    let settings = SnapshotSettings {
+        envs,
+        aws: aws_settings(&args.aws),
+    };
+    let recorded = snapshot::snapshot(workspace, &config, &settings, ui)?;
+    for snapshot in &recorded {
+        let entry = &snapshot.entry;
+        crate::note!(
+            ui,
+            "recorded #{} snapshot of {}: {}",
+            entry.seq,
+            entry.env,
+            snapshot.read.join(", ")
+        );
+        for line in &snapshot.changes {
+            crate::note!(ui, "  changed: {line}");
+        }
     }
     if args.format == OutputFormat::Json {
-        write_json_list(out, "entries", &appended)?;
+        let entries: Vec<_> = recorded.into_iter().map(|s| s.entry).collect();
+        write_json_list(out, "entries", &entries)?;
     }
     Ok(Outcome::Success)
 }
 
-async fn read_inventory(
-    (key, env): (&str, &Environment),
+/// `--discover`: the declarations on stdout, or added to `ledger.toml`.
+fn discover(
+    workspace: &Workspace,
     config: &crate::config::Config,
-    scope: Scope,
     args: &SnapshotArgs,
-    ui: &crate::ui::Ui,
-) -> Result<Inventory> {
-    let clients = super::clients(env, &args.aws, ui).await;
-    let read = services::read_inventory(&clients, (key, env), config, scope, Missing::Refuse);
-    Ok(read.await?)
-}
-
-/// One line per snapshot recorded, then the changes it brought.
-fn report(entry: &Entry, entries: &[Entry], ui: &crate::ui::Ui) {
-    let inventory = entry.inventory.clone().unwrap_or_default();
-    let read: Vec<String> = (REGISTRY.iter())
-        .filter_map(|s| {
-            inventory
-                .get(s.state_key())
-                .and_then(|state| s.summary(state))
-        })
-        .collect();
-    crate::note!(
-        ui,
-        "recorded #{} snapshot of {}: {}",
-        entry.seq,
-        entry.env,
-        read.join(", ")
-    );
-    let in_force = crate::model::in_force(entries);
-    for line in services::inventory::snapshot_changes(&in_force, entry) {
-        crate::note!(ui, "  changed: {line}");
+    out: &mut dyn Write,
+    ui: &Ui,
+) -> Result<Outcome> {
+    let env = args.env.clone().unwrap_or_default();
+    let settings = DiscoverSettings {
+        env: env.clone(),
+        prefix: args.prefix.clone(),
+        write: args.write,
+        aws: aws_settings(&args.aws),
+    };
+    let found = discover::discover(workspace, config, &settings, ui)?;
+    let total = found.total;
+    let prefix = if args.prefix.is_empty() {
+        String::new()
+    } else {
+        format!(" starting with `{}`", args.prefix)
+    };
+    if found.missing.is_empty() {
+        crate::note!(
+            ui,
+            "found {total} resource(s){prefix}; ledger.toml declares them all: nothing to add"
+        );
+    } else if !found.written {
+        write!(out, "{}", declare::to_toml(&found.missing))?;
+        crate::note!(
+            ui,
+            "found {total} resource(s){prefix}, {} not declared: add the declarations above to \
+             ledger.toml (or run again with --write), then `ledger snapshot --env {env}`",
+            found.missing.len()
+        );
+    } else {
+        crate::note!(
+            ui,
+            "added {} declaration(s) to {}; `ledger snapshot --env {env}` reads them",
+            found.missing.len(),
+            workspace.config_path().display()
+        );
     }
+    Ok(Outcome::Success)
 }

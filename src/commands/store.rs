@@ -1,34 +1,25 @@
-//! `ledger store push`: fill an empty S3 store with the local journal.
+//! `ledger store push` (`ops::store`).
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
-use super::{Outcome, Workspace, shown};
+use super::Outcome;
 use crate::cli::{StoreAction, StoreArgs};
-use crate::journal::JournalLock;
-use crate::store::s3::S3Store;
+use crate::journal::Journal;
+use crate::ops::{Workspace, store, workspace::shown};
+use crate::ui::Ui;
 
-pub fn run(workspace: &Workspace, args: &StoreArgs, ui: &crate::ui::Ui) -> Result<Outcome> {
+pub fn run(workspace: &Workspace, args: &StoreArgs, ui: &Ui) -> Result<Outcome> {
     let config = workspace.config()?;
-    let store_config = config.store.as_ref().ok_or_else(|| {
-        anyhow!(
-            "{} declares no [store]: add `[store] url = \"s3://BUCKET/PREFIX\"` first",
-            shown(&workspace.config_path())
-        )
-    })?;
     match args.action {
         StoreAction::Push => {
-            let store = S3Store::connect(store_config, ui)?;
-            let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-            let journal = lock.load()?;
-            store.probe(&workspace.ledger_dir)?;
-            let count = store.push(&journal)?;
-            drop(lock);
+            let pushed = store::push(workspace, &config, ui)?;
             crate::note!(
                 ui,
-                "uploaded {count} entr{} to {}: it is now the ledger of record, and {} its mirror",
-                if count == 1 { "y" } else { "ies" },
-                store.url,
-                shown(&journal.path)
+                "uploaded {} entr{} to {}: it is now the ledger of record, and {} its mirror",
+                pushed.count,
+                if pushed.count == 1 { "y" } else { "ies" },
+                pushed.url,
+                shown(&Journal::path_in(&workspace.ledger_dir))
             );
         }
     }

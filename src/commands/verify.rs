@@ -1,122 +1,76 @@
-//! `ledger verify`: the hash chain, the journal's git history, and with
-//! --aws the drift between the ledger and AWS (`verify_aws`).
+//! `ledger verify` (`ops::verify`): `FAIL`, `DRIFT` and `STORE` lines on
+//! stdout, the summary on stderr; exit 1 when anything does not hold.
 
 use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, Workspace};
+use super::{Outcome, aws_settings};
 use crate::cli::VerifyArgs;
-use crate::journal::Journal;
-use crate::verify::{Report, check_history, check_stored};
+use crate::ops::Workspace;
+use crate::ops::verify::{self, Verified, VerifySettings};
+use crate::store::s3::StoreReport;
+use crate::ui::Ui;
 
 pub fn run(
     workspace: &Workspace,
     args: &VerifyArgs,
     out: &mut dyn Write,
-    ui: &crate::ui::Ui,
+    ui: &Ui,
 ) -> Result<Outcome> {
-    // The tamper check reads git objects checked against their ids, even
-    // after a command in this process turned that off (it is process-wide).
-    crate::git::check_object_hashes();
     // A ledger whose configuration does not load is not in order either.
     let config = workspace.config()?;
-    // The chain is checked one stored file at a time; the whole journal is
-    // loaded only for the comparisons with AWS and the store.
-    let repo = if args.no_git {
-        None
-    } else {
-        Some(workspace.repo())
-    };
-    let report = check_chain_and_history(workspace, repo)?;
-    let journal = if args.aws || args.store {
-        Some(workspace.journal(ui)?)
-    } else {
-        None
-    };
-    for finding in &report.findings {
-        writeln!(out, "FAIL {}", finding.message)?;
-    }
-    if let Some(reason) = &report.history_skipped {
-        crate::note!(ui, "note: git history not checked: {reason}");
-    }
-    let history = if report.history_checked {
-        format!(
-            ", {} committed version(s) of the journal",
-            report.versions_checked
-        )
-    } else {
-        String::new()
-    };
-    let (environments_checked, drift_count) = match &journal {
-        Some(journal) if args.aws => {
-            super::verify_aws::compare(workspace, &config, journal, args, out, ui)?
-        }
-        _ => (0, 0),
-    };
-    let store_findings = match &journal {
-        Some(journal) if args.store => verify_store(&config, journal, out, ui)?,
-        _ => 0,
-    };
     let aws = if args.aws {
-        format!(", {environments_checked} environment(s) compared with AWS")
+        let names: Vec<String> = match &args.env {
+            Some(env) => {
+                config.environment(env, &workspace.config_path())?;
+                vec![env.clone()]
+            }
+            None => config.environments.keys().cloned().collect(),
+        };
+        Some((names, aws_settings(&args.aws_options)))
     } else {
-        String::new()
+        None
     };
-    if report.findings.is_empty() && drift_count == 0 && store_findings == 0 {
-        crate::note!(
-            ui,
-            "ok: {} entries checked{history}{aws}; the chain holds{}",
-            report.entries_checked,
-            if args.aws {
-                " and AWS matches the ledger"
-            } else {
-                ""
-            }
-        );
-        Ok(Outcome::Success)
+    let settings = VerifySettings {
+        no_git: args.no_git,
+        aws,
+        store: args.store,
+    };
+    let verified = verify::verify(workspace, &config, &settings, ui)?;
+    write_findings(out, &verified, ui)?;
+    summarise(&verified, ui);
+    Ok(if verified.holds() {
+        Outcome::Success
     } else {
-        crate::failure!(
-            ui,
-            "verify failed: {} problem(s) in {} entries{history}{aws}{}{}",
-            report.findings.len(),
-            report.entries_checked,
-            if drift_count > 0 {
-                format!("; {drift_count} drift finding(s)")
-            } else {
-                String::new()
-            },
-            if store_findings > 0 {
-                format!("; {store_findings} store finding(s)")
-            } else {
-                String::new()
-            }
-        );
-        Ok(Outcome::CheckFailed)
-    }
+        Outcome::CheckFailed
+    })
 }
 
-/// `--store`: the store's entries, versions and Object Lock; returns the
-/// number of problems (each printed as a `STORE` line).
-fn verify_store(
-    config: &crate::config::Config,
-    journal: &crate::journal::Journal,
-    out: &mut dyn Write,
-    ui: &crate::ui::Ui,
-) -> Result<usize> {
-    let store_config = config
-        .store
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("--store: ledger.toml declares no [store] to check"))?;
-    let store = crate::store::s3::S3Store::connect(store_config, ui)?;
-    let report = store.verify(journal)?;
-    for finding in &report.findings {
-        writeln!(out, "STORE {finding}")?;
+/// One line per finding: `FAIL`, `DRIFT ENV`, `STORE`.
+fn write_findings(out: &mut dyn Write, verified: &Verified, ui: &Ui) -> Result<()> {
+    for finding in &verified.report.findings {
+        writeln!(out, "FAIL {}", finding.message)?;
     }
+    if let Some(reason) = &verified.report.history_skipped {
+        crate::note!(ui, "note: git history not checked: {reason}");
+    }
+    for (env, line) in verified.drift.iter().flat_map(|d| &d.findings) {
+        writeln!(out, "DRIFT {env} {line}")?;
+    }
+    if let Some((url, report)) = &verified.store {
+        for finding in &report.findings {
+            writeln!(out, "STORE {finding}")?;
+        }
+        note_store(url, report, ui);
+    }
+    Ok(())
+}
+
+fn note_store(url: &str, report: &StoreReport, ui: &Ui) {
     crate::note!(
         ui,
-        "store {}: {} entries{}; {}",
-        store.url,
+        "store {url}: {} entries{}; {}",
         report.entries,
         if report.ahead > 0 {
             format!(", {} not yet mirrored here (`ledger sync`)", report.ahead)
@@ -131,45 +85,52 @@ fn verify_store(
                     .to_string(),
         }
     );
-    Ok(report.findings.len())
 }
 
-/// The chain check of the stored files and, when there is a repository,
-/// the git-history check, side by side: the history check reads git
-/// objects on one core while the chain check parses the journal's files on
-/// the others. Findings come in that order: the chain's, then the history's.
-fn check_chain_and_history(
-    workspace: &Workspace,
-    repo: Option<Result<crate::git::GitRepo>>,
-) -> Result<Report> {
-    let path = Journal::path_in(&workspace.ledger_dir);
-    let history = |repo: crate::git::GitRepo| -> Result<Report> {
-        let mut report = Report::default();
-        check_history(&repo, &path, &mut report)?;
-        Ok(report)
+/// The last line: ok, or what failed.
+fn summarise(verified: &Verified, ui: &Ui) {
+    let report = &verified.report;
+    let history = if report.history_checked {
+        format!(
+            ", {} committed version(s) of the journal",
+            report.versions_checked
+        )
+    } else {
+        String::new()
     };
-    let (repo, skipped) = match repo {
-        Some(Ok(repo)) => (Some(repo), None),
-        Some(Err(e)) => (None, Some(format!("{e:#}"))),
-        None => (None, None),
+    let aws = match &verified.drift {
+        Some(drift) => format!(", {} environment(s) compared with AWS", drift.compared),
+        None => String::new(),
     };
-    // The history check runs beside the check of the files on disk (or
-    // after it, when no thread can start).
-    let (history, stored) =
-        crate::parallel::both(|| repo.map(history), || check_stored(&workspace.ledger_dir));
-    let (findings, entries_checked) = stored?;
-    let mut report = Report {
-        entries_checked,
-        findings,
-        history_skipped: skipped,
-        ..Report::default()
-    };
-    if let Some(done) = history {
-        let checked = done?;
-        report.findings.extend(checked.findings);
-        report.versions_checked = checked.versions_checked;
-        report.history_checked = checked.history_checked;
-        report.history_skipped = checked.history_skipped;
+    let drift_count = verified.drift.as_ref().map_or(0, |d| d.findings.len());
+    let store_findings = verified.store.as_ref().map_or(0, |(_, s)| s.findings.len());
+    if verified.holds() {
+        crate::note!(
+            ui,
+            "ok: {} entries checked{history}{aws}; the chain holds{}",
+            report.entries_checked,
+            if verified.drift.is_some() {
+                " and AWS matches the ledger"
+            } else {
+                ""
+            }
+        );
+        return;
     }
-    Ok(report)
+    crate::failure!(
+        ui,
+        "verify failed: {} problem(s) in {} entries{history}{aws}{}{}",
+        report.findings.len(),
+        report.entries_checked,
+        if drift_count > 0 {
+            format!("; {drift_count} drift finding(s)")
+        } else {
+            String::new()
+        },
+        if store_findings > 0 {
+            format!("; {store_findings} store finding(s)")
+        } else {
+            String::new()
+        }
+    );
 }

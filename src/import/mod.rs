@@ -6,6 +6,8 @@ pub mod document;
 pub mod git_tags;
 pub mod markdown;
 
+pub use document::ImportError;
+
 /// Normalises a Markdown document for comparison: trailing whitespace
 /// dropped, table cells trimmed, separator rows reduced to `---`. Two
 /// documents equal after this differ only in table padding and trailing

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::questions::Last;
 use super::{Entry, EntryKind};
 
 /// What an append needs of one journal file's entries.
@@ -31,54 +32,11 @@ pub struct Digest {
 /// What one environment's entries in a file hold for an append.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnvDigest {
-    /// The heads of the file's last entries of each kind an append looks
-    /// for (see [`Role`]), in file order, each once.
+    /// The heads of the file's last entries that answer each question an
+    /// append asks (see [`Last`]), in file order, each once.
     pub lasts: Vec<Entry>,
     /// Each version deployed, as written: the seqs of its deploys.
     pub versions: BTreeMap<String, Vec<u64>>,
-}
-
-/// An entry an append's checks look for the last of, per environment: what
-/// `model::last_deploy`, `last_observed`, `lock_of`, the last change of a
-/// service's pins and the pins in force find, and the snapshot a new one is
-/// compared with.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Role {
-    ChangesFiles,
-    ObservedObjects,
-    LockOrUnlock,
-    /// Pinned anything under a service's key.
-    Pins(String),
-    /// Pinned this resource (key, name).
-    Pin(String, String),
-    Snapshot,
-}
-
-impl Role {
-    /// The roles `entry` plays.
-    fn of(entry: &Entry) -> Vec<Role> {
-        let mut roles = Vec::new();
-        if entry.kind.changes_files() {
-            roles.push(Role::ChangesFiles);
-            for (key, pins) in &entry.pins {
-                roles.push(Role::Pins(key.clone()));
-                roles.extend((pins.iter()).map(|p| {
-                    let name = p.get("name").and_then(toml::Value::as_str).unwrap_or("");
-                    Role::Pin(key.clone(), name.to_string())
-                }));
-            }
-        }
-        if entry.has_object_state() {
-            roles.push(Role::ObservedObjects);
-        }
-        if matches!(entry.kind, EntryKind::Lock | EntryKind::Unlock) {
-            roles.push(Role::LockOrUnlock);
-        }
-        if entry.kind == EntryKind::Snapshot && entry.inventory.is_some() {
-            roles.push(Role::Snapshot);
-        }
-        roles
-    }
 }
 
 impl Digest {
@@ -97,13 +55,13 @@ impl Digest {
                 .collect(),
             envs: BTreeMap::new(),
         };
-        let mut found: BTreeMap<&str, BTreeSet<Role>> = BTreeMap::new();
+        let mut found: BTreeMap<&str, BTreeSet<Last>> = BTreeMap::new();
         let mut lasts: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
         for entry in entries.iter().rev() {
             let seen = found.entry(&entry.env).or_default();
             let mut new_role = false;
-            for role in Role::of(entry) {
-                new_role |= seen.insert(role);
+            for question in Last::answered_by_entry(entry) {
+                new_role |= seen.insert(question);
             }
             if new_role {
                 lasts.entry(&entry.env).or_default().push(entry);

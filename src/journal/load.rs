@@ -9,7 +9,7 @@ use super::cache::{self, Checked::ByReader};
 use super::digest::Digest;
 use super::segment::{self, SEGMENT_DIR};
 use super::summary::Summary;
-use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Index, Journal, JournalError, Tail};
+use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Journal, JournalError, Tail};
 use crate::location::Located;
 
 /// One journal file, parsed.
@@ -389,72 +389,8 @@ impl Builder {
                 body_offset: self.tail_offset,
                 first_index: self.tail_index,
             },
-            heads_only: 0,
-            sealed_before: 0,
-            sealed_tip: None,
-            tail_hashes_hold: false,
         }
     }
-}
-
-/// What a journal loaded for appending holds of the entries before its
-/// open tail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Sealed {
-    /// Their heads: for commands that query the journal they append to.
-    Heads,
-    /// Their number and the last one's hash only: for an append whose
-    /// checks read [`Index::append_view`].
-    Counted,
-}
-
-/// See [`Journal::load_for_append`].
-pub(super) fn read_for_append(
-    ledger_dir: &Path,
-    index: &Index,
-    sealed_as: Sealed,
-) -> Result<Option<Journal>, JournalError> {
-    let path = Journal::path_in(ledger_dir);
-    // The key is taken before the bytes are read (see cache::Key).
-    let key = cache::key(ledger_dir, &path);
-    let text = read_text(&path, true)?;
-    let checked =
-        (key.as_ref()).and_then(|key| cache::read_checked(ledger_dir, &path, key, text.as_bytes()));
-    let mut journal = match checked {
-        Some(parsed) => Journal::of_checked_tail(&path, text, parsed),
-        None => Journal::parse_keeping_tables(&path, text)?,
-    };
-    let same_tail = (index.tail_heads()?.iter())
-        .map(|e| (e.seq, &e.hash))
-        .eq(journal.entries.iter().map(|e| (e.seq, &e.hash)));
-    if !same_tail {
-        return Ok(None);
-    }
-    let (sealed, sealed_tip) = index.sealed_part();
-    if sealed_as == Sealed::Counted {
-        journal.sealed_before = sealed;
-        journal.sealed_tip = sealed_tip.map(str::to_string);
-        return Ok(Some(journal));
-    }
-    let heads = index.heads()?;
-    let tail = std::mem::take(&mut journal.entries);
-    journal.entries = heads[..sealed].to_vec();
-    journal.entries.extend(tail);
-    let mut lines = vec![None; sealed];
-    lines.append(&mut journal.lines);
-    journal.lines = lines;
-    let mut places = vec![None; sealed];
-    places.append(&mut journal.places);
-    journal.places = places;
-    journal.tail.first_index = sealed;
-    journal.heads_only = sealed;
-    if let Some(raw) = journal.raw.get_mut() {
-        // The entries before the tail get empty tables, as in Journal::raw.
-        let mut all = vec![toml::Table::new(); sealed];
-        all.append(raw);
-        *raw = all;
-    }
-    Ok(Some(journal))
 }
 
 /// The text of a journal file; a missing tail is [`JournalError::Missing`].

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::cache::Checked;
 use super::segment::{self, SEGMENT_DIR};
 use super::summary::Summary;
-use super::{Entry, Journal, JournalError, LOCK_FILE, Layout};
+use super::{Appender, Entry, Index, Journal, JournalError, LOCK_FILE, Layout};
 
 /// An exclusive hold on a ledger folder's journal. Appends happen only
 /// through it; the lock is released when it is dropped (or the process dies).
@@ -46,93 +46,78 @@ impl JournalLock {
         })
     }
 
-    /// Reads the journal as it is now, under the lock.
+    /// The ledger folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Reads the whole journal as it is now, under the lock (for a command
+    /// that rewrites it: `sync`, `resolve`, the S3 store's pull).
     pub fn load(&self) -> Result<Journal, JournalError> {
         Journal::load(&self.dir)
     }
 
-    /// Opens the journal as an index, under the lock.
-    pub fn index(&self) -> Result<super::Index, JournalError> {
-        super::Index::open(&self.dir)
-    }
-
-    /// Reads, under the lock, the journal as an index for queries and what
-    /// an append needs (see [`Journal::load_for_append`]): a cost bounded
-    /// by the open tail, not the history.
-    pub fn load_for_append(&self) -> Result<(Journal, super::Index), JournalError> {
-        self.read_for_append(Journal::load_for_append)
-    }
-
-    /// [`load_for_append`](Self::load_for_append) with a journal that holds
-    /// the tail alone ([`Journal::load_for_append_counting`]): for an append
-    /// whose checks read [`super::Index::append_view`].
-    pub fn load_for_append_counting(&self) -> Result<(Journal, super::Index), JournalError> {
-        self.read_for_append(Journal::load_for_append_counting)
-    }
-
-    fn read_for_append(
-        &self,
-        load: fn(&Path, &super::Index) -> Result<Option<Journal>, JournalError>,
-    ) -> Result<(Journal, super::Index), JournalError> {
-        let index = super::Index::open(&self.dir)?;
-        if let Some(journal) = load(&self.dir, &index)? {
-            return Ok((journal, index));
+    /// Opens, under the lock, the journal for appending and its index for
+    /// the checks: a cost bounded by the open tail, not the history.
+    pub fn open(&self) -> Result<(Appender, Index), JournalError> {
+        let index = Index::open(&self.dir)?;
+        if let Some(appender) = Appender::open(&self.dir, &index)? {
+            return Ok((appender, index));
         }
         // The cache disagrees with the tail: set it aside, read every file.
         let _ = fs::remove_dir_all(self.dir.join(super::cache::CACHE_DIR));
-        let index = super::Index::open(&self.dir)?;
-        match load(&self.dir, &index)? {
-            Some(journal) => Ok((journal, index)),
+        let index = Index::open(&self.dir)?;
+        match Appender::open(&self.dir, &index)? {
+            Some(appender) => Ok((appender, index)),
             None => Err(JournalError::Changed {
                 path: Journal::path_in(&self.dir),
             }),
         }
     }
 
-    /// [`load_for_append`](Self::load_for_append), keeping `previous` (an
-    /// index opened before this lock was taken) when the tail on disk still
-    /// ends as it does: then no entry was written since, and the hash chain
-    /// that ends the same way is the same history, and the index returned
-    /// is `None`; the journal then holds the tail alone
-    /// ([`Journal::load_for_append_counting`]), for an append that checks
-    /// [`super::Index::append_view`]. Otherwise the index is read again and
-    /// returned, with a journal of every head.
-    pub fn load_for_append_reusing(
+    /// [`open`](Self::open), keeping `previous` (an index opened before this
+    /// lock was taken) when the tail on disk still ends as it does: then no
+    /// entry was written since, the hash chain that ends the same way is
+    /// the same history, and the index returned is `None`. Otherwise the
+    /// index is read again and returned.
+    pub fn open_reusing(
         &self,
-        previous: &super::Index,
-    ) -> Result<(Journal, Option<super::Index>), JournalError> {
-        if let Some(journal) = Journal::load_for_append_counting(&self.dir, previous)? {
-            return Ok((journal, None));
+        previous: &Index,
+    ) -> Result<(Appender, Option<Index>), JournalError> {
+        if let Some(appender) = Appender::open(&self.dir, previous)? {
+            return Ok((appender, None));
         }
-        let (journal, index) = self.load_for_append()?;
-        Ok((journal, Some(index)))
+        let (appender, index) = self.open()?;
+        Ok((appender, Some(index)))
     }
 
-    /// Appends `entry` to `journal` (which must have been loaded under this
-    /// lock), refusing when the tail's chain is broken.
-    pub fn append(&self, journal: &mut Journal, entry: Entry) -> Result<Entry, JournalError> {
-        let appended = self.append_all(journal, vec![entry])?;
-        Ok(journal.entries[appended][0].clone())
+    /// Appends `entry` after what `appender` (opened under this lock)
+    /// holds, refusing when the tail's chain is broken.
+    pub fn append(&self, appender: &mut Appender, entry: Entry) -> Result<Entry, JournalError> {
+        let mut appended = self.append_all(appender, vec![entry])?;
+        appended
+            .pop()
+            .ok_or_else(|| JournalError::Encode("nothing was appended".into()))
     }
 
     /// Appends several entries at once: the tail is checked once and written
-    /// once (for imports of thousands of entries). Returns where the sealed
-    /// entries are in `journal.entries`.
+    /// once (for imports of thousands of entries). Returns them as sealed.
     pub fn append_all(
         &self,
-        journal: &mut Journal,
+        appender: &mut Appender,
         entries: Vec<Entry>,
-    ) -> Result<std::ops::Range<usize>, JournalError> {
-        if let Some(seq) = journal.tail_broken() {
+    ) -> Result<Vec<Entry>, JournalError> {
+        if let Some(seq) = appender.tail_broken() {
             return Err(JournalError::BrokenChain {
-                path: journal.path.clone(),
+                path: appender.path().to_path_buf(),
                 seq,
             });
         }
+        let sealed = super::seal::seal_all(entries, appender.next_seq(), appender.tip_hash())?;
+        let journal = &mut appender.tail;
         let first = journal.entries.len();
-        let sealed = super::seal::seal_all(entries, journal.next_seq(), journal.tip_hash())?;
-        // Pushed in place (a copy would cost the whole history held):
-        // undone when the write fails, so the journal stays as it was.
+        // Pushed in place (a copy would cost the whole tail held): undone
+        // when the write fails, so the appender stays as it was.
         let mark = journal.mark();
         for done in sealed {
             journal.push_sealed(done.entry, &done.block, done.table);
@@ -149,7 +134,7 @@ impl JournalLock {
         };
         self.cache_written(journal, &layout);
         journal.adopt(layout);
-        Ok(first..journal.entries.len())
+        Ok(journal.entries[first..].to_vec())
     }
 
     /// Rewrites the whole journal as `journal` holds it. Only `sync`,
@@ -307,29 +292,29 @@ mod tests {
     }
 
     #[test]
-    fn an_append_whose_write_fails_leaves_the_journal_in_memory_as_it_was() {
+    fn an_append_whose_write_fails_leaves_the_appender_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         super::super::create_empty(dir.path()).unwrap();
         let lock = JournalLock::acquire(dir.path()).unwrap();
-        let mut journal = lock.load().unwrap();
-        lock.append(&mut journal, deploy("v1")).unwrap();
-        let _ = journal.raw();
-        let before = journal.clone();
+        let (mut appender, _) = lock.open().unwrap();
+        lock.append(&mut appender, deploy("v1")).unwrap();
+        let _ = appender.tail.raw();
+        let before = appender.clone();
         // The tail can no longer be replaced: a folder stands in its place.
         let tail = Journal::path_in(dir.path());
         fs::remove_file(&tail).unwrap();
         fs::create_dir(&tail).unwrap();
-        assert!(lock.append(&mut journal, deploy("v2")).is_err());
-        assert_eq!(journal.text, before.text);
-        assert_eq!(journal.entries, before.entries);
-        assert_eq!(journal.lines, before.lines);
-        assert_eq!(journal.raw(), before.raw());
-        assert_eq!(journal.tip_hash(), before.tip_hash());
+        assert!(lock.append(&mut appender, deploy("v2")).is_err());
+        assert_eq!(appender.tail.text, before.tail.text);
+        assert_eq!(appender.entries(), before.entries());
+        assert_eq!(appender.tail.lines, before.tail.lines);
+        assert_eq!(appender.tail.raw(), before.tail.raw());
+        assert_eq!(appender.tip_hash(), before.tip_hash());
         // And the next append, once the tail can be written, chains on.
         fs::remove_dir(&tail).unwrap();
-        fs::write(&tail, &journal.text).unwrap();
-        let appended = lock.append(&mut journal, deploy("v2")).unwrap();
+        fs::write(&tail, &appender.tail.text).unwrap();
+        let appended = lock.append(&mut appender, deploy("v2")).unwrap();
         assert_eq!(appended.seq, 2);
-        assert_eq!(fs::read_to_string(&tail).unwrap(), journal.text);
+        assert_eq!(fs::read_to_string(&tail).unwrap(), appender.tail.text);
     }
 }

@@ -3,6 +3,7 @@
 //! `journal.toml` (see [`segment`]). This module owns reading it, with
 //! errors located in the file that holds them; `lock.rs` owns appending.
 
+mod appender;
 pub mod cache;
 mod digest;
 mod entry;
@@ -11,8 +12,10 @@ pub mod hash;
 mod index;
 mod load;
 mod lock;
+pub mod questions;
 mod seal;
 pub mod segment;
+mod storage;
 mod summary;
 
 use std::fs::OpenOptions;
@@ -26,9 +29,11 @@ pub use entry::{
     ReleaseNotes, short_sha,
 };
 
+pub use appender::Appender;
 pub use index::Index;
 pub use load::{StoredFile, counted_files, for_each_file, logical_text};
 pub use lock::JournalLock;
+pub use storage::{Local, Storage, StorageError, SyncRequest, Synced};
 pub use summary::head;
 
 use crate::location::Located;
@@ -97,7 +102,10 @@ pub enum JournalError {
     Encode(String),
 }
 
-/// The parsed journal.
+/// The whole journal, parsed: every entry of every file (or of one file,
+/// for the open tail an [`Appender`] holds), with its text. What reads and
+/// queries need is the [`History`]'s; what an append needs, the
+/// [`Appender`]'s.
 #[derive(Debug, Clone)]
 pub struct Journal {
     /// Where it was read from.
@@ -120,18 +128,6 @@ pub struct Journal {
     places: Vec<Option<(usize, usize)>>,
     /// Where the open tail starts.
     tail: Tail,
-    /// How many entries before the tail are held as heads only (without
-    /// their files; see [`Journal::load_for_append`]): 0 for a whole journal.
-    heads_only: usize,
-    /// How many entries come before `entries` that this journal does not
-    /// hold (a journal loaded for one append: see
-    /// [`Journal::load_for_append_counting`]), and the hash of the last.
-    sealed_before: usize,
-    sealed_tip: Option<String>,
-    /// The tail's bytes are those an earlier append wrote after checking
-    /// the chain (its cache says so, and their SHA-256 matches): each tail
-    /// entry's hash holds without parsing its raw table again.
-    tail_hashes_hold: bool,
 }
 
 /// The lengths of a [`Journal`]'s parts at one point, to put it back there.
@@ -180,32 +176,6 @@ impl Journal {
         load::read(ledger_dir)
     }
 
-    /// Reads what an append to the journal needs, at a cost bounded by the
-    /// open tail's size: the tail whole, with its text, and every entry
-    /// before it as its head from `index` (opened under the same lock).
-    /// Such a journal serves [`JournalLock::append`] and
-    /// [`seal`](Self::seal) only: its text is the tail's, and queries over
-    /// the entries' files belong to the index. `None` when the index does
-    /// not hold the tail as it is on disk.
-    pub fn load_for_append(
-        ledger_dir: &Path,
-        index: &Index,
-    ) -> Result<Option<Journal>, JournalError> {
-        load::read_for_append(ledger_dir, index, load::Sealed::Heads)
-    }
-
-    /// [`load_for_append`](Self::load_for_append) holding only the tail's
-    /// entries, and of those before it their number and the last one's
-    /// hash: a cost that does not grow with the history, for an append
-    /// whose checks read [`Index::append_view`]. `entries` starts at the
-    /// tail.
-    pub fn load_for_append_counting(
-        ledger_dir: &Path,
-        index: &Index,
-    ) -> Result<Option<Journal>, JournalError> {
-        load::read_for_append(ledger_dir, index, load::Sealed::Counted)
-    }
-
     /// Parses journal text that was read from `path`, as one file.
     pub fn parse(path: &Path, text: String) -> Result<Journal, JournalError> {
         let file = load::parse_file(path, &text)?;
@@ -226,16 +196,6 @@ impl Journal {
         Ok(journal)
     }
 
-    /// The tail an append wrote, from its cache (see
-    /// [`cache::read_checked`]): the entries' hashes are not computed again,
-    /// their order and links are.
-    fn of_checked_tail(path: &Path, text: String, file: load::ParsedFile) -> Journal {
-        Journal {
-            tail_hashes_hold: true,
-            ..Journal::of_file(path, text, file)
-        }
-    }
-
     /// The journal of one parsed file.
     fn of_file(path: &Path, text: String, file: load::ParsedFile) -> Journal {
         let line_count = text.lines().count();
@@ -254,10 +214,6 @@ impl Journal {
             raw: std::sync::OnceLock::new(),
             line_count,
             files: vec![path.to_path_buf()],
-            heads_only: 0,
-            sealed_before: 0,
-            sealed_tip: None,
-            tail_hashes_hold: false,
         }
     }
 
@@ -283,13 +239,7 @@ impl Journal {
     /// what hashes are computed over. Parsed from the text on first use, so
     /// that commands that only read entries parse the file once.
     pub fn raw(&self) -> &[toml::Table] {
-        self.raw.get_or_init(|| {
-            // A journal loaded for appending holds the tail's text alone:
-            // the entries before it get empty tables, which no hash matches.
-            let mut tables = vec![toml::Table::new(); self.heads_only];
-            tables.extend(entry_tables(&self.text));
-            tables
-        })
+        self.raw.get_or_init(|| entry_tables(&self.text))
     }
 
     /// Records a newly appended entry's table, if the tables were parsed already.
@@ -301,26 +251,12 @@ impl Journal {
 
     /// The hash the next entry must chain to.
     pub fn tip_hash(&self) -> &str {
-        (self.entries.last().map(|e| e.hash.as_str()))
-            .or(self.sealed_tip.as_deref())
-            .unwrap_or(hash::GENESIS)
-    }
-
-    /// How many entries the journal holds (those before `entries` that a
-    /// journal loaded for one append leaves out included).
-    pub fn count(&self) -> usize {
-        self.sealed_before + self.entries.len()
-    }
-
-    /// Whether `entries` holds every entry of the journal (some perhaps as
-    /// heads only), not the tail alone.
-    pub fn holds_every_entry(&self) -> bool {
-        self.sealed_before == 0
+        (self.entries.last().map(|e| e.hash.as_str())).unwrap_or(hash::GENESIS)
     }
 
     /// The seq the next entry appended gets.
     pub fn next_seq(&self) -> u64 {
-        self.count() as u64 + 1
+        self.entries.len() as u64 + 1
     }
 
     /// The first entry (by position) whose sequence, link or hash does not
@@ -387,43 +323,6 @@ impl Journal {
             .iter()
             .enumerate()
             .all(|(index, entry)| entry.seq == index as u64 + 1)
-    }
-
-    /// The first entry of the open tail whose sequence, link or hash does
-    /// not hold, if any: what an append checks, at a cost bounded by the
-    /// tail's size (sealed segments are checked by `ledger verify`).
-    pub fn tail_broken(&self) -> Option<u64> {
-        let first = self.tail.first_index;
-        let tail = &self.entries[first..];
-        if tail.is_empty() {
-            return None;
-        }
-        let body = &self.text[self.tail.body_offset..];
-        let parsed;
-        let raw: &[toml::Table] = match self.raw.get() {
-            Some(raw) => &raw[first..],
-            None if self.tail_hashes_hold => &[],
-            None => {
-                parsed = entry_tables(body);
-                &parsed
-            }
-        };
-        let mut prev = match first {
-            0 => (self.sealed_tip.clone()).unwrap_or_else(|| hash::GENESIS.to_string()),
-            _ => self.entries[first - 1].hash.clone(),
-        };
-        for (index, entry) in tail.iter().enumerate() {
-            let expected_seq = (self.sealed_before + first + index) as u64 + 1;
-            let holds = match raw.get(index) {
-                Some(r) => hash::entry_hash(r) == entry.hash,
-                None => self.tail_hashes_hold,
-            };
-            if entry.seq != expected_seq || entry.prev_hash != prev || !holds {
-                return Some(entry.seq.min(expected_seq));
-            }
-            prev = entry.hash.clone();
-        }
-        None
     }
 
     /// How long each part of this journal in memory is now: see
@@ -516,6 +415,12 @@ impl Journal {
     pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
         let sealed = seal::seal_one(entry, self.next_seq(), self.tip_hash())?;
         Ok((sealed.entry, sealed.block))
+    }
+
+    /// The first entry of the open tail whose sequence, link or hash does
+    /// not hold, if any (the sealed segments are `ledger verify`'s).
+    pub fn tail_broken(&self) -> Option<u64> {
+        appender::first_broken_in_tail(self, (0, None), false)
     }
 }
 

@@ -14,6 +14,7 @@ pub use pins::{
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::journal::questions::Last;
 use crate::journal::{Entry, EntryKind};
 
 /// A reference to an entry could not be resolved.
@@ -167,7 +168,7 @@ pub fn lock_of<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
         .iter()
         .rev()
         .filter(|e| e.env == env && !voided.contains_key(&e.seq))
-        .find(|e| matches!(e.kind, EntryKind::Lock | EntryKind::Unlock))
+        .find(|e| Last::LockOrUnlock.answered_by(e))
         .filter(|e| e.kind == EntryKind::Lock)
 }
 
@@ -185,10 +186,7 @@ pub fn lock_line(lock: &Entry) -> String {
 /// The last entry of `env` that read what S3 serves (a deploy or rollback
 /// not recorded with `--no-aws`).
 pub fn last_observed<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| e.env == env && e.has_object_state())
+    Last::Observed.find(entries, env)
 }
 
 /// One line describing an entry: `#3 production v2.1.1 34a82e5 2026-01-05 (by)`.
@@ -206,10 +204,7 @@ pub fn summary_line(entry: &Entry) -> String {
 
 /// The last entry that changed files in `env` (a deploy or rollback).
 pub fn last_deploy<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| e.env == env && e.kind.changes_files())
+    Last::Deploy.find(entries, env)
 }
 
 /// The entry `seq` of `entries` (in seq order, as a journal is).

@@ -18,10 +18,7 @@ pub struct PinAt<'a> {
 /// The pins of one service in force in an environment, by resource name.
 pub type LivePins<'a> = BTreeMap<String, PinAt<'a>>;
 
-/// The resource a pin names.
-pub fn pin_name(pin: &toml::Table) -> &str {
-    pin.get("name").and_then(toml::Value::as_str).unwrap_or("")
-}
+pub use crate::journal::questions::pin_name;
 
 /// Folds the pins under `key` of `env`'s deploys and rollbacks in
 /// `entries` (in force, in order) with `seq <= upto`.
@@ -61,10 +58,7 @@ pub fn changed_pins(previous: &LivePins<'_>, current: &[toml::Table]) -> Vec<tom
 /// The last entry of `env` (in force, in `entries`) that pinned anything
 /// under `key`.
 pub fn last_pins_change<'a>(entries: &'a [Entry], env: &str, key: &str) -> Option<&'a Entry> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| e.env == env && e.kind.changes_files() && !e.pins_of(key).is_empty())
+    crate::journal::questions::Last::Pins(key.to_string()).find(entries, env)
 }
 
 /// Every service's pins in force in `env` after entry `upto`, by key then

@@ -10,7 +10,7 @@ use crate::model::RefError;
 use crate::model::audit::LiveError;
 use crate::render::RenderError;
 use crate::store::s3::StoreError;
-use crate::store::{MergeError, git::RemoteError};
+use crate::store::{MergeError, git::remote::RemoteError};
 
 /// Why an operation did not do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,9 @@ pub enum Error {
     /// A document being imported.
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// Where the journal of record is kept.
+    #[error(transparent)]
+    Storage(#[from] crate::journal::StorageError),
     /// Reading or writing a file the operation names.
     #[error(transparent)]
     Io(#[from] std::io::Error),

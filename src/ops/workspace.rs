@@ -68,7 +68,7 @@ impl Workspace {
         if let Some(age) = crate::store::s3::mirror_age(&self.ledger_dir)
             && age > std::time::Duration::from_secs(86_400)
         {
-            crate::note!(ui,
+            crate::note!(
                 ui,
                 "note: the local mirror of the store was last synced {} hour(s) ago: `ledger sync` brings it up to date",
                 age.as_secs() / 3600
@@ -90,10 +90,45 @@ impl Workspace {
         self.repo().ok()
     }
 
+    /// Who acts (records, rolls back, corrects, locks): `--by`, else as for
+    /// a deploy inside a repository ([`deployed_by`]), else `LEDGER_DEPLOYED_BY`.
+    pub fn actor(&self, by: Option<&String>) -> Result<String> {
+        match self.repo_if_any() {
+            Some(repo) => deployed_by(by, &repo),
+            None => by
+                .cloned()
+                .or_else(|| std::env::var("LEDGER_DEPLOYED_BY").ok())
+                .ok_or_else(|| {
+                    crate::refusal!(
+                        "cannot tell who acts: pass --by NAME or set LEDGER_DEPLOYED_BY"
+                    )
+                }),
+        }
+    }
+
     /// The ledger folder as a path from the repository's top level.
     pub fn ledger_path_in(&self, repo: &GitRepo) -> Option<String> {
         repo.path_from_top(&self.ledger_dir)
     }
+}
+
+/// Who deployed: `--by`, else the CI and ledger variables, else git's user.name.
+pub fn deployed_by(by: Option<&String>, repo: &GitRepo) -> Result<String> {
+    if let Some(by) = by {
+        return Ok(by.clone());
+    }
+    for var in ["LEDGER_DEPLOYED_BY", "GITHUB_ACTOR", "GITLAB_USER_LOGIN"] {
+        if let Ok(value) = std::env::var(var)
+            && !value.trim().is_empty()
+        {
+            return Ok(value);
+        }
+    }
+    repo.user_name().ok_or_else(|| {
+        crate::refusal!(
+            "cannot tell who deployed: pass --by NAME or set LEDGER_DEPLOYED_BY (or git's user.name)"
+        )
+    })
 }
 
 /// `ledger/` in the current folder or the nearest folder above holding one,

@@ -254,10 +254,7 @@ pub fn snapshot_changes(entries: &[Entry], entry: &Entry) -> Vec<String> {
 
 /// The latest snapshot of `env` in `entries` that read an inventory.
 pub fn latest_snapshot<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Entry> {
-    entries
-        .iter()
-        .rev()
-        .find(|e| e.env == env && e.kind == EntryKind::Snapshot && e.inventory.is_some())
+    crate::journal::questions::Last::Snapshot.find(entries, env)
 }
 
 /// The inventory of the latest snapshot of `env`, if any.

@@ -9,9 +9,42 @@ pub mod git;
 pub mod s3;
 
 use std::collections::HashMap;
+use std::path::Path;
 
-use crate::journal::{Entry, FileAction, FileChange, Journal, JournalError};
+use crate::config::Config;
+use crate::journal::{
+    Entry, FileAction, FileChange, Journal, JournalError, Local, Storage, StorageError,
+};
 use crate::model::{self, LiveState};
+
+/// Where `config` says the journal of record is kept: its `[store]` (S3),
+/// else the git repository at `repo_dir` (a remote `ledger sync` publishes
+/// to), else the ledger folder alone.
+pub fn open(
+    config: &Config,
+    ledger_dir: &Path,
+    repo_dir: &Path,
+    ui: &crate::ui::Ui,
+) -> Result<Box<dyn Storage>, StorageError> {
+    #[cfg(feature = "aws")]
+    if let Some(store) = &config.store {
+        let store = s3::S3Store::connect(store, ledger_dir, ui).map_err(|e| match e {
+            s3::StoreError::Journal(e) => StorageError::Journal(e),
+            other => StorageError::Remote(Box::new(other)),
+        })?;
+        return Ok(Box::new(store));
+    }
+    let _ = (config, ui);
+    Ok(match crate::git::GitRepo::discover(repo_dir) {
+        Ok(repo) => Box::new(git::GitStorage {
+            ledger_dir: ledger_dir.to_path_buf(),
+            repo_dir: repo.root().to_path_buf(),
+        }),
+        Err(_) => Box::new(Local {
+            dir: ledger_dir.to_path_buf(),
+        }),
+    })
+}
 
 /// Why local entries cannot be put after the published ones.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::aws::{self, AwsError, AwsTarget, Clients, store as calls};
 use crate::config::StoreConfig;
-use crate::journal::{Entry, Journal, JournalError, JournalLock, push_block};
+use crate::journal::{
+    Appender, Entry, Journal, JournalError, JournalLock, Storage, StorageError, SyncRequest,
+    Synced, push_block,
+};
 
 /// File beside the journal that remembers a store passed the probe.
 pub const PROBED_FILE: &str = ".store-probed";
@@ -74,6 +77,9 @@ pub enum StoreError {
 pub struct S3Store {
     runtime: tokio::runtime::Runtime,
     clients: Clients,
+    ui: crate::ui::Ui,
+    /// The ledger folder whose journal mirrors the store.
+    ledger_dir: std::path::PathBuf,
     bucket: String,
     prefix: String,
     /// `s3://...` as configured, for messages.
@@ -95,7 +101,11 @@ pub struct StoreReport {
 
 impl S3Store {
     /// Connects with the store's region and profile (AWS conventions apply).
-    pub fn connect(config: &StoreConfig, ui: &crate::ui::Ui) -> Result<S3Store, StoreError> {
+    pub fn connect(
+        config: &StoreConfig,
+        ledger_dir: &Path,
+        ui: &crate::ui::Ui,
+    ) -> Result<S3Store, StoreError> {
         let (bucket, prefix) = config.location().unwrap_or_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -115,6 +125,8 @@ impl S3Store {
         Ok(S3Store {
             runtime,
             clients,
+            ui: *ui,
+            ledger_dir: ledger_dir.to_path_buf(),
             bucket,
             prefix,
             url: config.url.clone(),
@@ -223,7 +235,7 @@ impl S3Store {
             lock.replace_journal(&pulled)?;
             *mirror = pulled;
         }
-        touch_synced(mirror);
+        touch_synced(lock.dir());
         Ok(mirror.entries.len() - before)
     }
 
@@ -260,27 +272,31 @@ impl S3Store {
         Ok(())
     }
 
-    /// Appends `entry` (built against `mirror`) to the store, then to the
-    /// mirror. A writer that loses entry N re-reads the new entries, puts
-    /// its entry after them (re-chained, its files re-diffed) and tries
-    /// again; a 412 on an object holding exactly this entry's block (a
-    /// retried write of its own) is success.
-    pub fn append(
+    /// Appends `entry` (built against the mirror as it is on disk) to the
+    /// store, then to the mirror through `appender`, which is left open on
+    /// the mirror as it is after the append. A writer that loses entry N
+    /// re-reads the new entries, puts its entry after them (re-chained, its
+    /// files re-diffed) and tries again; a 412 on an object holding exactly
+    /// this entry's block (a retried write of its own) is success.
+    pub fn append_entry(
         &self,
         lock: &JournalLock,
-        mirror: &mut Journal,
+        appender: &mut Appender,
         entry: Entry,
-        ui: &crate::ui::Ui,
     ) -> Result<Entry, StoreError> {
-        self.probe(lock_dir(mirror))?;
+        self.probe(lock.dir())?;
         let mut entry = entry;
         for attempt in 1..=ATTEMPTS {
-            let base = mirror.clone();
-            self.sync(lock, mirror)?;
+            let base = lock.load()?;
+            let mut mirror = base.clone();
+            self.sync(lock, &mut mirror)?;
             if mirror.entries.len() != base.entries.len() {
-                match self.rechain(&base, mirror, entry)? {
+                match self.rechain(&base, &mirror, entry)? {
                     Rechained::Moved(moved) => entry = moved,
-                    Rechained::Published(published) => return Ok(published),
+                    Rechained::Published(published) => {
+                        *appender = lock.open()?.0;
+                        return Ok(published);
+                    }
                 }
             }
             let (sealed, block) = mirror.seal(entry.clone())?;
@@ -297,12 +313,14 @@ impl S3Store {
                     .block_on(calls::get(&self.clients, &self.bucket, &key))?
                     .is_some_and(|body| body == block.as_bytes());
             if ours {
-                let appended = lock.append(mirror, sealed)?;
-                touch_synced(mirror);
+                let (mut fresh, _) = lock.open()?;
+                let appended = lock.append(&mut fresh, sealed)?;
+                *appender = fresh;
+                touch_synced(lock.dir());
                 return Ok(appended);
             }
             crate::note!(
-                ui,
+                self.ui,
                 "note: entry #{} was written to the store by another writer first; re-chaining after it",
                 sealed.seq
             );
@@ -371,7 +389,7 @@ impl S3Store {
                 });
             }
         }
-        touch_synced(journal);
+        touch_synced(mirror_dir(journal));
         Ok(journal.entries.len())
     }
 
@@ -518,13 +536,54 @@ pub fn blocks(journal: &Journal) -> Vec<String> {
 }
 
 /// The ledger folder holding a mirror.
-fn lock_dir(mirror: &Journal) -> &Path {
+fn mirror_dir(mirror: &Journal) -> &Path {
     mirror.path.parent().unwrap_or(Path::new("."))
 }
 
-/// Records when the mirror was last brought up to date.
-fn touch_synced(mirror: &Journal) {
-    let _ = std::fs::write(lock_dir(mirror).join(SYNCED_FILE), "");
+/// Records when the mirror in `ledger_dir` was last brought up to date.
+fn touch_synced(ledger_dir: &Path) {
+    let _ = std::fs::write(ledger_dir.join(SYNCED_FILE), "");
+}
+
+impl Storage for S3Store {
+    fn name(&self) -> String {
+        self.url.clone()
+    }
+
+    fn refresh(&self, lock: &JournalLock) -> Result<usize, StorageError> {
+        let mut mirror = lock.load()?;
+        self.sync(lock, &mut mirror).map_err(remote)
+    }
+
+    fn append(
+        &self,
+        lock: &JournalLock,
+        appender: &mut Appender,
+        entry: Entry,
+    ) -> Result<Entry, StorageError> {
+        self.append_entry(lock, appender, entry).map_err(remote)
+    }
+
+    fn sync(&self, _: &SyncRequest, _: &crate::ui::Ui) -> Result<Synced, StorageError> {
+        let lock = JournalLock::acquire(&self.ledger_dir)?;
+        let mut mirror = lock.load()?;
+        let received = self.sync(&lock, &mut mirror).map_err(remote)?;
+        Ok(Synced {
+            with: self.url.clone(),
+            published: 0,
+            received,
+            total: mirror.entries.len(),
+            at: None,
+        })
+    }
+}
+
+/// A store error as the journal's storage reports it.
+fn remote(error: StoreError) -> StorageError {
+    match error {
+        StoreError::Journal(error) => StorageError::Journal(error),
+        other => StorageError::Remote(Box::new(other)),
+    }
 }
 
 /// How long ago the mirror in `ledger_dir` was last synced with a store,

@@ -3,65 +3,60 @@
 //! (every service the snapshot read), and the Lambda versions they serve
 //! against those deploys pinned. One `DRIFT` line per finding.
 
-use std::io::Write;
-
-use anyhow::Result;
-
-use super::Workspace;
-use crate::cli::VerifyArgs;
 use crate::config::{Config, Environment};
 use crate::journal::{Entry, Journal};
 use crate::model::{self, audit};
+use crate::ops::Result;
+use crate::ops::session::{self, AwsSettings};
 use crate::services::inventory::{self, Fields, Scope};
 use crate::services::{self, Missing, PinRead, s3::Reading};
 use crate::ui::Silent;
 
-/// Compares every environment asked for; returns (environments compared,
-/// drift findings).
+/// What `verify --aws` found: the environments compared, and one line per
+/// finding, by environment.
+#[derive(Debug, Clone, Default)]
+pub struct Drift {
+    /// How many environments had anything to compare.
+    pub compared: usize,
+    /// (environment, what differs).
+    pub findings: Vec<(String, String)>,
+}
+
+/// Compares the environments `names` with what AWS serves.
 pub fn compare(
-    workspace: &Workspace,
     config: &Config,
     journal: &Journal,
-    args: &VerifyArgs,
-    out: &mut dyn Write,
+    (names, aws): (&[String], &AwsSettings),
     ui: &crate::ui::Ui,
-) -> Result<(usize, usize)> {
-    let names: Vec<String> = match &args.env {
-        Some(env) => {
-            config.environment(env, &workspace.config_path())?;
-            vec![env.clone()]
-        }
-        None => config.environments.keys().cloned().collect(),
-    };
-    let runtime = super::runtime()?;
+) -> Result<Drift> {
+    let runtime = session::runtime()?;
     let entries = model::in_force(&journal.entries);
-    let (mut compared, mut drift) = (0, 0);
+    let mut drift = Drift::default();
     for name in names {
-        let env = config.environment(&name, &workspace.config_path())?;
-        let clients = runtime.block_on(super::clients(env, &args.aws_options, ui));
+        let env = config.environment(name, std::path::Path::new(crate::config::CONFIG_FILE))?;
+        let clients = runtime.block_on(session::clients(env, aws, ui));
         let mut lines = Vec::new();
         let mut any = false;
-        if let Some(found) = runtime.block_on(objects(&clients, &entries, &name, env, ui))? {
+        if let Some(found) = runtime.block_on(objects(&clients, &entries, name, env, ui))? {
             lines.extend(found);
             any = true;
         }
-        if let Some(found) = runtime.block_on(pins(&clients, &entries, &name, (config, env)))? {
+        if let Some(found) = runtime.block_on(pins(&clients, &entries, name, (config, env)))? {
             lines.extend(found);
             any = true;
         }
         if let Some(found) =
-            runtime.block_on(inventory(&clients, config, &entries, &name, env, ui))?
+            runtime.block_on(inventory(&clients, config, &entries, name, env, ui))?
         {
             lines.extend(found);
             any = true;
         }
-        compared += usize::from(any);
-        for line in lines {
-            drift += 1;
-            writeln!(out, "DRIFT {name} {line}")?;
-        }
+        drift.compared += usize::from(any);
+        drift
+            .findings
+            .extend(lines.into_iter().map(|line| (name.clone(), line)));
     }
-    Ok((compared, drift))
+    Ok(drift)
 }
 
 /// The bucket's objects against the fold; None when the ledger knows none.

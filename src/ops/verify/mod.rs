@@ -1,0 +1,150 @@
+//! `ledger verify`: the hash chain of the stored files, the journal's git
+//! history, and on request the drift between the ledger and AWS
+//! ([`aws`]) and the S3 store's own check.
+
+pub mod aws;
+
+use super::session::AwsSettings;
+use super::{Result, Workspace};
+use crate::config::Config;
+use crate::journal::Journal;
+use crate::store::s3::{S3Store, StoreReport};
+use crate::ui::Ui;
+use crate::verify::{Report, check_history, check_stored};
+
+/// What `verify` is asked.
+#[derive(Debug, Clone, Default)]
+pub struct VerifySettings {
+    /// Skip the git-history check.
+    pub no_git: bool,
+    /// Compare these environments with AWS, with these settings.
+    pub aws: Option<(Vec<String>, AwsSettings)>,
+    /// Check the S3 store.
+    pub store: bool,
+}
+
+/// What `verify` found.
+#[derive(Debug, Default)]
+pub struct Verified {
+    /// The chain's and the history's findings.
+    pub report: Report,
+    /// The drift from AWS, when asked.
+    pub drift: Option<aws::Drift>,
+    /// The store's check, when asked: its URL and report.
+    pub store: Option<(String, StoreReport)>,
+}
+
+impl Verified {
+    /// Whether everything held.
+    pub fn holds(&self) -> bool {
+        self.report.findings.is_empty()
+            && self.drift.as_ref().is_none_or(|d| d.findings.is_empty())
+            && self
+                .store
+                .as_ref()
+                .is_none_or(|(_, s)| s.findings.is_empty())
+    }
+}
+
+/// Checks the ledger of `workspace` as `settings` asks.
+pub fn verify(
+    workspace: &Workspace,
+    config: &Config,
+    settings: &VerifySettings,
+    ui: &Ui,
+) -> Result<Verified> {
+    // The tamper check reads git objects checked against their ids, even
+    // after a command in this process turned that off (it is process-wide).
+    crate::git::check_object_hashes();
+    // The chain is checked one stored file at a time; the whole journal is
+    // loaded only for the comparisons with AWS and the store.
+    let repo = (!settings.no_git).then(|| workspace.repo());
+    let report = check_chain_and_history(workspace, repo)?;
+    let journal = if settings.aws.is_some() || settings.store {
+        Some(workspace.journal(ui)?)
+    } else {
+        None
+    };
+    let drift = match (&journal, &settings.aws) {
+        (Some(journal), Some((names, aws))) => {
+            Some(aws::compare(config, journal, (names, aws), ui)?)
+        }
+        _ => None,
+    };
+    let store = match &journal {
+        Some(journal) if settings.store => Some(verify_store(workspace, config, journal, ui)?),
+        _ => None,
+    };
+    Ok(Verified {
+        report,
+        drift,
+        store,
+    })
+}
+
+/// `--store`: the store's entries, versions and Object Lock.
+fn verify_store(
+    workspace: &Workspace,
+    config: &Config,
+    journal: &Journal,
+    ui: &Ui,
+) -> Result<(String, StoreReport)> {
+    let Some(store_config) = &config.store else {
+        crate::refuse!("--store: ledger.toml declares no [store] to check");
+    };
+    let store = S3Store::connect(store_config, &workspace.ledger_dir, ui)?;
+    let report = store.verify(journal)?;
+    Ok((store.url.clone(), report))
+}
+
+/// The chain check of the stored files and, when there is a repository,
+/// the git-history check, side by side: the history check reads git
+/// objects on one core while the chain check parses the journal's files on
+/// the others. Findings come in that order: the chain's, then the history's.
+fn check_chain_and_history(
+    workspace: &Workspace,
+    repo: Option<Result<crate::git::GitRepo>>,
+) -> Result<Report> {
+    let path = Journal::path_in(&workspace.ledger_dir);
+    let history = |repo: crate::git::GitRepo| -> Result<Report> {
+        let mut report = Report::default();
+        check_history(&repo, &path, &mut report)?;
+        Ok(report)
+    };
+    let (repo, skipped) = match repo {
+        Some(Ok(repo)) => (Some(repo), None),
+        Some(Err(e)) => (None, Some(error_chain(&e))),
+        None => (None, None),
+    };
+    // The history check runs beside the check of the files on disk (or
+    // after it, when no thread can start).
+    let (history, stored) =
+        crate::parallel::both(|| repo.map(history), || check_stored(&workspace.ledger_dir));
+    let (findings, entries_checked) = stored?;
+    let mut report = Report {
+        entries_checked,
+        findings,
+        history_skipped: skipped,
+        ..Report::default()
+    };
+    if let Some(done) = history {
+        let checked = done?;
+        report.findings.extend(checked.findings);
+        report.versions_checked = checked.versions_checked;
+        report.history_checked = checked.history_checked;
+        report.history_skipped = checked.history_skipped;
+    }
+    Ok(report)
+}
+
+/// An error and its causes in one line, `: `-separated.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
