@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::ParsedFile;
 use super::digest::Digest;
-use super::load::ParsedFile;
 use super::summary::{NetChanges, Summary, changes_by_key};
 use super::{Entry, FileChange};
 

@@ -51,7 +51,7 @@ impl Digest {
             consecutive: (entries.iter().zip(first..)).all(|(e, seq)| e.seq == seq),
             voids: (entries.iter())
                 .filter(|e| e.kind == EntryKind::Void)
-                .map(super::summary::head)
+                .map(Entry::head)
                 .collect(),
             envs: BTreeMap::new(),
         };
@@ -79,7 +79,7 @@ impl Digest {
         for (env, mut heads) in lasts {
             heads.reverse();
             digest.envs.entry(env.to_string()).or_default().lasts =
-                heads.into_iter().map(super::summary::head).collect();
+                heads.into_iter().map(Entry::head).collect();
         }
         digest
     }
@@ -93,7 +93,6 @@ impl Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::summary::head;
     use crate::model;
     use crate::services;
     use crate::timestamp::Timestamp;
@@ -202,7 +201,7 @@ mod tests {
             };
             assert!(snapshot(&entries).is_some());
             assert_eq!(snapshot(lasts), snapshot(&entries));
-            assert_eq!(lasts, &lasts.iter().map(head).collect::<Vec<_>>());
+            assert_eq!(lasts, &lasts.iter().map(Entry::head).collect::<Vec<_>>());
         }
         let deploys_of_v1: Vec<u64> = (entries.iter())
             .filter(|e| e.env == "production" && e.kind == EntryKind::Deploy)

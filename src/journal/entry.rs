@@ -184,6 +184,53 @@ impl Entry {
         self.kind.changes_files() && !self.no_aws
     }
 
+    /// What makes this entry the same event whatever its place in the
+    /// chain: everything but `seq`, `prev_hash`, `hash`, the re-diffed
+    /// `files` and the seqs it names (which move with a re-chaining).
+    pub fn identity(&self) -> String {
+        let mut event = self.clone();
+        event.seq = 0;
+        event.prev_hash.clear();
+        event.hash.clear();
+        event.files.clear();
+        event.restores = None;
+        event.voids = None;
+        serde_json::to_string(&event).unwrap_or_default()
+    }
+
+    /// This entry without its files: what the index keeps of every entry
+    /// (every field is named, so that a new field is a decision here, not a
+    /// silent omission).
+    pub fn head(&self) -> Entry {
+        Entry {
+            seq: self.seq,
+            kind: self.kind,
+            env: self.env.clone(),
+            version: self.version.clone(),
+            commit: self.commit.clone(),
+            commits: self.commits.clone(),
+            deployed_at: self.deployed_at,
+            build_time: self.build_time.clone(),
+            deployed_by: self.deployed_by.clone(),
+            imported: self.imported,
+            restores: self.restores,
+            redeploy: self.redeploy,
+            no_aws: self.no_aws,
+            voids: self.voids,
+            reason: self.reason.clone(),
+            notes: self.notes.clone(),
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
+            invalidation: self.invalidation.clone(),
+            release: self.release.clone(),
+            inventory: self.inventory.clone(),
+            changes: self.changes.clone(),
+            files: Vec::new(),
+            pins: self.pins.clone(),
+            extra: self.extra.clone(),
+        }
+    }
+
     /// The keys this entry deleted.
     pub fn deletes(&self) -> impl Iterator<Item = &FileChange> {
         self.files.iter().filter(|f| f.action == FileAction::Delete)

@@ -12,10 +12,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use super::ParsedFile;
 use super::cache::{self, CachedFile, Checked::ByReader};
 use super::digest::Digest;
-use super::load::{self, ParsedFile};
-use super::summary::{NetChanges, Summary, changes_by_key, head};
+use super::load;
+use super::summary::{NetChanges, Summary, changes_by_key};
 use super::{Entry, FileChange, Journal, JournalError};
 
 /// A journal opened for reading.
@@ -386,13 +387,13 @@ impl IndexedFile {
     /// Its heads, read from the cache (or the file parsed again).
     fn read_heads(&self) -> Result<Vec<Entry>, JournalError> {
         let heads = match &self.source {
-            Source::Memory(entries, _) => return Ok(entries.iter().map(head).collect()),
+            Source::Memory(entries, _) => return Ok(entries.iter().map(Entry::head).collect()),
             Source::Cached(cached) => match cached.heads() {
                 Some(heads) => heads,
                 None => reparse(&self.path, false)?
                     .entries
                     .iter()
-                    .map(head)
+                    .map(Entry::head)
                     .collect(),
             },
         };

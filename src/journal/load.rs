@@ -9,16 +9,8 @@ use super::cache::{self, Checked::ByReader};
 use super::digest::Digest;
 use super::segment::{self, SEGMENT_DIR};
 use super::summary::Summary;
-use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Journal, JournalError, Tail};
+use super::{Document, EMPTY_JOURNAL, Entry, FORMAT, Journal, JournalError, ParsedFile, Tail};
 use crate::location::Located;
-
-/// One journal file, parsed.
-pub(super) struct ParsedFile {
-    /// Its entries.
-    pub entries: Vec<Entry>,
-    /// 1-based line of each entry's `[[entry]]` header in the file.
-    pub lines: Vec<Option<usize>>,
-}
 
 /// Reads `DIR/journal.toml` and, before it, the sealed segments in
 /// `DIR/journal/` whose entries come before the tail's. The tail is read

@@ -34,7 +34,6 @@ pub use index::Index;
 pub use load::{StoredFile, counted_files, for_each_file, logical_text};
 pub use lock::JournalLock;
 pub use storage::{Local, Storage, StorageError, SyncRequest, Synced};
-pub use summary::head;
 
 use crate::location::Located;
 
@@ -130,6 +129,14 @@ pub struct Journal {
     tail: Tail,
 }
 
+/// One journal file, parsed.
+pub(crate) struct ParsedFile {
+    /// Its entries.
+    pub(crate) entries: Vec<Entry>,
+    /// 1-based line of each entry's `[[entry]]` header in the file.
+    pub(crate) lines: Vec<Option<usize>>,
+}
+
 /// The lengths of a [`Journal`]'s parts at one point, to put it back there.
 struct Mark {
     text: usize,
@@ -191,13 +198,13 @@ impl Journal {
             return Journal::parse(path, text);
         };
         let lines = load::entry_lines(&text, entries.len());
-        let journal = Journal::of_file(path, text, load::ParsedFile { entries, lines });
+        let journal = Journal::of_file(path, text, ParsedFile { entries, lines });
         let _ = journal.raw.set(tables);
         Ok(journal)
     }
 
     /// The journal of one parsed file.
-    fn of_file(path: &Path, text: String, file: load::ParsedFile) -> Journal {
+    fn of_file(path: &Path, text: String, file: ParsedFile) -> Journal {
         let line_count = text.lines().count();
         let body_offset = segment::body_start(&text);
         Journal {

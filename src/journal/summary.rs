@@ -58,7 +58,7 @@ impl Summary {
             }
         }
         Summary {
-            heads: entries.iter().map(head).collect(),
+            heads: entries.iter().map(Entry::head).collect(),
             digest: Digest::of(entries),
             lines,
             voided_inside,
@@ -85,38 +85,6 @@ impl Summary {
             .filter(|seq| self.digest.covers(**seq))
             .count();
         now == self.voided_inside.len() && self.voided_inside.iter().all(|s| voided.contains_key(s))
-    }
-}
-
-/// An entry without its files (every field is named, so that a new field
-/// of [`Entry`] is a decision here, not a silent omission).
-pub fn head(entry: &Entry) -> Entry {
-    Entry {
-        seq: entry.seq,
-        kind: entry.kind,
-        env: entry.env.clone(),
-        version: entry.version.clone(),
-        commit: entry.commit.clone(),
-        commits: entry.commits.clone(),
-        deployed_at: entry.deployed_at,
-        build_time: entry.build_time.clone(),
-        deployed_by: entry.deployed_by.clone(),
-        imported: entry.imported,
-        restores: entry.restores,
-        redeploy: entry.redeploy,
-        no_aws: entry.no_aws,
-        voids: entry.voids,
-        reason: entry.reason.clone(),
-        notes: entry.notes.clone(),
-        prev_hash: entry.prev_hash.clone(),
-        hash: entry.hash.clone(),
-        invalidation: entry.invalidation.clone(),
-        release: entry.release.clone(),
-        inventory: entry.inventory.clone(),
-        changes: entry.changes.clone(),
-        files: Vec::new(),
-        pins: entry.pins.clone(),
-        extra: entry.extra.clone(),
     }
 }
 

@@ -160,11 +160,11 @@ pub fn rebase(
 /// copy: it is not moved again, and references to it follow it (the map
 /// from local to published seq).
 fn unpublished(ours: &[Entry], theirs: &[Entry]) -> (Vec<Entry>, HashMap<u64, u64>) {
-    let published: HashMap<String, u64> = theirs.iter().map(|e| (identity(e), e.seq)).collect();
+    let published: HashMap<String, u64> = theirs.iter().map(|e| (e.identity(), e.seq)).collect();
     let mut renumbered = HashMap::new();
     let mut kept = Vec::new();
     for entry in ours {
-        match published.get(&identity(entry)) {
+        match published.get(&entry.identity()) {
             Some(&seq) => {
                 renumbered.insert(entry.seq, seq);
             }
@@ -242,19 +242,6 @@ pub fn backoff(attempt: u32, first_ms: u64, cap_ms: u64) -> std::time::Duration 
         .map_or(0, |d| u64::from(d.subsec_nanos()));
     let jitter = (nanos ^ u64::from(std::process::id()).wrapping_mul(2_654_435_761)) % (delay / 2);
     std::time::Duration::from_millis(delay / 2 + jitter)
-}
-
-/// What makes an entry the same event whatever its place in the chain:
-/// everything but `seq`, `prev_hash`, `hash` and the re-diffed `files`.
-pub fn identity(entry: &Entry) -> String {
-    let mut event = entry.clone();
-    event.seq = 0;
-    event.prev_hash.clear();
-    event.hash.clear();
-    event.files.clear();
-    event.restores = None;
-    event.voids = None;
-    serde_json::to_string(&event).unwrap_or_default()
 }
 
 /// Refuses a local entry of an environment older than a published entry

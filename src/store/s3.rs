@@ -347,11 +347,11 @@ impl S3Store {
             Some((_, moved)) => Ok(Rechained::Moved(moved)),
             None => {
                 // The same event is in the store already (an earlier write of ours).
-                let event = super::identity(&sealed);
+                let event = sealed.identity();
                 let published = mirror
                     .entries
                     .iter()
-                    .find(|e| super::identity(e) == event)
+                    .find(|e| e.identity() == event)
                     .cloned()
                     .ok_or_else(|| {
                         self.inconsistent("an entry vanished while re-chaining".into())

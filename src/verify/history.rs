@@ -274,8 +274,11 @@ fn check_merge(
     let Some(merged) = parse(content) else {
         return;
     };
-    let events: std::collections::HashSet<String> =
-        merged.entries.iter().map(crate::store::identity).collect();
+    let events: std::collections::HashSet<String> = merged
+        .entries
+        .iter()
+        .map(crate::journal::Entry::identity)
+        .collect();
     for (index, (parent, before)) in parents.iter().enumerate() {
         if index == kept {
             continue;
@@ -284,7 +287,7 @@ fn check_merge(
         if let Some(lost) = side
             .entries
             .iter()
-            .find(|e| !events.contains(&crate::store::identity(e)))
+            .find(|e| !events.contains(&e.identity()))
         {
             report.findings.push(Finding {
                 seq: Some(lost.seq),
