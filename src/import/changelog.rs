@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::document::ImportError;
-use super::markdown::{Block, BlockKind, blocks};
+use crate::document::markdown::{Block, BlockKind, blocks};
 use crate::journal::{Entry, EntryKind, ReleaseGroup, ReleaseNotes};
 use crate::timestamp::Timestamp;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::markdown::{Block, BlockKind, blocks, table_rows};
+use crate::document::markdown::{Block, BlockKind, blocks, table_rows};
 use crate::config::{
     CacheBehavior, CacheHeader, CommandBlock, Config, Environment, ExtraBlock, RelatedLink,
     capitalise,

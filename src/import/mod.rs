@@ -4,7 +4,7 @@
 pub mod changelog;
 pub mod document;
 pub mod git_tags;
-pub mod markdown;
+
 
 pub use document::ImportError;
 
@@ -17,7 +17,7 @@ pub fn normalise_markdown(text: &str) -> String {
         .map(|line| {
             let line = line.trim_end();
             if line.starts_with('|') && line.ends_with('|') && line.len() > 1 {
-                let cells: Vec<String> = markdown::split_row(line)
+                let cells: Vec<String> = crate::document::markdown::split_row(line)
                     .into_iter()
                     .map(|c| {
                         if !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':') {
