@@ -62,7 +62,8 @@ fn benches(c: &mut Criterion) {
             |b, journal| {
                 let origin = render::TemplateOrigin::Builtin("aws-versions");
                 b.iter(|| {
-                    let context = render::build(&config, &journal.entries, None, None).unwrap();
+                    let source = render::Whole(&journal.entries);
+                    let context = render::build(&config, &source, None, None).unwrap();
                     render::render(&origin, context).unwrap().len()
                 })
             },

@@ -115,6 +115,12 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
         let runs = (0..3).map(|_| timed(bin, root, &args)).collect();
         rows.push((format!("{label} (median of 3)"), median(runs)));
     }
+    // What the first render pays, when no block of the history is kept.
+    let _ = std::fs::remove_dir_all(root.join("ledger/.cache/history"));
+    rows.push((
+        "render, history blocks not cached".into(),
+        timed(bin, root, &["render"]),
+    ));
     rows.extend(fresh_checkouts(bin, root));
     rows.push((
         "sha256sum of the journal files (floor)".into(),

@@ -20,6 +20,24 @@ pub fn human_size(bytes: u64) -> String {
     format!("{text} {}", UNITS[unit])
 }
 
+/// [`human_size`] read back, and sizes as people write them: `640 B`,
+/// `21.2 KB`, `1.5 MiB`, `2 GB` -> bytes (powers of 1024).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let (number, unit) = text.trim().split_once(' ')?;
+    let value: f64 = number.parse().ok()?;
+    let power = match unit.trim().to_ascii_uppercase().as_str() {
+        "B" | "BYTES" => 0,
+        "KB" | "KIB" => 1,
+        "MB" | "MIB" => 2,
+        "GB" | "GIB" => 3,
+        "TB" | "TIB" => 4,
+        "PB" | "PIB" => 5,
+        _ => return None,
+    };
+    let bytes = value * 1024f64.powi(power);
+    (bytes >= 0.0 && bytes.is_finite() && bytes < u64::MAX as f64).then(|| bytes.round() as u64)
+}
+
 /// A code SHA-256 shortened for people: its first 12 characters (`-` when unknown).
 pub fn short_code(code: Option<&str>) -> String {
     match code {
@@ -124,6 +142,22 @@ mod tests {
         assert_eq!(human_size(1258291), "1.2 MB");
         assert_eq!(human_size(1023), "1023 B");
         assert_eq!(human_size(1024), "1 KB");
+    }
+
+    #[test]
+    fn sizes_parse_like_people_write_them() {
+        assert_eq!(parse_size("640 B"), Some(640));
+        assert_eq!(parse_size("21.2 KB"), Some(21709));
+        assert_eq!(parse_size("1.25 MB"), Some(1310720));
+        assert_eq!(parse_size("48 KB"), Some(49152));
+        assert_eq!(parse_size("big"), None);
+        assert_eq!(parse_size("12 parsecs"), None);
+        assert_eq!(parse_size("-1 KB"), None);
+        for bytes in [0, 1023, 1024, 21709, 1 << 40, 3 << 50] {
+            let printed = human_size(bytes);
+            let read = parse_size(&printed).unwrap();
+            assert_eq!(human_size(read), printed, "{bytes} prints back the same");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod cell;
 mod column;
 pub mod format;
+pub mod history;
 pub mod markdown;
 mod table;
 

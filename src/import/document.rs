@@ -8,17 +8,16 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::document::markdown::{Block, BlockKind, blocks, table_rows};
 use crate::config::{
     CacheBehavior, CacheHeader, CommandBlock, Config, Environment, ExtraBlock, RelatedLink,
     capitalise,
 };
-use crate::document::cell::uncode;
-use crate::document::cell::{code_cell, table_cell};
-use crate::document::format::{human_size, max_age, short_duration};
-use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation};
+use crate::document::cell::{code_cell, table_cell, uncode, untable};
+use crate::document::format::{max_age, short_duration};
+use crate::document::history::{self, Part};
+use crate::document::markdown::{Block, BlockKind, blocks, table_rows};
+use crate::journal::{Entry, EntryKind};
 use crate::services;
-use crate::timestamp::{Timestamp, WrittenTime};
 
 /// What the default template writes under Deployment History without deploys.
 const EMPTY_HISTORY: &str = "No deploys recorded yet.";
@@ -559,267 +558,86 @@ impl Importer<'_> {
 
     /// One deploy section; false when its heading is not a deploy (kept verbatim).
     fn deploy(&mut self, title: &str, heading: &Block, sub: &[Block]) -> Result<bool, ImportError> {
-        let Some((date, rest)) = title.split_once(" - ") else {
+        let read = match history::read_heading(title) {
+            Ok(read) => read,
+            Err(message) => {
+                self.problem(heading.start, message)?;
+                return Ok(false);
+            }
+        };
+        let Some(env) = self.env_names.get(&read.env_name).cloned() else {
             self.problem(
                 heading.start,
-                format!("\"{title}\" is not `DATE - ENV Deploy VERSION`"),
+                format!(
+                    "\"{0}\" is not an environment of this document (no \"## {0} Environment\")",
+                    read.env_name
+                ),
             )?;
             return Ok(false);
         };
-        let Ok(deployed_at) = Timestamp::parse_stored(date.trim()) else {
-            self.problem(
-                heading.start,
-                format!("`{date}` is not a date (YYYY-MM-DD)"),
-            )?;
-            return Ok(false);
-        };
-        let Some((env_name, version)) = rest.split_once(" Deploy") else {
-            self.problem(
-                heading.start,
-                format!("\"{title}\" is not `DATE - ENV Deploy VERSION`"),
-            )?;
-            return Ok(false);
-        };
-        let Some(env) = self.env_names.get(env_name.trim()).cloned() else {
-            self.problem(
-                heading.start,
-                format!("\"{env_name}\" is not an environment of this document (no \"## {env_name} Environment\")"),
-            )?;
-            return Ok(false);
-        };
-        let version = version.trim();
         let mut entry = Entry {
-            version: (!version.is_empty()).then(|| version.to_string()),
+            version: read.version,
+            redeploy: read.redeploy,
             imported: true,
-            ..Entry::new(EntryKind::Deploy, env.clone(), deployed_at)
+            ..Entry::new(EntryKind::Deploy, env.clone(), read.date)
         };
         if let Some(version) = &entry.version
-            && self
-                .out
-                .entries
-                .iter()
-                .any(|e| e.env == env && e.version.as_ref() == Some(version))
+            && !entry.redeploy
+            && (self.out.entries.iter())
+                .any(|e| e.env == env && e.version.as_ref() == Some(version) && !e.redeploy)
         {
             self.problem(
                 heading.start,
-                format!("version {version} of {env_name} is listed twice"),
+                format!("version {version} of {} is listed twice", read.env_name),
             )?;
             return Ok(false);
         }
-        let mut index = 0;
-        while index < sub.len() {
-            let block = &sub[index];
-            let next = sub.get(index + 1);
-            let text = block.text.trim();
-            let consumed = match (&block.kind, next.map(|n| &n.kind)) {
-                // Each deploy ends with a thematic break; the template writes it.
-                (BlockKind::Break, _) => Some(1),
-                (BlockKind::Paragraph, Some(BlockKind::Table)) if text == "**Files Deployed**:" => {
-                    self.files(
-                        &mut entry,
-                        next.map_or("", |n| n.text.as_str()),
-                        block.start,
-                    )?
-                    .then_some(2)
-                }
-                (BlockKind::Paragraph, Some(BlockKind::List(items)))
-                    if text == "**Files Deleted**:" =>
-                {
-                    for item in items {
-                        entry.files.push(deleted_file(&uncode(item)));
-                    }
-                    Some(2)
-                }
-                (BlockKind::Paragraph, Some(BlockKind::List(items)))
-                    if pin_block(text).is_some() =>
-                {
-                    let pinning = pin_block(text).filter(|p| !entry.pins.contains_key(p.key()));
-                    let parsed: Option<Vec<toml::Table>> =
-                        pinning.and_then(|p| items.iter().map(|i| p.read_block_line(i)).collect());
-                    match (pinning, parsed) {
-                        (Some(pinning), Some(pins)) => {
-                            entry.pins.insert(pinning.key().to_string(), pins);
-                            Some(2)
-                        }
-                        _ => None,
-                    }
-                }
-                (BlockKind::Paragraph, Some(BlockKind::List(items))) if text == "**Changes**:" => {
-                    entry.changes = items.iter().map(Change::plain).collect();
-                    Some(2)
-                }
-                (BlockKind::Paragraph, _) if text.starts_with("**CloudFront Invalidation**:") => {
-                    let value = text["**CloudFront Invalidation**:".len()..].trim();
-                    let (id, status) = match value.split_once(" (") {
-                        Some((id, status)) => (id, status.strip_suffix(')').map(String::from)),
-                        None => (value, None),
-                    };
-                    entry.invalidation = Some(Invalidation {
-                        id: uncode(id),
-                        distribution: None,
-                        status,
-                        created_at: None,
-                        completed_seen_at: None,
-                        paths: Vec::new(),
-                    });
-                    Some(1)
-                }
-                (BlockKind::Paragraph, _) if self.meta(&mut entry, text, block.start)? => Some(1),
-                _ => None,
-            };
-            match consumed {
-                Some(n) => index += n,
-                None => {
-                    self.out.kept.push(format!(
-                        "lines {}-{}: text in deploy \"{title}\"",
-                        block.start, block.end
-                    ));
-                    entry.extra.push(self.source(block.start, block.end));
-                    index += 1;
-                }
-            }
-        }
+        self.deploy_body(&mut entry, title, sub)?;
         if let Some(invalidation) = &mut entry.invalidation {
-            invalidation.distribution = self
-                .out
-                .config
-                .environments
-                .get(&env)
-                .and_then(|e| e.distribution.clone());
+            invalidation.distribution =
+                (self.out.config.environments.get(&env)).and_then(|e| e.distribution.clone());
         }
         self.out.entries.push(entry);
         self.deploy_lines.push(heading.start);
         Ok(true)
     }
 
-    /// A paragraph of `**Field**: value` lines; false when any line is not one we know.
-    fn meta(&mut self, entry: &mut Entry, text: &str, line: usize) -> Result<bool, ImportError> {
-        let mut fields = Vec::new();
-        for (offset, raw) in text.lines().enumerate() {
-            let Some((name, value)) = raw
-                .trim()
-                .strip_prefix("**")
-                .and_then(|r| r.split_once("**:"))
-            else {
-                return Ok(false);
-            };
-            if !matches!(name, "Commit" | "Deployed By" | "Build Time") {
-                return Ok(false);
-            }
-            fields.push((name.to_string(), value.trim().to_string(), line + offset));
-        }
-        let mut build_time = None;
-        for (name, value, line) in &fields {
-            if name == "Build Time" {
-                match WrittenTime::parse_stored(value) {
-                    Ok(t) => build_time = Some(t),
-                    Err(_) => {
-                        self.problem(
-                            *line,
-                            format!("Build Time `{value}` is not an RFC 3339 time"),
-                        )?;
-                        return Ok(false);
-                    }
+    /// The parts of a deploy's body, read through the history codec; what
+    /// it does not read is kept verbatim with the entry.
+    fn deploy_body(
+        &mut self,
+        entry: &mut Entry,
+        title: &str,
+        sub: &[Block],
+    ) -> Result<(), ImportError> {
+        let mut index = 0;
+        while index < sub.len() {
+            let block = &sub[index];
+            let part = history::read_part(entry, block, sub.get(index + 1), &services::PinBlocks);
+            match part {
+                Part::Read(n) => index += n,
+                Part::Problem { line, message } => {
+                    self.problem(line, message)?;
+                    self.keep_in_entry(entry, title, block);
+                    index += 1;
+                }
+                Part::Unread => {
+                    self.keep_in_entry(entry, title, block);
+                    index += 1;
                 }
             }
         }
-        for (name, value, _) in fields {
-            match name.as_str() {
-                "Commit" => {
-                    entry.commits = value.split(" + ").map(uncode).collect();
-                    entry.commit = entry.commits.last().cloned();
-                }
-                "Deployed By" => entry.deployed_by = Some(value),
-                _ => entry.build_time = build_time.take(),
-            }
-        }
-        Ok(true)
+        Ok(())
     }
 
-    fn files(&mut self, entry: &mut Entry, table: &str, line: usize) -> Result<bool, ImportError> {
-        let rows = table_rows(table);
-        let Some((header, data)) = rows.split_first() else {
-            return Ok(false);
-        };
-        // The template writes these three columns in this order; another
-        // layout is kept verbatim with the entry.
-        if *header != ["File", "Size", "Content-Type"] {
-            return Ok(false);
-        }
-        let (file, size, content_type) = (0, Some(1), Some(2));
-        let mut parsed = Vec::new();
-        for (offset, row) in data.iter().enumerate() {
-            if row.len() != header.len() {
-                self.problem(
-                    line + 3 + offset,
-                    format!(
-                        "this row has {} cells, the header has {}",
-                        row.len(),
-                        header.len()
-                    ),
-                )?;
-                return Ok(false);
-            }
-            let size_cell = &row[size.unwrap_or(1)];
-            let (bytes, size_text) = if size_cell == "-" {
-                (None, None)
-            } else {
-                match parse_size(size_cell) {
-                    Some(bytes) => (
-                        Some(bytes),
-                        (human_size(bytes) != *size_cell).then(|| size_cell.clone()),
-                    ),
-                    None => {
-                        self.problem(
-                            line + 3 + offset,
-                            format!(
-                                "size `{size_cell}` is not a size (like 640 B, 21.2 KB, 1.2 MB)"
-                            ),
-                        )?;
-                        return Ok(false);
-                    }
-                }
-            };
-            let key = uncode(&row[file]);
-            if code_cell(&key) != row[file] {
-                return Ok(false);
-            }
-            parsed.push(FileChange {
-                key,
-                action: FileAction::Put,
-                version_id: None,
-                etag: None,
-                size: bytes,
-                size_text,
-                content_type: cell_value(&row[content_type.unwrap_or(2)]),
-                cache_control: None,
-                last_modified: None,
-            });
-        }
-        entry.files.extend(parsed);
-        Ok(true)
+    /// A block of a deploy's body kept as written.
+    fn keep_in_entry(&mut self, entry: &mut Entry, title: &str, block: &Block) {
+        self.out.kept.push(format!(
+            "lines {}-{}: text in deploy \"{title}\"",
+            block.start, block.end
+        ));
+        entry.extra.push(self.source(block.start, block.end));
     }
-}
-
-fn deleted_file(key: &str) -> FileChange {
-    FileChange {
-        key: key.to_string(),
-        action: FileAction::Delete,
-        version_id: None,
-        etag: None,
-        size: None,
-        size_text: None,
-        content_type: None,
-        cache_control: None,
-        last_modified: None,
-    }
-}
-
-/// The pinning service whose deploy block a paragraph heads
-/// (`**Lambda Versions**:`).
-fn pin_block(text: &str) -> Option<&'static dyn services::Pinning> {
-    let title = text.strip_prefix("**")?.strip_suffix("**:")?;
-    services::pinning().find(|p| p.title() == title)
 }
 
 /// `Production` -> `production`, `Staging EU` -> `staging-eu`.
@@ -832,7 +650,7 @@ pub fn env_key(name: &str) -> String {
 }
 
 fn unescape(cell: &str) -> String {
-    cell.replace("\\|", "|")
+    untable(cell)
 }
 
 /// A text cell's value: `-` is none.
@@ -843,20 +661,6 @@ fn cell_value(cell: &str) -> Option<String> {
 /// Whether a text cell prints back the same through the `cell` escaping.
 fn renders(cell: &str) -> bool {
     cell == "-" || table_cell(&unescape(cell)) == cell
-}
-
-/// `640 B`, `21.2 KB`, `1.5 MB`, `2 GB` -> bytes (powers of 1024).
-pub fn parse_size(text: &str) -> Option<u64> {
-    let (number, unit) = text.trim().split_once(' ')?;
-    let value: f64 = number.parse().ok()?;
-    let scale = match unit.trim().to_ascii_uppercase().as_str() {
-        "B" | "BYTES" => 1.0,
-        "KB" | "KIB" => 1024.0,
-        "MB" | "MIB" => 1024.0 * 1024.0,
-        "GB" | "GIB" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    (value >= 0.0 && value.is_finite()).then(|| (value * scale).round() as u64)
 }
 
 /// `[title](path) - description`.
@@ -878,16 +682,6 @@ fn parse_link(item: &str) -> Option<RelatedLink> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_parse_like_people_write_them() {
-        assert_eq!(parse_size("640 B"), Some(640));
-        assert_eq!(parse_size("21.2 KB"), Some(21709));
-        assert_eq!(parse_size("1.25 MB"), Some(1310720));
-        assert_eq!(parse_size("48 KB"), Some(49152));
-        assert_eq!(parse_size("big"), None);
-        assert_eq!(parse_size("12 parsecs"), None);
-    }
 
     #[test]
     fn links_and_keys() {

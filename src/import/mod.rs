@@ -5,7 +5,6 @@ pub mod changelog;
 pub mod document;
 pub mod git_tags;
 
-
 pub use document::ImportError;
 
 /// Normalises a Markdown document for comparison: trailing whitespace

@@ -323,6 +323,14 @@ pub struct FileChange {
 }
 
 impl FileChange {
+    /// A put of `key` with nothing else known (set the rest).
+    pub fn put(key: impl Into<String>) -> FileChange {
+        FileChange {
+            action: FileAction::Put,
+            ..FileChange::deleted(key)
+        }
+    }
+
     /// A deletion of `key` with nothing else known (no delete marker).
     pub fn deleted(key: impl Into<String>) -> FileChange {
         FileChange {

@@ -218,6 +218,13 @@ impl Index {
         Ok(found)
     }
 
+    /// The journal's files in order (sealed segments, then the tail), for
+    /// a reader that keeps what it derives from each file: the document's
+    /// history blocks.
+    pub fn parts(&self) -> impl ExactSizeIterator<Item = Part<'_>> {
+        self.files.iter().map(|file| Part { file })
+    }
+
     /// Every entry whole, in journal order: for commands that walk the
     /// whole history (`render`); cheaper than [`Journal::load`], which also
     /// joins every file's text.
@@ -326,6 +333,30 @@ impl Index {
         }
         let heads = file.read_heads()?;
         Ok(file.heads.get_or_init(|| heads))
+    }
+}
+
+/// One file of an [`Index`]: which entries it holds, and them.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    file: &'a IndexedFile,
+}
+
+impl Part<'_> {
+    /// How many entries it holds.
+    pub fn count(&self) -> usize {
+        self.file.digest.count
+    }
+
+    /// The hash of its last entry: with the chain, it names the file's
+    /// entries and every one before them (empty when it holds none).
+    pub fn last_hash(&self) -> &str {
+        &self.file.digest.last_hash
+    }
+
+    /// Its entries, whole.
+    pub fn entries(&self) -> Result<Vec<Entry>, JournalError> {
+        self.file.entries()
     }
 }
 

@@ -30,7 +30,7 @@ pub use entry::{
 };
 
 pub use appender::Appender;
-pub use index::Index;
+pub use index::{Index, Part};
 pub use load::{StoredFile, counted_files, for_each_file, logical_text};
 pub use lock::JournalLock;
 pub use storage::{Local, Storage, StorageError, SyncRequest, Synced};

@@ -281,7 +281,8 @@ fn round_trip_check(
     path: &Path,
     ui: &crate::ui::Ui,
 ) -> Result<()> {
-    let context = render::build(config, entries, None, None)?;
+    let source = render::Whole(entries);
+    let context = render::build(config, &source, None, None)?;
     let rendered = render::render(&render::TemplateOrigin::Builtin("aws-versions"), context)?;
     if rendered == original {
         crate::note!(

@@ -34,25 +34,38 @@ pub struct Rendered {
     pub text: String,
 }
 
-/// Renders the ledger of `workspace` as `settings` asks.
+/// Renders the ledger of `workspace` as `settings` asks. A template that
+/// lists the deploys themselves (or the audit page) reads every entry
+/// whole; the others read the entries' heads and the history's blocks
+/// from their cache.
 pub fn render(
     workspace: &Workspace,
     config: &Config,
     settings: &RenderSettings,
     ui: &Ui,
 ) -> Result<Rendered> {
-    let entries = workspace.index(ui)?.all_entries()?;
+    let index = workspace.index(ui)?;
     let repo = workspace.repo_if_any();
     let name = template_name(settings, ui)?;
     let origin = render::locate(&name, settings.template.as_deref(), &workspace.ledger_dir)?;
     let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
     let template = render::Template::load(origin)?;
+    let needs = template.needs();
+    let whole = if needs.deploys || needs.snapshots || settings.html {
+        Some(index.all_entries()?)
+    } else {
+        None
+    };
+    let source: Box<dyn render::Source> = match &whole {
+        Some(entries) => Box::new(render::Whole(entries)),
+        None => Box::new(render::Indexed::open(&index, &workspace.ledger_dir)?),
+    };
     let context = render::build_for(
         config,
-        &entries,
+        &*source,
         repo.as_ref(),
         ledger_path.as_deref(),
-        template.needs(),
+        needs,
     )?;
     let title = if name == "changelog" {
         format!("{} changelog", context.project.title)
@@ -60,11 +73,12 @@ pub fn render(
         context.project.document_title.clone()
     };
     let mut text = template.render(context)?;
-    if settings.html {
-        text = render::audit_page(&text, &title, config, &entries);
+    if let (true, Some(entries)) = (settings.html, &whole) {
+        text = render::audit_page(&text, &title, config, entries);
     }
+    drop(source);
     // Freed beside the writing of the document.
-    crate::parallel::drop_beside(entries);
+    crate::parallel::drop_beside((whole, index));
     Ok(Rendered { name, text })
 }
 
@@ -74,7 +88,8 @@ pub fn context(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<String
     let entries = workspace.index(ui)?.all_entries()?;
     let repo = workspace.repo_if_any();
     let ledger_path = repo.as_ref().and_then(|r| workspace.ledger_path_in(r));
-    let context = render::build(config, &entries, repo.as_ref(), ledger_path.as_deref())?;
+    let source = render::Whole(&entries);
+    let context = render::build(config, &source, repo.as_ref(), ledger_path.as_deref())?;
     serde_json::to_string_pretty(&context)
         .map_err(|e| crate::refusal!("cannot write the context: {e}"))
 }

@@ -14,14 +14,17 @@ use crate::config::{self, Config, Environment};
 use crate::document::TableView;
 use crate::document::cell::code_cell;
 use crate::document::format::{content_family, human_size, max_age, short_duration};
-use crate::git::{GitError, GitRepo};
+use crate::document::history::PinBlock;
+use crate::git::GitRepo;
 use crate::journal::{Change, Entry, EntryKind, FileAction, FileChange, Invalidation, short_sha};
 use crate::model;
 use crate::services::inventory::{all_snapshot_changes, latest_inventory};
 use crate::services::{Declared, Ordered, REGISTRY, TableCx};
 
+use super::RenderError;
 pub use super::changelog::{ChangelogView, GroupView, ReleaseView, Reship, YankView};
 pub use super::needs::Needs;
+use super::source::Source;
 
 /// The whole context. Its entries' fields borrow from the journal's
 /// entries (`'a`): building it copies no object list, and tera's copy of
@@ -36,8 +39,12 @@ pub struct Context<'a> {
     pub release_env: String,
     /// Environments in configuration order.
     pub environments: Vec<EnvView<'a>>,
-    /// Deploy and rollback entries, newest first.
+    /// Deploy, rollback and void entries in force, newest first.
     pub deploys: Vec<EntryView<'a>>,
+    /// The deployment history as the version document prints it: each
+    /// deploy's, rollback's and correction's block, newest first, joined
+    /// (empty without any).
+    pub history: String,
     /// Snapshots that changed an environment's configuration, newest first
     /// (each with its `configuration_changes`).
     pub snapshots: Vec<EntryView<'a>>,
@@ -196,30 +203,6 @@ impl Serialize for PinsView<'_> {
     }
 }
 
-/// One service's pins as the document's deploy block prints them.
-#[derive(Debug, Clone, Serialize)]
-pub struct PinBlock {
-    /// Its heading (`Lambda Versions`).
-    pub title: &'static str,
-    /// Its lines, Markdown without the bullet.
-    pub lines: Vec<String>,
-}
-
-/// The pin blocks of an entry, in the registry's order.
-fn pin_blocks(entry: &Entry) -> Vec<PinBlock> {
-    crate::services::pinning()
-        .filter(|p| !entry.pins_of(p.key()).is_empty())
-        .map(|p| PinBlock {
-            title: p.title(),
-            lines: entry
-                .pins_of(p.key())
-                .iter()
-                .map(|pin| p.block_line(pin))
-                .collect(),
-        })
-        .collect()
-}
-
 /// One object of an entry.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileView<'a> {
@@ -364,24 +347,24 @@ pub struct RollbackStep {
 /// Every section is filled: what `ledger context` prints.
 pub fn build<'a>(
     config: &Config,
-    entries: &'a [Entry],
+    source: &'a dyn Source,
     repo: Option<&GitRepo>,
     ledger_path: Option<&str>,
-) -> Result<Context<'a>, GitError> {
-    build_for(config, entries, repo, ledger_path, Needs::ALL)
+) -> Result<Context<'a>, RenderError> {
+    build_for(config, source, repo, ledger_path, Needs::ALL)
 }
 
 /// [`build`], with only the sections `needs` names filled; the others are
 /// left empty (a template that never names them cannot tell).
 pub fn build_for<'a>(
     config: &Config,
-    entries: &'a [Entry],
+    source: &'a dyn Source,
     repo: Option<&GitRepo>,
     ledger_path: Option<&str>,
     needs: Needs,
-) -> Result<Context<'a>, GitError> {
-    let all = entries;
-    let entries = &model::in_force(entries);
+) -> Result<Context<'a>, RenderError> {
+    let all = source.entries();
+    let entries = &model::in_force(all);
     let configuration = all_snapshot_changes(entries);
     // The entries in force may be copies (when some are void): a view
     // borrows the journal's own entry of the same seq.
@@ -391,25 +374,14 @@ pub fn build_for<'a>(
         view.configuration_changes = configuration.get(&e.seq).cloned().unwrap_or_default();
         Some(view)
     };
-    // The deploys' views on one thread, what the fold of the journal
-    // gives on another; the changelog reads git, which stays here.
-    let deploy_views = || {
-        let deploys = if needs.deploys {
-            (model::deploys_newest_first(entries).into_iter())
-                .filter_map(view)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let rollback = if needs.rollback {
-            rollback_view(config, entries, &view)
-        } else {
-            None
-        };
-        (deploys, rollback)
-    };
-    let ((deploys, rollback), state) =
-        crate::parallel::both(deploy_views, || state_views(config, entries, needs, &view));
+    // The history on one thread, what the fold of the journal gives on
+    // another; the changelog reads git, which stays here.
+    let (listed, state) = crate::parallel::both(
+        || listed_views(config, source, entries, needs, &view),
+        || state_views(config, source, entries, needs, &view),
+    );
+    let (history, deploys) = listed?;
+    let state = state?;
     let changelog = if needs.changelog {
         super::changelog::changelog_view(config, entries, repo, ledger_path)?
     } else {
@@ -420,6 +392,7 @@ pub fn build_for<'a>(
         last_updated: last_updated(config, entries),
         environments: state.environments,
         deploys,
+        history,
         snapshots: if needs.snapshots {
             configuration_snapshots(entries, &view)
         } else {
@@ -433,11 +406,36 @@ pub fn build_for<'a>(
             MonitoringView::default()
         },
         commands: config.commands.clone(),
-        rollback,
+        rollback: state.rollback,
         related: config.related.clone(),
         extras: extras_by_anchor(config),
         release_env: config.changelog.release_env.clone(),
     })
+}
+
+/// The deployment history's text, and the deploys' views.
+type Listed<'a> = (String, Vec<EntryView<'a>>);
+
+fn listed_views<'a>(
+    config: &Config,
+    source: &dyn Source,
+    entries: &[Entry],
+    needs: Needs,
+    view: &dyn Fn(&Entry) -> Option<EntryView<'a>>,
+) -> Result<Listed<'a>, RenderError> {
+    let history = if needs.history {
+        source.history(config)?
+    } else {
+        String::new()
+    };
+    let deploys = if needs.deploys {
+        (model::deploys_newest_first(entries).into_iter())
+            .filter_map(view)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((history, deploys))
 }
 
 /// Snapshots that changed an environment's configuration, newest first.
@@ -468,38 +466,49 @@ fn extras_by_anchor(config: &Config) -> BTreeMap<String, Vec<String>> {
 struct StateViews<'a> {
     environments: Vec<EnvView<'a>>,
     cache: CacheView,
+    rollback: Option<RollbackView<'a>>,
 }
 
 fn state_views<'a>(
     config: &Config,
+    source: &dyn Source,
     entries: &[Entry],
     needs: Needs,
     view: &(dyn Fn(&Entry) -> Option<EntryView<'a>> + Sync),
-) -> StateViews<'a> {
+) -> Result<StateViews<'a>, RenderError> {
     // What the release environment serves, folded once for both.
     let release_env = config.changelog.release_env.as_str();
-    let release_live = (needs.environments || needs.cache)
+    let release_live = match (needs.environments || needs.cache)
         .then(|| model::last_deploy(entries, release_env))
         .flatten()
-        .map(|last| model::live_state(entries, release_env, last.seq))
-        .unwrap_or_default();
-    StateViews {
-        environments: if needs.environments {
-            (config.environments.iter())
-                .map(|(key, env)| {
-                    let live_count = (key == release_env).then_some(release_live.len());
-                    env_view(key, env, entries, view, live_count)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+    {
+        Some(last) => source.live_state(release_env, last.seq)?,
+        None => model::LiveState::default(),
+    };
+    let mut environments = Vec::new();
+    if needs.environments {
+        for (key, env) in &config.environments {
+            let live_count = match model::last_deploy(entries, key) {
+                _ if key == release_env => release_live.len(),
+                Some(last) => source.live_state(key, last.seq)?.len(),
+                None => 0,
+            };
+            environments.push(env_view(key, env, entries, view, live_count));
+        }
+    }
+    Ok(StateViews {
+        environments,
         cache: if needs.cache {
             cache_view(config, entries, &release_live)
         } else {
             CacheView::default()
         },
-    }
+        rollback: if needs.rollback {
+            rollback_view(config, source, entries, view)?
+        } else {
+            None
+        },
+    })
 }
 
 fn project_view(config: &Config) -> ProjectView {
@@ -589,7 +598,7 @@ fn entry_view<'a>(config: &Config, entries: &'a [Entry], entry: &'a Entry) -> En
         notes: &entry.notes,
         extra: &entry.extra,
         pins: PinsView { entry },
-        pin_blocks: pin_blocks(entry),
+        pin_blocks: crate::services::PinBlocks::of(entry),
         configuration_changes: Vec::new(),
     }
 }
@@ -612,7 +621,7 @@ fn env_view<'a>(
     env: &Environment,
     entries: &[Entry],
     view: &dyn Fn(&Entry) -> Option<EntryView<'a>>,
-    live_count: Option<usize>,
+    live_count: usize,
 ) -> EnvView<'a> {
     let last = model::last_deploy(entries, key);
     let last_invalidation = entries
@@ -620,8 +629,6 @@ fn env_view<'a>(
         .rev()
         .filter(|e| e.env == key)
         .find_map(|e| e.invalidation.as_ref().map(|i| invalidation_view(i, e)));
-    let live_count = live_count
-        .unwrap_or_else(|| last.map_or(0, |l| model::live_state(entries, key, l.seq).len()));
     let snapshot = latest_inventory(entries, key);
     let tables = (REGISTRY.iter())
         .filter(|s| matches!(s.declared_at(), Declared::Environment(_)))
@@ -769,47 +776,24 @@ fn cache_view(config: &Config, entries: &[Entry], live: &model::LiveState) -> Ca
 
 fn rollback_view<'a>(
     config: &Config,
+    source: &dyn Source,
     entries: &[Entry],
     view: &dyn Fn(&Entry) -> Option<EntryView<'a>>,
-) -> Option<RollbackView<'a>> {
+) -> Result<Option<RollbackView<'a>>, RenderError> {
     let key = &config.changelog.release_env;
-    let env = config.environments.get(key)?;
+    let Some(env) = config.environments.get(key) else {
+        return Ok(None);
+    };
     let latest = model::last_deploy(entries, key);
-    let pinned = entries
-        .iter()
-        .filter(|e| &e.env == key)
-        .any(|e| e.files.iter().any(|f| f.version_id.is_some()));
-    let mut steps = Vec::new();
-    if let Some(latest) = latest {
-        if pinned {
-            let before = model::live_state(entries, key, latest.seq - 1);
-            for file in &latest.files {
-                match (before.get(&file.key), file.action) {
-                    (Some(previous), _) => steps.push(RollbackStep {
-                        action: "restore".into(),
-                        key: file.key.clone(),
-                        version_id: previous
-                            .version_id
-                            .clone()
-                            .unwrap_or_else(|| "VERSION_ID".into()),
-                    }),
-                    (None, FileAction::Put) => steps.push(RollbackStep {
-                        action: "delete".into(),
-                        key: file.key.clone(),
-                        version_id: String::new(),
-                    }),
-                    (None, FileAction::Delete) => {}
-                }
-            }
-        } else if let Some(first) = latest.puts().next() {
-            steps.push(placeholder(&first.key));
+    let (steps, pinned) = match latest {
+        Some(latest) => {
+            let before = source.live_state(key, latest.seq - 1)?;
+            rollback_steps(latest, &before)
         }
-    }
-    if steps.is_empty() && !pinned {
-        steps.push(placeholder("KEY"));
-    }
+        None => (vec![placeholder("KEY")], false),
+    };
     let pins = latest.map_or_else(Vec::new, |l| pin_undos(entries, key, l));
-    Some(RollbackView {
+    Ok(Some(RollbackView {
         env: key.clone(),
         bucket: env.bucket.clone(),
         profile: env.profile.clone(),
@@ -820,7 +804,36 @@ fn rollback_view<'a>(
         steps,
         pins: pins.iter().map(|(rollback, _)| rollback.clone()).collect(),
         pin_steps: pins.into_iter().map(|(_, steps)| steps).collect(),
-    })
+    }))
+}
+
+/// The steps that undo `latest` in S3 given what was served `before` it,
+/// and whether they carry version IDs the journal recorded (a placeholder
+/// step otherwise): a key served before is restored to the version it
+/// had, a key put new is deleted.
+fn rollback_steps(latest: &Entry, before: &model::LiveState) -> (Vec<RollbackStep>, bool) {
+    let recorded = |f: &FileChange| f.version_id.is_some();
+    let pinned = latest.files.iter().any(recorded) || before.values().any(recorded);
+    if !pinned {
+        let key = latest.puts().next().map_or("KEY", |f| f.key.as_str());
+        return (vec![placeholder(key)], false);
+    }
+    let steps = (latest.files.iter())
+        .filter_map(|file| match (before.get(&file.key), file.action) {
+            (Some(previous), _) => Some(RollbackStep {
+                action: "restore".into(),
+                key: file.key.clone(),
+                version_id: (previous.version_id.clone()).unwrap_or_else(|| "VERSION_ID".into()),
+            }),
+            (None, FileAction::Put) => Some(RollbackStep {
+                action: "delete".into(),
+                key: file.key.clone(),
+                version_id: String::new(),
+            }),
+            (None, FileAction::Delete) => None,
+        })
+        .collect();
+    (steps, true)
 }
 
 /// Per pinning service, how to point back what `latest` moved: its part of

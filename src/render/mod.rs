@@ -4,11 +4,10 @@
 
 pub mod changelog;
 pub mod context;
+pub mod history;
 pub mod html;
-mod loop_check;
 pub mod needs;
-mod prepared;
-mod split;
+pub mod source;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +16,10 @@ use tera::{Tera, Value};
 
 pub use context::{Context, build, build_for};
 pub use needs::Needs;
-pub use prepared::Prepared;
+pub use source::{Indexed, Source, Whole};
+
+/// Tera's name for the one template it holds.
+const DOCUMENT: &str = "document";
 
 /// The built-in templates: (name, source).
 pub const BUILTIN: [(&str, &str); 2] = [
@@ -52,6 +54,12 @@ pub enum RenderError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The repository, read for the changelog.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    /// The journal, read for the context.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
     /// Tera refused the template or failed while rendering it.
     #[error("template {origin}: {message}")]
     Tera {
@@ -192,41 +200,44 @@ impl Template {
         Ok(Template { origin, source })
     }
 
+    /// A template from its source, for tests.
+    #[cfg(test)]
+    pub fn from_source(source: &str) -> Template {
+        Template {
+            origin: TemplateOrigin::Builtin("test"),
+            source: source.to_string(),
+        }
+    }
+
     /// The sections of the context this template can show.
     pub fn needs(&self) -> Needs {
         Needs::of_template(&self.source)
     }
 
-    /// Renders the context through the template.
-    pub fn render(&self, context: Context) -> Result<String, RenderError> {
-        self.prepare(context)?.render()
-    }
-
-    /// Compiles the template (and its marked form) and copies the context
-    /// but its deploys into tera's values.
-    pub fn prepare<'a>(&self, context: Context<'a>) -> Result<Prepared<'a>, RenderError> {
+    /// Renders the context through the template, ending in exactly one
+    /// newline.
+    pub fn render(&self, mut context: Context) -> Result<String, RenderError> {
         let origin = self.origin.to_string();
-        let whole = compiled(&self.source).map_err(|e| tera_error(&origin, e))?;
-        // The same template with its deploys loop marked, when it can be
-        // rendered in pieces: compiled apart, under the same name, so that
-        // neither rendering can see the other (and errors name the same
-        // template). What tera refuses here, it refused above.
-        let pieces = split::marked(&self.source)
-            .and_then(|marked| compiled(&marked).ok())
-            .filter(|pieces| confirmed(&whole, pieces));
-        Prepared::new(origin, whole, pieces, context)
-    }
-}
-
-/// Whether tera's own parse of both templates confirms what the scan of
-/// the source found (loop_check).
-fn confirmed(whole: &Tera, pieces: &Tera) -> bool {
-    match (
-        whole.get_template(prepared::DOCUMENT),
-        pieces.get_template(prepared::DOCUMENT),
-    ) {
-        (Ok(whole), Ok(pieces)) => loop_check::confirms(&whole.ast, &pieces.ast),
-        _ => false,
+        let tera = compiled(&self.source).map_err(|e| tera_error(&origin, e))?;
+        // The history, most of a long ledger's document, is moved into
+        // tera's context rather than copied.
+        let history = std::mem::take(&mut context.history);
+        let mut values = match serde_json::to_value(&context) {
+            Ok(Value::Object(values)) => values,
+            Ok(_) => return Err(tera_error(&origin, tera::Error::msg("not an object"))),
+            Err(e) => return Err(tera_error(&origin, tera::Error::json(e))),
+        };
+        values.insert("history".into(), Value::String(history));
+        let context =
+            tera::Context::from_value(Value::Object(values)).map_err(|e| tera_error(&origin, e))?;
+        let mut text = (tera.render(DOCUMENT, &context)).map_err(|e| tera_error(&origin, e))?;
+        // Freeing the context's values beside the document's writing.
+        crate::parallel::drop_beside(context);
+        // Exactly one trailing newline, whatever the template's last line does.
+        let trimmed = text.trim_end_matches(['\n', ' ']).len();
+        text.truncate(trimmed);
+        text.push('\n');
+        Ok(text)
     }
 }
 
@@ -236,7 +247,7 @@ fn compiled(source: &str) -> tera::Result<Tera> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     register_filters(&mut tera);
-    tera.add_raw_template(prepared::DOCUMENT, source)?;
+    tera.add_raw_template(DOCUMENT, source)?;
     Ok(tera)
 }
 

@@ -169,6 +169,37 @@ pub fn pinning() -> impl Iterator<Item = &'static dyn Pinning> {
     REGISTRY.iter().filter_map(|s| s.pinning())
 }
 
+/// The pinning services' blocks of a deploy, as the document's history
+/// codec writes and reads them.
+pub struct PinBlocks;
+
+impl PinBlocks {
+    /// The blocks of `entry`'s pins, in the registry's order.
+    pub fn of(entry: &crate::journal::Entry) -> Vec<crate::document::history::PinBlock> {
+        (pinning())
+            .filter(|p| !entry.pins_of(p.key()).is_empty())
+            .map(|p| crate::document::history::PinBlock {
+                title: p.title(),
+                lines: (entry.pins_of(p.key()).iter())
+                    .map(|pin| p.block_line(pin))
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+impl crate::document::history::PinReader for PinBlocks {
+    fn key_of(&self, title: &str) -> Option<&'static str> {
+        pinning().find(|p| p.title() == title).map(|p| p.key())
+    }
+
+    fn read_line(&self, key: &str, line: &str) -> Option<toml::Table> {
+        pinning()
+            .find(|p| p.key() == key)
+            .and_then(|p| p.read_block_line(line))
+    }
+}
+
 /// `1 function`, `3 functions`; None for none.
 pub(crate) fn count(n: usize, what: &str) -> Option<String> {
     match n {

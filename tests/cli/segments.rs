@@ -568,3 +568,79 @@ fn an_append_finds_locks_versions_and_voids_that_lie_in_sealed_segments() {
         .count();
     assert!(sealed >= 5, "{sealed} segments");
 }
+
+/// The cached blocks of the deployment history.
+fn history_cache(s: &Sandbox) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(s.path().join("ledger/.cache/history"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// A render, and a render with no cached block: they must print the same.
+fn render_both_ways(s: &Sandbox) -> String {
+    let cached = s.ledger(&["render"]).ok();
+    std::fs::remove_dir_all(s.path().join("ledger/.cache/history")).unwrap();
+    let printed = s.ledger(&["render"]).ok();
+    assert_eq!(cached, printed, "the cached history prints as a fresh one");
+    printed
+}
+
+#[test]
+fn the_cached_history_follows_voids_appends_and_renamed_environments() {
+    let (s, _) = migrated();
+    let first = s.ledger(&["render"]).ok();
+    let kept = history_cache(&s);
+    assert_eq!(kept.len(), 3, "two segments and the tail: {kept:?}");
+    assert_eq!(
+        s.ledger(&["render"]).ok(),
+        first,
+        "read back from the cache"
+    );
+    assert!(first.contains("### 2025-01-01 - Staging Deploy v0.4.0\n"));
+
+    // A void in the tail leaves out a block of a sealed segment.
+    s.ledger(&["void", "#5", "--reason", "wrong build"]).ok();
+    let voided = render_both_ways(&s);
+    assert!(
+        !voided.contains("Staging Deploy v0.4.0\n"),
+        "voided: left out"
+    );
+    assert!(voided.contains("**Voids**: #5 staging v0.4.0"));
+
+    record(&s, "v10");
+    let appended = render_both_ways(&s);
+    let newest = appended.find("Staging Deploy v10\n").unwrap();
+    assert!(newest < appended.find("Staging Correction").unwrap());
+
+    // The environment's display name is printed in every block.
+    let config = s.read("ledger/ledger.toml");
+    s.write(
+        "ledger/ledger.toml",
+        &config.replacen(
+            "[environments.staging]\n",
+            "[environments.staging]\nname = \"Stage\"\n",
+            1,
+        ),
+    );
+    let renamed = render_both_ways(&s);
+    assert!(renamed.contains("### 2025-01-01 - Stage Deploy v0.3.0\n"));
+    assert!(!renamed.contains("Staging Deploy"));
+    assert_eq!(
+        history_cache(&s).len(),
+        3,
+        "blocks of other names are removed"
+    );
+}
+
+#[test]
+fn a_cut_off_cached_history_is_printed_again() {
+    let (s, _) = migrated();
+    let first = s.ledger(&["render"]).ok();
+    for file in history_cache(&s) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    }
+    assert_eq!(s.ledger(&["render"]).ok(), first);
+}
