@@ -121,6 +121,10 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
         "render, history blocks not cached".into(),
         timed(bin, root, &["render"]),
     ));
+    rows.push((
+        "verify, git history from the split on (median of 3)".into(),
+        verify_after_split(bin, root),
+    ));
     rows.extend(fresh_checkouts(bin, root));
     rows.push((
         "sha256sum of the journal files (floor)".into(),
@@ -176,6 +180,24 @@ fn fresh_checkouts(bin: &Path, root: &Path) -> Vec<(String, Cost)> {
         rows.push((format!("fresh clone, {state}: then `record`"), append));
     }
     rows
+}
+
+/// `verify` in a repository whose history holds the ledger from its split
+/// on (a ledger created with segments), without the single-file version
+/// the main repository committed first: the ledger folder copied into a
+/// new repository, then two deploys recorded and committed.
+fn verify_after_split(bin: &Path, root: &Path) -> Cost {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let repo = dir.path();
+    run_git(repo, &["init", "-q", "-b", "main"]);
+    copy_dir(&root.join("ledger"), &repo.join("ledger"));
+    let _ = std::fs::remove_dir_all(repo.join("ledger/.cache"));
+    commit_ledger(repo, "ledger");
+    for n in 0..2 {
+        run(bin, repo, &record_args(&format!("v-copy-{n}")));
+        commit_ledger(repo, &format!("copy {n}"));
+    }
+    median((0..3).map(|_| timed(bin, repo, &["verify"])).collect())
 }
 
 /// Copies folder `from` to `to` as new files (a missing `from` copies

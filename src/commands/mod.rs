@@ -49,13 +49,6 @@ pub enum Outcome {
 /// stderr through `ui`.
 pub fn run(cli: Cli, out: &mut dyn Write, ui: &Ui) -> Result<Outcome> {
     let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
-    if matches!(
-        cli.command,
-        Command::Render(_) | Command::Import(_) | Command::Context
-    ) {
-        // They read history to show it, not to check it.
-        crate::git::skip_object_rehash();
-    }
     match cli.command {
         Command::Init => init::run(&workspace, ui),
         Command::Record(args) => record::run(&workspace, &args, out, ui),

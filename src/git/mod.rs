@@ -120,22 +120,6 @@ pub struct GitRepo {
     tag_names: OnceCell<HashSet<String>>,
 }
 
-/// Stops libgit2 from re-hashing (with collision-detecting SHA-1) every
-/// object it reads, for the rest of the process: 5% of a changelog render
-/// over thousands of commits. `git log` and `git show` do not re-hash
-/// either; `git fsck` does, and so must `ledger verify`, whose history check
-/// is the tamper check. Call it only in a command that reads history to
-/// show it (render, import, context), never in one that checks it.
-pub fn skip_object_rehash() {
-    git2::opts::strict_hash_verification(false);
-}
-
-/// Turns libgit2's re-hash of every object read back on (libgit2's
-/// default), for the process: what `verify` runs under.
-pub fn check_object_hashes() {
-    git2::opts::strict_hash_verification(true);
-}
-
 impl GitRepo {
     /// Opens the repository at or above `start`.
     pub fn discover(start: &Path) -> Result<GitRepo, GitError> {

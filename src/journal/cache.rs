@@ -35,13 +35,14 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::Entry;
 use super::ParsedFile;
 use super::digest::Digest;
-use super::summary::{NetChanges, Summary, changes_by_key};
-use super::{Entry, FileChange};
+use super::summary::{KeyChange, NetChanges, Summary, changes_by_key};
 
 /// Folder of the cache, inside the ledger folder.
 pub const CACHE_DIR: &str = ".cache/segments";
@@ -55,7 +56,7 @@ pub const CACHE_MIN_BYTES: u64 = 64 * 1024;
 /// again. Bump it when what a cache file holds changes shape or meaning
 /// (the digest's roles included): a cache written by an earlier build of
 /// the same `ledger` version may be restored by CI.
-const CACHE_FORMAT: u32 = 3;
+const CACHE_FORMAT: u32 = 4;
 
 /// A byte range of a cache file's pieces: `[offset, length]`.
 type Span = (u64, u64);
@@ -76,11 +77,14 @@ struct Head {
     summary: Summary,
     /// The entries, in file order.
     entries: Span,
+    /// Where each entry lies (a piece: a list of spans).
+    each_entry: Span,
     /// The summary's heads and net changes (left out of `summary`).
     heads: Span,
     net: Span,
-    /// Per environment, per key: its changes.
-    keys: BTreeMap<String, BTreeMap<String, Span>>,
+    /// Per environment, per key, where its changes lie (a piece: a map of
+    /// spans), read when a query asks about keys.
+    keys: Span,
 }
 
 impl Head {
@@ -97,17 +101,36 @@ pub struct CachedFile {
     /// Where the pieces start.
     pieces_at: u64,
     entries: Span,
+    each_entry: Span,
     heads: Span,
     net: Span,
-    keys: BTreeMap<String, BTreeMap<String, Span>>,
+    keys: Span,
+    /// The keys' spans, once read.
+    key_spans: OnceLock<Option<KeySpans>>,
     sha256: String,
     checked: bool,
 }
+
+/// Per environment, per key: where its changes lie.
+type KeySpans = BTreeMap<String, BTreeMap<String, Span>>;
 
 impl CachedFile {
     /// The file's entries, in file order.
     pub fn entries(&self) -> Option<Vec<Entry>> {
         serde_json::from_slice(&self.piece(self.entries)?).ok()
+    }
+
+    /// The entries at these positions in the file (in the order asked),
+    /// each read on its own.
+    pub fn entries_at(&self, positions: &[usize]) -> Option<Vec<Entry>> {
+        let spans: Vec<Span> = serde_json::from_slice(&self.piece(self.each_entry)?).ok()?;
+        let mut file = File::open(&self.path).ok()?;
+        (positions.iter())
+            .map(|at| {
+                let bytes = read_span(&mut file, self.pieces_at, *spans.get(*at)?)?;
+                serde_json::from_slice(&bytes).ok()
+            })
+            .collect()
     }
 
     /// The file's heads ([`Summary::heads`]).
@@ -122,8 +145,8 @@ impl CachedFile {
 
     /// The changes of `key` in `env`, oldest first, voided entries
     /// included (none when no entry of the file changed it).
-    pub fn key_changes(&self, env: &str, key: &str) -> Option<Vec<(u64, FileChange)>> {
-        match self.keys.get(env).and_then(|keys| keys.get(key)) {
+    pub fn key_changes(&self, env: &str, key: &str) -> Option<Vec<KeyChange>> {
+        match self.key_spans()?.get(env).and_then(|keys| keys.get(key)) {
             Some(span) => serde_json::from_slice(&self.piece(*span)?).ok(),
             None => Some(Vec::new()),
         }
@@ -131,19 +154,29 @@ impl CachedFile {
 
     /// The keys whose changes in `env` the file holds.
     pub fn keys(&self, env: &str) -> Vec<String> {
-        self.keys
-            .get(env)
+        (self.key_spans().and_then(|spans| spans.get(env)))
             .map(|keys| keys.keys().cloned().collect())
             .unwrap_or_default()
     }
 
-    fn piece(&self, (offset, len): Span) -> Option<Vec<u8>> {
-        let mut file = File::open(&self.path).ok()?;
-        file.seek(SeekFrom::Start(self.pieces_at + offset)).ok()?;
-        let mut bytes = vec![0; usize::try_from(len).ok()?];
-        file.read_exact(&mut bytes).ok()?;
-        Some(bytes)
+    /// The keys' spans, read on first use.
+    fn key_spans(&self) -> Option<&KeySpans> {
+        let read = || serde_json::from_slice(&self.piece(self.keys)?).ok();
+        self.key_spans.get_or_init(read).as_ref()
     }
+
+    fn piece(&self, span: Span) -> Option<Vec<u8>> {
+        read_span(&mut File::open(&self.path).ok()?, self.pieces_at, span)
+    }
+}
+
+/// The bytes of a piece at `span` of a cache file whose pieces start at
+/// `pieces_at`.
+fn read_span(file: &mut File, pieces_at: u64, (offset, len): Span) -> Option<Vec<u8>> {
+    file.seek(SeekFrom::Start(pieces_at + offset)).ok()?;
+    let mut bytes = vec![0; usize::try_from(len).ok()?];
+    file.read_exact(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Which cache file holds a journal file in one state on disk (its size,
@@ -206,9 +239,11 @@ fn open_at(key: &Key) -> Option<(Summary, CachedFile)> {
             path,
             pieces_at,
             entries: head.entries,
+            each_entry: head.each_entry,
             heads: head.heads,
             net: head.net,
             keys: head.keys,
+            key_spans: OnceLock::new(),
             sha256: head.sha256,
             checked: head.checked,
         };
@@ -319,17 +354,19 @@ pub(super) fn write(
         return None;
     }
     let path = read.path.clone();
-    let mut pieces = serde_json::to_vec(entries).ok()?;
+    let (mut pieces, each) = entries_piece(entries)?;
     let entries_span = (0, pieces.len() as u64);
+    let each_entry = push_piece(&mut pieces, &each)?;
     let heads_span = push_piece(&mut pieces, &summary.heads)?;
     let net_span = push_piece(&mut pieces, &summary.net)?;
-    let mut keys: BTreeMap<String, BTreeMap<String, Span>> = BTreeMap::new();
+    let mut keys: KeySpans = BTreeMap::new();
     for (env, by_key) in changes_by_key(entries) {
         let spans = keys.entry(env).or_default();
         for (key, changes) in by_key {
             spans.insert(key, push_piece(&mut pieces, &changes)?);
         }
     }
+    let keys_span = push_piece(&mut pieces, &keys)?;
     let head = Head {
         format: CACHE_FORMAT,
         ledger: env!("CARGO_PKG_VERSION").to_string(),
@@ -337,9 +374,10 @@ pub(super) fn write(
         checked: by == Checked::ByAppend,
         summary: summary.without_pieces(),
         entries: entries_span,
+        each_entry,
         heads: heads_span,
         net: net_span,
-        keys,
+        keys: keys_span,
     };
     let mut bytes = serde_json::to_vec(&head).ok()?;
     bytes.push(b'\n');
@@ -353,12 +391,28 @@ pub(super) fn write(
         path,
         pieces_at,
         entries: head.entries,
+        each_entry: head.each_entry,
         heads: head.heads,
         net: head.net,
         keys: head.keys,
+        key_spans: OnceLock::from(Some(keys)),
         sha256: head.sha256,
         checked: head.checked,
     })
+}
+
+/// The entries as one JSON list, and where each lies in it.
+fn entries_piece(entries: &[Entry]) -> Option<(Vec<u8>, Vec<Span>)> {
+    let mut list = vec![b'['];
+    let mut each = Vec::with_capacity(entries.len());
+    for (at, entry) in entries.iter().enumerate() {
+        if at > 0 {
+            list.push(b',');
+        }
+        each.push(push_piece(&mut list, entry)?);
+    }
+    list.push(b']');
+    Some((list, each))
 }
 
 /// Appends `value` as JSON to `pieces`, and returns where it lies.

@@ -37,6 +37,14 @@ pub struct EnvDigest {
     pub lasts: Vec<Entry>,
     /// Each version deployed, as written: the seqs of its deploys.
     pub versions: BTreeMap<String, Vec<u64>>,
+    /// The latest instant of its entries that changed what the
+    /// environment serves (a deploy or rollback): a question about an
+    /// instant after it need not read the file's heads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_deploy: Option<chrono::DateTime<chrono::Utc>>,
+    /// The seqs of its deploys and rollbacks recorded with `--no-aws`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_aws: Vec<u64>,
 }
 
 impl Digest {
@@ -65,6 +73,14 @@ impl Digest {
             }
             if new_role {
                 lasts.entry(&entry.env).or_default().push(entry);
+            }
+        }
+        for entry in entries.iter().filter(|e| e.kind.changes_files()) {
+            let env = digest.envs.entry(entry.env.clone()).or_default();
+            let at = entry.deployed_at.instant();
+            env.latest_deploy = env.latest_deploy.max(Some(at));
+            if entry.no_aws {
+                env.no_aws.push(entry.seq);
             }
         }
         for entry in entries.iter().filter(|e| e.kind == EntryKind::Deploy) {

@@ -16,8 +16,8 @@ use super::ParsedFile;
 use super::cache::{self, CachedFile, Checked::ByReader};
 use super::digest::Digest;
 use super::load;
-use super::summary::{NetChanges, Summary, changes_by_key};
-use super::{Entry, FileChange, Journal, JournalError};
+use super::summary::{KeyChange, NetChanges, Summary, changes_by_key};
+use super::{Entry, EntryKind, FileChange, Journal, JournalError};
 
 /// A journal opened for reading.
 #[derive(Debug)]
@@ -157,24 +157,103 @@ impl Index {
         env: &str,
         same_version: impl Fn(&str) -> bool,
     ) -> Result<Vec<Entry>, JournalError> {
+        self.picked_view(env, u64::MAX, |digest| {
+            (digest.envs.get(env)).is_some_and(|e| e.versions.keys().any(|v| same_version(v)))
+        })
+    }
+
+    /// The heads on which every [`Last`](super::questions::Last) question
+    /// about `env`, asked of the entries up to `upto`, answers as on every
+    /// head, with every void of the journal (so that `model::in_force`
+    /// leaves out what a later void marks): a few heads per file, whatever
+    /// the journal's length. For `status`, and for `live --at` and `show`
+    /// once they know the entry they answer for.
+    pub fn view(&self, env: &str, upto: u64) -> Result<Vec<Entry>, JournalError> {
+        self.picked_view(env, upto, |_| false)
+    }
+
+    /// [`Index::view`], with all the heads of a file `whole` accepts.
+    fn picked_view(
+        &self,
+        env: &str,
+        upto: u64,
+        whole: impl Fn(&Digest) -> bool,
+    ) -> Result<Vec<Entry>, JournalError> {
         let tail = self.files.len().saturating_sub(1);
         let mut view = Vec::new();
         for (at, file) in self.files.iter().enumerate() {
             let digest = &file.digest;
-            let of_env = digest.envs.get(env);
-            let deployed = of_env.is_some_and(|e| e.versions.keys().any(|v| same_version(v)));
+            if digest.count > 0 && digest.first > upto {
+                view.extend(digest.voids.iter().cloned());
+                continue;
+            }
             let voided_here = self.voided.keys().any(|seq| digest.covers(*seq));
-            if at == tail || deployed || voided_here || !digest.consecutive {
-                view.extend(self.file_heads(at)?.iter().cloned());
+            let cut = digest.covers(upto) && upto < digest.last;
+            if at == tail || cut || voided_here || !digest.consecutive || whole(digest) {
+                let heads = self.file_heads(at)?.iter();
+                view.extend(
+                    heads
+                        .filter(|e| e.seq <= upto || e.kind == EntryKind::Void)
+                        .cloned(),
+                );
                 continue;
             }
             let mut picked: Vec<&Entry> = digest.voids.iter().collect();
-            picked.extend(of_env.into_iter().flat_map(|e| &e.lasts));
+            picked.extend(digest.envs.get(env).into_iter().flat_map(|e| &e.lasts));
             picked.sort_by_key(|e| e.seq);
             picked.dedup_by_key(|e| e.seq);
             view.extend(picked.into_iter().cloned());
         }
         Ok(view)
+    }
+
+    /// The first entry in force that changed what `env` serves (a deploy or
+    /// rollback) with an instant after `at`, in journal order: where a scan
+    /// of the environment's deploys up to `at` stops. Files whose deploys
+    /// all came before `at` are passed by their digest.
+    pub fn first_deploy_after(
+        &self,
+        env: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<&Entry>, JournalError> {
+        let tail = self.files.len().saturating_sub(1);
+        for (position, file) in self.files.iter().enumerate() {
+            let digest = &file.digest;
+            let voided_here = self.voided.keys().any(|seq| digest.covers(*seq));
+            let latest = digest.envs.get(env).and_then(|e| e.latest_deploy);
+            let special = position == tail || voided_here || !digest.consecutive;
+            if !special && latest.is_none_or(|latest| latest <= at) {
+                continue;
+            }
+            let after = (self.file_heads(position)?.iter()).find(|e| {
+                e.env == env
+                    && e.kind.changes_files()
+                    && !self.voided.contains_key(&e.seq)
+                    && e.deployed_at.instant() > at
+            });
+            if after.is_some() {
+                return Ok(after);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The newest `count` heads `keep` accepts, newest first: the files'
+    /// heads read from the tail back, only as far as needed.
+    pub fn newest_heads(
+        &self,
+        count: usize,
+        keep: impl Fn(&Entry) -> bool,
+    ) -> Result<Vec<Entry>, JournalError> {
+        let mut found = Vec::new();
+        for at in (0..self.files.len()).rev() {
+            if found.len() >= count {
+                break;
+            }
+            let heads = self.file_heads(at)?.iter().rev().filter(|e| keep(e));
+            found.extend(heads.take(count - found.len()).cloned());
+        }
+        Ok(found)
     }
 
     /// How many entries the journal holds, and the hash of the last one
@@ -197,25 +276,34 @@ impl Index {
     }
 
     /// The whole entries with these seqs, in the order asked (a seq the
-    /// journal does not hold is left out).
+    /// journal does not hold is left out). A few entries of a file are read
+    /// on their own, many with the whole file.
     pub fn entries(&self, seqs: &[u64]) -> Result<Vec<Entry>, JournalError> {
-        let mut loaded: HashMap<usize, Vec<Entry>> = HashMap::new();
-        let mut found = Vec::with_capacity(seqs.len());
+        let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(seqs.len());
         for &seq in seqs {
             let Some(at) = self.file_of(seq) else {
                 continue;
             };
-            let entries = match loaded.entry(at) {
-                std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(self.files[at].entries()?)
-                }
-            };
-            if let Some(i) = position_in(entries, self.files[at].digest.first, seq) {
-                found.push(entries[i].clone());
+            let heads = self.file_heads(at)?;
+            if let Some(position) = position_in(heads, self.files[at].digest.first, seq) {
+                wanted.push((at, position));
             }
         }
-        Ok(found)
+        let mut by_file: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (at, position) in &wanted {
+            by_file.entry(*at).or_default().push(*position);
+        }
+        let mut read: HashMap<(usize, usize), Entry> = HashMap::new();
+        for (at, mut positions) in by_file {
+            positions.sort_unstable();
+            positions.dedup();
+            let entries = self.files[at].entries_at(&positions, self.file_heads(at)?)?;
+            read.extend(positions.into_iter().map(|p| (at, p)).zip(entries));
+        }
+        Ok(wanted
+            .iter()
+            .filter_map(|key| read.get(key).cloned())
+            .collect())
     }
 
     /// The journal's files in order (sealed segments, then the tail), for
@@ -257,7 +345,10 @@ impl Index {
         upto: u64,
         mut visit: impl FnMut(&FileChange),
     ) -> Result<(), JournalError> {
-        for file in self.files.iter().filter(|f| f.digest.count > 0) {
+        for (at, file) in self.files.iter().enumerate() {
+            if file.digest.count == 0 {
+                continue;
+            }
             if file.digest.first > upto {
                 break;
             }
@@ -269,12 +360,18 @@ impl Index {
                     .for_each(|(_, c)| visit(c));
                 continue;
             }
-            for entry in file.entries()?.iter().filter(|e| {
-                e.env == env
-                    && e.seq <= upto
-                    && e.kind.changes_files()
-                    && !self.voided.contains_key(&e.seq)
-            }) {
+            // Only the entries that changed `env`'s objects are read.
+            let heads = self.file_heads(at)?;
+            let positions: Vec<usize> = (heads.iter().enumerate())
+                .filter(|(_, e)| {
+                    e.env == env
+                        && e.seq <= upto
+                        && e.kind.changes_files()
+                        && !self.voided.contains_key(&e.seq)
+                })
+                .map(|(position, _)| position)
+                .collect();
+            for entry in file.entries_at(&positions, heads)? {
                 entry.files.iter().for_each(&mut visit);
             }
         }
@@ -282,21 +379,28 @@ impl Index {
     }
 
     /// Every change of `key` in `env` by entries in force, oldest first,
-    /// with the seq of the entry that made it.
-    pub fn key_changes(
-        &self,
-        env: &str,
-        key: &str,
-    ) -> Result<Vec<(u64, FileChange)>, JournalError> {
+    /// with what a history shows of the entry that made it.
+    pub fn key_changes(&self, env: &str, key: &str) -> Result<Vec<KeyChange>, JournalError> {
         let mut all = Vec::new();
         for file in &self.files {
             all.extend(
                 file.key_changes(env, key)?
                     .into_iter()
-                    .filter(|(seq, _)| !self.voided.contains_key(seq)),
+                    .filter(|change| !self.voided.contains_key(&change.seq)),
             );
         }
         Ok(all)
+    }
+
+    /// The deploys and rollbacks of `env` in force recorded with
+    /// `--no-aws`, in journal order (from the files' digests).
+    pub fn no_aws(&self, env: &str) -> Vec<u64> {
+        (self.files.iter())
+            .filter_map(|file| file.digest.envs.get(env))
+            .flat_map(|e| &e.no_aws)
+            .filter(|seq| !self.voided.contains_key(seq))
+            .copied()
+            .collect()
     }
 
     /// Every key a deploy or rollback of `env` changed (voided ones included).
@@ -415,6 +519,32 @@ impl IndexedFile {
         self.check_read(entries)
     }
 
+    /// Its entries at these positions (sorted, each once), checked against
+    /// its `heads`: read one by one when they are a few, else with the
+    /// whole file.
+    fn entries_at(&self, positions: &[usize], heads: &[Entry]) -> Result<Vec<Entry>, JournalError> {
+        let few = positions.len() * 4 < self.digest.count;
+        if let (true, Source::Cached(cached)) = (few, &self.source)
+            && let Some(read) = cached.entries_at(positions)
+        {
+            let same = |(entry, at): (&Entry, &usize)| {
+                (heads.get(*at)).is_some_and(|h| h.seq == entry.seq && h.hash == entry.hash)
+            };
+            if read.len() == positions.len() && read.iter().zip(positions).all(same) {
+                return Ok(read);
+            }
+        }
+        let mut all = self.entries()?;
+        let mut picked = Vec::with_capacity(positions.len());
+        for &at in positions.iter().rev() {
+            if at < all.len() {
+                picked.push(all.swap_remove(at));
+            }
+        }
+        picked.reverse();
+        Ok(picked)
+    }
+
     /// Its heads, read from the cache (or the file parsed again).
     fn read_heads(&self) -> Result<Vec<Entry>, JournalError> {
         let heads = match &self.source {
@@ -457,7 +587,7 @@ impl IndexedFile {
         }
     }
 
-    fn key_changes(&self, env: &str, key: &str) -> Result<Vec<(u64, FileChange)>, JournalError> {
+    fn key_changes(&self, env: &str, key: &str) -> Result<Vec<KeyChange>, JournalError> {
         if let Source::Cached(cached) = &self.source
             && let Some(changes) = cached.key_changes(env, key)
         {

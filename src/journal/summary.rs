@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::digest::Digest;
 use super::{Entry, EntryKind, FileChange};
+use crate::timestamp::Timestamp;
 
 /// Per environment, per key: the last change the file's entries in force
 /// made to it (a put or a delete). Applying these to the state before the
@@ -91,19 +92,35 @@ impl Summary {
 /// Each key's changes in a file's entries that change files, by environment
 /// then key: `(seq, change)`, oldest first. Voided entries are included:
 /// readers leave them out against the journal's voids.
-pub fn changes_by_key(
-    entries: &[Entry],
-) -> BTreeMap<String, BTreeMap<String, Vec<(u64, FileChange)>>> {
-    let mut by_key: BTreeMap<String, BTreeMap<String, Vec<(u64, FileChange)>>> = BTreeMap::new();
+pub fn changes_by_key(entries: &[Entry]) -> BTreeMap<String, BTreeMap<String, Vec<KeyChange>>> {
+    let mut by_key: BTreeMap<String, BTreeMap<String, Vec<KeyChange>>> = BTreeMap::new();
     for entry in entries.iter().filter(|e| e.kind.changes_files()) {
         let env = by_key.entry(entry.env.clone()).or_default();
         for file in &entry.files {
-            env.entry(file.key.clone())
-                .or_default()
-                .push((entry.seq, file.clone()));
+            env.entry(file.key.clone()).or_default().push(KeyChange {
+                seq: entry.seq,
+                release: entry.version.clone(),
+                at: entry.deployed_at,
+                change: file.clone(),
+            });
         }
     }
     by_key
+}
+
+/// One change of a key, with what a key's history shows of the entry that
+/// made it (so that the history reads no entry's head).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyChange {
+    /// The entry's seq.
+    pub seq: u64,
+    /// The entry's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// When the entry was deployed.
+    pub at: Timestamp,
+    /// The change.
+    pub change: FileChange,
 }
 
 #[cfg(test)]

@@ -113,6 +113,27 @@ pub fn live_at_indexed<'a>(
     })
 }
 
+/// The heads of `index` on which [`live_at_indexed`] for `env` at `at`
+/// answers as on every head: the journal's deploys of `env` are scanned up
+/// to the first after `at` by the files' digests, and a few heads per file
+/// answer the rest ([`Index::view`]). Every head when no deploy came
+/// before `at` (the error then names the first).
+pub fn heads_for_live_at(
+    index: &Index,
+    env: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<Entry>, LiveError> {
+    let upto = match index.first_deploy_after(env, at)? {
+        Some(after) => after.seq.saturating_sub(1),
+        None => u64::MAX,
+    };
+    let view = index.view(env, upto)?;
+    if super::last_deploy(&super::in_force(&view), env).is_some() {
+        return Ok(view);
+    }
+    Ok(index.heads()?.to_vec())
+}
+
 /// What was live at `at`, the objects from `state` (given the seq of the
 /// entry live then); the rest from `heads`, which need not hold files.
 fn live_at_with<'a>(
@@ -165,7 +186,10 @@ pub fn key_history(entries: &[Entry], env: &str, key: &str) -> Vec<KeyVersion> {
     let changes = entries
         .iter()
         .filter(|e| e.env == env && e.kind.changes_files())
-        .flat_map(|e| e.files.iter().filter(|f| f.key == key).map(move |f| (e, f)));
+        .flat_map(|e| {
+            (e.files.iter().filter(|f| f.key == key))
+                .map(move |f| (e.seq, e.version.as_deref(), e.deployed_at, f))
+        });
     history_of(changes)
 }
 
@@ -176,31 +200,32 @@ pub fn key_history_indexed(
     key: &str,
 ) -> Result<Vec<KeyVersion>, JournalError> {
     let changes = index.key_changes(env, key)?;
-    let mut pairs = Vec::with_capacity(changes.len());
-    for (seq, file) in &changes {
-        if let Some(head) = index.head(*seq)? {
-            pairs.push((head, file));
-        }
-    }
-    Ok(history_of(pairs.into_iter()))
+    Ok(history_of(
+        changes
+            .iter()
+            .map(|c| (c.seq, c.release.as_deref(), c.at, &c.change)),
+    ))
 }
 
-/// A key's versions from its changes, each with the entry that made it,
-/// oldest first.
-fn history_of<'a>(changes: impl Iterator<Item = (&'a Entry, &'a FileChange)>) -> Vec<KeyVersion> {
+/// A change of a key: the seq, version and time of the entry that made
+/// it, and the change.
+type Change<'a> = (u64, Option<&'a str>, Timestamp, &'a FileChange);
+
+/// A key's versions from its changes, oldest first.
+fn history_of<'a>(changes: impl Iterator<Item = Change<'a>>) -> Vec<KeyVersion> {
     let mut history: Vec<KeyVersion> = Vec::new();
-    for (entry, file) in changes {
+    for (seq, release, at, file) in changes {
         if let Some(last) = history.last_mut() {
-            last.until = Some(entry.deployed_at);
+            last.until = Some(at);
         }
         history.push(KeyVersion {
-            seq: entry.seq,
-            release: entry.version.clone(),
+            seq,
+            release: release.map(String::from),
             action: file.action,
             version_id: file.version_id.clone(),
             etag: file.etag.clone(),
             size: file.size,
-            from: entry.deployed_at,
+            from: at,
             until: None,
         });
     }

@@ -23,6 +23,9 @@ struct Stored {
     segments: Vec<(String, String, Source)>,
 }
 
+/// The working copy's segments: blob id -> path.
+type WorkingIds = std::collections::HashMap<String, std::path::PathBuf>;
+
 /// Where a segment's bytes are.
 #[derive(Clone)]
 enum Source {
@@ -31,8 +34,11 @@ enum Source {
 }
 
 impl Stored {
-    /// A committed version.
-    fn committed(repo: &GitRepo, at: &StoredAt) -> Result<Stored, GitError> {
+    /// A committed version. A segment stored as the same blob as a
+    /// working file (`working`: blob id -> path) is read from that file,
+    /// whose bytes were hashed to that id: the same bytes, without
+    /// inflating and hashing the blob again.
+    fn committed(repo: &GitRepo, at: &StoredAt, working: &WorkingIds) -> Result<Stored, GitError> {
         let tail = repo.blob(&at.file)?;
         let files = match &at.folder {
             Some(tree) => repo.tree_blobs(tree)?,
@@ -42,9 +48,24 @@ impl Stored {
         let text = String::from_utf8_lossy(&tail);
         let segments = crate::journal::counted_files(&text, files)
             .into_iter()
-            .map(|(name, id)| (name, id, Source::Blob))
+            .map(|(name, id)| {
+                let source = working
+                    .get(&id)
+                    .map_or(Source::Blob, |p| Source::File(p.clone()));
+                (name, id, source)
+            })
             .collect();
         Ok(Stored { tail, segments })
+    }
+
+    /// Its segments stored as files of the working copy: blob id -> path.
+    fn working_ids(&self) -> WorkingIds {
+        (self.segments.iter())
+            .filter_map(|(_, id, source)| match source {
+                Source::File(path) => Some((id.clone(), path.clone())),
+                Source::Blob => None,
+            })
+            .collect()
     }
 
     /// The working copy in the ledger folder of `tail_path`.
@@ -63,11 +84,19 @@ impl Stored {
             })
             .unwrap_or_default();
         let text = String::from_utf8_lossy(&tail);
+        let counted = crate::journal::counted_files(&text, names);
+        // The files' blob ids (a hash of every byte) on two threads.
+        let hash = |files: Vec<(String, ())>| -> Result<Vec<_>, GitError> {
+            let ids = files.into_iter().map(|(name, ())| {
+                let path = dir.join(&name);
+                let id = crate::git::blob_id_of_file(&path)?;
+                Ok((name, id, Source::File(path)))
+            });
+            ids.collect()
+        };
         let mut segments = Vec::new();
-        for (name, ()) in crate::journal::counted_files(&text, names) {
-            let path = dir.join(&name);
-            let id = crate::git::blob_id_of_file(&path)?;
-            segments.push((name, id, Source::File(path)));
+        for piece in crate::parallel::pieces(counted, 2, &hash) {
+            segments.extend(piece?);
         }
         Ok(Stored { tail, segments })
     }
@@ -203,34 +232,50 @@ pub fn check_history(repo: &GitRepo, path: &Path, report: &mut Report) -> Result
     let folder = rel.with_file_name(segment::SEGMENT_DIR);
     let versions = repo.stored_versions(&rel, &folder)?;
     report.history_checked = true;
+    // The version read last, kept for the next one's comparison: each
+    // version is read once (a legacy single-file version is 100 MB), and a
+    // root only when a later version is compared with it.
+    let mut held: Option<(String, Stored)> = None;
+    let working = Stored::working(path)?;
+    let known = working.working_ids();
     for version in &versions {
         let parents: Vec<(&str, &StoredAt)> = (version.parents.iter())
             .filter_map(|(p, at)| at.as_ref().map(|at| (p.as_str(), at)))
             .collect();
         report.versions_checked += parents.len();
-        let stored = Stored::committed(repo, &version.at)?;
+        if parents.is_empty() {
+            continue;
+        }
+        let stored = Stored::committed(repo, &version.at, &known)?;
         if let [_, _, ..] = parents.as_slice() {
             let content = stored.logical(repo)?;
             let mut sides = Vec::new();
             for (parent, at) in &parents {
-                sides.push((*parent, Stored::committed(repo, at)?.logical(repo)?));
+                sides.push((*parent, Stored::committed(repo, at, &known)?.logical(repo)?));
             }
             check_merge(path, (&version.commit, &content), &sides, report);
+            held = Some((version.commit.clone(), stored));
             continue;
         }
         for (parent, at) in parents {
-            let before = Stored::committed(repo, at)?;
+            let before = match held.take() {
+                Some((commit, kept)) if commit == parent => kept,
+                _ => Stored::committed(repo, at, &known)?,
+            };
             if !before.extended_by(&stored, repo)? {
                 let what = format!("commit {} (over {})", short(&version.commit), short(parent));
                 let finding = explain(path, &before.logical(repo)?, &stored.logical(repo)?, &what);
                 report.findings.push(finding);
             }
         }
+        held = Some((version.commit.clone(), stored));
     }
     if let Some(last) = versions.last() {
         report.versions_checked += 1;
-        let committed = Stored::committed(repo, &last.at)?;
-        let working = Stored::working(path)?;
+        let committed = match held.take() {
+            Some((commit, kept)) if commit == last.commit => kept,
+            _ => Stored::committed(repo, &last.at, &known)?,
+        };
         if !committed.extended_by(&working, repo)? {
             let what = format!("the working copy (over commit {})", short(&last.commit));
             let finding = explain(

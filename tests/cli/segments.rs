@@ -14,6 +14,11 @@ use crate::harness::Sandbox;
 /// each, an hour apart from 2025-01-01: what a ledger written before
 /// segments holds.
 pub fn legacy_journal(count: usize, env: &str) -> String {
+    legacy_journal_of(count, |_| env)
+}
+
+/// [`legacy_journal`], deploy `n` (from 0) to environment `env_of(n)`.
+fn legacy_journal_of<'a>(count: usize, env_of: impl Fn(usize) -> &'a str) -> String {
     let mut journal = Journal::parse(Path::new("journal.toml"), EMPTY_JOURNAL.into()).unwrap();
     for n in 0..count {
         let at = chrono::DateTime::from_timestamp(1_735_689_600 + n as i64 * 3600, 0).unwrap();
@@ -31,7 +36,7 @@ pub fn legacy_journal(count: usize, env: &str) -> String {
                 cache_control: None,
                 last_modified: None,
             }],
-            ..Entry::new(EntryKind::Deploy, env, Timestamp::At(at))
+            ..Entry::new(EntryKind::Deploy, env_of(n), Timestamp::At(at))
         };
         let (sealed, block) = journal.seal(entry).unwrap();
         ledger::journal::push_block(&mut journal.text, &block);
@@ -643,4 +648,101 @@ fn a_cut_off_cached_history_is_printed_again() {
         std::fs::write(&file, &text[..text.len() / 2]).unwrap();
     }
     assert_eq!(s.ledger(&["render"]).ok(), first);
+}
+
+/// What a command prints and exits with.
+fn answer(s: &Sandbox, args: &[&str]) -> (i32, String, String) {
+    let done = s.ledger(args).run();
+    (done.code, done.stdout, done.stderr)
+}
+
+#[test]
+fn reads_of_a_segmented_journal_answer_as_the_same_journal_in_one_file() {
+    // Every tenth deploy to production, the others to staging.
+    let s = Sandbox::with_ledger();
+    let env_of = |n: usize| if n % 10 == 9 { "production" } else { "staging" };
+    s.write("ledger/journal.toml", &legacy_journal_of(2300, env_of));
+    s.commit_all("chore: ledger with a long history");
+    record(&s, "v9");
+    // Locks, and voids of a sealed segment's last entry (production's
+    // last deploy in it) and of entries inside sealed segments.
+    s.ledger(&["lock", "--env", "staging", "--reason", "freeze"])
+        .ok();
+    for voided in ["#2000", "#1490", "#700"] {
+        s.ledger(&["void", voided, "--reason", "wrong build"]).ok();
+    }
+    s.ledger(&["unlock", "--env", "staging"]).ok();
+    s.ledger(&["lock", "--env", "production", "--reason", "audit"])
+        .ok();
+    record(&s, "v10");
+    // The same entries as one single-file journal, which every read
+    // answers from all of its heads.
+    let whole = Sandbox::with_ledger();
+    whole.write("ledger/ledger.toml", &s.read("ledger/ledger.toml"));
+    whole.write("ledger/journal.toml", &logical(&s));
+    let hour = |n: i64| {
+        let at = chrono::DateTime::from_timestamp(1_735_689_600 + n * 3600 + 1800, 0).unwrap();
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let instants = [
+        hour(-2),
+        hour(0),
+        hour(699),
+        hour(700),
+        hour(999),
+        hour(1489),
+        hour(1999),
+        hour(2299),
+    ];
+    let mut asked: Vec<Vec<String>> = vec![
+        vec!["status".into()],
+        vec!["status".into(), "--format".into(), "json".into()],
+        vec!["log".into(), "-n".into(), "7".into()],
+        vec![
+            "log".into(),
+            "-n".into(),
+            "2".into(),
+            "--env".into(),
+            "production".into(),
+        ],
+        vec![
+            "history".into(),
+            "--env".into(),
+            "staging".into(),
+            "assets/9.js".into(),
+        ],
+        vec![
+            "history".into(),
+            "--env".into(),
+            "production".into(),
+            "assets/1.js".into(),
+        ],
+    ];
+    for seq in [
+        "#1", "#700", "#1000", "#1001", "#1490", "#2301", "#2306", "#9999",
+    ] {
+        asked.push(vec!["show".into(), seq.into()]);
+    }
+    for env in ["staging", "production"] {
+        for at in &instants {
+            let args = ["live", "--env", env, "--at", at, "--format", "json"];
+            asked.push(args.iter().map(|a| a.to_string()).collect());
+        }
+    }
+    assert!(
+        blocks(&s.journal()) < blocks(&whole.journal()),
+        "one is segmented"
+    );
+    let mut answered = 0;
+    for args in &asked {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (segmented, single) = (answer(&s, &args), answer(&whole, &args));
+        assert_eq!(segmented, single, "ledger {}", args.join(" "));
+        answered += usize::from(single.0 == 0);
+    }
+    assert!(
+        answered > asked.len() * 3 / 4,
+        "{answered} of {} answered",
+        asked.len()
+    );
 }

@@ -34,9 +34,9 @@ pub enum History {
 /// The history of `of` in `env`.
 pub fn history(workspace: &Workspace, env: &str, of: HistoryOf<'_>, ui: &Ui) -> Result<History> {
     let index = workspace.index(ui)?;
-    let entries = model::in_force(index.heads()?);
     let key = match of {
         HistoryOf::Pin(pinning, name) => {
+            let entries = model::in_force(index.heads()?);
             let served = pin_history(&entries, env, pinning, name);
             if served.is_empty() {
                 refuse!(
@@ -49,9 +49,8 @@ pub fn history(workspace: &Workspace, env: &str, of: HistoryOf<'_>, ui: &Ui) -> 
         HistoryOf::Key(key) => key,
     };
     let (key, history) = recorded_key(&index, env, key, ui)?;
-    let unobserved: Vec<String> = (entries.iter())
-        .filter(|e| e.env == env && e.kind.changes_files() && e.no_aws)
-        .map(|e| format!("#{}", e.seq))
+    let unobserved: Vec<String> = (index.no_aws(env).iter())
+        .map(|seq| format!("#{seq}"))
         .collect();
     if !unobserved.is_empty() {
         crate::note!(

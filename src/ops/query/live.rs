@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::model::{
     self,
-    audit::{instant_for_query, live_at_indexed},
+    audit::{heads_for_live_at, instant_for_query, live_at_indexed},
 };
 use crate::ops::{Result, Workspace};
 use crate::services::Ordered;
@@ -73,8 +73,9 @@ pub struct LiveQuery {
 /// What was live in `args.env` at `args.at`.
 pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Result<Answer> {
     let index = workspace.index(ui)?;
-    let heads = model::in_force(index.heads()?);
     let at = instant_for_query(args.at);
+    let heads = heads_for_live_at(&index, &args.env, at)?;
+    let heads = model::in_force(&heads);
     let live = live_at_indexed(&index, &heads, &args.env, at)?;
     let (entry, state) = (live.entry, &live.state);
     let invalidation = entry.invalidation.as_ref().map(|i| InvalidationAt {

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use crate::journal::Entry;
+use crate::journal::{Entry, EntryKind, Index};
 use crate::model;
 use crate::ops::{Result, Workspace};
-use crate::services::inventory::all_snapshot_changes;
+use crate::services::inventory::snapshot_changes;
 use crate::ui::Ui;
 
 /// What `log` lists.
@@ -33,10 +33,8 @@ pub struct Logged {
 /// Lists the entries `query` asks for.
 pub fn log(workspace: &Workspace, query: &LogQuery, ui: &Ui) -> Result<Logged> {
     let index = workspace.index(ui)?;
-    let heads: Vec<&Entry> = (index.heads()?.iter().rev())
-        .filter(|e| query.env.as_ref().is_none_or(|env| &e.env == env))
-        .take(query.max_count.unwrap_or(usize::MAX))
-        .collect();
+    let in_env = |e: &Entry| query.env.as_ref().is_none_or(|env| &e.env == env);
+    let heads = index.newest_heads(query.max_count.unwrap_or(usize::MAX), in_env)?;
     if query.whole {
         let seqs: Vec<u64> = heads.iter().map(|e| e.seq).collect();
         return Ok(Logged {
@@ -44,13 +42,28 @@ pub fn log(workspace: &Workspace, query: &LogQuery, ui: &Ui) -> Result<Logged> {
             ..Logged::default()
         });
     }
-    let changes = match heads.is_empty() {
-        true => HashMap::new(),
-        false => all_snapshot_changes(&model::in_force(index.heads()?)),
-    };
+    let mut changes = HashMap::new();
+    let voided = index.voided();
+    let snapshots = heads.iter().filter(|e| e.kind == EntryKind::Snapshot);
+    for snapshot in snapshots.filter(|e| !voided.contains_key(&e.seq)) {
+        let lines = changes_of(&index, snapshot)?;
+        if !lines.is_empty() {
+            changes.insert(snapshot.seq, lines);
+        }
+    }
     Ok(Logged {
-        entries: heads.into_iter().cloned().collect(),
+        entries: heads,
         voided: index.voided().clone(),
         changes,
     })
+}
+
+/// What a snapshot changed over the previous one of its environment in
+/// force (none for an entry of another kind).
+pub(crate) fn changes_of(index: &Index, entry: &Entry) -> Result<Vec<String>> {
+    if entry.kind != EntryKind::Snapshot {
+        return Ok(Vec::new());
+    }
+    let before = index.view(&entry.env, entry.seq.saturating_sub(1))?;
+    Ok(snapshot_changes(&model::in_force(&before), entry))
 }

@@ -1,9 +1,8 @@
 //! `ledger show REF`: one entry, whole.
 
-use crate::journal::Entry;
+use crate::journal::{Entry, Index};
 use crate::model;
 use crate::ops::{Result, Workspace};
-use crate::services::inventory::snapshot_changes;
 use crate::ui::Ui;
 
 /// One entry and what is said of it beside its own fields.
@@ -20,16 +19,30 @@ pub struct Shown {
 /// The entry `reference` names (in `env` when given).
 pub fn show(workspace: &Workspace, reference: &str, env: Option<&str>, ui: &Ui) -> Result<Shown> {
     let index = workspace.index(ui)?;
-    let head = model::resolve_ref(index.heads()?, reference, env)?;
-    let voided_by = index.voided().get(&head.seq).copied();
+    let seq = resolve(&index, reference, env)?;
+    let voided_by = index.voided().get(&seq).copied();
     let entry = index
-        .entry(head.seq)?
-        .ok_or_else(|| crate::refusal!("the index lost entry #{} it listed", head.seq))?;
-    let in_force = model::in_force(index.heads()?);
-    let changes = snapshot_changes(&in_force, &entry);
+        .entry(seq)?
+        .ok_or_else(|| crate::refusal!("the index lost entry #{seq} it listed"))?;
+    let changes = super::log::changes_of(&index, &entry)?;
     Ok(Shown {
         entry,
         voided_by,
         changes,
     })
+}
+
+/// The seq `reference` names: `#SEQ` from its own file's heads, anything
+/// else (a version, a commit prefix) from every head.
+fn resolve(index: &Index, reference: &str, env: Option<&str>) -> Result<u64> {
+    let direct = (reference.strip_prefix('#'))
+        .and_then(|number| number.parse::<u64>().ok())
+        .map(|seq| index.head(seq))
+        .transpose()?
+        .flatten()
+        .filter(|head| env.is_none_or(|env| head.env == env));
+    match direct {
+        Some(head) => Ok(head.seq),
+        None => Ok(model::resolve_ref(index.heads()?, reference, env)?.seq),
+    }
 }

@@ -61,10 +61,13 @@ pub struct Lock {
 /// The status of the environments `names`.
 pub fn status(workspace: &Workspace, names: &[String], ui: &Ui) -> Result<Status> {
     let index = workspace.index(ui)?;
-    let entries = model::in_force(index.heads()?);
-    Ok(Status {
-        environments: names.iter().map(|env| env_status(&entries, env)).collect(),
-    })
+    let mut environments = Vec::with_capacity(names.len());
+    for env in names {
+        // A few heads per journal file answer what status asks.
+        let view = index.view(env, u64::MAX)?;
+        environments.push(env_status(&model::in_force(&view), env));
+    }
+    Ok(Status { environments })
 }
 
 fn env_status(entries: &[Entry], env: &str) -> EnvStatus {

@@ -53,9 +53,8 @@ pub fn verify(
     settings: &VerifySettings,
     ui: &Ui,
 ) -> Result<Verified> {
-    // The tamper check reads git objects checked against their ids, even
-    // after a command in this process turned that off (it is process-wide).
-    crate::git::check_object_hashes();
+    // The tamper check reads git objects checked against their ids:
+    // libgit2's default, which nothing in this program turns off.
     // The chain is checked one stored file at a time; the whole journal is
     // loaded only for the comparisons with AWS and the store.
     let repo = (!settings.no_git).then(|| workspace.repo());
