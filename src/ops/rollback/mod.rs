@@ -4,19 +4,24 @@
 //! confirmation may wait for a person), carried out after checking that
 //! nothing was recorded meanwhile ([`carry_out`]).
 
-use std::collections::BTreeMap;
+mod pins;
+mod steps;
+
+use pins::{apply_pins, plan_pins};
+pub use steps::invalidation_paths;
+use steps::{apply, check_pinned, check_versions_exist, invalidate_restored, object_steps};
+
 use std::time::Duration;
 
-use super::session::{self, Appending, AwsSettings, caller_reference};
+use super::session::{self, Appending, AwsSettings};
 use super::{Error, Result, Workspace};
-use crate::aws::{Clients, s3};
+use crate::aws::Clients;
 use crate::config::{Config, Environment};
-use crate::journal::{Entry, EntryKind, FileAction, FileChange, Invalidation, Journal, Pins};
-use crate::model::{self, LiveState, Observed, audit};
+use crate::journal::{Entry, EntryKind, FileChange, Journal, Pins};
+use crate::model::{self, audit};
 use crate::refuse;
-use crate::services::cloudfront;
 use crate::services::s3::{self as objects, Reading};
-use crate::services::{self, PinPlan, PinRead, Pinning};
+use crate::services::{PinPlan, Pinning};
 use crate::timestamp::Timestamp;
 use crate::ui::Ui;
 
@@ -329,121 +334,6 @@ fn make_plan(
     }))
 }
 
-/// Per pinning service the environment declares resources of: what to
-/// point back to the pins in force at `target`.
-fn plan_pins(
-    entries: &[Entry],
-    (config, env): (&Config, &Environment),
-    env_key: &str,
-    target: &Entry,
-    (runtime, clients): (&tokio::runtime::Runtime, &Clients),
-) -> Result<Vec<(&'static dyn Pinning, PinPlan)>> {
-    let mut plans = Vec::new();
-    for service in services::REGISTRY {
-        let Some(pinning) = service.pinning() else {
-            continue;
-        };
-        let declared = services::declarations(config, env, service.declared_at());
-        if (declared.and_then(toml::Value::as_array)).is_none_or(Vec::is_empty) {
-            continue;
-        }
-        let wanted = model::live_pins(entries, env_key, pinning.key(), target.seq);
-        let cx = PinRead {
-            clients,
-            env_key,
-            declared,
-        };
-        let plan = runtime.block_on(pinning.plan(&cx, &wanted, target.seq))?;
-        plans.push((pinning, plan));
-    }
-    Ok(plans)
-}
-
-/// Points the planned resources back, service by service, stopping at the
-/// first failure.
-fn apply_pins(
-    (runtime, clients): (&tokio::runtime::Runtime, &Clients),
-    plan: &Plan,
-    (config, env, env_key): (&Config, &Environment, &str),
-    applied: &mut Applied,
-) {
-    let all: Vec<(&dyn Pinning, &services::PinStep)> = (plan.pins.iter())
-        .flat_map(|(p, plan)| plan.steps.iter().map(move |s| (*p, s)))
-        .collect();
-    for (index, (pinning, step)) in all.iter().enumerate() {
-        let declared = (services::REGISTRY.iter())
-            .find(|s| s.pinning().is_some_and(|p| p.key() == pinning.key()))
-            .and_then(|s| services::declarations(config, env, s.declared_at()));
-        let cx = PinRead {
-            clients,
-            env_key,
-            declared,
-        };
-        match runtime.block_on(pinning.apply(&cx, step)) {
-            Ok(pin) => (applied.pins)
-                .entry(pinning.key().to_string())
-                .or_default()
-                .push(pin),
-            Err(error) => {
-                applied.failure = Some((step.name.clone(), error.to_string()));
-                applied.not_done = all[index..].iter().map(|(_, s)| s.name.clone()).collect();
-                break;
-            }
-        }
-    }
-}
-
-/// Refuses a target whose objects are not pinned to versions.
-fn check_pinned(target: &Entry, wanted: &LiveState) -> Result<()> {
-    let unpinned: Vec<&str> = wanted
-        .values()
-        .filter(|f| f.version_id.as_deref().is_none_or(|v| v == "null"))
-        .map(|f| f.key.as_str())
-        .collect();
-    if !unpinned.is_empty() {
-        refuse!(
-            "#{} does not pin S3 versions for {} key(s) (first: {}): imported history or an unversioned \
-             bucket cannot be restored from S3; nothing was changed",
-            target.seq,
-            unpinned.len(),
-            unpinned[0]
-        );
-    }
-    Ok(())
-}
-
-/// Refuses when a version the plan copies back no longer exists.
-fn check_versions_exist(
-    steps: &[Step],
-    target: &Entry,
-    bucket: &str,
-    runtime: &tokio::runtime::Runtime,
-    clients: &Clients,
-) -> Result<()> {
-    let needed: Vec<(String, String)> = steps
-        .iter()
-        .filter_map(|s| match s {
-            Step::Restore { file, .. } => file.version_id.clone().map(|v| (file.key.clone(), v)),
-            Step::Delete { .. } => None,
-        })
-        .collect();
-    let missing = runtime.block_on(s3::missing_versions(clients, bucket, needed, 16))?;
-    if !missing.is_empty() {
-        let lines: Vec<String> = missing
-            .iter()
-            .map(|(k, v)| format!("  {k} version {v}"))
-            .collect();
-        refuse!(
-            "{} version(s) needed to restore #{} no longer exist in S3 (a lifecycle rule or a permanent delete \
-             removed them); nothing was changed:\n{}",
-            missing.len(),
-            target.seq,
-            lines.join("\n")
-        );
-    }
-    Ok(())
-}
-
 /// The rollback entry for what was applied.
 fn rollback_entry(plan: &Plan, applied: &Applied, args: &RollbackSettings) -> Entry {
     let target = &plan.target;
@@ -467,142 +357,4 @@ fn rollback_entry(plan: &Plan, applied: &Applied, args: &RollbackSettings) -> En
         entry.restores = Some(target.seq);
     }
     entry
-}
-
-/// Invalidates the restored paths after a complete rollback. The objects
-/// changed whatever happens here: a failure becomes a note on the entry and
-/// is returned, to be reported once the entry is recorded.
-fn invalidate_restored(
-    runtime: &tokio::runtime::Runtime,
-    clients: &Clients,
-    env: &Environment,
-    args: &RollbackSettings,
-    applied: &Applied,
-    entry: &mut Entry,
-) -> Option<Error> {
-    let (None, Some(distribution), false) =
-        (&applied.failure, &env.distribution, args.no_invalidate)
-    else {
-        return None;
-    };
-    if entry.files.is_empty() {
-        return None;
-    }
-    match runtime.block_on(invalidate(clients, distribution, entry, args)) {
-        Ok(invalidation) => {
-            entry.invalidation = Some(invalidation);
-            None
-        }
-        Err(e) => {
-            entry.notes.push(format!(
-                "the invalidation of the changed paths failed: {}",
-                super::verify::error_chain(&e)
-            ));
-            Some(e)
-        }
-    }
-}
-
-/// The steps that turn S3's latest state into `wanted`: restore each key
-/// whose latest version differs, delete each live key not wanted.
-fn object_steps(wanted: &LiveState, latest: &BTreeMap<String, Observed>) -> Vec<Step> {
-    let mut steps = Vec::new();
-    for (key, file) in wanted {
-        let current = latest.get(key).filter(|o| !o.deleted);
-        let current_version = current.and_then(|o| o.version_id.clone());
-        if current_version.as_ref() != file.version_id.as_ref() {
-            steps.push(Step::Restore {
-                file: file.clone(),
-                current: current_version,
-            });
-        }
-    }
-    for (key, observed) in latest {
-        if !observed.deleted && !wanted.contains_key(key) {
-            steps.push(Step::Delete {
-                key: key.clone(),
-                current: observed.version_id.clone(),
-            });
-        }
-    }
-    steps.sort_by(|a, b| a.key().cmp(b.key()));
-    steps
-}
-
-/// Applies the steps in order, stopping at the first failure.
-async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Applied {
-    let mut applied = Applied {
-        files: Vec::new(),
-        pins: Pins::new(),
-        failure: None,
-        not_done: Vec::new(),
-    };
-    for (index, step) in steps.iter().enumerate() {
-        let result = match step {
-            Step::Restore { file, .. } => {
-                let version = file.version_id.as_deref().unwrap_or("null");
-                s3::restore_version(clients, bucket, &file.key, version)
-                    .await
-                    .map(|restored| FileChange {
-                        version_id: restored.version_id,
-                        etag: restored.etag.or_else(|| file.etag.clone()),
-                        last_modified: None,
-                        ..file.clone()
-                    })
-            }
-            Step::Delete { key, .. } => {
-                s3::delete_latest(clients, bucket, key)
-                    .await
-                    .map(|marker| FileChange {
-                        key: key.clone(),
-                        action: FileAction::Delete,
-                        version_id: marker,
-                        etag: None,
-                        size: None,
-                        size_text: None,
-                        content_type: None,
-                        cache_control: None,
-                        last_modified: None,
-                    })
-            }
-        };
-        match result {
-            Ok(file) => applied.files.push(file),
-            Err(error) => {
-                applied.failure = Some((step.key().to_string(), error.to_string()));
-                applied.not_done = steps[index..].iter().map(|s| s.key().to_string()).collect();
-                break;
-            }
-        }
-    }
-    applied
-}
-
-/// `/key` paths, or `/*` when there are more than CloudFront takes at once.
-pub fn invalidation_paths<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let paths: Vec<String> = keys.map(|k| format!("/{k}")).collect();
-    if paths.len() > cloudfront::MAX_PATHS
-        || paths.iter().filter(|p| p.contains('*')).count() > cloudfront::MAX_WILDCARDS
-    {
-        vec!["/*".to_string()]
-    } else {
-        paths
-    }
-}
-
-async fn invalidate(
-    clients: &Clients,
-    distribution: &str,
-    entry: &Entry,
-    args: &RollbackSettings,
-) -> Result<Invalidation> {
-    let paths = invalidation_paths(entry.files.iter().map(|f| f.key.as_str()));
-    let reference = caller_reference(entry, &paths);
-    let invalidation =
-        cloudfront::create_invalidation(clients, distribution, &paths, &reference, 6).await?;
-    let Some(wait) = args.wait else {
-        return Ok(invalidation);
-    };
-    let (seen, _) = cloudfront::wait_for(clients, distribution, &invalidation.id, wait).await?;
-    Ok(seen)
 }

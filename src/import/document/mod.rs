@@ -4,19 +4,16 @@
 //! (`[[extra]]` blocks, an entry's `extra`), so that `ledger render` prints
 //! the document again.
 
+mod deploys;
+mod sections;
+
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::config::{
-    CacheBehavior, CacheHeader, CommandBlock, Config, Environment, ExtraBlock, RelatedLink,
-    capitalise,
-};
-use crate::document::cell::{code_cell, table_cell, uncode, untable};
-use crate::document::format::{max_age, short_duration};
-use crate::document::history::{self, Part};
+use crate::config::{Config, Environment, ExtraBlock, capitalise};
 use crate::document::markdown::{Block, BlockKind, blocks, table_rows};
-use crate::journal::{Entry, EntryKind};
+use crate::journal::Entry;
 use crate::services;
 
 /// What the default template writes under Deployment History without deploys.
@@ -433,211 +430,6 @@ impl Importer<'_> {
         }
         Ok(Some((header, rows)))
     }
-
-    fn cache(&mut self, title: &str, sub: &[Block]) -> Result<bool, ImportError> {
-        let Some((header, data)) = self.regular_table(sub)? else {
-            return Ok(false);
-        };
-        match (
-            title,
-            header
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice(),
-        ) {
-            ("CloudFront Cache Behavior", ["Path Pattern", "Cache Policy", "TTL"]) => {
-                let mut parsed = Vec::new();
-                for row in &data {
-                    let path = uncode(&row[0]);
-                    let behavior = CacheBehavior {
-                        path: path.clone(),
-                        policy: cell_value(&row[1]),
-                        ttl: cell_value(&row[2]),
-                    };
-                    if code_cell(&path) != row[0] || !renders(&row[1]) || !renders(&row[2]) {
-                        return Ok(false);
-                    }
-                    parsed.push(behavior);
-                }
-                self.out.config.cache.behaviors = parsed;
-                Ok(true)
-            }
-            ("S3 Cache-Control Headers", ["File Type", "Cache-Control"]) => {
-                let mut parsed = Vec::new();
-                for row in &data {
-                    let value = row[1].split(" (").next().map(uncode).unwrap_or_default();
-                    let display = match max_age(&value) {
-                        Some(s) => format!("{} ({})", code_cell(&value), short_duration(s)),
-                        None => code_cell(&value),
-                    };
-                    if display != row[1] || !renders(&row[0]) {
-                        return Ok(false);
-                    }
-                    parsed.push(CacheHeader {
-                        file_type: unescape(&row[0]),
-                        cache_control: value,
-                    });
-                }
-                self.out.config.cache.headers = parsed;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
-
-    fn monitoring(&mut self, title: &str, sub: &[Block]) -> Result<bool, ImportError> {
-        let Some((header, data)) = self.regular_table(sub)? else {
-            return Ok(false);
-        };
-        let monitoring = &mut self.out.config.monitoring;
-        Ok(services::read_table(
-            true,
-            (title, &header, &data),
-            &mut monitoring.declared,
-            &mut monitoring.columns,
-        ))
-    }
-
-    fn command(&mut self, title: &str, sub: &[Block]) -> bool {
-        let [block] = sub else { return false };
-        let BlockKind::Code(info, script) = &block.kind else {
-            return false;
-        };
-        if info.trim() != "bash" {
-            return false;
-        }
-        for word in script.split_whitespace().collect::<Vec<_>>().windows(2) {
-            if word[0] == "--profile" {
-                let profile = word[1].to_string();
-                for env in self.out.config.environments.values_mut() {
-                    env.profile.get_or_insert(profile.clone());
-                }
-            }
-        }
-        if title == "Rollback Commands" {
-            // Generated from the journal on render.
-            self.out.notes.push(format!(
-                "line {}: \"Rollback Commands\" is regenerated from the journal on render",
-                block.start
-            ));
-            return true;
-        }
-        self.out.config.commands.push(CommandBlock {
-            title: title.to_string(),
-            script: script.clone(),
-        });
-        true
-    }
-
-    fn related(&mut self, body: &[Block]) {
-        let body = match body.last() {
-            Some(last) if last.kind == BlockKind::Break => &body[..body.len() - 1],
-            _ => body,
-        };
-        let mut parsed = Vec::new();
-        let understood = match body {
-            [block] => match &block.kind {
-                BlockKind::List(items) => items.iter().all(|item| match parse_link(item) {
-                    Some(link) => {
-                        parsed.push(link);
-                        true
-                    }
-                    None => false,
-                }),
-                _ => false,
-            },
-            _ => false,
-        };
-        if understood {
-            self.out.config.related = parsed;
-        } else {
-            self.keep("related.start", body, "related documentation");
-        }
-    }
-
-    /// One deploy section; false when its heading is not a deploy (kept verbatim).
-    fn deploy(&mut self, title: &str, heading: &Block, sub: &[Block]) -> Result<bool, ImportError> {
-        let read = match history::read_heading(title) {
-            Ok(read) => read,
-            Err(message) => {
-                self.problem(heading.start, message)?;
-                return Ok(false);
-            }
-        };
-        let Some(env) = self.env_names.get(&read.env_name).cloned() else {
-            self.problem(
-                heading.start,
-                format!(
-                    "\"{0}\" is not an environment of this document (no \"## {0} Environment\")",
-                    read.env_name
-                ),
-            )?;
-            return Ok(false);
-        };
-        let mut entry = Entry {
-            version: read.version,
-            redeploy: read.redeploy,
-            imported: true,
-            ..Entry::new(EntryKind::Deploy, env.clone(), read.date)
-        };
-        if let Some(version) = &entry.version
-            && !entry.redeploy
-            && (self.out.entries.iter())
-                .any(|e| e.env == env && e.version.as_ref() == Some(version) && !e.redeploy)
-        {
-            self.problem(
-                heading.start,
-                format!("version {version} of {} is listed twice", read.env_name),
-            )?;
-            return Ok(false);
-        }
-        self.deploy_body(&mut entry, title, sub)?;
-        if let Some(invalidation) = &mut entry.invalidation {
-            invalidation.distribution =
-                (self.out.config.environments.get(&env)).and_then(|e| e.distribution.clone());
-        }
-        self.out.entries.push(entry);
-        self.deploy_lines.push(heading.start);
-        Ok(true)
-    }
-
-    /// The parts of a deploy's body, read through the history codec; what
-    /// it does not read is kept verbatim with the entry.
-    fn deploy_body(
-        &mut self,
-        entry: &mut Entry,
-        title: &str,
-        sub: &[Block],
-    ) -> Result<(), ImportError> {
-        let mut index = 0;
-        while index < sub.len() {
-            let block = &sub[index];
-            let part = history::read_part(entry, block, sub.get(index + 1), &services::PinBlocks);
-            match part {
-                Part::Read(n) => index += n,
-                Part::Problem { line, message } => {
-                    self.problem(line, message)?;
-                    self.keep_in_entry(entry, title, block);
-                    index += 1;
-                }
-                Part::Unread => {
-                    self.keep_in_entry(entry, title, block);
-                    index += 1;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A block of a deploy's body kept as written.
-    fn keep_in_entry(&mut self, entry: &mut Entry, title: &str, block: &Block) {
-        self.out.kept.push(format!(
-            "lines {}-{}: text in deploy \"{title}\"",
-            block.start, block.end
-        ));
-        entry.extra.push(self.source(block.start, block.end));
-    }
 }
 
 /// `Production` -> `production`, `Staging EU` -> `staging-eu`.
@@ -649,39 +441,10 @@ pub fn env_key(name: &str) -> String {
         .join("-")
 }
 
-fn unescape(cell: &str) -> String {
-    untable(cell)
-}
-
-/// A text cell's value: `-` is none.
-fn cell_value(cell: &str) -> Option<String> {
-    (cell != "-").then(|| unescape(cell))
-}
-
-/// Whether a text cell prints back the same through the `cell` escaping.
-fn renders(cell: &str) -> bool {
-    cell == "-" || table_cell(&unescape(cell)) == cell
-}
-
-/// `[title](path) - description`.
-fn parse_link(item: &str) -> Option<RelatedLink> {
-    let rest = item.strip_prefix('[')?;
-    let (title, rest) = rest.split_once("](")?;
-    let (path, rest) = rest.split_once(')')?;
-    let description = match rest {
-        "" => None,
-        r => Some(r.strip_prefix(" - ")?.to_string()),
-    };
-    Some(RelatedLink {
-        title: title.to_string(),
-        path: path.to_string(),
-        description,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sections::parse_link;
 
     #[test]
     fn links_and_keys() {
