@@ -233,88 +233,110 @@ pub fn classify<E>(error: SdkError<E>, site: CallSite) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    match &error {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let replied = Replied {
+                code: service.err().code().unwrap_or("").to_string(),
+                message: service.err().message().unwrap_or("").to_string(),
+                status,
+            };
+            classify_reply(replied, site, || in_words(&error))
+        }
+        SdkError::TimeoutError(_) => AwsError::TimedOut {
+            operation: site.operation,
+            resource: site.resource,
+            seconds: site.session.deadline.as_secs(),
+        },
+        other => {
+            crate::verbose!(
+                site.session.ui,
+                "aws: {} failed: {}",
+                site.operation,
+                DisplayErrorContext(other)
+            );
+            let detail = in_words(other);
+            if detail.to_ascii_lowercase().contains("credential") {
+                AwsError::NoCredentials {
+                    profile: site.session.profile_label.clone(),
+                }
+            } else {
+                AwsError::Unreachable {
+                    operation: site.operation,
+                    detail,
+                }
+            }
+        }
+    }
+}
+
+/// What a service replied: its error code and message, and the HTTP status.
+struct Replied {
+    code: String,
+    message: String,
+    status: u16,
+}
+
+/// A service's error reply in the words a user can act on; `in_words` is
+/// the whole error, for a reply without a message.
+fn classify_reply(reply: Replied, site: CallSite, in_words: impl FnOnce() -> String) -> AwsError {
+    let Replied {
+        code,
+        message,
+        status,
+    } = reply;
     let CallSite {
         operation,
         resource,
         session,
     } = site;
     let profile = session.profile_label.clone();
-    match &error {
-        SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("").to_string();
-            let message = service.err().message().unwrap_or("").to_string();
-            let status = service.raw().status().as_u16();
-            if CREDENTIAL_CODES.contains(&code.as_str()) {
-                AwsError::BadCredentials {
-                    profile,
-                    operation,
-                    code,
-                }
-            } else if code == "AccessDenied"
-                || code == "AccessDeniedException"
-                || (code.is_empty() && status == 403)
-            {
-                AwsError::AccessDenied {
-                    operation,
-                    resource,
-                    profile,
-                }
-            } else if code == "NoSuchBucket" {
-                AwsError::NoSuchBucket {
-                    bucket: resource.split('/').next().unwrap_or(&resource).to_string(),
-                    operation,
-                }
-            } else if THROTTLE_CODES.contains(&code.as_str()) || status == 429 {
-                AwsError::Throttled {
-                    operation,
-                    resource,
-                    code,
-                }
-            } else if code.starts_with("NoSuch")
-                || code == "NotFound"
-                || code == "ResourceNotFoundException"
-                || status == 404
-            {
-                AwsError::NotFound {
-                    what: resource,
-                    operation,
-                    hint: "check the ID, the account and the region".into(),
-                }
-            } else {
-                AwsError::Service {
-                    operation,
-                    resource,
-                    code: if code.is_empty() {
-                        format!("HTTP {status}")
-                    } else {
-                        code
-                    },
-                    message: if message.is_empty() {
-                        in_words(&error)
-                    } else {
-                        message
-                    },
-                }
-            }
+    let denied = code == "AccessDenied" || code == "AccessDeniedException";
+    let missing =
+        code.starts_with("NoSuch") || code == "NotFound" || code == "ResourceNotFoundException";
+    if CREDENTIAL_CODES.contains(&code.as_str()) {
+        AwsError::BadCredentials {
+            profile,
+            operation,
+            code,
         }
-        SdkError::TimeoutError(_) => AwsError::TimedOut {
+    } else if denied || (code.is_empty() && status == 403) {
+        AwsError::AccessDenied {
             operation,
             resource,
-            seconds: session.deadline.as_secs(),
-        },
-        other => {
-            crate::verbose!(
-                session.ui,
-                "aws: {operation} failed: {}",
-                DisplayErrorContext(other)
-            );
-            let detail = in_words(other);
-            let lowered = detail.to_ascii_lowercase();
-            if lowered.contains("credential") {
-                AwsError::NoCredentials { profile }
+            profile,
+        }
+    } else if code == "NoSuchBucket" {
+        AwsError::NoSuchBucket {
+            bucket: resource.split('/').next().unwrap_or(&resource).to_string(),
+            operation,
+        }
+    } else if THROTTLE_CODES.contains(&code.as_str()) || status == 429 {
+        AwsError::Throttled {
+            operation,
+            resource,
+            code,
+        }
+    } else if missing || status == 404 {
+        AwsError::NotFound {
+            what: resource,
+            operation,
+            hint: "check the ID, the account and the region".into(),
+        }
+    } else {
+        AwsError::Service {
+            operation,
+            resource,
+            code: if code.is_empty() {
+                format!("HTTP {status}")
             } else {
-                AwsError::Unreachable { operation, detail }
-            }
+                code
+            },
+            message: if message.is_empty() {
+                in_words()
+            } else {
+                message
+            },
         }
     }
 }

@@ -13,9 +13,9 @@ pub mod store;
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::Region;
 
 pub use error::{AwsError, CallSite, Session, classify};
@@ -134,39 +134,9 @@ fn endpoint_override(service_variable: &str) -> Option<String> {
 /// `max_attempts` (throttling included); connection and per-call timeouts
 /// keep an unreachable endpoint from hanging a deploy.
 pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) -> Clients {
-    let CallPolicy {
-        max_attempts,
-        deadline,
-    } = policy;
-    let deadline = deadline.max(Duration::from_secs(1));
+    let deadline = policy.deadline.max(Duration::from_secs(1));
+    let shared = shared_config(target, policy.max_attempts, deadline).await;
     let log = call_log::CallLog::new(ui);
-    // Without --region or the environment's region, the loader's default
-    // chain (environment, profile, instance metadata) runs with our HTTPS
-    // client, and us-east-1 is the last resort below.
-    let explicit = target.region_flag.clone().or(target.env_region.clone());
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client())
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(deadline.min(Duration::from_secs(60)))
-                .operation_timeout(deadline)
-                .build(),
-        );
-    if let Some(region) = explicit {
-        loader = loader.region(Region::new(region));
-    }
-    if let Some(profile) = target.chosen_profile() {
-        loader = loader.profile_name(profile);
-    }
-    let mut shared = loader.load().await;
-    if shared.region().is_none() {
-        shared = shared
-            .into_builder()
-            .region(Region::new("us-east-1"))
-            .build();
-    }
     let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(log);
     if shared.endpoint_url().is_some() || endpoint_override("AWS_ENDPOINT_URL_S3").is_some() {
         // Emulators and S3-compatible stores want path-style addressing.
@@ -210,6 +180,41 @@ pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) 
             ui,
         }),
     }
+}
+
+/// The configuration every client shares: the region and profile chosen,
+/// the SDK's standard retries bounded to `max_attempts` (throttling
+/// included), and connection and per-call timeouts that keep an unreachable
+/// endpoint from hanging a deploy.
+async fn shared_config(target: &AwsTarget, max_attempts: u32, deadline: Duration) -> SdkConfig {
+    // Without --region or the environment's region, the loader's default
+    // chain (environment, profile, instance metadata) runs with our HTTPS
+    // client, and us-east-1 is the last resort below.
+    let explicit = target.region_flag.clone().or(target.env_region.clone());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(deadline.min(Duration::from_secs(60)))
+                .operation_timeout(deadline)
+                .build(),
+        );
+    if let Some(region) = explicit {
+        loader = loader.region(Region::new(region));
+    }
+    if let Some(profile) = target.chosen_profile() {
+        loader = loader.profile_name(profile);
+    }
+    let shared = loader.load().await;
+    if shared.region().is_some() {
+        return shared;
+    }
+    shared
+        .into_builder()
+        .region(Region::new("us-east-1"))
+        .build()
 }
 
 /// The HTTPS client of every AWS call: hyper with rustls on ring (the SDK's

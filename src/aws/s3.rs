@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -35,10 +36,11 @@ pub async fn list_versions(
     page_size: Option<i32>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Listing, AwsError> {
-    let mut latest: BTreeMap<String, Observed> = BTreeMap::new();
-    let mut versions: HashSet<(String, String)> = HashSet::new();
-    let mut key_marker: Option<String> = None;
-    let mut version_marker: Option<String> = None;
+    let mut listing = Listing {
+        latest: BTreeMap::new(),
+        versions: HashSet::new(),
+    };
+    let mut markers: Markers = (None, None);
     let mut seen = 0usize;
     loop {
         let mut request = clients.s3.list_object_versions().bucket(bucket);
@@ -48,10 +50,10 @@ pub async fn list_versions(
         if let Some(size) = page_size {
             request = request.max_keys(size);
         }
-        if let Some(marker) = &key_marker {
+        if let Some(marker) = &markers.0 {
             request = request.key_marker(marker);
         }
-        if let Some(marker) = &version_marker {
+        if let Some(marker) = &markers.1 {
             request = request.version_id_marker(marker);
         }
         let page = request.send().await.map_err(|e| {
@@ -60,72 +62,94 @@ pub async fn list_versions(
                 clients.site("s3:ListObjectVersions", format!("{bucket}/{prefix}")),
             )
         })?;
+        seen += listing.absorb(&page);
+        progress(seen);
+        if page.is_truncated() != Some(true) {
+            return Ok(listing);
+        }
+        markers = next_markers(&page, &markers, &format!("{bucket}/{prefix}"))?;
+    }
+}
+
+/// Where a listing goes on from: the key marker and the version ID marker.
+type Markers = (Option<String>, Option<String>);
+
+/// The markers a truncated page gives, refused when it gives none or the
+/// same as before (the listing would not end).
+fn next_markers(
+    page: &ListObjectVersionsOutput,
+    current: &Markers,
+    resource: &str,
+) -> Result<Markers, AwsError> {
+    let next = (
+        page.next_key_marker().map(String::from),
+        page.next_version_id_marker().map(String::from),
+    );
+    let refused = |code: &str, message: &str| AwsError::Service {
+        operation: "s3:ListObjectVersions",
+        resource: resource.to_string(),
+        code: code.into(),
+        message: message.into(),
+    };
+    if next.0.is_none() && next.1.is_none() {
+        return Err(refused(
+            "TruncatedWithoutMarker",
+            "the listing is truncated but gives no marker to continue from",
+        ));
+    }
+    if next == *current {
+        return Err(refused(
+            "MarkerDidNotAdvance",
+            "the listing returned the same markers twice",
+        ));
+    }
+    Ok(next)
+}
+
+impl Listing {
+    /// Takes in one page of versions and delete markers; returns how many
+    /// it held.
+    fn absorb(&mut self, page: &ListObjectVersionsOutput) -> usize {
+        let mut seen = 0;
         for version in page.versions() {
             seen += 1;
             let Some(key) = version.key() else { continue };
-            if let Some(id) = version.version_id() {
-                versions.insert((key.to_string(), id.to_string()));
-            }
-            if version.is_latest() == Some(true) {
-                latest.insert(
-                    key.to_string(),
-                    Observed {
-                        key: key.to_string(),
-                        version_id: version.version_id().map(String::from),
-                        etag: version.e_tag().map(|e| e.trim_matches('"').to_string()),
-                        size: version.size().and_then(|s| u64::try_from(s).ok()),
-                        last_modified: version.last_modified().and_then(timestamp),
-                        deleted: false,
-                    },
-                );
-            }
+            let observed = Observed {
+                key: key.to_string(),
+                version_id: version.version_id().map(String::from),
+                etag: version.e_tag().map(|e| e.trim_matches('"').to_string()),
+                size: version.size().and_then(|s| u64::try_from(s).ok()),
+                last_modified: version.last_modified().and_then(timestamp),
+                deleted: false,
+            };
+            self.take(observed, version.is_latest() == Some(true));
         }
         for marker in page.delete_markers() {
             seen += 1;
             let Some(key) = marker.key() else { continue };
-            if let Some(id) = marker.version_id() {
-                versions.insert((key.to_string(), id.to_string()));
-            }
-            if marker.is_latest() == Some(true) {
-                latest.insert(
-                    key.to_string(),
-                    Observed {
-                        key: key.to_string(),
-                        version_id: marker.version_id().map(String::from),
-                        etag: None,
-                        size: None,
-                        last_modified: marker.last_modified().and_then(timestamp),
-                        deleted: true,
-                    },
-                );
-            }
+            let observed = Observed {
+                key: key.to_string(),
+                version_id: marker.version_id().map(String::from),
+                etag: None,
+                size: None,
+                last_modified: marker.last_modified().and_then(timestamp),
+                deleted: true,
+            };
+            self.take(observed, marker.is_latest() == Some(true));
         }
-        progress(seen);
-        if page.is_truncated() != Some(true) {
-            break;
-        }
-        let next_key = page.next_key_marker().map(String::from);
-        let next_version = page.next_version_id_marker().map(String::from);
-        if next_key.is_none() && next_version.is_none() {
-            return Err(AwsError::Service {
-                operation: "s3:ListObjectVersions",
-                resource: format!("{bucket}/{prefix}"),
-                code: "TruncatedWithoutMarker".into(),
-                message: "the listing is truncated but gives no marker to continue from".into(),
-            });
-        }
-        if next_key == key_marker && next_version == version_marker {
-            return Err(AwsError::Service {
-                operation: "s3:ListObjectVersions",
-                resource: format!("{bucket}/{prefix}"),
-                code: "MarkerDidNotAdvance".into(),
-                message: "the listing returned the same markers twice".into(),
-            });
-        }
-        key_marker = next_key;
-        version_marker = next_version;
+        seen
     }
-    Ok(Listing { latest, versions })
+
+    /// One version (or delete marker) of a key: known to exist, and the
+    /// key's latest when S3 says so.
+    fn take(&mut self, observed: Observed, is_latest: bool) {
+        if let Some(id) = &observed.version_id {
+            self.versions.insert((observed.key.clone(), id.clone()));
+        }
+        if is_latest {
+            self.latest.insert(observed.key.clone(), observed);
+        }
+    }
 }
 
 /// The result of copying an old version over the latest.

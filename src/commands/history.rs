@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow};
 use super::{Outcome, write_json};
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::journal::FileAction;
+use crate::model::audit::KeyVersion;
 use crate::ops::Workspace;
 use crate::ops::query::history::{self, History, HistoryOf};
 use crate::services::{Pinning, Served};
@@ -47,24 +48,7 @@ pub fn run(
                     versions: &versions,
                 },
             )?,
-            OutputFormat::Text => {
-                for v in &versions {
-                    let what = match v.action {
-                        FileAction::Put => "put",
-                        FileAction::Delete => "deleted",
-                    };
-                    writeln!(
-                        out,
-                        "#{:<4} {:<12} {:<8} {:<34} {} .. {}",
-                        v.seq,
-                        v.release.as_deref().unwrap_or("-"),
-                        what,
-                        v.version_id.as_deref().unwrap_or("-"),
-                        v.from,
-                        v.until.map_or_else(|| "now".to_string(), |t| t.to_string())
-                    )?;
-                }
-            }
+            OutputFormat::Text => write_key_rows(out, &versions)?,
         },
         History::Pin(pinning, name, served) => match args.format {
             OutputFormat::Json => write_json(
@@ -80,6 +64,28 @@ pub fn run(
         },
     }
     Ok(Outcome::Success)
+}
+
+/// A key's versions, a row each: seq, release, action, version ID, and
+/// the interval it was live.
+fn write_key_rows(out: &mut dyn Write, versions: &[KeyVersion]) -> std::io::Result<()> {
+    for v in versions {
+        let what = match v.action {
+            FileAction::Put => "put",
+            FileAction::Delete => "deleted",
+        };
+        writeln!(
+            out,
+            "#{:<4} {:<12} {:<8} {:<34} {} .. {}",
+            v.seq,
+            v.release.as_deref().unwrap_or("-"),
+            what,
+            v.version_id.as_deref().unwrap_or("-"),
+            v.from,
+            v.until.map_or_else(|| "now".to_string(), |t| t.to_string())
+        )?;
+    }
+    Ok(())
 }
 
 /// The JSON shape of `history --NOUN NAME`: the resource under the

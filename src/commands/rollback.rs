@@ -13,7 +13,9 @@ use crate::config::Environment;
 use crate::document::format::shell_word;
 use crate::journal::{Entry, FileAction};
 use crate::ops::Workspace;
-use crate::ops::rollback::{self, Plan, RollbackSettings, RolledBack, Step, invalidation_paths};
+use crate::ops::rollback::{
+    self, Applied, Plan, RollbackSettings, RolledBack, Step, invalidation_paths,
+};
 use crate::services;
 use crate::ui::Ui;
 
@@ -92,51 +94,49 @@ fn finish(
     }
     match (&applied.failure, recorded) {
         (None, Some(entry)) => {
+            let invalidation = (entry.invalidation.as_ref())
+                .map(|i| format!(", invalidation {}", i.id))
+                .unwrap_or_default();
             crate::note!(
                 ui,
-                "rolled back {} to #{} ({}): {} key(s) changed, {} version(s) pointed back; recorded as #{}{}",
+                "rolled back {} to #{} ({}): {} key(s) changed, {} version(s) pointed back; recorded as #{}{invalidation}",
                 args.env,
                 target.seq,
                 target.version.as_deref().unwrap_or("-"),
                 entry.files.len(),
                 entry.pins.values().map(Vec::len).sum::<usize>(),
                 entry.seq,
-                entry
-                    .invalidation
-                    .as_ref()
-                    .map(|i| format!(", invalidation {}", i.id))
-                    .unwrap_or_default()
             );
             Ok(Outcome::Success)
         }
-        (Some((key, error)), recorded) => {
-            let done: Vec<&str> = applied
-                .files
-                .iter()
-                .map(|f| f.key.as_str())
-                .chain(applied.pins.values().flatten().map(crate::model::pin_name))
-                .collect();
-            Err(anyhow!(
-                "rollback stopped at {key}: {error}\n  restored ({}): {}\n  not restored ({}): {}\n{}",
-                done.len(),
-                if done.is_empty() {
-                    "none".to_string()
-                } else {
-                    done.join(", ")
-                },
-                applied.not_done.len(),
-                applied.not_done.join(", "),
-                match recorded {
-                    Some(e) => format!(
-                        "what was changed is recorded as #{} (a partial rollback); run `ledger verify --aws`",
-                        e.seq
-                    ),
-                    None => "nothing was changed, nothing was recorded".to_string(),
-                }
-            ))
-        }
+        (Some((key, error)), recorded) => Err(stopped(key, error, &applied, recorded.as_ref())),
         (None, None) => Ok(Outcome::Success),
     }
+}
+
+/// What a rollback that stopped at `key` restored, and what it did not.
+fn stopped(key: &str, error: &str, applied: &Applied, recorded: Option<&Entry>) -> anyhow::Error {
+    let done: Vec<&str> = (applied.files.iter())
+        .map(|f| f.key.as_str())
+        .chain(applied.pins.values().flatten().map(crate::model::pin_name))
+        .collect();
+    let listed = match done.is_empty() {
+        true => "none".to_string(),
+        false => done.join(", "),
+    };
+    let what = match recorded {
+        Some(e) => format!(
+            "what was changed is recorded as #{} (a partial rollback); run `ledger verify --aws`",
+            e.seq
+        ),
+        None => "nothing was changed, nothing was recorded".to_string(),
+    };
+    anyhow!(
+        "rollback stopped at {key}: {error}\n  restored ({}): {listed}\n  not restored ({}): {}\n{what}",
+        done.len(),
+        applied.not_done.len(),
+        applied.not_done.join(", "),
+    )
 }
 
 /// The plan: each key with its current and restored version, the

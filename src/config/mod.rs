@@ -86,16 +86,17 @@ pub struct Config {
 
 /// `[store]`: the ledger of record in S3, one object per entry; the local
 /// journal is then a mirror (see docs/team.md).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// `s3://BUCKET/PREFIX` (the prefix is optional).
     pub url: String,
     /// The bucket's region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub region: Option<String>,
     /// The AWS profile to reach it with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub profile: Option<String>,
 }
 
@@ -133,6 +134,7 @@ pub struct ExtraBlock {
 }
 
 /// `[project]`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
@@ -140,18 +142,18 @@ pub struct Project {
     #[serde(default)]
     pub title: String,
     /// The document's top heading (default "AWS Services Version Control").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub document_title: Option<String>,
     /// The paragraph under the heading; a default sentence names the project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// A "Last Updated" day kept from an imported document; the document
     /// shows the later of this and the newest entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_updated: Option<String>,
     /// Whether the document has a Quick Commands section (default yes;
     /// `false` when an imported document had none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub quick_commands: Option<bool>,
 }
 
@@ -186,27 +188,28 @@ impl Project {
 /// `[environments.NAME]`: where an environment lives and what it holds.
 /// A key this struct does not name goes to `declared`, and is refused
 /// unless a service declares under it (`services::check_config`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Environment {
     /// Display name (default: the key, capitalised).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// The S3 bucket deploys go to.
     pub bucket: String,
     /// Key prefix inside the bucket ("" for the whole bucket).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub prefix: Option<String>,
     /// CloudFront distribution ID in front of the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub distribution: Option<String>,
     /// Public domain the environment is served on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub domain: Option<String>,
     /// AWS region of the bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub region: Option<String>,
     /// AWS profile to use for this environment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub profile: Option<String>,
     /// The services' declarations, each under its key (`buckets`,
     /// `functions`, `tables`...), read by the service (`services`).
@@ -255,6 +258,7 @@ pub(crate) fn capitalise(text: &str) -> String {
 }
 
 /// `[changelog]`: how commits become changes, and which environment releases.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChangelogRules {
@@ -275,17 +279,13 @@ pub struct ChangelogRules {
     /// pipeline's own "ledger: record" commit) never becomes a change line.
     pub documents: Vec<String>,
     /// Base URL of the repository, for compare links at the bottom of the changelog.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_url: Option<String>,
     /// The text above the first release, kept from an imported changelog.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preamble: Option<String>,
     /// The Unreleased section's content kept from an imported changelog
     /// ("" for an empty section), shown when the repository cannot say.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unreleased: Option<String>,
     /// The link reference definitions at the bottom, kept from an imported changelog.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<String>,
 }
 
@@ -339,16 +339,17 @@ pub struct Cache {
 }
 
 /// One CloudFront cache behaviour.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheBehavior {
     /// Path pattern ("*.js").
     pub path: String,
     /// Cache policy name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub policy: Option<String>,
     /// TTL in words ("24 hours").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ttl: Option<String>,
 }
 

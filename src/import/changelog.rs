@@ -85,46 +85,12 @@ pub fn import_changelog(
     env: &str,
 ) -> Result<ImportedChangelog, ImportError> {
     let lines: Vec<&str> = text.lines().collect();
-    let source = |start: usize, end: usize| -> String {
-        let end = end.min(lines.len());
-        if start == 0 || start > end {
-            return String::new();
-        }
-        lines[start - 1..end].join("\n").trim_end().to_string()
-    };
-    // Link reference definitions at the very end.
-    let mut links_start = lines.len();
-    while links_start > 0 {
-        let line = lines[links_start - 1].trim();
-        if line.is_empty() || (line.starts_with('[') && line.contains("]: ")) {
-            links_start -= 1;
-        } else {
-            break;
-        }
-    }
-    while links_start < lines.len() && lines[links_start].trim().is_empty() {
-        links_start += 1;
-    }
+    let source = |start: usize, end: usize| source_lines(&lines, start, end);
+    let links_start = links_start(&lines);
     let links = (links_start < lines.len()).then(|| source(links_start + 1, lines.len()));
     let all = blocks(text);
     let body: Vec<&Block> = all.iter().filter(|b| b.start <= links_start).collect();
-    // A level-2 heading that is neither a version nor Unreleased ("New
-    // Contributors") belongs to the release above it.
-    let is_release = |b: &Block| match &b.kind {
-        BlockKind::Heading(2, title) => {
-            parse_heading(title).is_some()
-                || title
-                    .trim_matches(|c| c == '[' || c == ']')
-                    .eq_ignore_ascii_case("unreleased")
-        }
-        _ => false,
-    };
-    let h2: Vec<usize> = body
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| is_release(b))
-        .map(|(i, _)| i)
-        .collect();
+    let h2 = release_headings(&body);
     let mut out = ImportedChangelog {
         links,
         ..ImportedChangelog::default()
@@ -151,10 +117,7 @@ pub fn import_changelog(
             });
             continue;
         };
-        if let Some((_, _, line)) = releases
-            .iter()
-            .find(|(h, _, _)| h.version == heading.version)
-        {
+        if let Some((_, _, line)) = releases.iter().find(|(h, ..)| h.version == heading.version) {
             return Err(ImportError {
                 path: path.to_path_buf(),
                 line: body[start].start,
@@ -168,9 +131,63 @@ pub fn import_changelog(
         releases.push((heading, notes, body[start].start));
     }
     releases.reverse(); // oldest first
+    out.entries = release_entries(releases, env);
+    Ok(out)
+}
+
+/// Lines `start` to `end` (1-based, inclusive) as written, without
+/// trailing blank space; empty when there are none.
+fn source_lines(lines: &[&str], start: usize, end: usize) -> String {
+    let end = end.min(lines.len());
+    if start == 0 || start > end {
+        return String::new();
+    }
+    lines[start - 1..end].join("\n").trim_end().to_string()
+}
+
+/// Where the link reference definitions at the very end start (0-based
+/// line; the number of lines when there are none).
+fn links_start(lines: &[&str]) -> usize {
+    let mut start = lines.len();
+    while start > 0 {
+        let line = lines[start - 1].trim();
+        if line.is_empty() || (line.starts_with('[') && line.contains("]: ")) {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    while start < lines.len() && lines[start].trim().is_empty() {
+        start += 1;
+    }
+    start
+}
+
+/// The positions in `body` of the release headings: a level-2 heading
+/// that is a version or Unreleased. Another ("New Contributors") belongs
+/// to the release above it.
+fn release_headings(body: &[&Block]) -> Vec<usize> {
+    let is_release = |b: &Block| match &b.kind {
+        BlockKind::Heading(2, title) => {
+            parse_heading(title).is_some()
+                || title
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .eq_ignore_ascii_case("unreleased")
+        }
+        _ => false,
+    };
+    (body.iter().enumerate())
+        .filter(|(_, b)| is_release(b))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The release entries of `env`, oldest first. An undated release is
+/// placed at its older neighbour's day (or the newer one's), and says so.
+fn release_entries(releases: Vec<(Heading, ReleaseNotes, usize)>, env: &str) -> Vec<Entry> {
     let dates: Vec<Option<NaiveDate>> = releases.iter().map(|(h, _, _)| h.date).collect();
+    let mut entries = Vec::with_capacity(releases.len());
     for (index, (heading, notes, _)) in releases.into_iter().enumerate() {
-        // An undated release is placed at its older neighbour's day (or the newer one's).
         let estimate = dates[..index]
             .iter()
             .rev()
@@ -180,7 +197,7 @@ pub fn import_changelog(
             .copied()
             .unwrap_or_default();
         let day = heading.date.unwrap_or(estimate);
-        out.entries.push(Entry {
+        entries.push(Entry {
             version: Some(heading.version.clone()),
             imported: true,
             release: Some(notes),
@@ -192,7 +209,7 @@ pub fn import_changelog(
             ..Entry::new(EntryKind::Release, env, Timestamp::Day(day))
         });
     }
-    Ok(out)
+    entries
 }
 
 fn release_notes(

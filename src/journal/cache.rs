@@ -354,30 +354,11 @@ pub(super) fn write(
         return None;
     }
     let path = read.path.clone();
-    let (mut pieces, each) = entries_piece(entries)?;
-    let entries_span = (0, pieces.len() as u64);
-    let each_entry = push_piece(&mut pieces, &each)?;
-    let heads_span = push_piece(&mut pieces, &summary.heads)?;
-    let net_span = push_piece(&mut pieces, &summary.net)?;
-    let mut keys: KeySpans = BTreeMap::new();
-    for (env, by_key) in changes_by_key(entries) {
-        let spans = keys.entry(env).or_default();
-        for (key, changes) in by_key {
-            spans.insert(key, push_piece(&mut pieces, &changes)?);
-        }
-    }
-    let keys_span = push_piece(&mut pieces, &keys)?;
+    let (pieces, head, keys) = pieces(summary, entries)?;
     let head = Head {
-        format: CACHE_FORMAT,
-        ledger: env!("CARGO_PKG_VERSION").to_string(),
         sha256: super::hash::sha256_hex(bytes),
         checked: by == Checked::ByAppend,
-        summary: summary.without_pieces(),
-        entries: entries_span,
-        each_entry,
-        heads: heads_span,
-        net: net_span,
-        keys: keys_span,
+        ..head
     };
     let mut bytes = serde_json::to_vec(&head).ok()?;
     bytes.push(b'\n');
@@ -399,6 +380,38 @@ pub(super) fn write(
         sha256: head.sha256,
         checked: head.checked,
     })
+}
+
+/// The pieces of a cache file of `entries`, the head that says where each
+/// lies (its SHA-256 and `checked` left for the caller), and the keys'
+/// spans.
+fn pieces(summary: &Summary, entries: &[Entry]) -> Option<(Vec<u8>, Head, KeySpans)> {
+    let (mut pieces, each) = entries_piece(entries)?;
+    let entries_span = (0, pieces.len() as u64);
+    let each_entry = push_piece(&mut pieces, &each)?;
+    let heads = push_piece(&mut pieces, &summary.heads)?;
+    let net = push_piece(&mut pieces, &summary.net)?;
+    let mut keys: KeySpans = BTreeMap::new();
+    for (env, by_key) in changes_by_key(entries) {
+        let spans = keys.entry(env).or_default();
+        for (key, changes) in by_key {
+            spans.insert(key, push_piece(&mut pieces, &changes)?);
+        }
+    }
+    let keys_span = push_piece(&mut pieces, &keys)?;
+    let head = Head {
+        format: CACHE_FORMAT,
+        ledger: env!("CARGO_PKG_VERSION").to_string(),
+        sha256: String::new(),
+        checked: false,
+        summary: summary.without_pieces(),
+        entries: entries_span,
+        each_entry,
+        heads,
+        net,
+        keys: keys_span,
+    };
+    Some((pieces, head, keys))
 }
 
 /// The entries as one JSON list, and where each lies in it.

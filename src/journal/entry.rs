@@ -243,22 +243,23 @@ pub fn short_sha(sha: &str) -> String {
 }
 
 /// A human change line, with what is known of its origin.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// The line itself.
     pub text: String,
     /// Keep a Changelog section ("Added", "Fixed", ...), if known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub group: Option<String>,
     /// Conventional Commit scope.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scope: Option<String>,
     /// A breaking change.
     #[serde(default, skip_serializing_if = "is_false")]
     pub breaking: bool,
     /// The commit it came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub commit: Option<String>,
     /// Issue and pull-request references ("#123").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -290,6 +291,7 @@ pub enum FileAction {
 }
 
 /// One object changed by an entry.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileChange {
@@ -299,26 +301,26 @@ pub struct FileChange {
     pub action: FileAction,
     /// S3 version ID of the new latest version (or of the delete marker);
     /// "null" in an unversioned bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version_id: Option<String>,
     /// ETag as S3 reports it, without quotes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub etag: Option<String>,
     /// Size in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub size: Option<u64>,
     /// The size as an imported document wrote it, when `size` does not print
     /// back the same (`1.25 MB`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub size_text: Option<String>,
     /// Content-Type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub content_type: Option<String>,
     /// Cache-Control.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cache_control: Option<String>,
     /// S3 LastModified of the version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_modified: Option<Timestamp>,
 }
 
@@ -348,22 +350,23 @@ impl FileChange {
 }
 
 /// A CloudFront invalidation as recorded with a deploy.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Invalidation {
     /// Invalidation ID.
     pub id: String,
     /// Distribution it belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub distribution: Option<String>,
     /// Status when last seen ("InProgress", "Completed").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<String>,
     /// When CloudFront created it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub created_at: Option<Timestamp>,
     /// When it was first seen completed (CloudFront reports no completion time).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub completed_seen_at: Option<Timestamp>,
     /// Paths invalidated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -385,18 +388,19 @@ impl Invalidation {
 }
 
 /// A release's notes, as an imported changelog wrote them.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseNotes {
     /// The release day as written (`YYYY-MM-DD`); none when the changelog gave
     /// none (the entry's `deployed_at` is then only an ordering estimate).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub date: Option<String>,
     /// Marked `[YANKED]`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub yanked: bool,
     /// The link the version heading carried (`[1.2.0](URL)`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub link: Option<String>,
     /// Markdown before the first section (a summary), as written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -312,6 +312,20 @@ pub fn drift(
             }
         }
     }
+    findings.extend(gone(ledger, s3, existing, &seq));
+    findings.sort_by(|a, b| a.key.cmp(&b.key));
+    findings
+}
+
+/// The keys the ledger has live that S3 no longer serves, and the
+/// recorded versions S3 no longer holds.
+fn gone(
+    ledger: &LiveState,
+    s3: &BTreeMap<String, super::Observed>,
+    existing: &std::collections::HashSet<(String, String)>,
+    seq: &dyn Fn(&str) -> String,
+) -> Vec<Drift> {
+    let mut findings = Vec::new();
     for (key, recorded) in ledger {
         let live = s3.get(key).is_some_and(|o| !o.deleted);
         if !live {
@@ -334,7 +348,6 @@ pub fn drift(
             });
         }
     }
-    findings.sort_by(|a, b| a.key.cmp(&b.key));
     findings
 }
 

@@ -70,31 +70,8 @@ pub fn resolve_ref<'a>(
             .ok_or_else(not_found);
     }
     let live = |e: &&Entry| e.kind.changes_files() && !voided.contains_key(&e.seq);
-    let by_version: Vec<&Entry> = entries
-        .iter()
-        .filter(in_env)
-        .filter(live)
-        .filter(|e| e.version.as_deref() == Some(reference))
-        .collect();
-    let (candidates, same_commit) = if !by_version.is_empty() {
-        (by_version, false)
-    } else if reference.len() >= 4 && reference.chars().all(|c| c.is_ascii_hexdigit()) {
-        let query = reference.to_ascii_lowercase();
-        let matches = entries
-            .iter()
-            .filter(in_env)
-            .filter(live)
-            .filter(|e| {
-                e.commit.as_deref().is_some_and(|c| {
-                    let c = c.to_ascii_lowercase();
-                    c.starts_with(&query) || (c.len() >= 7 && query.starts_with(&c))
-                })
-            })
-            .collect();
-        (matches, true)
-    } else {
-        (Vec::new(), false)
-    };
+    let in_force: Vec<&Entry> = entries.iter().filter(in_env).filter(live).collect();
+    let (candidates, same_commit) = candidates(&in_force, reference);
     match newest_per_env(candidates, same_commit).as_slice() {
         [] => Err(not_found()),
         [one] => Ok(one),
@@ -112,6 +89,30 @@ pub fn resolve_ref<'a>(
             },
         }),
     }
+}
+
+/// The entries `reference` may name among `entries`: those of that version,
+/// else those whose commit it abbreviates (or that abbreviate it), and
+/// whether they were matched by commit.
+fn candidates<'a>(entries: &[&'a Entry], reference: &str) -> (Vec<&'a Entry>, bool) {
+    let by_version: Vec<&Entry> = (entries.iter().copied())
+        .filter(|e| e.version.as_deref() == Some(reference))
+        .collect();
+    if !by_version.is_empty() {
+        return (by_version, false);
+    }
+    if reference.len() < 4 || !reference.chars().all(|c| c.is_ascii_hexdigit()) {
+        return (Vec::new(), false);
+    }
+    let query = reference.to_ascii_lowercase();
+    let abbreviates = |commit: &str| {
+        let commit = commit.to_ascii_lowercase();
+        commit.starts_with(&query) || (commit.len() >= 7 && query.starts_with(&commit))
+    };
+    let by_commit = (entries.iter().copied())
+        .filter(|e| e.commit.as_deref().is_some_and(abbreviates))
+        .collect();
+    (by_commit, true)
 }
 
 /// Among candidates, one per environment (and per commit, when

@@ -11,7 +11,7 @@ use super::{Context as _, Result, Workspace};
 use crate::changes::ChangeRules;
 use crate::config::Config;
 use crate::import::changelog::{ImportedChangelog, import_changelog};
-use crate::import::document::import_document;
+use crate::import::document::{Imported, import_document};
 use crate::import::git_tags::{DEFAULT_PATTERN, release_entries};
 use crate::import::normalise_markdown;
 use crate::journal::{self, Entry, Journal, JournalLock};
@@ -189,46 +189,15 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
         );
     }
     let config_path = workspace.config_path();
-    let config = if let Some(config) = existing {
-        let releases = changelog.iter().flat_map(|c| c.entries.iter());
-        for entry in imported.entries.iter().chain(releases) {
-            config.environment(&entry.env, &config_path)?;
-        }
-        config
-    } else {
-        let mut config = imported.config.clone();
-        if let Some(changelog) = &changelog {
-            config.changelog.preamble = changelog.preamble.clone();
-            config.changelog.unreleased = changelog.unreleased.clone();
-            config.changelog.links = changelog.links.clone();
-        }
-        config
-    };
-    let mut entries = imported.entries.clone();
-    if let Some(changelog) = &changelog {
-        entries.extend(changelog.entries.iter().cloned());
-        // One chronological journal: deploys and releases by day, deploys first on a tie.
-        entries.sort_by(|a, b| {
-            a.deployed_at.cmp(&b.deployed_at).then(
-                (a.kind == crate::journal::EntryKind::Release)
-                    .cmp(&(b.kind == crate::journal::EntryKind::Release)),
-            )
-        });
-    }
+    let config = merged_config(existing, &imported, changelog.as_ref(), &config_path)?;
+    let entries = chronological(&imported, changelog.as_ref());
     // Everything is parsed and checked: now write, config first, restoring it if the journal fails.
     let mut previous = fs::read_to_string(&config_path).ok();
     if let (true, Some(changelog)) = (args.append, &changelog) {
         previous = Some(write_changelog_texts(&config_path, changelog)?);
     }
     if !args.append {
-        let body = toml::to_string(&config)
-            .map_err(|e| crate::refusal!("cannot encode the imported configuration: {e}"))?;
-        let header = format!(
-            "# Imported from {} by `ledger import`; edit freely. Reference: docs/configuration.md\n\n",
-            shown(path)
-        );
-        fs::write(&config_path, header + &body)
-            .with_context(|| format!("cannot write {}", shown(&config_path)))?;
+        write_imported_config(&config_path, &config, path)?;
     }
     let appended = match lock.append_all(&mut appender, entries) {
         Ok(appended) => appended,
@@ -240,6 +209,73 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
         }
     };
     drop(lock);
+    report_import(path, &config, &imported, ui);
+    if let (Some(path), Some(changelog)) = (&args.changelog, &changelog) {
+        report_changelog(path, changelog, ui);
+    }
+    if !args.append {
+        round_trip_check(&config, &appended, &text, path, ui)?;
+    }
+    Ok(())
+}
+
+/// The configuration after the import: the ledger's own when appending
+/// (each imported entry's environment checked against it), else the
+/// imported one with the changelog's texts.
+fn merged_config(
+    existing: Option<Config>,
+    imported: &Imported,
+    changelog: Option<&ImportedChangelog>,
+    config_path: &std::path::Path,
+) -> Result<Config> {
+    if let Some(config) = existing {
+        let releases = changelog.iter().flat_map(|c| c.entries.iter());
+        for entry in imported.entries.iter().chain(releases) {
+            config.environment(&entry.env, config_path)?;
+        }
+        return Ok(config);
+    }
+    let mut config = imported.config.clone();
+    if let Some(changelog) = changelog {
+        config.changelog.preamble = changelog.preamble.clone();
+        config.changelog.unreleased = changelog.unreleased.clone();
+        config.changelog.links = changelog.links.clone();
+    }
+    Ok(config)
+}
+
+/// The imported deploys and releases as one chronological journal: by
+/// day, deploys first on a tie.
+fn chronological(imported: &Imported, changelog: Option<&ImportedChangelog>) -> Vec<Entry> {
+    let mut entries = imported.entries.clone();
+    if let Some(changelog) = changelog {
+        entries.extend(changelog.entries.iter().cloned());
+        let release = |e: &Entry| e.kind == crate::journal::EntryKind::Release;
+        entries
+            .sort_by(|a, b| (a.deployed_at.cmp(&b.deployed_at)).then(release(a).cmp(&release(b))));
+    }
+    entries
+}
+
+/// Writes the imported `ledger.toml`, saying where it came from.
+fn write_imported_config(
+    config_path: &std::path::Path,
+    config: &Config,
+    document: &std::path::Path,
+) -> Result<()> {
+    let body = toml::to_string(config)
+        .map_err(|e| crate::refusal!("cannot encode the imported configuration: {e}"))?;
+    let header = format!(
+        "# Imported from {} by `ledger import`; edit freely. Reference: docs/configuration.md\n\n",
+        shown(document)
+    );
+    fs::write(config_path, header + &body)
+        .with_context(|| format!("cannot write {}", shown(config_path)))?;
+    Ok(())
+}
+
+/// What the import kept verbatim, warned of and brought in, on stderr.
+fn report_import(path: &std::path::Path, config: &Config, imported: &Imported, ui: &crate::ui::Ui) {
     for kept in &imported.kept {
         crate::note!(ui, "kept verbatim: {kept}");
     }
@@ -249,26 +285,15 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
     for note in &imported.notes {
         crate::note!(ui, "note: {note}");
     }
+    let kept_in_entries: usize = imported.entries.iter().map(|e| e.extra.len()).sum();
     crate::note!(
         ui,
         "imported {}: {} environment(s), {} deploy(s), {} block(s) kept verbatim",
         shown(path),
         config.environments.len(),
         imported.entries.len(),
-        imported.config.extra.len()
-            + imported
-                .entries
-                .iter()
-                .map(|e| e.extra.len())
-                .sum::<usize>()
+        imported.config.extra.len() + kept_in_entries
     );
-    if let (Some(path), Some(changelog)) = (&args.changelog, &changelog) {
-        report_changelog(path, changelog, ui);
-    }
-    if !args.append {
-        round_trip_check(&config, &appended, &text, path, ui)?;
-    }
-    Ok(())
 }
 
 /// Renders the imported ledger and says whether it prints the document

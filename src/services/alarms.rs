@@ -11,16 +11,17 @@ use super::{
 use crate::document::{Column, Table, TableView};
 
 /// One CloudWatch alarm row of the document, as declared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Alarm {
     /// Alarm name.
     pub name: String,
     /// Metric ("AWS/Lambda/Errors").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub metric: Option<String>,
     /// Threshold in words ("> 5 per 5 min").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub threshold: Option<String>,
     /// Other columns, by heading, as Markdown cells.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -30,38 +31,39 @@ pub struct Alarm {
 crate::table_rows!(Alarm);
 
 /// An alarm as DescribeAlarms describes it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmState {
     /// Alarm name.
     pub name: String,
     /// Metric namespace (`AWS/Lambda`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub namespace: Option<String>,
     /// Metric name (`Errors`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub metric: Option<String>,
     /// Statistic (`Sum`, `Average`, or an extended one such as `p99`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub statistic: Option<String>,
     /// Comparison operator (`GreaterThanThreshold`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub comparison: Option<String>,
     /// Threshold, as a decimal string (`5`, `0.5`): the journal holds no
     /// floats, whose text would make the hash depend on a printer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub threshold: Option<String>,
     /// Period, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub period: Option<u64>,
     /// Evaluation periods.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub evaluation_periods: Option<u64>,
     /// Metric unit, when the alarm names one (`Milliseconds`, `Percent`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub unit: Option<String>,
     /// `OK`, `ALARM` or `INSUFFICIENT_DATA` when read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub state: Option<String>,
 }
 

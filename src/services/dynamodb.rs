@@ -11,22 +11,23 @@ use super::{
 use crate::document::{Column, Table, TableView};
 
 /// A DynamoDB table row of the document, as declared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableDecl {
     /// Table name.
     pub name: String,
     /// Billing mode ("PAY_PER_REQUEST").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub billing: Option<String>,
     /// Point-in-time recovery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pitr: Option<bool>,
     /// Time to live enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ttl: Option<bool>,
     /// Global secondary indexes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub gsis: Option<Vec<String>>,
     /// Other columns, by heading, as Markdown cells.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -37,31 +38,32 @@ crate::table_rows!(TableDecl);
 
 /// A table as a snapshot read it (DescribeTable, DescribeContinuousBackups,
 /// DescribeTimeToLive).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableState {
     /// Table name.
     pub name: String,
     /// `PAY_PER_REQUEST` or `PROVISIONED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub billing: Option<String>,
     /// Point-in-time recovery enabled.
     #[serde(default)]
     pub pitr: bool,
     /// Time to live status (`ENABLED`, `DISABLED`, `ENABLING`, `DISABLING`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ttl: Option<String>,
     /// The TTL attribute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ttl_attribute: Option<String>,
     /// Global secondary index names, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gsis: Vec<String>,
     /// `STANDARD` or `STANDARD_INFREQUENT_ACCESS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub table_class: Option<String>,
     /// The stream's view type when a stream is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub stream: Option<String>,
 }
 
@@ -252,6 +254,7 @@ use crate::config::declare::Declaration;
 mod calls {
     use super::TableState;
     use crate::aws::{AwsError, CallSite, Clients, classify};
+    use aws_sdk_dynamodb::types::TableDescription;
 
     fn site(clients: &Clients, operation: &'static str, name: &str) -> CallSite {
         clients.site(operation, format!("DynamoDB table `{name}`"))
@@ -272,32 +275,7 @@ mod calls {
             ..TableState::default()
         };
         if let Some(table) = described.table() {
-            // AWS leaves the summary out for tables that were always provisioned.
-            state.billing = Some(
-                table
-                    .billing_mode_summary()
-                    .and_then(|b| b.billing_mode())
-                    .map_or_else(|| "PROVISIONED".to_string(), |b| b.as_str().to_string()),
-            );
-            let mut gsis: Vec<String> = table
-                .global_secondary_indexes()
-                .iter()
-                .filter_map(|i| i.index_name().map(str::to_string))
-                .collect();
-            gsis.sort();
-            state.gsis = gsis;
-            state.table_class = table
-                .table_class_summary()
-                .and_then(|c| c.table_class())
-                .map(|c| c.as_str().to_string());
-            state.stream = table
-                .stream_specification()
-                .filter(|s| s.stream_enabled())
-                .map(|s| {
-                    s.stream_view_type()
-                        .map_or("enabled", |v| v.as_str())
-                        .to_string()
-                });
+            describe_into(table, &mut state);
         }
         let backups = clients
             .dynamodb
@@ -323,6 +301,31 @@ mod calls {
             state.ttl_attribute = ttl.attribute_name().map(str::to_string);
         }
         Ok(state)
+    }
+
+    /// What DescribeTable says of a table: billing, GSIs, class, stream.
+    fn describe_into(table: &TableDescription, state: &mut TableState) {
+        // AWS leaves the summary out for tables that were always provisioned.
+        state.billing = Some(
+            (table.billing_mode_summary())
+                .and_then(|b| b.billing_mode())
+                .map_or_else(|| "PROVISIONED".to_string(), |b| b.as_str().to_string()),
+        );
+        let mut gsis: Vec<String> = (table.global_secondary_indexes().iter())
+            .filter_map(|i| i.index_name().map(str::to_string))
+            .collect();
+        gsis.sort();
+        state.gsis = gsis;
+        state.table_class = (table.table_class_summary())
+            .and_then(|c| c.table_class())
+            .map(|c| c.as_str().to_string());
+        state.stream = (table.stream_specification())
+            .filter(|s| s.stream_enabled())
+            .map(|s| {
+                s.stream_view_type()
+                    .map_or("enabled", |v| v.as_str())
+                    .to_string()
+            });
     }
 
     /// Names of the tables in the region that start with `prefix`, sorted.

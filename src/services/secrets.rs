@@ -13,16 +13,17 @@ use crate::document::{Column, Table, TableView};
 use crate::timestamp::Timestamp;
 
 /// A Secrets Manager row of the document, as declared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretDecl {
     /// Secret ID.
     pub id: String,
     /// What it is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub purpose: Option<String>,
     /// Rotation policy ("Manual (90 days)").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub rotation: Option<String>,
     /// Other columns, by heading, as Markdown cells.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -32,6 +33,7 @@ pub struct SecretDecl {
 crate::table_rows!(SecretDecl);
 
 /// A secret as DescribeSecret describes it. Its value is never read.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretState {
@@ -41,19 +43,19 @@ pub struct SecretState {
     #[serde(default)]
     pub rotation: bool,
     /// Rotation interval, days (`AutomaticallyAfterDays`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub rotation_days: Option<u64>,
     /// Rotation schedule expression (`rate(30 days)`, `cron(...)`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub rotation_schedule: Option<String>,
     /// Last rotation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_rotated: Option<Timestamp>,
     /// Last change (of the value or the settings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_changed: Option<Timestamp>,
     /// The version ID that holds `AWSCURRENT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub current_version: Option<String>,
 }
 

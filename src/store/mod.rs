@@ -229,21 +229,6 @@ fn check_stale(entry: &Entry, files: &[FileChange], theirs: &[Entry]) -> Result<
     }
 }
 
-/// How long a writer that lost a race waits before trying again: `first_ms`
-/// doubling with each attempt up to `cap_ms`, randomised (half to the full
-/// delay, by the clock and the process) so that racing writers spread out.
-pub fn backoff(attempt: u32, first_ms: u64, cap_ms: u64) -> std::time::Duration {
-    let delay = first_ms
-        .saturating_mul(1 << attempt.min(10))
-        .min(cap_ms)
-        .max(2);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    let jitter = (nanos ^ u64::from(std::process::id()).wrapping_mul(2_654_435_761)) % (delay / 2);
-    std::time::Duration::from_millis(delay / 2 + jitter)
-}
-
 /// Refuses a local entry of an environment older than a published entry
 /// of the same environment that the local writer did not see.
 fn check_overlap(ours: &[Entry], theirs: &[Entry]) -> Result<(), MergeError> {

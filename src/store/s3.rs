@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use backon::{BlockingRetryable, ExponentialBuilder};
+
 use crate::aws::{self, AwsError, AwsTarget, Clients, store as calls};
 use crate::config::StoreConfig;
 use crate::journal::{
@@ -17,6 +19,20 @@ use crate::journal::{
 pub const PROBED_FILE: &str = ".store-probed";
 /// File beside the journal touched at each successful exchange with the store.
 pub const SYNCED_FILE: &str = ".store-synced";
+/// How a try at writing an entry to the store ended without writing it.
+enum Written {
+    /// Another writer wrote an entry of this seq first: re-chain and try again.
+    Lost(u64),
+    /// It cannot go on.
+    Failed(StoreError),
+}
+
+impl<E: Into<StoreError>> From<E> for Written {
+    fn from(e: E) -> Written {
+        Written::Failed(e.into())
+    }
+}
+
 /// Attempts of a conditional write before giving up.
 const ATTEMPTS: u32 = 25;
 
@@ -285,50 +301,76 @@ impl S3Store {
         entry: Entry,
     ) -> Result<Entry, StoreError> {
         self.probe(lock.dir())?;
-        let mut entry = entry;
-        for attempt in 1..=ATTEMPTS {
-            let base = lock.load()?;
-            let mut mirror = base.clone();
-            self.sync(lock, &mut mirror)?;
-            if mirror.entries.len() != base.entries.len() {
-                match self.rechain(&base, &mirror, entry)? {
-                    Rechained::Moved(moved) => entry = moved,
-                    Rechained::Published(published) => {
-                        *appender = lock.open()?.0;
-                        return Ok(published);
-                    }
+        let entry = std::cell::RefCell::new(entry);
+        let once = || self.append_once(lock, appender, &mut entry.borrow_mut());
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(50))
+            .with_max_delay(Duration::from_secs(2))
+            .with_max_times(ATTEMPTS as usize - 1)
+            .with_jitter();
+        let written = (once.retry(policy))
+            .sleep(std::thread::sleep)
+            .when(|lost| matches!(lost, Written::Lost(_)))
+            .notify(|lost, _| {
+                if let Written::Lost(seq) = lost {
+                    crate::note!(
+                        self.ui,
+                        "note: entry #{seq} was written to the store by another writer first; re-chaining after it"
+                    );
+                }
+            })
+            .call();
+        match written {
+            Ok(appended) => Ok(appended),
+            Err(Written::Lost(_)) => Err(StoreError::GaveUp {
+                url: self.url.clone(),
+            }),
+            Err(Written::Failed(e)) => Err(e),
+        }
+    }
+
+    /// One try at writing `entry` to the store after what it holds now:
+    /// re-chained after entries others wrote since, then put only if no
+    /// entry of its seq exists.
+    fn append_once(
+        &self,
+        lock: &JournalLock,
+        appender: &mut Appender,
+        entry: &mut Entry,
+    ) -> Result<Entry, Written> {
+        let base = lock.load()?;
+        let mut mirror = base.clone();
+        self.sync(lock, &mut mirror)?;
+        if mirror.entries.len() != base.entries.len() {
+            match self.rechain(&base, &mirror, entry.clone())? {
+                Rechained::Moved(moved) => *entry = moved,
+                Rechained::Published(published) => {
+                    *appender = lock.open()?.0;
+                    return Ok(published);
                 }
             }
-            let (sealed, block) = mirror.seal(entry.clone())?;
-            let key = self.key(sealed.seq);
-            let written = self.runtime.block_on(calls::put_if_absent(
-                &self.clients,
-                &self.bucket,
-                &key,
-                block.as_bytes(),
-            ))?;
-            let ours = written
-                || self
-                    .runtime
-                    .block_on(calls::get(&self.clients, &self.bucket, &key))?
-                    .is_some_and(|body| body == block.as_bytes());
-            if ours {
-                let (mut fresh, _) = lock.open()?;
-                let appended = lock.append(&mut fresh, sealed)?;
-                *appender = fresh;
-                touch_synced(lock.dir());
-                return Ok(appended);
-            }
-            crate::note!(
-                self.ui,
-                "note: entry #{} was written to the store by another writer first; re-chaining after it",
-                sealed.seq
-            );
-            std::thread::sleep(super::backoff(attempt, 50, 2000));
         }
-        Err(StoreError::GaveUp {
-            url: self.url.clone(),
-        })
+        let (sealed, block) = mirror.seal(entry.clone())?;
+        let key = self.key(sealed.seq);
+        let written = self.runtime.block_on(calls::put_if_absent(
+            &self.clients,
+            &self.bucket,
+            &key,
+            block.as_bytes(),
+        ))?;
+        let ours = written
+            || self
+                .runtime
+                .block_on(calls::get(&self.clients, &self.bucket, &key))?
+                .is_some_and(|body| body == block.as_bytes());
+        if !ours {
+            return Err(Written::Lost(sealed.seq));
+        }
+        let (mut fresh, _) = lock.open()?;
+        let appended = lock.append(&mut fresh, sealed)?;
+        *appender = fresh;
+        touch_synced(lock.dir());
+        Ok(appended)
     }
 
     /// `entry`, built against `base`, put after what `mirror` now holds.

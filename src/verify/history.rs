@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use super::{Finding, Report};
-use crate::git::{GitError, GitRepo, StoredAt};
+use crate::git::{GitError, GitRepo, StoredAt, StoredVersion};
 use crate::journal::{Journal, segment};
 use crate::location::line_column;
 
@@ -235,47 +235,19 @@ pub fn check_history(repo: &GitRepo, path: &Path, report: &mut Report) -> Result
     // The version read last, kept for the next one's comparison: each
     // version is read once (a legacy single-file version is 100 MB), and a
     // root only when a later version is compared with it.
-    let mut held: Option<(String, Stored)> = None;
     let working = Stored::working(path)?;
-    let known = working.working_ids();
+    let mut walk = Walk {
+        repo,
+        path,
+        known: working.working_ids(),
+        held: None,
+    };
     for version in &versions {
-        let parents: Vec<(&str, &StoredAt)> = (version.parents.iter())
-            .filter_map(|(p, at)| at.as_ref().map(|at| (p.as_str(), at)))
-            .collect();
-        report.versions_checked += parents.len();
-        if parents.is_empty() {
-            continue;
-        }
-        let stored = Stored::committed(repo, &version.at, &known)?;
-        if let [_, _, ..] = parents.as_slice() {
-            let content = stored.logical(repo)?;
-            let mut sides = Vec::new();
-            for (parent, at) in &parents {
-                sides.push((*parent, Stored::committed(repo, at, &known)?.logical(repo)?));
-            }
-            check_merge(path, (&version.commit, &content), &sides, report);
-            held = Some((version.commit.clone(), stored));
-            continue;
-        }
-        for (parent, at) in parents {
-            let before = match held.take() {
-                Some((commit, kept)) if commit == parent => kept,
-                _ => Stored::committed(repo, at, &known)?,
-            };
-            if !before.extended_by(&stored, repo)? {
-                let what = format!("commit {} (over {})", short(&version.commit), short(parent));
-                let finding = explain(path, &before.logical(repo)?, &stored.logical(repo)?, &what);
-                report.findings.push(finding);
-            }
-        }
-        held = Some((version.commit.clone(), stored));
+        walk.version(version, report)?;
     }
     if let Some(last) = versions.last() {
         report.versions_checked += 1;
-        let committed = match held.take() {
-            Some((commit, kept)) if commit == last.commit => kept,
-            _ => Stored::committed(repo, &last.at, &known)?,
-        };
+        let committed = walk.read(&last.commit, &last.at)?;
         if !committed.extended_by(&working, repo)? {
             let what = format!("the working copy (over commit {})", short(&last.commit));
             let finding = explain(
@@ -288,6 +260,63 @@ pub fn check_history(repo: &GitRepo, path: &Path, report: &mut Report) -> Result
         }
     }
     Ok(())
+}
+
+/// The committed versions, compared one after another.
+struct Walk<'a> {
+    repo: &'a GitRepo,
+    path: &'a Path,
+    /// The working copy's segments: their blob ids.
+    known: WorkingIds,
+    /// The version read last, kept for the next one's comparison: each
+    /// version is read once (a legacy single-file version is 100 MB), and
+    /// a root only when a later version is compared with it.
+    held: Option<(String, Stored)>,
+}
+
+impl Walk<'_> {
+    /// The version stored at `at` by `commit`: the one held, or read now.
+    fn read(&mut self, commit: &str, at: &StoredAt) -> Result<Stored, GitError> {
+        match self.held.take() {
+            Some((held, kept)) if held == commit => Ok(kept),
+            _ => Stored::committed(self.repo, at, &self.known),
+        }
+    }
+
+    /// Checks one committed version against its parents' versions.
+    fn version(&mut self, version: &StoredVersion, report: &mut Report) -> Result<(), GitError> {
+        let (repo, path) = (self.repo, self.path);
+        let parents: Vec<(&str, &StoredAt)> = (version.parents.iter())
+            .filter_map(|(p, at)| at.as_ref().map(|at| (p.as_str(), at)))
+            .collect();
+        report.versions_checked += parents.len();
+        if parents.is_empty() {
+            return Ok(());
+        }
+        let stored = Stored::committed(repo, &version.at, &self.known)?;
+        if let [_, _, ..] = parents.as_slice() {
+            let content = stored.logical(repo)?;
+            let mut sides = Vec::new();
+            for (parent, at) in &parents {
+                let side = Stored::committed(repo, at, &self.known)?;
+                sides.push((*parent, side.logical(repo)?));
+            }
+            check_merge(path, (&version.commit, &content), &sides, report);
+        } else {
+            for (parent, at) in parents {
+                let before = self.read(parent, at)?;
+                if !before.extended_by(&stored, repo)? {
+                    let what =
+                        format!("commit {} (over {})", short(&version.commit), short(parent));
+                    let finding =
+                        explain(path, &before.logical(repo)?, &stored.logical(repo)?, &what);
+                    report.findings.push(finding);
+                }
+            }
+        }
+        self.held = Some((version.commit.clone(), stored));
+        Ok(())
+    }
 }
 
 /// A merge commit's journal must extend one parent's (the side already

@@ -133,69 +133,76 @@ impl Importer<'_> {
     }
 
     fn run(&mut self, blocks: &[Block]) -> Result<(), ImportError> {
-        let h2: Vec<usize> = blocks
-            .iter()
-            .enumerate()
+        let h2: Vec<usize> = (blocks.iter().enumerate())
             .filter(|(_, b)| matches!(b.kind, BlockKind::Heading(2, _)))
             .map(|(i, _)| i)
             .collect();
         let preamble_end = h2.first().copied().unwrap_or(blocks.len());
         self.preamble(&blocks[..preamble_end]);
-        let mut anchor = "after.preamble".to_string();
-        let has_commands = h2
-            .iter()
-            .any(|&i| matches!(&blocks[i].kind, BlockKind::Heading(_, t) if t == "Quick Commands"));
-        if !has_commands {
+        let title = |i: usize| match &blocks[i].kind {
+            BlockKind::Heading(_, title) => Some(title.as_str()),
+            _ => None,
+        };
+        if !h2.iter().any(|&i| title(i) == Some("Quick Commands")) {
             // Render only the sections the document had.
             self.out.config.project.quick_commands = Some(false);
         }
         // Environments first: history sections name them.
-        for &start in &h2 {
-            if let BlockKind::Heading(_, title) = &blocks[start].kind
-                && let Some(name) = title.strip_suffix(" Environment")
-            {
-                self.env_names.insert(name.to_string(), env_key(name));
-            }
+        for name in h2
+            .iter()
+            .filter_map(|&i| title(i)?.strip_suffix(" Environment"))
+        {
+            self.env_names.insert(name.to_string(), env_key(name));
         }
+        let mut anchor = "after.preamble".to_string();
         for (n, &start) in h2.iter().enumerate() {
             let end = h2.get(n + 1).copied().unwrap_or(blocks.len());
-            let BlockKind::Heading(_, title) = &blocks[start].kind else {
-                continue;
-            };
-            let body = &blocks[start + 1..end];
-            let section = match title.as_str() {
-                "Deployment History" => Some(Section::History),
-                "Cache Settings" => Some(Section::Cache),
-                "Monitoring" => Some(Section::Monitoring),
-                "Quick Commands" => Some(Section::Commands),
-                "Related Documentation" => Some(Section::Related),
-                _ => None,
-            };
-            if let Some(name) = title.strip_suffix(" Environment") {
-                let key = env_key(name);
-                self.environment(name, &key, body)?;
-                anchor = format!("after.env.{key}");
-            } else if let Some(section) = section {
-                anchor = self.known_section(section, body)?;
-            } else {
-                self.keep(
-                    &anchor,
-                    &blocks[start..end],
-                    &format!("section \"{title}\""),
-                );
+            if let Some(title) = title(start) {
+                anchor = self.section(title, &blocks[start..end], &anchor)?;
             }
         }
-        if !self
-            .out
-            .config
-            .environments
-            .contains_key(&self.out.config.changelog.release_env)
+        let release_env = &self.out.config.changelog.release_env;
+        if !self.out.config.environments.contains_key(release_env)
             && let Some(first) = self.out.config.environments.keys().next()
         {
             self.out.config.changelog.release_env = first.clone();
         }
         self.out.entries.reverse(); // documents list deploys newest first
         self.deploy_lines.reverse();
+        self.check_newest_first()
+    }
+
+    /// One `##` section (its heading first in `blocks`); returns the anchor
+    /// of what follows it.
+    fn section(
+        &mut self,
+        title: &str,
+        blocks: &[Block],
+        anchor: &str,
+    ) -> Result<String, ImportError> {
+        let body = &blocks[1..];
+        let section = match title {
+            "Deployment History" => Some(Section::History),
+            "Cache Settings" => Some(Section::Cache),
+            "Monitoring" => Some(Section::Monitoring),
+            "Quick Commands" => Some(Section::Commands),
+            "Related Documentation" => Some(Section::Related),
+            _ => None,
+        };
+        if let Some(name) = title.strip_suffix(" Environment") {
+            let key = env_key(name);
+            self.environment(name, &key, body)?;
+            return Ok(format!("after.env.{key}"));
+        }
+        if let Some(section) = section {
+            return self.known_section(section, body);
+        }
+        self.keep(anchor, blocks, &format!("section \"{title}\""));
+        Ok(anchor.to_string())
+    }
+
+    /// Refuses deploys not listed newest first, at the older one's line.
+    fn check_newest_first(&self) -> Result<(), ImportError> {
         for (i, pair) in self.out.entries.windows(2).enumerate() {
             if pair[1].deployed_at < pair[0].deployed_at {
                 // The older deploy, listed below the newer one, is the one out of place.

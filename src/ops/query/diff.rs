@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::journal::{Entry, FileAction, FileChange};
 use crate::model::audit::diff_states;
-use crate::model::{self, live_state, resolve_ref};
+use crate::model::{self, resolve_ref};
 use crate::ops::{Result, Workspace};
 use crate::refuse;
 use crate::services::{Ordered, pinning};
@@ -68,8 +68,8 @@ pub struct DiffQuery {
 
 /// What differs between the two entries `args` names.
 pub fn diff(workspace: &Workspace, args: &DiffQuery, ui: &crate::ui::Ui) -> Result<Answer> {
-    let journal = workspace.journal(ui)?;
-    let entries = model::in_force(&journal.entries);
+    let index = workspace.index(ui)?;
+    let entries = model::in_force(index.heads()?);
     let from = resolve_ref(&entries, &args.from, args.env.as_deref())?;
     let to = resolve_ref(&entries, &args.to, args.env.as_deref())?;
     if from.env != to.env {
@@ -83,45 +83,24 @@ pub fn diff(workspace: &Workspace, args: &DiffQuery, ui: &crate::ui::Ui) -> Resu
         );
     }
     let diff = diff_states(
-        &live_state(&entries, &from.env, from.seq),
-        &live_state(&entries, &to.env, to.seq),
+        &model::live_state_indexed(&index, &from.env, from.seq)?,
+        &model::live_state_indexed(&index, &to.env, to.seq)?,
     );
-    let (commits, commits_dropped) = match (workspace.repo_if_any(), &from.commit, &to.commit) {
-        (Some(repo), Some(a), Some(b)) => match (repo.try_resolve(a), repo.try_resolve(b)) {
-            (Some(a), Some(b)) => {
-                let list = |since: &str, until: &str| -> Result<Vec<Commit>> {
-                    Ok(repo
-                        .commits_between(Some(since), until)?
-                        .into_iter()
-                        .map(|c| Commit {
-                            id: c.id,
-                            summary: c.summary,
-                        })
-                        .collect())
-                };
-                (Some(list(&a, &b)?), Some(list(&b, &a)?))
-            }
-            _ => (None, None),
-        },
-        _ => (None, None),
-    };
-    let answer = Answer {
+    let (commits, commits_dropped) = commits_between(workspace, from, to)?;
+    let (pins, pin_lines) = pin_changes(&entries, &from.env, from.seq, to.seq);
+    Ok(Answer {
         env: from.env.clone(),
         from: from.seq,
         to: to.seq,
         added: diff.added,
-        changed: diff
-            .changed
-            .into_iter()
+        changed: (diff.changed.into_iter())
             .map(|(a, b)| Changed {
                 key: b.key,
                 from_version: a.version_id,
                 to_version: b.version_id,
             })
             .collect(),
-        deleted: diff
-            .deleted
-            .into_iter()
+        deleted: (diff.deleted.into_iter())
             .map(|was| Deleted {
                 key: was.key,
                 action: FileAction::Delete,
@@ -130,14 +109,38 @@ pub fn diff(workspace: &Workspace, args: &DiffQuery, ui: &crate::ui::Ui) -> Resu
                 size: was.size,
             })
             .collect(),
-        pins: IndexMap::new(),
-        pin_lines: Vec::new(),
+        pins,
+        pin_lines,
         commits,
         commits_dropped,
+    })
+}
+
+/// A list of commits, when the repository could give it.
+type Commits = Option<Vec<Commit>>;
+
+/// The commits from `from`'s commit to `to`'s, and back (those a rollback
+/// drops), when both are in the repository.
+fn commits_between(
+    workspace: &Workspace,
+    from: &Entry,
+    to: &Entry,
+) -> Result<(Commits, Commits)> {
+    let (Some(repo), Some(a), Some(b)) = (workspace.repo_if_any(), &from.commit, &to.commit) else {
+        return Ok((None, None));
     };
-    let mut answer = answer;
-    (answer.pins, answer.pin_lines) = pin_changes(&entries, &from.env, from.seq, to.seq);
-    Ok(answer)
+    let (Some(a), Some(b)) = (repo.try_resolve(a), repo.try_resolve(b)) else {
+        return Ok((None, None));
+    };
+    let list = |since: &str, until: &str| -> Result<Vec<Commit>> {
+        Ok((repo.commits_between(Some(since), until)?.into_iter())
+            .map(|c| Commit {
+                id: c.id,
+                summary: c.summary,
+            })
+            .collect())
+    };
+    Ok((Some(list(&a, &b)?), Some(list(&b, &a)?)))
 }
 
 /// Per pinning service, the resources serving another version at `to`

@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
+use chrono::{DateTime, Utc};
+
+use crate::journal::Invalidation;
 use crate::model::{
     self,
-    audit::{heads_for_live_at, instant_for_query, live_at_indexed},
+    audit::{LiveAt, heads_for_live_at, instant_for_query, live_at_indexed},
 };
 use crate::ops::{Result, Workspace};
 use crate::services::Ordered;
@@ -77,25 +80,7 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
     let heads = heads_for_live_at(&index, &args.env, at)?;
     let heads = model::in_force(&heads);
     let live = live_at_indexed(&index, &heads, &args.env, at)?;
-    let (entry, state) = (live.entry, &live.state);
-    let invalidation = entry.invalidation.as_ref().map(|i| InvalidationAt {
-        id: i.id.clone(),
-        status: i.status.clone(),
-        created_at: i.created_at.map(|t| t.to_string()),
-        completed_seen_at: i.completed_seen_at.map(|t| t.to_string()),
-        completed: match i.completed_seen_at {
-            Some(seen) if seen.instant() <= at => Some(true),
-            Some(_) => Some(false),
-            None if i
-                .status
-                .as_deref()
-                .is_some_and(|s| !crate::services::cloudfront::is_completed(s)) =>
-            {
-                Some(false)
-            }
-            None => None,
-        },
-    });
+    let entry = live.entry;
     let answer = Answer {
         env: args.env.clone(),
         at: Timestamp::At(at).to_string(),
@@ -106,11 +91,10 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
             commit: entry.commit.clone(),
             deployed_at: entry.deployed_at.to_string(),
             deployed_by: entry.deployed_by.clone(),
-            invalidation,
+            invalidation: entry.invalidation.as_ref().map(|i| invalidation_at(i, at)),
         },
         objects_from: live.observed.map(|o| o.seq),
-        files: state
-            .values()
+        files: (live.state.values())
             .filter(|f| args.key.as_ref().is_none_or(|k| &f.key == k))
             .map(|f| File {
                 key: f.key.clone(),
@@ -121,20 +105,43 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
             .collect(),
         pins: crate::services::pinning()
             .map(|p| {
-                let live = live.pins.get(p.key());
-                let pins = live.into_iter().flat_map(|l| l.values());
+                let pins = live.pins.get(p.key()).into_iter().flat_map(|l| l.values());
                 (p.key(), pins.map(|at| p.live_json(at.pin)).collect())
             })
             .collect(),
         pin_lines: crate::services::pinning()
             .flat_map(|p| {
-                let live = live.pins.get(p.key());
-                let pins = live.into_iter().flat_map(|l| l.values());
+                let pins = live.pins.get(p.key()).into_iter().flat_map(|l| l.values());
                 pins.map(move |at| format!("  {:<13}{}", p.noun(), p.line(at.pin)))
                     .collect::<Vec<_>>()
             })
             .collect(),
     };
+    note_unobserved(args, &live, &answer, ui);
+    Ok(answer)
+}
+
+/// An invalidation as of `at`: whether it had completed by then.
+fn invalidation_at(i: &Invalidation, at: DateTime<Utc>) -> InvalidationAt {
+    let in_progress =
+        (i.status.as_deref()).is_some_and(|s| !crate::services::cloudfront::is_completed(s));
+    InvalidationAt {
+        id: i.id.clone(),
+        status: i.status.clone(),
+        created_at: i.created_at.map(|t| t.to_string()),
+        completed_seen_at: i.completed_seen_at.map(|t| t.to_string()),
+        completed: match i.completed_seen_at {
+            Some(seen) => Some(seen.instant() <= at),
+            None if in_progress => Some(false),
+            None => None,
+        },
+    }
+}
+
+/// Says where the objects come from when the deploy itself did not read
+/// S3, and when the key asked for was not live.
+fn note_unobserved(args: &LiveQuery, live: &LiveAt<'_>, answer: &Answer, ui: &crate::ui::Ui) {
+    let entry = live.entry;
     match live.observed {
         None => crate::note!(
             ui,
@@ -165,5 +172,4 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
             answer.at
         );
     }
-    Ok(answer)
 }

@@ -4,20 +4,19 @@
 
 mod capture;
 mod request;
+mod settle;
 
 use std::time::Duration;
 
-use capture::{Capture, capture_aws};
+use capture::capture_aws;
 use request::Request;
+use settle::{Settled, Settling};
 
 use super::session::{AwsSettings, storage};
 use super::{Result, Workspace};
-use crate::aws::s3::Listing;
 use crate::config::Config;
-use crate::journal::{Entry, FileChange, Index, JournalLock};
+use crate::journal::{Entry, Index, Pins};
 use crate::model;
-use crate::refuse;
-use crate::services;
 use crate::services::s3::Reading;
 use crate::timestamp::{Timestamp, WrittenTime};
 use crate::ui::Ui;
@@ -96,82 +95,26 @@ pub fn record(
     })?;
     let seen = model::in_force(&view);
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now), ui)?;
-    let (capture, mut pins) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
+    let (capture, pins) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
 
     pause_for_tests();
     let storage = storage(workspace, config, ui)?;
-    // Only the final check-and-append is serialised. When another entry of
-    // the environment landed during the capture, the file changes are
-    // redone against it outside the lock, and the lock taken again.
-    let mut capture = capture;
-    let mut against = std::borrow::Cow::Borrowed(&seen[..]);
-    let mut rounds = 0;
-    // The index read again under the lock, when something was written
-    // since `index` was read (the first round takes `index` otherwise).
-    let mut reread: Option<Index>;
-    let (lock, mut appender, now) = loop {
-        let lock = JournalLock::acquire(&workspace.ledger_dir)?;
-        let previous = (rounds == 0).then_some(&index);
-        let appender;
-        storage.refresh(&lock)?;
-        (appender, reread) = match previous {
-            Some(previous) => lock.open_reusing(previous)?,
-            None => {
-                let (appender, index) = lock.open()?;
-                (appender, Some(index))
-            }
-        };
-        // Nothing written since: the same view; else every head.
-        let (index, now) = match &reread {
-            None => (&index, model::in_force(&view)),
-            Some(reread) => (reread, model::in_force(reread.heads()?)),
-        };
-        let Some((capturer, listed)) = capture.as_mut() else {
-            break (lock, appender, now);
-        };
-        let objects_moved = moved(model::last_observed, &against, &now, &args.env);
-        let pins_moved = pins_moved(&against, &now, &args.env);
-        if !objects_moved && pins_moved.is_empty() {
-            break (lock, appender, now);
-        }
-        drop(lock);
-        rounds += 1;
-        if rounds > 5 {
-            refuse!(
-                "{} kept changing while this record settled (5 rounds); nothing was recorded: run it again",
-                args.env
-            );
-        }
-        if objects_moved {
-            let seen = Seen {
-                index,
-                before: &against,
-                now: &now,
-            };
-            entry.files = refresh_files(capturer, listed, &seen, &args.env, &entry.files, ui)?;
-        }
-        if !pins_moved.is_empty() {
-            // Another entry pinned versions after this capture read them:
-            // read them again, so an older reading never overwrites it.
-            crate::note!(
-                ui,
-                "note: another entry of {} pinned {} during the capture; reading them again",
-                args.env,
-                pins_moved.join(", ")
-            );
-            pins = capturer.pins()?;
-        }
-        against = std::borrow::Cow::Owned(now.into_owned());
+    let mut settling = Settling {
+        env: &args.env,
+        index: &index,
+        view: &view,
+        seen: &seen,
+        capture,
+        pins,
     };
+    let Settled {
+        lock,
+        mut appender,
+        now,
+    } = settling.settle(workspace, storage.as_ref(), &mut entry, ui)?;
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.
-    for (key, captured) in &pins {
-        let live = model::live_pins(&now, &args.env, key, u64::MAX);
-        let changed = model::changed_pins(&live, captured);
-        if !changed.is_empty() {
-            entry.pins.insert(key.clone(), changed);
-        }
-    }
+    add_changed_pins(&mut entry, &settling.pins, &now);
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
     if args.dry_run {
@@ -192,76 +135,16 @@ pub fn record(
     })
 }
 
-/// The pinning services whose last change in `env` differs between two
-/// readings, by key.
-fn pins_moved(before: &[Entry], after: &[Entry], env: &str) -> Vec<&'static str> {
-    services::pinning()
-        .map(|p| p.key())
-        .filter(|key| {
-            let last = |entries| model::last_pins_change(entries, env, key).map(|e| e.seq);
-            last(before) != last(after)
-        })
-        .collect()
-}
-
-/// Whether the entry `f` finds for `env` differs between two readings.
-fn moved(
-    f: for<'e> fn(&'e [Entry], &'e str) -> Option<&'e Entry>,
-    before: &[Entry],
-    after: &[Entry],
-    env: &str,
-) -> bool {
-    f(before, env).map(|e| e.seq) != f(after, env).map(|e| e.seq)
-}
-
-/// The file changes redone against the entries `now` holds (another entry
-/// of `env` landed since `before`), from the listing already made; the
-/// environment is listed again when that entry read S3 after this capture
-/// did (it changed a key the re-diff would claim). No lock is held.
-fn refresh_files(
-    capture: &Capture<'_>,
-    listed: &mut Listing,
-    seen: &Seen<'_>,
-    env: &str,
-    files: &[FileChange],
-    ui: &crate::ui::Ui,
-) -> Result<Vec<FileChange>> {
-    let picture = observed_picture(seen.index, seen.now, env)?;
-    let landed = landed_keys(seen, env)?;
-    let rediffed = capture.rediff(&picture, listed, files)?;
-    if rediffed.iter().any(|f| landed.contains(f.key.as_str())) {
-        crate::note!(
-            ui,
-            "note: another entry of {env} recorded S3 after this capture read it; listing again"
-        );
-        *listed = capture.list()?;
-        return capture.rediff(&picture, listed, files);
+/// The pins captured that differ from what `now` says the entry's
+/// environment serves, added to `entry`.
+fn add_changed_pins(entry: &mut Entry, captured: &Pins, now: &[Entry]) {
+    for (key, pins) in captured {
+        let live = model::live_pins(now, &entry.env, key, u64::MAX);
+        let changed = model::changed_pins(&live, pins);
+        if !changed.is_empty() {
+            entry.pins.insert(key.to_string(), changed);
+        }
     }
-    crate::note!(
-        ui,
-        "note: another entry of {env} was recorded during the capture; file changes re-diffed against it"
-    );
-    Ok(rediffed)
-}
-
-/// Two readings of the journal: the heads in force when the capture
-/// started, and now (with the index they were read from).
-struct Seen<'a> {
-    index: &'a Index,
-    before: &'a [Entry],
-    now: &'a [Entry],
-}
-
-/// The keys that entries of `env` appended since `seen.before` changed.
-fn landed_keys(seen: &Seen<'_>, env: &str) -> Result<std::collections::HashSet<String>> {
-    let last_seen = model::last_observed(seen.before, env).map_or(0, |e| e.seq);
-    let landed: Vec<u64> = (seen.now.iter())
-        .filter(|e| e.env == env && e.seq > last_seen && e.has_object_state())
-        .map(|e| e.seq)
-        .collect();
-    Ok((seen.index.entries(&landed)?.into_iter())
-        .flat_map(|e| e.files.into_iter().map(|f| f.key))
-        .collect())
 }
 
 /// Testing aid, in debug builds only (the tests' builds): with

@@ -250,29 +250,7 @@ fn make_plan(
     ui: &Ui,
 ) -> Result<Option<Plan>> {
     let entries = model::in_force(all);
-    let target = model::resolve_ref(&entries, &args.to, Some(&args.env))?.clone();
-    if !target.kind.changes_files() {
-        refuse!(
-            "#{} is a {}, not a deploy: roll back to a deploy or rollback entry",
-            target.seq,
-            target.kind.as_str()
-        );
-    }
-    match audit::observed_upto(&entries, &args.env, target.seq) {
-        None => refuse!(
-            "no entry of `{}` up to #{} read S3 (they were recorded with --no-aws): the objects to \
-             restore are not known; nothing was changed",
-            args.env,
-            target.seq
-        ),
-        Some(observed) if observed.seq != target.seq => crate::note!(
-            ui,
-            "note: #{} was recorded with --no-aws: restoring the objects #{} read from S3",
-            target.seq,
-            observed.seq
-        ),
-        Some(_) => {}
-    }
+    let target = rollback_target(&entries, args, ui)?;
     let wanted = model::live_state(&entries, &args.env, target.seq);
     check_pinned(&target, &wanted)?;
     let listing = runtime.block_on(objects::list_objects(
@@ -300,27 +278,7 @@ fn make_plan(
         (runtime, clients),
     )?;
     if steps.is_empty() && pins.iter().all(|(_, p)| p.steps.is_empty()) {
-        for (_, plan) in &pins {
-            for skipped in &plan.skipped {
-                crate::warning!(ui, "{skipped}");
-            }
-        }
-        let pinned: Vec<&str> = pins.iter().map(|(p, _)| p.key()).collect();
-        crate::note!(
-            ui,
-            "nothing to do: s3://{}/{} already serves the live state of #{}{}",
-            env.bucket,
-            env.prefix(),
-            target.seq,
-            if pinned.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", and so do the declared {} that can be pointed back",
-                    pinned.join(", ")
-                )
-            }
-        );
+        note_nothing_to_do(env, &target, &pins, ui);
         return Ok(None);
     }
     check_versions_exist(&steps, &target, &env.bucket, runtime, clients)?;
@@ -332,6 +290,65 @@ fn make_plan(
         steps,
         pins,
     }))
+}
+
+/// The entry `args.to` names, refused unless it is a deploy or rollback
+/// whose objects some entry up to it read from S3.
+fn rollback_target(entries: &[Entry], args: &RollbackSettings, ui: &Ui) -> Result<Entry> {
+    let target = model::resolve_ref(entries, &args.to, Some(&args.env))?.clone();
+    if !target.kind.changes_files() {
+        refuse!(
+            "#{} is a {}, not a deploy: roll back to a deploy or rollback entry",
+            target.seq,
+            target.kind.as_str()
+        );
+    }
+    match audit::observed_upto(entries, &args.env, target.seq) {
+        None => refuse!(
+            "no entry of `{}` up to #{} read S3 (they were recorded with --no-aws): the objects to \
+             restore are not known; nothing was changed",
+            args.env,
+            target.seq
+        ),
+        Some(observed) if observed.seq != target.seq => crate::note!(
+            ui,
+            "note: #{} was recorded with --no-aws: restoring the objects #{} read from S3",
+            target.seq,
+            observed.seq
+        ),
+        Some(_) => {}
+    }
+    Ok(target)
+}
+
+/// Says that S3 (and the pinned services) already serve the target, and
+/// what could not be pointed back.
+fn note_nothing_to_do(
+    env: &Environment,
+    target: &Entry,
+    pins: &[(&'static dyn Pinning, PinPlan)],
+    ui: &Ui,
+) {
+    for (_, plan) in pins {
+        for skipped in &plan.skipped {
+            crate::warning!(ui, "{skipped}");
+        }
+    }
+    let pinned: Vec<&str> = pins.iter().map(|(p, _)| p.key()).collect();
+    let also = match pinned.is_empty() {
+        true => String::new(),
+        false => format!(
+            ", and so do the declared {} that can be pointed back",
+            pinned.join(", ")
+        ),
+    };
+    crate::note!(
+        ui,
+        "nothing to do: s3://{}/{} already serves the live state of #{}{also}",
+        env.bucket,
+        env.prefix(),
+        target.seq,
+    );
 }
 
 /// The rollback entry for what was applied.

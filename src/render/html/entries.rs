@@ -57,83 +57,56 @@ fn details(entry: &Entry, voided: &HashMap<u64, u64>) -> String {
 
 /// (name, HTML value) of every field the entry has.
 fn fields(entry: &Entry) -> Vec<(&'static str, String)> {
-    let mut fields = vec![("Kind", escape(entry.kind.as_str()))];
-    let mut add = |name, value: Option<String>| {
-        if let Some(value) = value {
-            fields.push((name, value));
-        }
-    };
-    add("Version", entry.version.as_deref().map(escape));
-    add(
-        "Commit",
-        entry
-            .commit
-            .as_deref()
-            .map(|c| format!("<code>{}</code>", escape(c))),
-    );
+    let link = |seq: u64| format!("<a href=\"#entry-{seq}\">#{seq}</a>");
+    let code = |text: &str| format!("<code>{}</code>", escape(text));
     let when = if entry.kind.changes_files() {
         "Deployed at"
     } else {
         "At"
     };
-    add(when, Some(escape(&entry.deployed_at.to_string())));
-    add("By", entry.deployed_by.as_deref().map(escape));
-    add(
-        "Build time",
-        entry.build_time.as_ref().map(|t| escape(&t.to_string())),
-    );
-    add(
-        "Restores",
-        entry
-            .restores
-            .map(|s| format!("<a href=\"#entry-{s}\">#{s}</a>")),
-    );
-    add(
-        "Voids",
-        entry
-            .voids
-            .map(|s| format!("<a href=\"#entry-{s}\">#{s}</a>")),
-    );
-    add("Reason", entry.reason.as_deref().map(escape));
-    add(
-        "Invalidation",
-        entry.invalidation.as_ref().map(invalidation),
-    );
-    let mut flags = Vec::new();
-    if entry.redeploy {
-        flags.push("redeploy");
-    }
-    if entry.no_aws {
-        flags.push("recorded without AWS (--no-aws)");
-    }
-    if entry.imported {
-        flags.push("imported");
-    }
-    add(
-        "Notes",
-        (!flags.is_empty() || !entry.notes.is_empty()).then(|| {
-            let notes: Vec<String> = entry.notes.iter().map(|n| escape(n)).collect();
-            flags
-                .iter()
-                .map(|f| f.to_string())
-                .chain(notes)
-                .collect::<Vec<_>>()
-                .join("; ")
-        }),
-    );
-    add(
-        "Inventory",
-        entry.inventory.as_ref().and_then(|inventory| {
-            serde_json::to_string_pretty(inventory)
-                .ok()
-                .map(|text| format!("<pre>{}</pre>", escape(&text)))
-        }),
-    );
-    add(
-        "Hash",
-        Some(format!("<code>{}</code>", escape(&entry.hash))),
-    );
-    fields
+    let inventory = entry.inventory.as_ref().and_then(|inventory| {
+        let text = serde_json::to_string_pretty(inventory).ok()?;
+        Some(format!("<pre>{}</pre>", escape(&text)))
+    });
+    let fields = [
+        ("Kind", Some(escape(entry.kind.as_str()))),
+        ("Version", entry.version.as_deref().map(escape)),
+        ("Commit", entry.commit.as_deref().map(code)),
+        (when, Some(escape(&entry.deployed_at.to_string()))),
+        ("By", entry.deployed_by.as_deref().map(escape)),
+        (
+            "Build time",
+            entry.build_time.as_ref().map(|t| escape(&t.to_string())),
+        ),
+        ("Restores", entry.restores.map(link)),
+        ("Voids", entry.voids.map(link)),
+        ("Reason", entry.reason.as_deref().map(escape)),
+        (
+            "Invalidation",
+            entry.invalidation.as_ref().map(invalidation),
+        ),
+        ("Notes", notes(entry)),
+        ("Inventory", inventory),
+        ("Hash", Some(code(&entry.hash))),
+    ];
+    (fields.into_iter())
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .collect()
+}
+
+/// The entry's flags and notes, `; `-separated (none without any).
+fn notes(entry: &Entry) -> Option<String> {
+    let flags = [
+        (entry.redeploy, "redeploy"),
+        (entry.no_aws, "recorded without AWS (--no-aws)"),
+        (entry.imported, "imported"),
+    ];
+    let all: Vec<String> = (flags.iter())
+        .filter(|(set, _)| *set)
+        .map(|(_, flag)| flag.to_string())
+        .chain(entry.notes.iter().map(|n| escape(n)))
+        .collect();
+    (!all.is_empty()).then(|| all.join("; "))
 }
 
 fn invalidation(inv: &crate::journal::Invalidation) -> String {

@@ -1,9 +1,11 @@
 //! CloudFront calls: look up, create and wait for invalidations; read a
 //! distribution's domain, origin, status and cache behaviours.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
+use backon::{ExponentialBuilder, Retryable};
+
+use aws_sdk_cloudfront::types::{DistributionConfig, InvalidationBatch, Paths};
 
 use super::{CacheBehaviorState, DistributionState, is_completed};
 use crate::aws::{AwsError, Clients, classify, timestamp};
@@ -123,43 +125,31 @@ pub async fn create_invalidation(
         )
         .build()
         .map_err(|e| AwsError::Refused(format!("invalid invalidation batch: {e}")))?;
-    let mut delay = Duration::from_secs(2);
-    let mut attempt = 1;
-    loop {
-        let result = clients
-            .cloudfront
-            .create_invalidation()
+    let create = || async {
+        let output = (clients.cloudfront.create_invalidation())
             .distribution_id(distribution)
             .invalidation_batch(batch.clone())
             .send()
-            .await;
-        match result {
-            Ok(output) => {
-                return output
-                    .invalidation()
-                    .map(|i| convert(distribution, i))
-                    .ok_or_else(|| {
-                        AwsError::Refused("CloudFront returned no invalidation".into())
-                    });
-            }
-            Err(e) => {
-                let error = classify(
-                    e,
-                    clients.site(
-                        "cloudfront:CreateInvalidation",
-                        format!("distribution {distribution}"),
-                    ),
+            .await
+            .map_err(|e| {
+                let site = clients.site(
+                    "cloudfront:CreateInvalidation",
+                    format!("distribution {distribution}"),
                 );
-                let busy = matches!(&error, AwsError::Throttled { code, .. } if code == "TooManyInvalidationsInProgress");
-                if !busy || attempt >= attempts {
-                    return Err(error);
-                }
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(60));
-                attempt += 1;
-            }
-        }
-    }
+                classify(e, site)
+            })?;
+        (output.invalidation())
+            .map(|i| convert(distribution, i))
+            .ok_or_else(|| AwsError::Refused("CloudFront returned no invalidation".into()))
+    };
+    let policy = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(2))
+        .with_max_delay(Duration::from_secs(60))
+        .with_max_times(attempts.saturating_sub(1) as usize);
+    (create.retry(policy))
+        .sleep(tokio::time::sleep)
+        .when(|error| matches!(error, AwsError::Throttled { code, .. } if code == "TooManyInvalidationsInProgress"))
+        .await
 }
 
 /// Polls an invalidation until it completes or `timeout` passes, backing off
@@ -171,18 +161,41 @@ pub async fn wait_for(
     id: &str,
     timeout: Duration,
 ) -> Result<(Invalidation, bool), AwsError> {
-    let started = Instant::now();
-    let mut delay = Duration::from_secs(1);
-    loop {
+    let poll = || async {
         let invalidation = get_invalidation(clients, distribution, id).await?;
-        if invalidation.status.as_deref().is_some_and(is_completed) {
-            return Ok((invalidation, true));
+        match invalidation.status.as_deref().is_some_and(is_completed) {
+            true => Ok(invalidation),
+            false => Err(Polled::InProgress(invalidation)),
         }
-        if started.elapsed() + delay > timeout {
-            return Ok((invalidation, false));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(30));
+    };
+    // Polls while the waits so far and the next stay within `timeout`.
+    let policy = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(30))
+        .with_total_delay(Some(timeout))
+        .without_max_times();
+    let polled = (poll.retry(policy))
+        .sleep(tokio::time::sleep)
+        .when(|polled| matches!(polled, Polled::InProgress(_)))
+        .await;
+    match polled {
+        Ok(invalidation) => Ok((invalidation, true)),
+        Err(Polled::InProgress(invalidation)) => Ok((invalidation, false)),
+        Err(Polled::Failed(e)) => Err(e),
+    }
+}
+
+/// A look at an invalidation that did not find it completed.
+enum Polled {
+    /// Not completed yet: as seen.
+    InProgress(Invalidation),
+    /// It could not be read.
+    Failed(AwsError),
+}
+
+impl From<AwsError> for Polled {
+    fn from(e: AwsError) -> Polled {
+        Polled::Failed(e)
     }
 }
 
@@ -217,49 +230,9 @@ pub async fn distribution(clients: &Clients, id: &str) -> Result<DistributionSta
         .and_then(|c| c.origins())
         .and_then(|o| o.items().first())
         .map(|o| o.domain_name().to_string());
-    let ttl = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
-    let mut behaviors = Vec::new();
-    if let Some(default) = config.and_then(|c| c.default_cache_behavior()) {
-        behaviors.push(CacheBehaviorState {
-            path: "*".into(),
-            cache_policy: default
-                .cache_policy_id()
-                .filter(|p| !p.is_empty())
-                .map(String::from),
-            min_ttl: ttl(default.min_ttl()),
-            default_ttl: ttl(default.default_ttl()),
-            max_ttl: ttl(default.max_ttl()),
-        });
-    }
-    if let Some(others) = config.and_then(|c| c.cache_behaviors()) {
-        for behavior in others.items() {
-            behaviors.push(CacheBehaviorState {
-                path: behavior.path_pattern().to_string(),
-                cache_policy: behavior
-                    .cache_policy_id()
-                    .filter(|p| !p.is_empty())
-                    .map(String::from),
-                min_ttl: ttl(behavior.min_ttl()),
-                default_ttl: ttl(behavior.default_ttl()),
-                max_ttl: ttl(behavior.max_ttl()),
-            });
-        }
-    }
+    let mut behaviors = config.map(behaviors_of).unwrap_or_default();
     for behavior in &mut behaviors {
-        if let Some(policy_id) = behavior.cache_policy.clone()
-            && let Ok(policy) = clients
-                .cloudfront
-                .get_cache_policy()
-                .id(&policy_id)
-                .send()
-                .await
-            && let Some(config) = policy.cache_policy().and_then(|p| p.cache_policy_config())
-        {
-            behavior.cache_policy = Some(config.name().to_string());
-            behavior.default_ttl = behavior.default_ttl.or(ttl(config.default_ttl()));
-            behavior.min_ttl = behavior.min_ttl.or(u64::try_from(config.min_ttl()).ok());
-            behavior.max_ttl = behavior.max_ttl.or(ttl(config.max_ttl()));
-        }
+        with_cache_policy(clients, behavior).await;
     }
     Ok(DistributionState {
         id: id.to_string(),
@@ -269,6 +242,63 @@ pub async fn distribution(clients: &Clients, id: &str) -> Result<DistributionSta
         status: distribution.status().to_string(),
         behaviors,
     })
+}
+
+/// A TTL as the API gives it, when it is one.
+fn ttl(value: Option<i64>) -> Option<u64> {
+    value.and_then(|v| u64::try_from(v).ok())
+}
+
+/// The default behaviour (as `*`) and the others, with their legacy TTLs.
+#[allow(deprecated)]
+fn behaviors_of(config: &DistributionConfig) -> Vec<CacheBehaviorState> {
+    let policy = |id: Option<&str>| id.filter(|p| !p.is_empty()).map(String::from);
+    let mut behaviors = Vec::new();
+    if let Some(default) = config.default_cache_behavior() {
+        behaviors.push(CacheBehaviorState {
+            path: "*".into(),
+            cache_policy: policy(default.cache_policy_id()),
+            min_ttl: ttl(default.min_ttl()),
+            default_ttl: ttl(default.default_ttl()),
+            max_ttl: ttl(default.max_ttl()),
+        });
+    }
+    for behavior in config.cache_behaviors().map_or(&[][..], |b| b.items()) {
+        behaviors.push(CacheBehaviorState {
+            path: behavior.path_pattern().to_string(),
+            cache_policy: policy(behavior.cache_policy_id()),
+            min_ttl: ttl(behavior.min_ttl()),
+            default_ttl: ttl(behavior.default_ttl()),
+            max_ttl: ttl(behavior.max_ttl()),
+        });
+    }
+    behaviors
+}
+
+/// A behaviour's cache policy by name, its TTLs filling those the
+/// behaviour does not set (a policy that cannot be read leaves it as is).
+async fn with_cache_policy(clients: &Clients, behavior: &mut CacheBehaviorState) {
+    let Some(policy_id) = behavior.cache_policy.clone() else {
+        return;
+    };
+    let read = clients
+        .cloudfront
+        .get_cache_policy()
+        .id(&policy_id)
+        .send()
+        .await;
+    let Some(config) = (read.ok())
+        .as_ref()
+        .and_then(|p| p.cache_policy())
+        .and_then(|p| p.cache_policy_config())
+        .cloned()
+    else {
+        return;
+    };
+    behavior.cache_policy = Some(config.name().to_string());
+    behavior.default_ttl = behavior.default_ttl.or(ttl(config.default_ttl()));
+    behavior.min_ttl = behavior.min_ttl.or(u64::try_from(config.min_ttl()).ok());
+    behavior.max_ttl = behavior.max_ttl.or(ttl(config.max_ttl()));
 }
 
 #[cfg(test)]

@@ -24,22 +24,23 @@ use crate::document::{Column, Table, TableView};
 use crate::journal::Entry;
 
 /// A CloudFront distribution row of the document, as declared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistributionDecl {
     /// Distribution ID.
     pub id: String,
     /// Domain served.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub domain: Option<String>,
     /// Origin (short form, "bucket.s3").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub origin: Option<String>,
     /// Status ("Deployed", "InProgress").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status: Option<String>,
     /// Last invalidation as declared (the environment's distribution's comes from the journal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_invalidation: Option<String>,
     /// Other columns, by heading, as Markdown cells.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -70,22 +71,23 @@ pub struct DistributionState {
 }
 
 /// One cache behaviour.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheBehaviorState {
     /// Path pattern (`*` for the default behaviour).
     pub path: String,
     /// Cache policy name (or ID when the name could not be read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cache_policy: Option<String>,
     /// Minimum TTL, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub min_ttl: Option<u64>,
     /// Default TTL, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub default_ttl: Option<u64>,
     /// Maximum TTL, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_ttl: Option<u64>,
 }
 

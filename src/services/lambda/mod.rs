@@ -23,6 +23,7 @@ use crate::document::format::short_code;
 use crate::document::{Column, Table, TableView};
 
 /// A Lambda function row of the document, as declared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionDecl {
@@ -31,19 +32,19 @@ pub struct FunctionDecl {
     /// The alias that serves traffic (`live`): `record` pins the version it
     /// points to, `rollback` re-points it. Without one, the latest
     /// published version is recorded and rollback cannot restore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub alias: Option<String>,
     /// Runtime ("Python 3.13").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub runtime: Option<String>,
     /// Memory ("512 MB").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub memory: Option<String>,
     /// Timeout ("300s").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub timeout: Option<String>,
     /// Last deploy as declared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_deploy: Option<String>,
     /// Other columns, by heading, as Markdown cells.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -54,34 +55,35 @@ crate::table_rows!(FunctionDecl);
 
 /// A function as a snapshot read it (GetFunctionConfiguration,
 /// ListVersionsByFunction, ListAliases).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionState {
     /// Function name.
     pub name: String,
     /// Runtime identifier (`python3.13`, `nodejs20.x`); absent for container images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub runtime: Option<String>,
     /// Memory, MB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub memory_mb: Option<u64>,
     /// Timeout, seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub timeout_s: Option<u64>,
     /// Handler (`app.handler`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub handler: Option<String>,
     /// Instruction set (`x86_64`, `arm64`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub architecture: Option<String>,
     /// SHA-256 of the `$LATEST` code package, base64 as Lambda gives it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub code_sha256: Option<String>,
     /// When the function was last changed, as Lambda wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_modified: Option<String>,
     /// The highest published version (absent when none was published).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub latest_version: Option<String>,
     /// Aliases, by name, with the version each points to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -100,18 +102,19 @@ pub struct AliasState {
 
 /// The version of a function that serves traffic, as a deploy pins it: the
 /// one its alias points to, or the latest published one when it has no alias.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionVersion {
     /// Function name.
     pub name: String,
     /// The alias that serves traffic, when the function declares one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub alias: Option<String>,
     /// The version (`3`), or `$LATEST` when none was ever published.
     pub version: String,
     /// SHA-256 of that version's code package (base64, as Lambda gives it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub code_sha256: Option<String>,
 }
 

@@ -23,22 +23,23 @@ use super::{
 use crate::document::{Column, Table, TableView};
 
 /// An S3 bucket row of the document, as declared.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BucketDecl {
     /// Bucket name.
     pub name: String,
     /// What it holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub purpose: Option<String>,
     /// Versioning status ("Enabled", "Suspended", "Disabled").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub versioning: Option<String>,
     /// Default encryption ("AES256", "aws:kms").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub encryption: Option<String>,
     /// Last deploy as declared (the deploy bucket's comes from the journal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_deploy: Option<String>,
     /// Other columns, by heading, as Markdown cells.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]

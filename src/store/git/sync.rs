@@ -5,6 +5,9 @@
 //! loses the race fetches and merges again.
 
 use std::path::Path;
+use std::time::Duration;
+
+use backon::{BlockingRetryable, ExponentialBuilder};
 
 use super::driver::configure_driver;
 use super::remote::{GitRemote, Push, git, git_ok};
@@ -47,7 +50,9 @@ pub enum SyncError {
 type Result<T> = std::result::Result<T, SyncError>;
 
 /// Syncs the journal of the ledger folder `ledger_dir` through the remote
-/// branch `request` names, in `repo`.
+/// branch `request` names, in `repo`. A push that lost the race to another
+/// writer fetches, merges and pushes again, after a randomised wait, up to
+/// `request.attempts` times.
 pub fn sync(ledger_dir: &Path, repo: &GitRepo, request: &SyncRequest, ui: &Ui) -> Result<Synced> {
     let journal_path = Journal::path_in(ledger_dir);
     let path = repo.path_from_top(&journal_path).ok_or_else(|| {
@@ -68,75 +73,117 @@ pub fn sync(ledger_dir: &Path, repo: &GitRepo, request: &SyncRequest, ui: &Ui) -
     };
     configure_driver(repo)?;
     let remote = GitRemote::new(repo, request.remote.clone(), branch);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let local = Journal::load(ledger_dir)?;
-        let tip = remote.fetch()?;
-        let published = published_journal(repo, tip.as_deref(), &path, &journal_path)?;
-        let merged = store::rebase(&published, &local, &remote.name())?;
-        let place = (ledger_dir, repo, &remote, path.as_str());
-        if merged.moved.is_empty() {
-            // Nothing to push: the branch can only drop its own commits when
-            // they hold nothing but journal entries the remote has.
-            let plan = match branch_plan(repo, &remote, tip.as_deref(), &path, &request.documents)?
-            {
-                Branch::Carried(files) if !files.is_empty() => {
-                    Branch::Diverged(files.into_iter().map(|(p, _)| p).collect())
-                }
-                plan => plan,
-            };
+    let place = (ledger_dir, repo, &remote, path.as_str());
+    let attempts = std::cell::Cell::new(0);
+    let once = || {
+        attempts.set(attempts.get() + 1);
+        sync_once(place, &journal_path, &request.documents, ui)
+    };
+    let policy = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(3))
+        .with_max_times(request.attempts.saturating_sub(1) as usize)
+        .with_jitter();
+    let lost = |why: &str| {
+        SyncError::Refused(format!(
+            "gave up after {} attempt(s): {} kept moving ({why}); nothing was lost, \
+             the entries are still here: run `ledger sync` again",
+            attempts.get(),
+            remote.name()
+        ))
+    };
+    let result = (once.retry(policy))
+        .sleep(std::thread::sleep)
+        .when(|e| matches!(e, Round::Lost(_)))
+        .notify(|_, _| {
+            crate::note!(
+                ui,
+                "note: another writer pushed to {} first (attempt {}); merging again",
+                remote.name(),
+                attempts.get()
+            );
+        })
+        .call();
+    match result {
+        Ok(synced) => Ok(synced),
+        Err(Round::Lost(why)) => Err(lost(&why)),
+        Err(Round::Failed(e)) => Err(e),
+    }
+}
+
+/// Where a sync runs: the ledger folder, the repository, the remote, and
+/// the journal's path from the repository's top.
+type Place<'a> = (&'a Path, &'a GitRepo, &'a GitRemote<'a>, &'a str);
+
+/// How one round of a sync ended without syncing.
+enum Round {
+    /// Another writer pushed first: fetch and merge again.
+    Lost(String),
+    /// It cannot go on.
+    Failed(SyncError),
+}
+
+impl<E: Into<SyncError>> From<E> for Round {
+    fn from(e: E) -> Round {
+        Round::Failed(e.into())
+    }
+}
+
+/// One round: fetch, merge, commit and push (or nothing to push), then
+/// bring the working journal and the branch along.
+fn sync_once(
+    place: Place<'_>,
+    journal_path: &Path,
+    documents: &[String],
+    ui: &Ui,
+) -> std::result::Result<Synced, Round> {
+    let (ledger_dir, repo, remote, path) = place;
+    let local = Journal::load(ledger_dir)?;
+    let tip = remote.fetch()?;
+    let published = published_journal(repo, tip.as_deref(), path, journal_path)?;
+    let merged = store::rebase(&published, &local, &remote.name())?;
+    if merged.moved.is_empty() {
+        // Nothing to push: the branch can only drop its own commits when
+        // they hold nothing but journal entries the remote has.
+        let plan = match branch_plan(repo, remote, tip.as_deref(), path, documents)? {
+            Branch::Carried(files) if !files.is_empty() => {
+                Branch::Diverged(files.into_iter().map(|(p, _)| p).collect())
+            }
+            plan => plan,
+        };
+        let after = After {
+            commit: tip.as_deref(),
+            plan,
+            read: &local,
+            text: &published.text,
+            merged: &merged,
+        };
+        return Ok(settle(place, after, ui)?);
+    }
+    let Some(parent) = tip.clone().or_else(|| repo.head()) else {
+        return Err(Round::Failed(SyncError::Refused(
+            "the repository has no commit yet: commit once, then sync".into(),
+        )));
+    };
+    let plan = branch_plan(repo, remote, tip.as_deref(), path, documents)?;
+    let mut files = journal_files(repo, tip.as_deref(), path, &merged.text)?;
+    if let Branch::Carried(carried) = &plan {
+        files.extend(carried.iter().cloned());
+    }
+    let message = commit_message(&merged);
+    let commit = repo.commit_files(&parent, &files, &message, "ledger")?;
+    match remote.push(&commit)? {
+        Push::Pushed => {
             let after = After {
-                commit: tip.as_deref(),
+                commit: Some(&commit),
                 plan,
                 read: &local,
-                text: &published.text,
+                text: &merged.text,
                 merged: &merged,
             };
-            return settle(place, after, ui);
+            Ok(settle(place, after, ui)?)
         }
-        let parent = match tip.as_deref().or(repo.head().as_deref()) {
-            Some(parent) => parent.to_string(),
-            None => {
-                return Err(SyncError::Refused(
-                    "the repository has no commit yet: commit once, then sync".into(),
-                ));
-            }
-        };
-        let plan = branch_plan(repo, &remote, tip.as_deref(), &path, &request.documents)?;
-        let mut files = journal_files(repo, tip.as_deref(), &path, &merged.text)?;
-        if let Branch::Carried(carried) = &plan {
-            files.extend(carried.iter().cloned());
-        }
-        let message = commit_message(&merged);
-        let commit = repo.commit_files(&parent, &files, &message, "ledger")?;
-        match remote.push(&commit)? {
-            Push::Pushed => {
-                let after = After {
-                    commit: Some(&commit),
-                    plan,
-                    read: &local,
-                    text: &merged.text,
-                    merged: &merged,
-                };
-                return settle(place, after, ui);
-            }
-            Push::Lost(why) => {
-                crate::note!(
-                    ui,
-                    "note: another writer pushed to {} first (attempt {attempt}); merging again",
-                    remote.name()
-                );
-                if attempt >= request.attempts {
-                    return Err(SyncError::Refused(format!(
-                        "gave up after {attempt} attempt(s): {} kept moving ({why}); nothing was lost, \
-                         the entries are still here: run `ledger sync` again",
-                        remote.name()
-                    )));
-                }
-                std::thread::sleep(store::backoff(attempt, 100, 3000));
-            }
-        }
+        Push::Lost(why) => Err(Round::Lost(why)),
     }
 }
 
@@ -319,7 +366,7 @@ struct After<'a> {
 /// loses nothing, and the local journal becomes `text` plus whatever was
 /// recorded here meanwhile (left alone when the branch cannot follow).
 fn settle(
-    (ledger_dir, repo, remote, path): (&Path, &GitRepo, &GitRemote<'_>, &str),
+    (ledger_dir, repo, remote, path): Place<'_>,
     after: After<'_>,
     ui: &Ui,
 ) -> Result<Synced> {
@@ -356,22 +403,8 @@ fn settle(
     }
     drop(lock);
     let merged = after.merged;
-    if let Branch::Carried(files) = &after.plan
-        && merged.received > 0
-        && !files.is_empty()
-    {
-        crate::note!(
-            ui,
-            "note: {} carried into the sync commit were rendered before the {} entr{} others published: \
-             render them again, commit, and sync",
-            files
-                .iter()
-                .map(|(p, _)| p.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            merged.received,
-            if merged.received == 1 { "y" } else { "ies" }
-        );
+    if let Branch::Carried(files) = &after.plan {
+        note_stale_documents(files, merged, ui);
     }
     Ok(Synced {
         with: remote.name(),
@@ -380,6 +413,23 @@ fn settle(
         total: final_journal.entries.len(),
         at: after.commit.map(str::to_string),
     })
+}
+
+/// Documents carried into the sync commit were rendered before the
+/// entries others published: they say so.
+fn note_stale_documents(files: &[(String, Option<Vec<u8>>)], merged: &Merged, ui: &Ui) {
+    if merged.received == 0 || files.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    crate::note!(
+        ui,
+        "note: {} carried into the sync commit were rendered before the {} entr{} others published: \
+         render them again, commit, and sync",
+        names.join(", "),
+        merged.received,
+        if merged.received == 1 { "y" } else { "ies" }
+    );
 }
 
 /// Moves the synced branch to `commit`: a fast-forward when it is behind,
