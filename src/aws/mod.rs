@@ -1,12 +1,17 @@
-//! AWS access: building the clients (S3, CloudFront, Lambda, DynamoDB,
-//! Secrets Manager, CloudWatch, CloudWatch Logs) that follow the AWS
-//! conventions (profiles, regions, `AWS_ENDPOINT_URL`, the default credential
-//! chain, bounded retries), classifying their failures, and logging calls
-//! with `--verbose`. Each service's calls are in its room (`services`);
-//! S3's, shared by its room and the S3 store, and the store's own, here.
-//! No journal, no printing.
+//! AWS access: the configuration every client shares, following the AWS
+//! conventions (profiles, regions, `AWS_ENDPOINT_URL`, the default
+//! credential chain, bounded retries, timeouts), S3's and CloudFront's
+//! clients (the S3 store and invalidations need them), classifying
+//! failures, and logging calls with `--verbose`. Each other service builds
+//! its own client in its room (`services`) through [`Clients::client`],
+//! and makes its own calls there; S3's, shared by its room and the S3
+//! store, and the store's own, are here. No journal, no printing.
 
 mod call_log;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 pub mod error;
 pub mod s3;
 pub mod store;
@@ -18,6 +23,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::Region;
 
+pub use call_log::CallLog;
 pub use error::{AwsError, CallSite, Session, classify};
 
 use crate::config::Environment;
@@ -83,21 +89,38 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// CloudFront.
     pub cloudfront: aws_sdk_cloudfront::Client,
-    /// Lambda.
-    pub lambda: aws_sdk_lambda::Client,
-    /// DynamoDB.
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    /// Secrets Manager (DescribeSecret only; values are never read).
-    pub secrets: aws_sdk_secretsmanager::Client,
-    /// CloudWatch alarms.
-    pub cloudwatch: aws_sdk_cloudwatch::Client,
-    /// CloudWatch Logs.
-    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// What every client shares: region, credentials, retries, timeouts.
+    shared: SdkConfig,
+    /// The interceptor that logs each call under --verbose.
+    log: CallLog,
+    /// The other services' clients, each built on first use by its room
+    /// (shared by the clones of these clients).
+    built: Arc<Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>>,
     /// Who calls and with what deadline, for messages.
     pub session: std::sync::Arc<Session>,
 }
 
 impl Clients {
+    /// A service's client, built once from the shared configuration (its
+    /// region, credentials, retries and timeouts) with the call log, by
+    /// `build` (the service's room knows its SDK; this room does not).
+    pub fn client<C: Clone + Send + Sync + 'static>(
+        &self,
+        build: fn(&SdkConfig, CallLog) -> C,
+    ) -> C {
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let held = built
+            .entry(TypeId::of::<C>())
+            .or_insert_with(|| Box::new(build(&self.shared, self.log)));
+        match held.downcast_ref::<C>() {
+            Some(client) => client.clone(),
+            None => build(&self.shared, self.log),
+        }
+    }
+
     /// A call of `operation` on `resource` by these clients, for [`classify`].
     pub fn site(&self, operation: &'static str, resource: impl Into<String>) -> CallSite {
         CallSite::new(&self.session, operation, resource)
@@ -149,31 +172,9 @@ pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) 
     Clients {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),
-        lambda: aws_sdk_lambda::Client::from_conf(
-            aws_sdk_lambda::config::Builder::from(&shared)
-                .interceptor(log)
-                .build(),
-        ),
-        dynamodb: aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&shared)
-                .interceptor(log)
-                .build(),
-        ),
-        secrets: aws_sdk_secretsmanager::Client::from_conf(
-            aws_sdk_secretsmanager::config::Builder::from(&shared)
-                .interceptor(log)
-                .build(),
-        ),
-        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
-            aws_sdk_cloudwatch::config::Builder::from(&shared)
-                .interceptor(log)
-                .build(),
-        ),
-        logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-            aws_sdk_cloudwatchlogs::config::Builder::from(&shared)
-                .interceptor(log)
-                .build(),
-        ),
+        shared,
+        log,
+        built: Arc::new(Mutex::new(HashMap::new())),
         session: std::sync::Arc::new(Session {
             profile_label: target.profile_label(),
             deadline,

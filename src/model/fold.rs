@@ -89,30 +89,20 @@ pub fn diff_observed(
                 });
                 if !same {
                     changes.push(FileChange {
-                        key: key.clone(),
-                        action: FileAction::Put,
                         version_id: now.version_id.clone(),
                         etag: now.etag.clone(),
                         size: now.size,
-                        size_text: None,
-                        content_type: None,
-                        cache_control: None,
                         last_modified: now.last_modified,
+                        ..FileChange::put(key.clone())
                     });
                 }
             }
             gone => {
                 if before.is_some() {
                     changes.push(FileChange {
-                        key: key.clone(),
-                        action: FileAction::Delete,
                         version_id: gone.and_then(|g| g.version_id.clone()),
-                        etag: None,
-                        size: None,
-                        size_text: None,
-                        content_type: None,
-                        cache_control: None,
                         last_modified: gone.and_then(|g| g.last_modified),
+                        ..FileChange::deleted(key.clone())
                     });
                 }
             }
@@ -128,15 +118,9 @@ pub(crate) mod tests {
 
     pub(crate) fn file(key: &str, action: FileAction, version: &str) -> FileChange {
         FileChange {
-            key: key.into(),
             action,
             version_id: Some(version.into()),
-            etag: None,
-            size: None,
-            size_text: None,
-            content_type: None,
-            cache_control: None,
-            last_modified: None,
+            ..FileChange::put(key)
         }
     }
 

@@ -288,6 +288,17 @@ fn overlaid(cx: &TableCx<'_>) -> Vec<Alarm> {
 mod calls {
     use std::collections::BTreeMap;
 
+    /// This service's client, built once per run from the shared configuration.
+    fn client(clients: &Clients) -> aws_sdk_cloudwatch::Client {
+        clients.client(|shared, log| {
+            aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(shared)
+                    .interceptor(log)
+                    .build(),
+            )
+        })
+    }
+
     use super::AlarmState;
     use crate::aws::{AwsError, Clients, classify};
 
@@ -299,8 +310,7 @@ mod calls {
     pub async fn alarms(clients: &Clients, names: &[String]) -> Result<Vec<AlarmState>, AwsError> {
         let mut found: BTreeMap<String, AlarmState> = BTreeMap::new();
         for chunk in names.chunks(NAMES_PER_CALL) {
-            let mut pages = clients
-                .cloudwatch
+            let mut pages = client(clients)
                 .describe_alarms()
                 .set_alarm_names(Some(chunk.to_vec()))
                 .into_paginator()
@@ -366,7 +376,7 @@ mod calls {
 
     /// Names of the alarms that start with `prefix`, sorted.
     pub async fn alarm_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
-        let mut request = clients.cloudwatch.describe_alarms();
+        let mut request = client(clients).describe_alarms();
         if !prefix.is_empty() {
             request = request.alarm_name_prefix(prefix);
         }

@@ -256,6 +256,17 @@ mod calls {
     use crate::aws::{AwsError, CallSite, Clients, classify};
     use aws_sdk_dynamodb::types::TableDescription;
 
+    /// This service's client, built once per run from the shared configuration.
+    fn client(clients: &Clients) -> aws_sdk_dynamodb::Client {
+        clients.client(|shared, log| {
+            aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(shared)
+                    .interceptor(log)
+                    .build(),
+            )
+        })
+    }
+
     fn site(clients: &Clients, operation: &'static str, name: &str) -> CallSite {
         clients.site(operation, format!("DynamoDB table `{name}`"))
     }
@@ -263,8 +274,7 @@ mod calls {
     /// Reads a table's settings (DescribeTable, DescribeContinuousBackups,
     /// DescribeTimeToLive).
     pub async fn table(clients: &Clients, name: &str) -> Result<TableState, AwsError> {
-        let described = clients
-            .dynamodb
+        let described = client(clients)
             .describe_table()
             .table_name(name)
             .send()
@@ -277,8 +287,7 @@ mod calls {
         if let Some(table) = described.table() {
             describe_into(table, &mut state);
         }
-        let backups = clients
-            .dynamodb
+        let backups = client(clients)
             .describe_continuous_backups()
             .table_name(name)
             .send()
@@ -289,8 +298,7 @@ mod calls {
             .and_then(|c| c.point_in_time_recovery_description())
             .and_then(|p| p.point_in_time_recovery_status())
             .is_some_and(|s| s.as_str() == "ENABLED");
-        let ttl = clients
-            .dynamodb
+        let ttl = client(clients)
             .describe_time_to_live()
             .table_name(name)
             .send()
@@ -330,7 +338,7 @@ mod calls {
 
     /// Names of the tables in the region that start with `prefix`, sorted.
     pub async fn table_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = clients.dynamodb.list_tables().into_paginator().send();
+        let mut pages = client(clients).list_tables().into_paginator().send();
         let mut names = Vec::new();
         while let Some(page) = pages.next().await {
             let page =

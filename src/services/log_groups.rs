@@ -202,6 +202,17 @@ mod calls {
     use super::LogGroupState;
     use crate::aws::{AwsError, Clients, classify};
 
+    /// This service's client, built once per run from the shared configuration.
+    fn client(clients: &Clients) -> aws_sdk_cloudwatchlogs::Client {
+        clients.client(|shared, log| {
+            aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(shared)
+                    .interceptor(log)
+                    .build(),
+            )
+        })
+    }
+
     /// Reads the named log groups' retention, in the order named; names
     /// CloudWatch Logs does not know are left out.
     pub async fn log_groups(
@@ -210,8 +221,7 @@ mod calls {
     ) -> Result<Vec<LogGroupState>, AwsError> {
         let mut states = Vec::with_capacity(names.len());
         for name in names {
-            let mut pages = clients
-                .logs
+            let mut pages = client(clients)
                 .describe_log_groups()
                 .log_group_name_prefix(name)
                 .into_paginator()
@@ -245,7 +255,7 @@ mod calls {
 
     /// Names of the log groups that start with `prefix`, sorted.
     pub async fn log_group_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
-        let mut request = clients.logs.describe_log_groups();
+        let mut request = client(clients).describe_log_groups();
         if !prefix.is_empty() {
             request = request.log_group_name_prefix(prefix);
         }

@@ -225,11 +225,21 @@ mod calls {
     use super::SecretState;
     use crate::aws::{AwsError, Clients, classify, timestamp};
 
+    /// This service's client, built once per run from the shared configuration.
+    fn client(clients: &Clients) -> aws_sdk_secretsmanager::Client {
+        clients.client(|shared, log| {
+            aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(shared)
+                    .interceptor(log)
+                    .build(),
+            )
+        })
+    }
+
     /// Reads a secret's rotation settings, dates and the version holding
     /// `AWSCURRENT`.
     pub async fn secret(clients: &Clients, id: &str) -> Result<SecretState, AwsError> {
-        let described = clients
-            .secrets
+        let described = client(clients)
             .describe_secret()
             .secret_id(id)
             .send()
@@ -268,7 +278,7 @@ mod calls {
     /// Names of the secrets in the region that start with `prefix`, sorted
     /// (ListSecrets returns metadata only, never a value).
     pub async fn secret_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = clients.secrets.list_secrets().into_paginator().send();
+        let mut pages = client(clients).list_secrets().into_paginator().send();
         let mut names = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {

@@ -121,11 +121,7 @@ type Commits = Option<Vec<Commit>>;
 
 /// The commits from `from`'s commit to `to`'s, and back (those a rollback
 /// drops), when both are in the repository.
-fn commits_between(
-    workspace: &Workspace,
-    from: &Entry,
-    to: &Entry,
-) -> Result<(Commits, Commits)> {
+fn commits_between(workspace: &Workspace, from: &Entry, to: &Entry) -> Result<(Commits, Commits)> {
     let (Some(repo), Some(a), Some(b)) = (workspace.repo_if_any(), &from.commit, &to.commit) else {
         return Ok((None, None));
     };

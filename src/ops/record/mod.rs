@@ -178,3 +178,13 @@ fn observed_picture(index: &Index, heads: &[Entry], env: &str) -> Result<model::
         None => model::LiveState::new(),
     })
 }
+
+/// Whether the entry `f` finds for `env` differs between two readings.
+fn moved(
+    f: for<'e> fn(&'e [Entry], &'e str) -> Option<&'e Entry>,
+    before: &[Entry],
+    after: &[Entry],
+    env: &str,
+) -> bool {
+    f(before, env).map(|e| e.seq) != f(after, env).map(|e| e.seq)
+}

@@ -122,8 +122,8 @@ impl Request<'_> {
     ) -> Result<Entry> {
         let args = self.args;
         let env = args.env.as_str();
-        if super::settle::moved(model::last_deploy, seen, now, env)
-            || super::settle::moved(model::lock_of, seen, now, env)
+        if super::moved(model::last_deploy, seen, now, env)
+            || super::moved(model::lock_of, seen, now, env)
         {
             let redrafted = self.draft(now, deployed_at, ui)?;
             entry.commits = redrafted.commits;

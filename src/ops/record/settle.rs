@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::capture::{Capture, Captured};
-use super::observed_picture;
+use super::{moved, observed_picture};
 use crate::aws::s3::Listing;
 use crate::journal::{Appender, Entry, FileChange, Index, JournalLock, Pins, Storage};
 use crate::model;
@@ -155,16 +155,6 @@ fn pins_moved(before: &[Entry], after: &[Entry], env: &str) -> Vec<&'static str>
             last(before) != last(after)
         })
         .collect()
-}
-
-/// Whether the entry `f` finds for `env` differs between two readings.
-pub(super) fn moved(
-    f: for<'e> fn(&'e [Entry], &'e str) -> Option<&'e Entry>,
-    before: &[Entry],
-    after: &[Entry],
-    env: &str,
-) -> bool {
-    f(before, env).map(|e| e.seq) != f(after, env).map(|e| e.seq)
 }
 
 /// The file changes redone against the entries `now` holds (another entry

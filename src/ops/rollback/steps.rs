@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::aws::{Clients, s3};
 use crate::config::Environment;
-use crate::journal::{Entry, FileAction, FileChange, Invalidation, Pins};
+use crate::journal::{Entry, FileChange, Invalidation, Pins};
 use crate::model::{LiveState, Observed};
 use crate::ops::session::caller_reference;
 use crate::ops::{Error, Result};
@@ -150,15 +150,8 @@ pub(super) async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Ap
                 s3::delete_latest(clients, bucket, key)
                     .await
                     .map(|marker| FileChange {
-                        key: key.clone(),
-                        action: FileAction::Delete,
                         version_id: marker,
-                        etag: None,
-                        size: None,
-                        size_text: None,
-                        content_type: None,
-                        cache_control: None,
-                        last_modified: None,
+                        ..FileChange::deleted(key.clone())
                     })
             }
         };

@@ -4,14 +4,24 @@
 use super::{AliasState, FunctionState};
 use crate::aws::{AwsError, CallSite, Clients, classify};
 
+/// This service's client, built once per run from the shared configuration.
+fn client(clients: &Clients) -> aws_sdk_lambda::Client {
+    clients.client(|shared, log| {
+        aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(shared)
+                .interceptor(log)
+                .build(),
+        )
+    })
+}
+
 fn site(clients: &Clients, operation: &'static str, name: &str) -> CallSite {
     clients.site(operation, format!("Lambda function `{name}`"))
 }
 
 /// Reads a function's settings, its latest published version and its aliases.
 pub async fn function(clients: &Clients, name: &str) -> Result<FunctionState, AwsError> {
-    let config = clients
-        .lambda
+    let config = client(clients)
         .get_function_configuration()
         .function_name(name)
         .send()
@@ -36,8 +46,7 @@ pub async fn function(clients: &Clients, name: &str) -> Result<FunctionState, Aw
 
 /// The version `alias` of function `name` points to.
 pub async fn alias_version(clients: &Clients, name: &str, alias: &str) -> Result<String, AwsError> {
-    let found = clients
-        .lambda
+    let found = client(clients)
         .get_alias()
         .function_name(name)
         .name(alias)
@@ -53,8 +62,7 @@ pub async fn alias_version(clients: &Clients, name: &str, alias: &str) -> Result
 
 /// The highest published version number, if any was published.
 pub async fn latest_version(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    let mut pages = clients
-        .lambda
+    let mut pages = client(clients)
         .list_versions_by_function()
         .function_name(name)
         .into_paginator()
@@ -74,8 +82,7 @@ pub async fn latest_version(clients: &Clients, name: &str) -> Result<Option<Stri
 
 /// Aliases by name, with the version each points to.
 async fn aliases(clients: &Clients, name: &str) -> Result<Vec<AliasState>, AwsError> {
-    let mut pages = clients
-        .lambda
+    let mut pages = client(clients)
         .list_aliases()
         .function_name(name)
         .into_paginator()
@@ -103,8 +110,7 @@ pub async fn version_code(
     name: &str,
     version: &str,
 ) -> Result<String, AwsError> {
-    let config = clients
-        .lambda
+    let config = client(clients)
         .get_function_configuration()
         .function_name(name)
         .qualifier(version)
@@ -125,8 +131,7 @@ pub async fn update_alias(
     alias: &str,
     version: &str,
 ) -> Result<(), AwsError> {
-    clients
-        .lambda
+    client(clients)
         .update_alias()
         .function_name(name)
         .name(alias)
@@ -139,7 +144,7 @@ pub async fn update_alias(
 
 /// Names of the functions in the region that start with `prefix`, sorted.
 pub async fn function_names(clients: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
-    let mut pages = clients.lambda.list_functions().into_paginator().send();
+    let mut pages = client(clients).list_functions().into_paginator().send();
     let mut names = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify(e, site(clients, "lambda:ListFunctions", prefix)))?;
