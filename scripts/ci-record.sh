@@ -34,14 +34,19 @@
 #   LEDGER_ARGS        more `ledger record` arguments, separated by spaces (no quoting),
 #                      e.g. "--build-time 2026-01-05T10:00:00Z" or "--redeploy"
 #   LEDGER_BIN         the ledger binary; default `ledger` on the PATH
+#   LEDGER_RETRIES     runs of `ledger record` and `ledger sync` while they exit 3
+#                      (worth a retry); default 3
 #   LEDGER_DIR         the ledger folder (read by ledger itself); default ledger/ at the top
 #
 # The commit recorded is HEAD when the script starts (passed as --commit), even
 # though `ledger sync` may fast-forward the branch afterwards.
 #
 # Exit codes: 0 done; 1 the environment is locked (nothing recorded); 2 a usage
-# or input error; any other failing command's exit code as it is (`ledger`'s own
-# are 0, 1, 2). What it does goes to stderr, each command prefixed with `+`.
+# or input error; 3 AWS, the network or the remote failed in a way worth a
+# retry, LEDGER_RETRIES times (default 3) in a row; any other failing
+# command's exit code as it is. `ledger record` and `ledger sync` are run
+# again, after a pause, when they exit 3 (and only then). What it does goes
+# to stderr, each command prefixed with `+`.
 
 set -euo pipefail
 
@@ -58,6 +63,22 @@ run() {
   shown=$(printf ' %q' "$@")
   printf '+%s\n' "$shown" >&2
   "$@"
+}
+
+# Runs a ledger command; again, after 2, 4... seconds, while it exits 3 (a
+# failure worth a retry), at most LEDGER_RETRIES times in all.
+retried() {
+  local attempt=1 code=0
+  while :; do
+    code=0
+    run "$@" || code=$?
+    if [ "$code" -ne 3 ] || [ "$attempt" -ge "${LEDGER_RETRIES:-3}" ]; then
+      return "$code"
+    fi
+    say "note: exit 3 (worth a retry): running it again in $((attempt * 2)) s"
+    sleep $((attempt * 2))
+    attempt=$((attempt + 1))
+  done
 }
 
 usage() {
@@ -156,7 +177,7 @@ if [ "$publish" = sync ]; then
 fi
 
 ledger_sync() {
-  run "$ledger" sync --remote "$remote" --branch "$branch"
+  retried "$ledger" sync --remote "$remote" --branch "$branch"
 }
 
 # --- the lock -----------------------------------------------------------------
@@ -188,7 +209,7 @@ if [ "${#invalidate[@]}" -gt 0 ]; then
   [ "$wait" = false ] || cmd+=(--wait)
 fi
 cmd+=(${extra[@]+"${extra[@]}"})
-run "${cmd[@]}"
+retried "${cmd[@]}"
 
 # --- the documents and the publication ----------------------------------------
 

@@ -1,6 +1,7 @@
 //! The `ledger` binary: answer a shell's completion request, else parse,
 //! dispatch, and map the outcome to an exit code (0 success, 1 a failed
-//! check, 2 a usage or input error).
+//! check, 2 a usage or input error, 3 an AWS, network or remote failure
+//! worth a retry).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             ui.error(&e);
-            ExitCode::from(2)
+            ExitCode::from(commands::exit_code(&e))
         }
     }
 }

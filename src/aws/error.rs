@@ -200,7 +200,35 @@ pub fn in_words(error: &(dyn std::error::Error + 'static)) -> String {
 /// The default of `--timeout`, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
 
+/// Error codes of a service's own failure, worth a retry.
+const SERVER_CODES: [&str; 7] = [
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
 impl AwsError {
+    /// Whether the same call may succeed if run again unchanged: a
+    /// throttled, timed-out or unreachable call, or the service's own
+    /// failure (5xx). Bad credentials, a denied call or a missing resource
+    /// will fail again until someone acts.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AwsError::Throttled { .. }
+            | AwsError::TimedOut { .. }
+            | AwsError::Unreachable { .. } => true,
+            AwsError::Service { code, .. } => {
+                SERVER_CODES.contains(&code.as_str()) || code.starts_with("HTTP 5")
+            }
+            AwsError::Context { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+
     /// This error as the cause of `context`.
     pub fn context(self, context: impl Into<String>) -> AwsError {
         AwsError::Context {

@@ -11,11 +11,25 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// What the exit codes mean, for pipelines: under `ledger --help`, in
+/// docs/cli.md and in the man page.
+pub const EXIT_STATUS: &str = "Exit status: 0 success; 1 a check that failed (verify, render --check, \
+check); 2 usage, input or configuration (fix the command or the files, then run again); 3 an AWS, \
+network or remote failure that may succeed on retry (a timeout, throttling, a refused connection, a \
+5xx, a push or store write that lost a race to other writers).";
+
 /// Keep an append-only ledger of deploys to AWS, keyed by git commit and
 /// pinned to S3 object versions and CloudFront invalidations; render it into
 /// AWS_VERSIONS.md and CHANGELOG.md; answer "what was live when?".
 #[derive(Debug, Parser)]
-#[command(name = "ledger", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "ledger",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    after_help = EXIT_STATUS
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]

@@ -45,6 +45,22 @@ pub enum Outcome {
     CheckFailed,
 }
 
+/// The exit code of a command that failed: 3 when running it again may
+/// succeed (AWS, the network or a remote failed in a way worth a retry:
+/// a timeout, throttling, a refused connection, a 5xx, a race lost to
+/// other writers), 2 otherwise (usage, input, configuration, a refusal).
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    let retryable = error.chain().any(|cause| {
+        let ops = cause.downcast_ref::<crate::ops::Error>();
+        let aws = cause.downcast_ref::<crate::aws::AwsError>();
+        let storage = cause.downcast_ref::<crate::journal::StorageError>();
+        ops.is_some_and(crate::ops::Error::is_retryable)
+            || aws.is_some_and(crate::aws::AwsError::is_retryable)
+            || storage.is_some_and(crate::journal::StorageError::is_retryable)
+    });
+    if retryable { 3 } else { 2 }
+}
+
 /// Runs a parsed command line, writing data to `out` and speaking on
 /// stderr through `ui`.
 pub fn run(cli: Cli, out: &mut dyn Write, ui: &Ui) -> Result<Outcome> {
@@ -160,4 +176,65 @@ fn write_plain_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Resul
     text.push('\n');
     out.write_all(text.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exit_code;
+    use crate::aws::AwsError;
+    use crate::ops::Error;
+    use crate::store::git::remote::RemoteError;
+
+    fn throttled() -> AwsError {
+        AwsError::Throttled {
+            operation: "s3:ListObjectVersions",
+            resource: "b".into(),
+            code: "SlowDown".into(),
+        }
+    }
+
+    fn service(code: &str) -> AwsError {
+        AwsError::Service {
+            operation: "s3:GetObject",
+            resource: "b/k".into(),
+            code: code.into(),
+            message: String::new(),
+        }
+    }
+
+    fn git(message: &str) -> RemoteError {
+        RemoteError::Command {
+            command: "push origin x:refs/heads/main".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn failures_worth_a_retry_exit_3_and_the_others_2() {
+        let code = |e: Error| exit_code(&anyhow::Error::from(e));
+        assert_eq!(code(Error::Aws(throttled())), 3);
+        assert_eq!(code(Error::Aws(service("ServiceUnavailable"))), 3);
+        assert_eq!(code(Error::Aws(service("HTTP 503"))), 3);
+        assert_eq!(code(Error::Aws(service("InvalidArgument"))), 2);
+        assert_eq!(
+            code(Error::Aws(AwsError::NoSuchBucket {
+                bucket: "b".into(),
+                operation: "s3:ListObjectVersions",
+            })),
+            2
+        );
+        let wrapped = Error::Context {
+            context: "cannot record".into(),
+            source: Box::new(Error::Aws(throttled())),
+        };
+        assert_eq!(code(wrapped), 3, "through the context it was given");
+        let unreachable =
+            "fatal: unable to access 'https://git.example/x/': Could not resolve host";
+        assert_eq!(code(Error::Remote(git(unreachable))), 3);
+        assert_eq!(code(Error::Remote(git("remote: main is protected"))), 2);
+        assert_eq!(code(Error::refused("locked")), 2);
+        let context = anyhow::Error::from(Error::Aws(throttled())).context("while recording");
+        assert_eq!(exit_code(&context), 3, "behind anyhow's context too");
+        assert_eq!(exit_code(&anyhow::anyhow!("bad flag")), 2);
+    }
 }

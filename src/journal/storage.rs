@@ -21,6 +21,25 @@ pub enum StorageError {
     /// The remote's own error, whole.
     #[error(transparent)]
     Remote(Box<dyn std::error::Error + Send + Sync>),
+    /// The remote's own error, one that running again may get past (the
+    /// network, a busy remote, other writers winning a race).
+    #[error(transparent)]
+    RemoteRetryable(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StorageError {
+    /// The remote's error, said to be worth a retry or not.
+    pub fn remote(error: impl std::error::Error + Send + Sync + 'static, retryable: bool) -> Self {
+        match retryable {
+            true => StorageError::RemoteRetryable(Box::new(error)),
+            false => StorageError::Remote(Box::new(error)),
+        }
+    }
+
+    /// Whether running again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StorageError::RemoteRetryable(_))
+    }
 }
 
 /// What `ledger sync` was asked.

@@ -74,6 +74,19 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Whether running the operation again unchanged may succeed: AWS,
+    /// the network or a remote failed in a way worth a retry (exit 3).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Aws(e) => e.is_retryable(),
+            Error::Store(e) => e.is_retryable(),
+            Error::Remote(e) => e.is_retryable(),
+            Error::Storage(e) => e.is_retryable(),
+            Error::Context { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+
     /// A refusal with `message`.
     pub fn refused(message: impl Into<String>) -> Error {
         Error::Refused(message.into())

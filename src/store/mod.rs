@@ -30,7 +30,10 @@ pub fn open(
     if let Some(store) = &config.store {
         let store = s3::S3Store::connect(store, ledger_dir, ui).map_err(|e| match e {
             s3::StoreError::Journal(e) => StorageError::Journal(e),
-            other => StorageError::Remote(Box::new(other)),
+            other => {
+                let retryable = other.is_retryable();
+                StorageError::remote(other, retryable)
+            }
         })?;
         return Ok(Box::new(store));
     }

@@ -89,6 +89,18 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether running again may succeed: AWS's answer was one worth a
+    /// retry, or other writers kept winning the race.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Aws(e) => e.is_retryable(),
+            StoreError::GaveUp { .. } => true,
+            _ => false,
+        }
+    }
+}
+
 /// A connection to the store.
 pub struct S3Store {
     runtime: tokio::runtime::Runtime,
@@ -624,7 +636,10 @@ impl Storage for S3Store {
 fn remote(error: StoreError) -> StorageError {
     match error {
         StoreError::Journal(error) => StorageError::Journal(error),
-        other => StorageError::Remote(Box::new(other)),
+        other => {
+            let retryable = other.is_retryable();
+            StorageError::remote(other, retryable)
+        }
     }
 }
 

@@ -204,7 +204,7 @@ fn a_stalled_aws_call_fails_at_its_deadline_naming_the_call() {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
-        .code(2);
+        .code(3);
     assert!(
         started.elapsed().as_secs() < 30,
         "gave up near its deadline"
@@ -244,7 +244,7 @@ fn an_unreachable_endpoint_is_said_in_words() {
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
-            .code(2)
+            .code(3)
             .stderr
     };
     let plain = run(&[]);

@@ -35,7 +35,9 @@ fn generated() -> String {
     let mut text = String::from(
         "# CLI reference\n\nGenerated from `ledger --help`; a test keeps it in step \
          (`LEDGER_UPDATE_DOCS=1 cargo test --test cli docs` rewrites it).\n\n\
-         Exit codes: 0 success; 1 a check failed (`verify`, `render --check`); 2 a usage or input error.\n\n\
+         Exit codes: 0 success; 1 a check failed (`verify`, `render --check`, `check`); 2 usage, input or \
+         configuration; 3 an AWS, network or remote failure worth a retry (timeouts, throttling, \
+         refused connections, 5xx, a race lost to other writers).\n\n\
          ## ledger\n\n```text\n",
     );
     text.push_str(&help(&[]));

@@ -47,12 +47,14 @@ impl Storage for GitStorage {
     }
 
     fn sync(&self, request: &SyncRequest, ui: &Ui) -> Result<Synced, StorageError> {
-        let repo =
-            GitRepo::discover(&self.repo_dir).map_err(|e| StorageError::Remote(Box::new(e)))?;
+        let repo = GitRepo::discover(&self.repo_dir).map_err(|e| StorageError::remote(e, false))?;
         sync::sync(&self.ledger_dir, &repo, request, ui).map_err(|e| match e {
             sync::SyncError::Journal(e) => StorageError::Journal(e),
             sync::SyncError::Refused(message) => StorageError::Refused(message),
-            other => StorageError::Remote(Box::new(other)),
+            other => {
+                let retryable = other.is_retryable();
+                StorageError::remote(other, retryable)
+            }
         })
     }
 }

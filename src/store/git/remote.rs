@@ -25,6 +25,36 @@ pub enum RemoteError {
     Repo(#[from] GitError),
 }
 
+/// What git says when the remote could not be reached or hung up: a
+/// failure that running again may get past (a remote that refused the
+/// push, or access, will refuse it again).
+const UNREACHABLE: [&str; 10] = [
+    "could not resolve host",
+    "connection refused",
+    "connection timed out",
+    "operation timed out",
+    "unable to access",
+    "could not read from remote repository",
+    "the remote end hung up unexpectedly",
+    "early eof",
+    "temporary failure in name resolution",
+    "the requested url returned error: 5",
+];
+
+impl RemoteError {
+    /// Whether running again may succeed: git could not reach the remote,
+    /// or lost the connection.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            RemoteError::Command { message, .. } => {
+                let message = message.to_ascii_lowercase();
+                UNREACHABLE.iter().any(|words| message.contains(words))
+            }
+            RemoteError::Repo(_) => false,
+        }
+    }
+}
+
 /// How a push came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Push {

@@ -24,6 +24,9 @@ pub enum SyncError {
     /// It cannot be done as asked; the message says what to do.
     #[error("{0}")]
     Refused(String),
+    /// Other writers kept pushing first; running again may succeed.
+    #[error("{0}")]
+    GaveUp(String),
     /// The repository.
     #[error(transparent)]
     Git(#[from] GitError),
@@ -85,7 +88,7 @@ pub fn sync(ledger_dir: &Path, repo: &GitRepo, request: &SyncRequest, ui: &Ui) -
         .with_max_times(request.attempts.saturating_sub(1) as usize)
         .with_jitter();
     let lost = |why: &str| {
-        SyncError::Refused(format!(
+        SyncError::GaveUp(format!(
             "gave up after {} attempt(s): {} kept moving ({why}); nothing was lost, \
              the entries are still here: run `ledger sync` again",
             attempts.get(),
@@ -108,6 +111,19 @@ pub fn sync(ledger_dir: &Path, repo: &GitRepo, request: &SyncRequest, ui: &Ui) -
         Ok(synced) => Ok(synced),
         Err(Round::Lost(why)) => Err(lost(&why)),
         Err(Round::Failed(e)) => Err(e),
+    }
+}
+
+impl SyncError {
+    /// Whether running the sync again may succeed: a push that kept losing
+    /// the race, or the remote that could not be reached.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncError::GaveUp(_) => true,
+            SyncError::Remote(e) => e.is_retryable(),
+            SyncError::Context { source, .. } => source.is_retryable(),
+            _ => false,
+        }
     }
 }
 
