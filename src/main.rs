@@ -6,9 +6,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
 use clap_complete::CompleteEnv;
-use ledger::cli::Cli;
 use ledger::commands::{self, COMPLETE_VAR, Outcome};
 
 /// See the `mimalloc` feature in Cargo.toml for why.
@@ -19,10 +17,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // `COMPLETE=bash ledger -- ...` (from the script `ledger completions`
     // prints) answers with candidates and exits; otherwise a no-op.
-    CompleteEnv::with_factory(Cli::command)
+    CompleteEnv::with_factory(ledger::cli::command)
         .var(COMPLETE_VAR)
         .complete();
-    let cli = match Cli::try_parse() {
+    let cli = match ledger::cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

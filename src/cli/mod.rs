@@ -290,3 +290,73 @@ pub struct AwsArgs {
     #[arg(long, value_name = "SECS", default_value_t = crate::aws::error::DEFAULT_TIMEOUT_SECS)]
     pub timeout: u64,
 }
+
+/// The command line, with the flags of `ledger history` that each pinning
+/// service adds (`--function NAME`, `--parameter NAME`, `--api NAME
+/// --stage S`): they come from the registry, so a new service names none
+/// here. Parsing, completion, `--help` and the man pages all use it.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommand("history", with_pin_flags)
+}
+
+/// Parses a command line (the process's own: `std::env::args_os()`).
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::History(args), Some(("history", history))) =
+        (&mut cli.command, matches.subcommand())
+    {
+        args.pinned = pinned_in(history);
+    }
+    Ok(cli)
+}
+
+/// `history` with each pinning service's flags: one of KEY and the
+/// services' first flags is required, and a service's flags come together.
+fn with_pin_flags(mut history: clap::Command) -> clap::Command {
+    use clap::{Arg, ArgGroup};
+    let mut named = vec!["key"];
+    for pinning in crate::services::pinning() {
+        let flags = pinning.history_flags();
+        for (at, flag) in flags.iter().enumerate() {
+            let mut arg = Arg::new(flag.long)
+                .long(flag.long)
+                .value_name(flag.value_name)
+                .help(flag.help)
+                .display_order(0);
+            let others = flags.iter().filter(|f| f.long != flag.long);
+            for other in others {
+                arg = arg.requires(other.long);
+            }
+            if at == 0 {
+                named.push(flag.long);
+            }
+            history = history.arg(arg);
+        }
+    }
+    history.group(
+        ArgGroup::new("resource")
+            .args(named)
+            .required(true)
+            .multiple(false),
+    )
+}
+
+/// The pinned resource the parsed `history` flags name, if any.
+fn pinned_in(history: &clap::ArgMatches) -> Option<Pinned> {
+    crate::services::pinning().find_map(|pinning| {
+        let values: Option<Vec<String>> = (pinning.history_flags().iter())
+            .map(|flag| history.get_one::<String>(flag.long).cloned())
+            .collect();
+        values.map(|values| Pinned {
+            key: pinning.key(),
+            name: pinning.history_name(&values),
+        })
+    })
+}

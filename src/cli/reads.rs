@@ -102,18 +102,28 @@ pub struct LiveArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The object's S3 key (prefix included).
-    #[arg(value_name = "KEY", required_unless_present = "function")]
+    #[arg(value_name = "KEY")]
     pub key: Option<String>,
-    /// A Lambda function instead of a key: every version it served, with
-    /// its interval.
-    #[arg(long, value_name = "NAME", conflicts_with = "key")]
-    pub function: Option<String>,
+    /// A pinned resource instead of a key, named by its service's flags
+    /// (`--function NAME`, `--parameter NAME`, `--api NAME --stage S`):
+    /// each service adds them (`cli::command`).
+    #[arg(skip)]
+    pub pinned: Option<Pinned>,
     /// The environment.
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+/// A pinned resource `history` was asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pinned {
+    /// The key of the service's pins (`functions`).
+    pub key: &'static str,
+    /// The resource's name among them.
+    pub name: String,
 }
 
 /// `ledger diff`.

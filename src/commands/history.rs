@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 
 use super::{Outcome, write_json};
 use crate::cli::{HistoryArgs, OutputFormat};
@@ -29,14 +29,14 @@ pub fn run(
 ) -> Result<Outcome> {
     let config = workspace.config()?;
     config.environment(&args.env, &workspace.config_path())?;
-    let of = match (&args.key, &args.function) {
+    let of = match (&args.key, &args.pinned) {
         (Some(key), _) => HistoryOf::Key(key),
-        (None, name) => {
-            let pinning = crate::services::pinning()
-                .find(|p| p.noun() == "function")
-                .ok_or_else(|| anyhow!("no service pins functions"))?;
-            HistoryOf::Pin(pinning, name.as_deref().unwrap_or_default())
+        (None, Some(pinned)) => {
+            let pinning = crate::services::by_pin_key(pinned.key)
+                .ok_or_else(|| anyhow!("no service pins under `{}`", pinned.key))?;
+            HistoryOf::Pin(pinning, &pinned.name)
         }
+        (None, None) => bail!("name a key, or a resource (`ledger history --help`)"),
     };
     match history::history(workspace, &args.env, of, ui)? {
         History::Key(key, versions) => match args.format {

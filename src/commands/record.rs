@@ -63,6 +63,9 @@ pub fn run(
         return Ok(Outcome::Success);
     }
     report(entry, ui);
+    for change in &recorded.pin_changes {
+        crate::note!(ui, "  {change}");
+    }
     if args.format == OutputFormat::Json {
         write_json(out, entry)?;
     }

@@ -4,11 +4,10 @@
 use std::io::Write;
 
 use anyhow::{Result, anyhow};
-use clap::CommandFactory;
 use clap_complete::env::Shells;
 
 use super::Outcome;
-use crate::cli::{Cli, CompletionsArgs, ManArgs, Shell};
+use crate::cli::{CompletionsArgs, ManArgs, Shell};
 
 /// The environment variable through which the shell asks for candidates.
 pub const COMPLETE_VAR: &str = "COMPLETE";
@@ -35,7 +34,7 @@ pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<Outcom
 
 /// Writes ledger(1), or ledger-COMMAND(1) (ledger-store-push(1) for `store push`).
 pub fn man(args: &ManArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let mut cli = Cli::command();
+    let mut cli = crate::cli::command();
     // Built, so that subcommands carry the global options and their bin name.
     cli.build();
     let mut command = cli;

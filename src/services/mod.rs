@@ -28,7 +28,7 @@ mod reading;
 
 pub use crate::model::{LivePins, PinAt, changed_pins, last_pins_change, live_pins, pin_name};
 pub use inventory::{Described, Field};
-pub use pins::{Ordered, PinUndo, Pinning, Served, pin_history};
+pub use pins::{HistoryFlag, Ordered, PinUndo, Pinning, Served, pin_history};
 #[cfg(feature = "aws")]
 pub use pins::{PinPlan, PinRead, PinStep};
 #[cfg(feature = "aws")]

@@ -86,6 +86,17 @@ pub struct PinUndo {
     pub command: String,
 }
 
+/// A flag of `ledger history` that names one of a service's resources.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryFlag {
+    /// The flag (`function` for `--function`).
+    pub long: &'static str,
+    /// Its value's name in `--help` (`NAME`).
+    pub value_name: &'static str,
+    /// Its help line.
+    pub help: &'static str,
+}
+
 /// A service whose deploys pin the versions AWS serves.
 pub trait Pinning: Sync {
     /// Its key in an entry, and its name in `live` and `diff` JSON (`functions`).
@@ -120,6 +131,14 @@ pub trait Pinning: Sync {
         from: Option<&toml::Table>,
         to: Option<&toml::Table>,
     ) -> Ordered;
+    /// The flags of `ledger history` that name one of its resources, the
+    /// first one given alone or with the others (`--api NAME --stage S`).
+    fn history_flags(&self) -> &'static [HistoryFlag];
+    /// A resource's name among the pins from the values of
+    /// [`history_flags`](Self::history_flags), in their order.
+    fn history_name(&self, values: &[String]) -> String {
+        values.join(":")
+    }
     /// A pin's fields in `history`'s JSON.
     fn history_fields(&self, pin: &toml::Table) -> Ordered;
     /// `history`'s columns for a pin: headings and cells.

@@ -139,7 +139,15 @@ impl Capture<'_> {
                 env_key: &self.args.env,
                 declared,
             };
-            let read = self.runtime.block_on(pinning.capture(&cx))?;
+            // A declared resource AWS does not know is named with where it
+            // is declared.
+            let list = format!(
+                "[[environments.{}.{}]]",
+                self.args.env,
+                service.declared_at().key()
+            );
+            let read = (self.runtime.block_on(pinning.capture(&cx)))
+                .map_err(|e| crate::aws::error::declared_in(e, &list))?;
             if !read.is_empty() {
                 pins.insert(pinning.key().to_string(), read);
             }

@@ -71,6 +71,9 @@ pub struct Recorded {
     pub dry_run: bool,
     /// On a dry run: the paths an invalidation would have been created for.
     pub would_invalidate: Option<Vec<String>>,
+    /// What the entry pins that the environment served otherwise before,
+    /// in words (`parameter /app/url 3 -> 4`).
+    pub pin_changes: Vec<String>,
 }
 
 /// Records a deploy as `args` says.
@@ -114,7 +117,7 @@ pub fn record(
     } = settling.settle(workspace, storage.as_ref(), &mut entry, ui)?;
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.
-    add_changed_pins(&mut entry, &settling.pins, &now);
+    let pin_changes = add_changed_pins(&mut entry, &settling.pins, &now);
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
     if args.dry_run {
@@ -124,6 +127,7 @@ pub fn record(
             entry,
             dry_run: true,
             would_invalidate: request.invalidate_paths.clone(),
+            pin_changes,
         });
     }
     let entry = storage.append(&lock, &mut appender, entry)?;
@@ -132,19 +136,30 @@ pub fn record(
         entry,
         dry_run: false,
         would_invalidate: None,
+        pin_changes,
     })
 }
 
 /// The pins captured that differ from what `now` says the entry's
-/// environment serves, added to `entry`.
-fn add_changed_pins(entry: &mut Entry, captured: &Pins, now: &[Entry]) {
+/// environment serves, added to `entry`; each change in words
+/// (`parameter /app/url 3 -> 4`).
+fn add_changed_pins(entry: &mut Entry, captured: &Pins, now: &[Entry]) -> Vec<String> {
+    let mut lines = Vec::new();
     for (key, pins) in captured {
         let live = model::live_pins(now, &entry.env, key, u64::MAX);
         let changed = model::changed_pins(&live, pins);
+        if let Some(pinning) = crate::services::by_pin_key(key) {
+            for pin in &changed {
+                let name = model::pin_name(pin);
+                let before = live.get(name).map(|at| at.pin);
+                lines.push(pinning.change_line(name, before, Some(pin)));
+            }
+        }
         if !changed.is_empty() {
             entry.pins.insert(key.to_string(), changed);
         }
     }
+    lines
 }
 
 /// Testing aid, in debug builds only (the tests' builds): with

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{FunctionVersion, pins, update_alias_command};
 use crate::document::format::short_code;
-use crate::services::{Ordered, PinUndo, Pinning, typed_tables};
+use crate::services::{HistoryFlag, Ordered, PinUndo, Pinning, typed_tables};
 
 /// The key of Lambda's pins in an entry.
 pub const KEY: &str = "functions";
@@ -161,6 +161,14 @@ impl Pinning for FunctionPins {
                 json!(f.as_ref().and_then(|f| f.code_sha256.as_ref())),
             ),
         ])
+    }
+
+    fn history_flags(&self) -> &'static [HistoryFlag] {
+        &[HistoryFlag {
+            long: "function",
+            value_name: "NAME",
+            help: "A Lambda function instead of a key: every version it served, with its interval",
+        }]
     }
 
     fn history_columns(&self) -> [&'static str; 2] {
