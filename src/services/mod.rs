@@ -21,6 +21,7 @@ pub mod log_groups;
 mod pins;
 pub mod s3;
 pub mod secrets;
+pub mod ssm;
 mod typed;
 
 #[cfg(feature = "aws")]
@@ -42,12 +43,13 @@ use crate::document::TableView;
 use crate::journal::Entry;
 
 /// Every service, in the order the document prints their tables.
-pub static REGISTRY: [&dyn Service; 7] = [
+pub static REGISTRY: [&dyn Service; 8] = [
     &s3::S3,
     &cloudfront::CloudFront,
     &lambda::Lambda,
     &dynamodb::DynamoDb,
     &secrets::Secrets,
+    &ssm::Ssm,
     &alarms::Alarms,
     &log_groups::LogGroups,
 ];

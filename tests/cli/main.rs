@@ -3,6 +3,7 @@
 
 mod harness;
 mod moto;
+mod moto_config;
 mod moto_stack;
 
 mod audit_page;
@@ -24,6 +25,7 @@ mod locks;
 mod record;
 mod render;
 mod segments;
+mod ssm;
 mod store;
 mod sync;
 mod tamper;
