@@ -13,6 +13,7 @@
 //! here, a line in [`REGISTRY`] and a block in the template.
 
 pub mod alarms;
+pub mod apigateway;
 pub mod cloudfront;
 pub mod dynamodb;
 pub mod inventory;
@@ -43,10 +44,11 @@ use crate::document::TableView;
 use crate::journal::Entry;
 
 /// Every service, in the order the document prints their tables.
-pub static REGISTRY: [&dyn Service; 8] = [
+pub static REGISTRY: [&dyn Service; 9] = [
     &s3::S3,
     &cloudfront::CloudFront,
     &lambda::Lambda,
+    &apigateway::ApiGateway,
     &dynamodb::DynamoDb,
     &secrets::Secrets,
     &ssm::Ssm,

@@ -13,6 +13,7 @@ mod aws_record;
 mod bad_input;
 mod ci_recipe;
 mod concurrency;
+mod config_services;
 mod conventions;
 mod docs;
 mod errors;

@@ -1,13 +1,15 @@
-//! SSM parameters on moto_server, written as a pipeline would write them.
+//! SSM parameters and API Gateway REST deployments on moto_server, made as
+//! a pipeline would make them.
 
 use aws_sdk_ssm::types::ParameterType;
 
 use crate::moto::Moto;
 
-/// Clients for the configuration services, pointed at a moto.
+/// Clients for SSM and API Gateway, pointed at a moto.
 pub struct Config<'a> {
     moto: &'a Moto,
     pub ssm: aws_sdk_ssm::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
 }
 
 macro_rules! client {
@@ -33,6 +35,7 @@ impl<'a> Config<'a> {
         Config {
             moto,
             ssm: client!(aws_sdk_ssm, endpoint),
+            apigateway: client!(aws_sdk_apigateway, endpoint),
         }
     }
 
@@ -70,6 +73,67 @@ impl<'a> Config<'a> {
                 parameter.value().unwrap().to_string(),
                 parameter.version() as u64,
             )
+        })
+    }
+
+    /// Creates a REST API with one method (`GET /`, a mock integration:
+    /// API Gateway deploys no API without one); gives its ID.
+    pub fn rest_api(&self, name: &str) -> String {
+        self.moto.block_on(async {
+            let api = &self.apigateway;
+            let created = api.create_rest_api().name(name).send().await.unwrap();
+            let id = created.id().unwrap().to_string();
+            let resources = api.get_resources().rest_api_id(&id).send().await.unwrap();
+            let root = resources.items()[0].id().unwrap().to_string();
+            (api.put_method())
+                .rest_api_id(&id)
+                .resource_id(&root)
+                .http_method("GET")
+                .authorization_type("NONE")
+                .send()
+                .await
+                .unwrap();
+            (api.put_integration())
+                .rest_api_id(&id)
+                .resource_id(&root)
+                .http_method("GET")
+                .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+                .send()
+                .await
+                .unwrap();
+            id
+        })
+    }
+
+    /// Deploys the API to `stage` (created by the first deployment, moved
+    /// by the next ones); gives the deployment's ID.
+    pub fn deploy(&self, api: &str, stage: &str, description: &str) -> String {
+        self.moto.block_on(async {
+            let deployed = self
+                .apigateway
+                .create_deployment()
+                .rest_api_id(api)
+                .stage_name(stage)
+                .description(description)
+                .send()
+                .await
+                .unwrap();
+            deployed.id().unwrap().to_string()
+        })
+    }
+
+    /// The deployment a stage serves.
+    pub fn serving(&self, api: &str, stage: &str) -> String {
+        self.moto.block_on(async {
+            let read = self
+                .apigateway
+                .get_stage()
+                .rest_api_id(api)
+                .stage_name(stage)
+                .send()
+                .await
+                .unwrap();
+            read.deployment_id().unwrap().to_string()
         })
     }
 }
