@@ -50,7 +50,7 @@ pub async fn drift(cx: &PinRead<'_>, pinned: &LivePins<'_>) -> Result<Vec<String
         let Some(at) = pinned.get(&decl.resource()) else {
             continue;
         };
-        let Some(recorded) = super::pinning::stage(at.pin) else {
+        let Some(recorded) = super::pinned(at.pin) else {
             continue;
         };
         let words = format!("{} {}", decl.api(), decl.stage());

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     BadDeclaration, Declared, Described, Pinning, Service, TableCx, check_list, declared_list,
-    erased, typed,
+    erased, typed, typed_tables,
 };
 use crate::document::{Column, Table, TableView};
 use crate::timestamp::Timestamp;
@@ -237,7 +237,7 @@ fn overlaid(cx: &TableCx<'_>) -> Vec<ApiDecl> {
     let live = super::live_pins(cx.entries, cx.env_key, KEY, u64::MAX);
     for row in &mut rows {
         let resource = row.resource();
-        let pinned = live.get(&resource).and_then(|at| pinning::stage(at.pin));
+        let pinned = live.get(&resource).and_then(|at| pinned(at.pin));
         let read = states.iter().find(|s| s.name == resource).cloned();
         let Some(served) = newer(pinned, read) else {
             continue;
@@ -258,6 +258,11 @@ fn newer(a: Option<StageDeployment>, b: Option<StageDeployment>) -> Option<Stage
         (Some(a), _) => Some(a),
         (None, b) => b,
     }
+}
+
+/// A pin as API Gateway's type (None when it does not read as one).
+pub fn pinned(pin: &toml::Table) -> Option<StageDeployment> {
+    typed_tables(std::slice::from_ref(pin)).pop()
 }
 
 /// The pins of `stages`, to keep in an entry.

@@ -4,16 +4,11 @@
 
 use serde_json::json;
 
-use super::{KEY, StageDeployment, pins, resource, update_stage_command};
-use crate::services::{HistoryFlag, Ordered, PinUndo, Pinning, typed_tables};
+use super::{KEY, StageDeployment, pinned, pins, resource, update_stage_command};
+use crate::services::{HistoryFlag, Ordered, PinUndo, Pinning};
 
 /// API Gateway's pins.
 pub struct StagePins;
-
-/// A pin as API Gateway's type (None when it does not read as one).
-pub fn stage(pin: &toml::Table) -> Option<StageDeployment> {
-    typed_tables(std::slice::from_ref(pin)).pop()
-}
 
 impl Pinning for StagePins {
     fn key(&self) -> &'static str {
@@ -29,7 +24,7 @@ impl Pinning for StagePins {
     }
 
     fn block_line(&self, pin: &toml::Table) -> String {
-        stage(pin).map_or_else(String::new, |s| block_line(&s))
+        pinned(pin).map_or_else(String::new, |s| block_line(&s))
     }
 
     fn read_block_line(&self, line: &str) -> Option<toml::Table> {
@@ -54,7 +49,7 @@ impl Pinning for StagePins {
     }
 
     fn line(&self, pin: &toml::Table) -> String {
-        let Some(s) = stage(pin) else {
+        let Some(s) = pinned(pin) else {
             return String::new();
         };
         let created = s.created.map(|t| format!(", created {t}"));
@@ -70,7 +65,7 @@ impl Pinning for StagePins {
     }
 
     fn show_line(&self, pin: &toml::Table) -> String {
-        let Some(s) = stage(pin) else {
+        let Some(s) = pinned(pin) else {
             return String::new();
         };
         format!(
@@ -81,7 +76,7 @@ impl Pinning for StagePins {
     }
 
     fn live_json(&self, pin: &toml::Table) -> Ordered {
-        let s = stage(pin);
+        let s = pinned(pin);
         Ordered(vec![
             ("api", json!(s.as_ref().map(|s| &s.api))),
             ("api_id", json!(s.as_ref().map(|s| &s.api_id))),
@@ -99,7 +94,7 @@ impl Pinning for StagePins {
     }
 
     fn serves_same(&self, a: &toml::Table, b: &toml::Table) -> bool {
-        let served = |pin| stage(pin).map(|s| s.deployment);
+        let served = |pin| pinned(pin).map(|s| s.deployment);
         served(a) == served(b)
     }
 
@@ -110,7 +105,7 @@ impl Pinning for StagePins {
         to: Option<&toml::Table>,
     ) -> String {
         let deployment = |pin: Option<&toml::Table>| {
-            pin.and_then(stage)
+            pin.and_then(pinned)
                 .map_or("-".to_string(), |s| s.deployment)
         };
         let words = name.replacen(':', " ", 1);
@@ -128,7 +123,7 @@ impl Pinning for StagePins {
         to: Option<&toml::Table>,
     ) -> Ordered {
         let deployment =
-            |pin: Option<&toml::Table>| json!(pin.and_then(stage).map(|s| s.deployment));
+            |pin: Option<&toml::Table>| json!(pin.and_then(pinned).map(|s| s.deployment));
         let (api, stage_name) = name.rsplit_once(':').unwrap_or((name, ""));
         Ordered(vec![
             ("api", json!(api)),
@@ -139,7 +134,7 @@ impl Pinning for StagePins {
     }
 
     fn history_fields(&self, pin: &toml::Table) -> Ordered {
-        let s = stage(pin);
+        let s = pinned(pin);
         Ordered(vec![
             ("deployment", json!(s.as_ref().map(|s| &s.deployment))),
             (
@@ -174,7 +169,7 @@ impl Pinning for StagePins {
     }
 
     fn history_cells(&self, pin: &toml::Table) -> [String; 2] {
-        let s = stage(pin);
+        let s = pinned(pin);
         [
             s.as_ref().map_or("-".into(), |s| s.deployment.clone()),
             (s.and_then(|s| s.created)).map_or("-".into(), |t| t.to_string()),
@@ -190,7 +185,7 @@ impl Pinning for StagePins {
     }
 
     fn undo(&self, before: &toml::Table, now: &toml::Table) -> Option<PinUndo> {
-        let (before, now) = (stage(before)?, stage(now)?);
+        let (before, now) = (pinned(before)?, pinned(now)?);
         if before.deployment == now.deployment {
             return None;
         }
@@ -276,7 +271,7 @@ mod tests {
             "`picasso-api` (`a1b2c3d4e5`) stage `prod`: deployment `xyz123`"
         );
         assert_eq!(
-            StagePins.read_block_line(&line).and_then(|t| stage(&t)),
+            StagePins.read_block_line(&line).and_then(|t| pinned(&t)),
             Some(pin)
         );
         assert!(StagePins.read_block_line("`api` stage `prod`").is_none());

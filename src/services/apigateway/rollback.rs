@@ -3,8 +3,7 @@
 //! (`update-stage`), after checking that deployment still exists.
 
 use super::capture::serving;
-use super::pinning::stage;
-use super::{StageDeployment, calls, pins, update_stage_command};
+use super::{StageDeployment, calls, pinned, pins, update_stage_command};
 use crate::aws::AwsError;
 use crate::services::{LivePins, PinPlan, PinRead, PinStep};
 
@@ -20,7 +19,7 @@ pub async fn plan(
         return Ok(plan);
     }
     for current in serving(cx.clients, cx.declared).await? {
-        let Some(recorded) = wanted.get(&current.name).and_then(|at| stage(at.pin)) else {
+        let Some(recorded) = wanted.get(&current.name).and_then(|at| pinned(at.pin)) else {
             continue;
         };
         if recorded.deployment == current.deployment {
@@ -56,7 +55,7 @@ pub async fn plan(
 
 /// Re-points one stage; gives the pin now served.
 pub async fn apply(cx: &PinRead<'_>, step: &PinStep) -> Result<toml::Table, AwsError> {
-    let wanted = stage(&step.wanted)
+    let wanted = pinned(&step.wanted)
         .ok_or_else(|| AwsError::Refused(format!("the plan for {} is not a stage's", step.name)))?;
     calls::update_stage(
         cx.clients,

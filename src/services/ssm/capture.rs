@@ -65,7 +65,7 @@ pub async fn drift(cx: &PinRead<'_>, pinned: &LivePins<'_>) -> Result<Vec<String
         if !declared.iter().any(|d| super::covers(d, name)) {
             continue;
         }
-        let Some(recorded) = super::pinning::parameter(at.pin) else {
+        let Some(recorded) = super::pinned(at.pin) else {
             continue;
         };
         match serving.iter().find(|s| &s.name == name) {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     BadDeclaration, Declared, Described, Pinning, Service, TableCx, check_list, declared_list,
-    erased, typed,
+    erased, typed, typed_tables,
 };
 use crate::document::{Column, Table, TableView};
 use crate::timestamp::Timestamp;
@@ -225,7 +225,7 @@ fn overlaid(cx: &TableCx<'_>) -> Vec<ParameterDecl> {
     // What deploys pinned is newer than a snapshot when they came after it.
     let live = super::live_pins(cx.entries, cx.env_key, KEY, u64::MAX);
     for at in live.values() {
-        if let Some(pinned) = pinning::parameter(at.pin)
+        if let Some(pinned) = pinned(at.pin)
             && (known.get(&pinned.name)).is_none_or(|k| k.version <= pinned.version)
         {
             known.insert(pinned.name.clone(), pinned);
@@ -268,6 +268,11 @@ pub fn covers(decl: &ParameterDecl, name: &str) -> bool {
         true => name.starts_with(&decl.name),
         false => decl.name == name,
     }
+}
+
+/// A pin as SSM's type (None when it does not read as one).
+pub fn pinned(pin: &toml::Table) -> Option<ParameterVersion> {
+    typed_tables(std::slice::from_ref(pin)).pop()
 }
 
 /// The pins of `versions`, to keep in an entry.

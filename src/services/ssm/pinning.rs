@@ -5,16 +5,11 @@
 
 use serde_json::json;
 
-use super::{KEY, ParameterVersion, pins, restore_command};
-use crate::services::{HistoryFlag, Ordered, PinUndo, Pinning, typed_tables};
+use super::{KEY, ParameterVersion, pinned, pins, restore_command};
+use crate::services::{HistoryFlag, Ordered, PinUndo, Pinning};
 
 /// SSM's pins.
 pub struct ParameterPins;
-
-/// A pin as SSM's type (None when it does not read as one).
-pub fn parameter(pin: &toml::Table) -> Option<ParameterVersion> {
-    typed_tables(std::slice::from_ref(pin)).pop()
-}
 
 impl Pinning for ParameterPins {
     fn key(&self) -> &'static str {
@@ -30,7 +25,7 @@ impl Pinning for ParameterPins {
     }
 
     fn block_line(&self, pin: &toml::Table) -> String {
-        parameter(pin).map_or_else(String::new, |p| block_line(&p))
+        pinned(pin).map_or_else(String::new, |p| block_line(&p))
     }
 
     fn read_block_line(&self, line: &str) -> Option<toml::Table> {
@@ -51,7 +46,7 @@ impl Pinning for ParameterPins {
     }
 
     fn line(&self, pin: &toml::Table) -> String {
-        let Some(p) = parameter(pin) else {
+        let Some(p) = pinned(pin) else {
             return String::new();
         };
         format!(
@@ -66,14 +61,14 @@ impl Pinning for ParameterPins {
     }
 
     fn show_line(&self, pin: &toml::Table) -> String {
-        let Some(p) = parameter(pin) else {
+        let Some(p) = pinned(pin) else {
             return String::new();
         };
         format!("    {:<40} {:>10}  {}", p.name, p.version, p.kind)
     }
 
     fn live_json(&self, pin: &toml::Table) -> Ordered {
-        let p = parameter(pin);
+        let p = pinned(pin);
         Ordered(vec![
             ("name", json!(p.as_ref().map(|p| &p.name))),
             ("version", json!(p.as_ref().map(|p| p.version))),
@@ -93,7 +88,7 @@ impl Pinning for ParameterPins {
     }
 
     fn serves_same(&self, a: &toml::Table, b: &toml::Table) -> bool {
-        let served = |pin| parameter(pin).map(|p| p.version);
+        let served = |pin| pinned(pin).map(|p| p.version);
         served(a) == served(b)
     }
 
@@ -104,7 +99,7 @@ impl Pinning for ParameterPins {
         to: Option<&toml::Table>,
     ) -> String {
         let version = |pin: Option<&toml::Table>| {
-            pin.and_then(parameter)
+            pin.and_then(pinned)
                 .map_or("-".to_string(), |p| p.version.to_string())
         };
         format!("parameter {name} {} -> {}", version(from), version(to))
@@ -116,7 +111,7 @@ impl Pinning for ParameterPins {
         from: Option<&toml::Table>,
         to: Option<&toml::Table>,
     ) -> Ordered {
-        let version = |pin: Option<&toml::Table>| json!(pin.and_then(parameter).map(|p| p.version));
+        let version = |pin: Option<&toml::Table>| json!(pin.and_then(pinned).map(|p| p.version));
         Ordered(vec![
             ("name", json!(name)),
             ("from_version", version(from)),
@@ -125,7 +120,7 @@ impl Pinning for ParameterPins {
     }
 
     fn history_fields(&self, pin: &toml::Table) -> Ordered {
-        let p = parameter(pin);
+        let p = pinned(pin);
         Ordered(vec![
             ("version", json!(p.as_ref().map(|p| p.version))),
             ("type", json!(p.as_ref().map(|p| &p.kind))),
@@ -152,7 +147,7 @@ impl Pinning for ParameterPins {
     }
 
     fn history_cells(&self, pin: &toml::Table) -> [String; 2] {
-        let p = parameter(pin);
+        let p = pinned(pin);
         [
             p.as_ref().map_or("-".into(), |p| p.version.to_string()),
             p.map_or("-".into(), |p| p.kind),
@@ -168,7 +163,7 @@ impl Pinning for ParameterPins {
     }
 
     fn undo(&self, before: &toml::Table, now: &toml::Table) -> Option<PinUndo> {
-        let (before, now) = (parameter(before)?, parameter(now)?);
+        let (before, now) = (pinned(before)?, pinned(now)?);
         if before.version == now.version {
             return None;
         }
@@ -244,7 +239,7 @@ mod tests {
         let line = block_line(&pin);
         assert_eq!(line, "`/app/prod/api-url`: version 4 (StringList)");
         let read = ParameterPins.read_block_line(&line).unwrap();
-        assert_eq!(parameter(&read), Some(pin));
+        assert_eq!(pinned(&read), Some(pin));
         assert!(
             ParameterPins
                 .read_block_line("`x`: version four (String)")

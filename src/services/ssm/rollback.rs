@@ -6,8 +6,7 @@
 //! right to decrypt would run.
 
 use super::capture::serving_versions;
-use super::pinning::parameter;
-use super::{ParameterVersion, calls, pins, restore_command};
+use super::{ParameterVersion, calls, pinned, pins, restore_command};
 use crate::aws::AwsError;
 use crate::services::{LivePins, PinPlan, PinRead, PinStep};
 
@@ -23,7 +22,7 @@ pub async fn plan(
         return Ok(plan);
     }
     for current in serving_versions(cx.clients, cx.declared).await? {
-        let Some(recorded) = wanted.get(&current.name).and_then(|at| parameter(at.pin)) else {
+        let Some(recorded) = wanted.get(&current.name).and_then(|at| pinned(at.pin)) else {
             continue;
         };
         if recorded.version == current.version {
@@ -81,7 +80,7 @@ async fn check_version(
 /// Writes the recorded version's value back; gives the pin now served (the
 /// new version, holding that value).
 pub async fn apply(cx: &PinRead<'_>, step: &PinStep) -> Result<toml::Table, AwsError> {
-    let wanted = parameter(&step.wanted).ok_or_else(|| {
+    let wanted = pinned(&step.wanted).ok_or_else(|| {
         AwsError::Refused(format!("the plan for {} is not a parameter's", step.name))
     })?;
     let value = calls::version_value(cx.clients, &wanted.name, wanted.version)
