@@ -219,6 +219,11 @@ pub struct Environment {
     /// `secrets`), by heading; default: the known columns that have values.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub columns: IndexMap<String, Vec<String>>,
+    /// A table's separator row as an imported document wrote it, per table
+    /// kind, where it is not the one `render` writes (`|---|` cells as wide
+    /// as their headings): kept so that the document renders byte for byte.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub separators: IndexMap<String, String>,
 }
 
 impl Environment {
@@ -236,7 +241,7 @@ impl Environment {
     }
 
     /// The keys this struct reads itself (the others are declarations).
-    pub const FIELDS: [&'static str; 8] = [
+    pub const FIELDS: [&'static str; 9] = [
         "name",
         "bucket",
         "prefix",
@@ -245,6 +250,7 @@ impl Environment {
         "region",
         "profile",
         "columns",
+        "separators",
     ];
 }
 
@@ -375,6 +381,10 @@ pub struct Monitoring {
     /// from an imported document; default: the declared columns.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub columns: IndexMap<String, Vec<String>>,
+    /// Separator rows kept from an imported document, per table kind (as
+    /// under an environment).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub separators: IndexMap<String, String>,
 }
 
 /// A titled block of shell commands, shown as written.

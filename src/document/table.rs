@@ -55,6 +55,35 @@ pub struct TableView {
     pub columns: Vec<String>,
     /// Rows of cells.
     pub rows: Vec<Vec<String>>,
+    /// The separator row under the headings: each cell's dashes as wide as
+    /// its heading and the spaces around it, or the row an imported
+    /// document wrote ([`TableView::keep_separator`]).
+    pub separator: String,
+}
+
+impl TableView {
+    /// The separator row `render` writes under `columns`: `|---|` cells as
+    /// wide as each heading with a space either side.
+    pub fn default_separator(columns: &[String]) -> String {
+        let mut row = String::from("|");
+        for column in columns {
+            row.push_str(&"-".repeat(column.chars().count() + 2));
+            row.push('|');
+        }
+        row
+    }
+
+    /// Takes the separator row a document wrote (kept at import), when it
+    /// has one cell per column.
+    pub fn keep_separator(&mut self, written: Option<&String>) {
+        let Some(written) = written else {
+            return;
+        };
+        let cells = written.trim().trim_matches('|').split('|').count();
+        if cells == self.columns.len() {
+            self.separator = written.clone();
+        }
+    }
 }
 
 impl<T: Row> Table<T> {
@@ -94,6 +123,7 @@ impl<T: Row> Table<T> {
                 .iter()
                 .map(|item| headings.iter().map(|h| cell(item, h)).collect())
                 .collect(),
+            separator: TableView::default_separator(&headings),
             columns: headings,
         }
     }

@@ -344,7 +344,7 @@ fn check_declared(
         .find(|s| s.declared_at().key() == key)
     else {
         let mut known: Vec<&str> = if monitoring {
-            vec!["columns"]
+            vec!["columns", "separators"]
         } else {
             Environment::FIELDS.to_vec()
         };

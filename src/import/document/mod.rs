@@ -329,6 +329,9 @@ impl Importer<'_> {
                 ),
                 None => false,
             };
+            if parsed {
+                keep_separator(&mut env.separators, &title, &sub[0].text);
+            }
             if !parsed {
                 self.keep(
                     &format!("env.{key}.end"),
@@ -436,6 +439,22 @@ impl Importer<'_> {
             return Ok(None);
         }
         Ok(Some((header, rows)))
+    }
+}
+
+/// Keeps, under its kind, the separator row of an imported table when it
+/// is not the one `render` writes for its headings.
+pub(super) fn keep_separator(separators: &mut IndexMap<String, String>, title: &str, table: &str) {
+    let mut lines = table.lines().map(str::trim);
+    let (Some(header), Some(separator)) = (lines.next(), lines.next()) else {
+        return;
+    };
+    let headings = crate::document::markdown::split_row(header);
+    let written = crate::document::TableView::default_separator(&headings);
+    if let Some(service) = services::by_table_title(title)
+        && separator != written
+    {
+        separators.insert(service.kind().to_string(), separator.to_string());
     }
 }
 

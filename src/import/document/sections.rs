@@ -66,12 +66,16 @@ impl Importer<'_> {
             return Ok(false);
         };
         let monitoring = &mut self.out.config.monitoring;
-        Ok(services::read_table(
+        let read = services::read_table(
             true,
             (title, &header, &data),
             &mut monitoring.declared,
             &mut monitoring.columns,
-        ))
+        );
+        if read && let Some(table) = sub.first() {
+            super::keep_separator(&mut monitoring.separators, title, &table.text);
+        }
+        Ok(read)
     }
 
     pub(super) fn command(&mut self, title: &str, sub: &[Block]) -> bool {

@@ -79,7 +79,9 @@ pub(super) fn env_view<'a>(
                 snapshot: snapshot.and_then(|i| i.get(service.state_key())),
                 entries,
             };
-            service.table(&cx)
+            let mut table = service.table(&cx)?;
+            table.keep_separator(env.separators.get(service.kind()));
+            Some(table)
         })
         .collect();
 
@@ -122,7 +124,10 @@ pub(super) fn monitoring_view(config: &Config, entries: &[Entry]) -> MonitoringV
             entries,
         };
         view.rows.insert(key, service.rows(&cx));
-        view.tables.extend(service.table(&cx));
+        if let Some(mut table) = service.table(&cx) {
+            table.keep_separator(config.monitoring.separators.get(service.kind()));
+            view.tables.push(table);
+        }
     }
     view
 }
