@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-
 use crate::harness::{Sandbox, ledger_bin};
 use crate::record::scenario;
 
