@@ -45,6 +45,28 @@ impl Timestamp {
         }
     }
 
+    /// Whether this instant falls no later than `bound`; a bare-day bound
+    /// counts as its whole day (`--until 2026-01-31` includes that day).
+    pub fn not_after(&self, bound: &Timestamp) -> bool {
+        match bound {
+            Timestamp::At(b) => self.instant() <= *b,
+            Timestamp::Day(d) => match d.succ_opt() {
+                Some(next) => self.instant() < next.and_time(NaiveTime::MIN).and_utc(),
+                None => true,
+            },
+        }
+    }
+
+    /// Parses a user-given time as [`Timestamp::parse_user`] does, or an age
+    /// counted back from now: a number followed by `m` (minutes), `h`, `d`
+    /// or `w` (`90d`).
+    pub fn parse_user_or_age(text: &str) -> Result<Self, TimeParseError> {
+        match parse_age(text.trim()) {
+            Some(age) => Ok(Timestamp::At(Timestamp::now().instant() - age)),
+            None => Self::parse_user(text),
+        }
+    }
+
     /// The calendar day (UTC), as `YYYY-MM-DD`.
     pub fn date_string(&self) -> String {
         match self {
@@ -102,6 +124,24 @@ impl Timestamp {
         }
         Err(err())
     }
+}
+
+/// An age such as `90d`: digits, then `m`, `h`, `d` or `w`.
+fn parse_age(text: &str) -> Option<chrono::Duration> {
+    let unit = text.chars().last()?;
+    let minutes_per = match unit {
+        'm' => 1,
+        'h' => 60,
+        'd' => 60 * 24,
+        'w' => 60 * 24 * 7,
+        _ => return None,
+    };
+    let number = &text[..text.len() - unit.len_utf8()];
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let minutes = number.parse::<i64>().ok()?.checked_mul(minutes_per)?;
+    chrono::Duration::try_minutes(minutes)
 }
 
 /// Whether `text` has one of the documented shapes: `YYYY-MM-DD`, then
@@ -253,6 +293,31 @@ mod tests {
         );
         let typed: WrittenTime = "2026-02-20 17:40".parse().unwrap();
         assert_eq!(typed.to_string(), "2026-02-20T17:40:00Z");
+    }
+
+    #[test]
+    fn an_age_counts_back_from_now() {
+        let before = Timestamp::now().instant();
+        let t = Timestamp::parse_user_or_age("90d").unwrap().instant();
+        let days = (before - t).num_days();
+        assert!((89..=90).contains(&days), "90d gave {days} days back");
+        let t = Timestamp::parse_user_or_age("2026-01-05").unwrap();
+        assert_eq!(t.to_string(), "2026-01-05");
+        for text in ["d", "-3d", "3x", "1.5d", "99999999999999999w"] {
+            assert!(Timestamp::parse_user_or_age(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bare_day_bound_covers_the_whole_day() {
+        let day = Timestamp::parse_user("2026-01-31").unwrap();
+        let late = Timestamp::parse_user("2026-01-31T23:59:59Z").unwrap();
+        let next = Timestamp::parse_user("2026-02-01T00:00:00Z").unwrap();
+        assert!(late.not_after(&day));
+        assert!(!next.not_after(&day));
+        let instant = Timestamp::parse_user("2026-01-31T12:00:00Z").unwrap();
+        assert!(!late.not_after(&instant));
+        assert!(instant.not_after(&instant));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use clap_complete::ArgValueCompleter;
 
 use super::{AwsArgs, DocumentFormat, LogFormat, OutputFormat, Shell};
 use crate::complete;
-
+use crate::journal::EntryKind;
 use crate::timestamp::Timestamp;
 
 /// `ledger man`.
@@ -34,12 +34,41 @@ pub struct LogArgs {
     /// Only this environment.
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
-    /// Only the newest N entries.
+    /// Only the newest N entries (after the other filters; 0 lists none).
     #[arg(long, short = 'n', value_name = "N")]
     pub max_count: Option<usize>,
+    /// Only entries deployed at or after WHEN: a time as `--at` takes it, or
+    /// an age such as `90d`, `12h`, `2w`.
+    #[arg(long, value_name = "WHEN", value_parser = Since::parse)]
+    pub since: Option<Timestamp>,
+    /// Only entries deployed at or before WHEN (a bare date includes that
+    /// whole day); the same forms as `--since`.
+    #[arg(long, value_name = "WHEN", value_parser = Since::parse)]
+    pub until: Option<Timestamp>,
+    /// Only entries whose Deployed By contains NAME (ignoring case), as
+    /// `git log --author` matches.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Only entries of these kinds (repeat, or separate with commas).
+    #[arg(long, value_name = "KIND", value_delimiter = ',', value_parser = kind_names())]
+    pub kind: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub format: LogFormat,
+}
+
+/// The names `--kind` accepts.
+fn kind_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(EntryKind::ALL.map(|k| k.as_str()))
+}
+
+/// Parses `--since`/`--until`: a time, or an age counted back from now.
+struct Since;
+
+impl Since {
+    fn parse(text: &str) -> Result<Timestamp, String> {
+        Timestamp::parse_user_or_age(text).map_err(|e| e.to_string())
+    }
 }
 
 /// `ledger show`.

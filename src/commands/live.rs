@@ -34,7 +34,10 @@ pub fn run(
 }
 
 fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
-    let d = &a.deploy;
+    let Some(d) = &a.deploy else {
+        let why = a.nothing_live.as_deref().unwrap_or("nothing recorded");
+        return writeln!(out, "{} at {}: nothing was live ({why})", a.env, a.at);
+    };
     writeln!(out, "{} at {}: entry #{} ({})", a.env, a.at, d.seq, d.kind)?;
     writeln!(
         out,

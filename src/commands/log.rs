@@ -31,13 +31,25 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
     let query = LogQuery {
         env: args.env.clone(),
         max_count: args.max_count,
+        since: args.since,
+        until: args.until,
+        by: args.by.clone(),
+        kinds: args
+            .kind
+            .iter()
+            .filter_map(|k| EntryKind::parse(k))
+            .collect(),
         whole: args.format != LogFormat::Text,
     };
     let logged = log::log(workspace, &query, ui)?;
     match args.format {
         LogFormat::Json => write_json_list(out, "entries", &logged.entries)?,
         LogFormat::Jsonl => write_lines(out, &logged.entries)?,
-        LogFormat::Text if logged.entries.is_empty() => crate::note!(ui, "no entries recorded yet"),
+        LogFormat::Text if logged.entries.is_empty() => {
+            if args.max_count != Some(0) {
+                crate::note!(ui, "{}", nothing_listed(&query));
+            }
+        }
         LogFormat::Text => {
             let marks = Marks {
                 voided: logged.voided,
@@ -48,6 +60,20 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Why nothing was listed: an empty ledger, or filters nothing passed.
+fn nothing_listed(query: &LogQuery) -> &'static str {
+    let filtered = query.env.is_some()
+        || query.since.is_some()
+        || query.until.is_some()
+        || query.by.is_some()
+        || !query.kinds.is_empty();
+    if filtered {
+        "no entries match these filters"
+    } else {
+        "no entries recorded yet"
+    }
 }
 
 /// JSON Lines: one entry per line, each with the shape's `schema` first.

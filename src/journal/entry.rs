@@ -54,6 +54,22 @@ impl EntryKind {
         }
     }
 
+    /// Every kind, in the order the CLI lists them.
+    pub const ALL: [EntryKind; 7] = [
+        EntryKind::Deploy,
+        EntryKind::Rollback,
+        EntryKind::Snapshot,
+        EntryKind::Release,
+        EntryKind::Void,
+        EntryKind::Lock,
+        EntryKind::Unlock,
+    ];
+
+    /// The kind named `name` (as [`EntryKind::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<EntryKind> {
+        EntryKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Whether entries of this kind change what an environment serves.
     pub fn changes_files(&self) -> bool {
         matches!(self, EntryKind::Deploy | EntryKind::Rollback)

@@ -256,21 +256,31 @@ fn audit_answers_match_s3_and_rollback_restores_the_bytes() {
     );
     // A key that only exists in later deploys is absent before them.
     assert!(!live_map(&live(&s, &rfc3339(windows[3]), None)).contains_key("e.json"));
-    // Before the first deploy: an error that says when it was.
-    let done = s
-        .ledger(&[
+    // Before the first deploy: nothing was live, an answer (exit 0) that
+    // says when the first deploy was, in text as in JSON.
+    let before = rfc3339(before_first);
+    let text = s
+        .ledger(&["live", "--env", "production", "--at", &before])
+        .ok();
+    assert!(
+        text.contains("nothing was live") && text.contains("first deploy of production is #1, at"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &s.ledger(&[
             "live",
             "--env",
             "production",
             "--at",
-            &rfc3339(before_first),
+            &before,
+            "--format",
+            "json",
         ])
-        .code(2);
-    assert!(
-        done.stderr.contains("before the first deploy") && done.stderr.contains("#1 at"),
-        "{}",
-        done.stderr
-    );
+        .ok(),
+    )
+    .unwrap();
+    assert!(json["deploy"].is_null(), "{json}");
+    assert_eq!(json["files"].as_array().map(Vec::len), Some(0), "{json}");
     // A day means the end of it; the text form lists the objects.
     let text = s
         .ledger(&[

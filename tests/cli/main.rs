@@ -16,6 +16,7 @@ mod concurrency;
 mod config_services;
 mod conventions;
 mod docs;
+mod edges;
 mod errors;
 mod flows;
 mod import;

@@ -7,18 +7,24 @@ use chrono::{DateTime, Utc};
 use crate::journal::Invalidation;
 use crate::model::{
     self,
-    audit::{LiveAt, heads_for_live_at, instant_for_query, live_at_indexed},
+    audit::{LiveAt, LiveError, heads_for_live_at, instant_for_query, live_at_indexed},
 };
 use crate::ops::{Result, Workspace};
 use crate::services::Ordered;
 use crate::timestamp::Timestamp;
 use indexmap::IndexMap;
 
+/// What was live: the deploy or rollback in force and what it served.
+/// `deploy` is null (and everything else empty) when nothing was live then:
+/// the instant is before the environment's first deploy, or it has none.
 #[derive(Debug, Serialize)]
 pub struct Answer {
     pub env: String,
     pub at: String,
-    pub deploy: Deploy,
+    pub deploy: Option<Deploy>,
+    /// Why nothing was live, when `deploy` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nothing_live: Option<String>,
     /// The entry whose reading of S3 `files` comes from: the deploy itself,
     /// an earlier entry when the deploy was recorded with `--no-aws`, or
     /// null when no entry up to then read S3 (`files` is then empty and unknown).
@@ -79,12 +85,26 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
     let at = instant_for_query(args.at);
     let heads = heads_for_live_at(&index, &args.env, at)?;
     let heads = model::in_force(&heads);
-    let live = live_at_indexed(&index, &heads, &args.env, at)?;
+    let live = match live_at_indexed(&index, &heads, &args.env, at) {
+        Ok(live) => live,
+        Err(LiveError::BeforeFirst {
+            env, seq, first, ..
+        }) => {
+            let why = format!("the first deploy of {env} is #{seq}, at {first}");
+            return Ok(Answer::nothing(args, at, why));
+        }
+        Err(LiveError::NoDeploys { env }) => {
+            let why = format!("{env} has no deploys in the ledger yet");
+            return Ok(Answer::nothing(args, at, why));
+        }
+        Err(other) => return Err(other.into()),
+    };
     let entry = live.entry;
     let answer = Answer {
         env: args.env.clone(),
         at: Timestamp::At(at).to_string(),
-        deploy: Deploy {
+        nothing_live: None,
+        deploy: Some(Deploy {
             seq: entry.seq,
             kind: entry.kind.as_str().into(),
             version: entry.version.clone(),
@@ -92,7 +112,7 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
             deployed_at: entry.deployed_at.to_string(),
             deployed_by: entry.deployed_by.clone(),
             invalidation: entry.invalidation.as_ref().map(|i| invalidation_at(i, at)),
-        },
+        }),
         objects_from: live.observed.map(|o| o.seq),
         files: (live.state.values())
             .filter(|f| args.key.as_ref().is_none_or(|k| &f.key == k))
@@ -119,6 +139,24 @@ pub fn live(workspace: &Workspace, args: &LiveQuery, ui: &crate::ui::Ui) -> Resu
     };
     note_unobserved(args, &live, &answer, ui);
     Ok(answer)
+}
+
+impl Answer {
+    /// The answer when nothing was live at `at`, and why.
+    fn nothing(args: &LiveQuery, at: DateTime<Utc>, why: String) -> Answer {
+        Answer {
+            env: args.env.clone(),
+            at: Timestamp::At(at).to_string(),
+            deploy: None,
+            nothing_live: Some(why),
+            objects_from: None,
+            files: Vec::new(),
+            pins: crate::services::pinning()
+                .map(|p| (p.key(), Vec::new()))
+                .collect(),
+            pin_lines: Vec::new(),
+        }
+    }
 }
 
 /// An invalidation as of `at`: whether it had completed by then.

@@ -6,6 +6,7 @@ use crate::journal::{Entry, EntryKind, Index};
 use crate::model;
 use crate::ops::{Result, Workspace};
 use crate::services::inventory::snapshot_changes;
+use crate::timestamp::Timestamp;
 use crate::ui::Ui;
 
 /// What `log` lists.
@@ -15,8 +16,33 @@ pub struct LogQuery {
     pub env: Option<String>,
     /// At most this many.
     pub max_count: Option<usize>,
+    /// Only entries deployed at or after this instant.
+    pub since: Option<Timestamp>,
+    /// Only entries deployed at or before this instant (a bare day: that whole day).
+    pub until: Option<Timestamp>,
+    /// Only entries whose Deployed By contains this text, ignoring case.
+    pub by: Option<String>,
+    /// Only entries of these kinds (all when empty).
+    pub kinds: Vec<EntryKind>,
     /// Whole entries (their files too), for JSON; heads otherwise.
     pub whole: bool,
+}
+
+impl LogQuery {
+    /// Whether `entry` passes every filter of the query.
+    pub fn selects(&self, entry: &Entry) -> bool {
+        let by = self.by.as_ref().map(|by| by.to_lowercase());
+        self.env.as_ref().is_none_or(|env| &entry.env == env)
+            && self.since.is_none_or(|since| entry.deployed_at >= since)
+            && self
+                .until
+                .is_none_or(|until| entry.deployed_at.not_after(&until))
+            && (self.kinds.is_empty() || self.kinds.contains(&entry.kind))
+            && by.is_none_or(|by| {
+                let name = entry.deployed_by.as_deref().unwrap_or_default();
+                name.to_lowercase().contains(&by)
+            })
+    }
 }
 
 /// The entries listed, newest first, and what the notes column needs.
@@ -33,8 +59,7 @@ pub struct Logged {
 /// Lists the entries `query` asks for.
 pub fn log(workspace: &Workspace, query: &LogQuery, ui: &Ui) -> Result<Logged> {
     let index = workspace.index(ui)?;
-    let in_env = |e: &Entry| query.env.as_ref().is_none_or(|env| &e.env == env);
-    let heads = index.newest_heads(query.max_count.unwrap_or(usize::MAX), in_env)?;
+    let heads = index.newest_heads(query.max_count.unwrap_or(usize::MAX), |e| query.selects(e))?;
     if query.whole {
         let seqs: Vec<u64> = heads.iter().map(|e| e.seq).collect();
         return Ok(Logged {
