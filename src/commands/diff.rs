@@ -64,24 +64,34 @@ fn write_text(out: &mut dyn Write, a: &Answer) -> std::io::Result<()> {
     for line in &a.pin_lines {
         writeln!(out, "  {line}")?;
     }
-    match &a.commits {
-        Some(commits) if commits.is_empty() => writeln!(out, "  no commits between them")?,
-        Some(commits) => {
-            writeln!(out, "  {} commit(s):", commits.len())?;
-            for c in commits {
-                writeln!(out, "    {} {}", &c.id[..c.id.len().min(7)], c.summary)?;
-            }
-            if let Some(dropped) = a.commits_dropped.as_ref().filter(|d| !d.is_empty()) {
-                writeln!(out, "  {} commit(s) no longer deployed:", dropped.len())?;
-                for c in dropped {
-                    writeln!(out, "    {} {}", &c.id[..c.id.len().min(7)], c.summary)?;
-                }
-            }
-        }
-        None => writeln!(
+    let Some(commits) = &a.commits else {
+        return writeln!(
             out,
             "  commits: unknown (the commits are not in this repository)"
-        )?,
+        );
+    };
+    let dropped = a.commits_dropped.as_deref().unwrap_or_default();
+    if commits.is_empty() && dropped.is_empty() {
+        writeln!(out, "  no commits between them")?;
+    }
+    let new = format!("commit(s) deployed by #{} and not by #{}", a.to, a.from);
+    write_commits(out, &new, commits)?;
+    let gone = format!(
+        "commit(s) deployed by #{} and no longer by #{}",
+        a.from, a.to
+    );
+    write_commits(out, &gone, dropped)?;
+    Ok(())
+}
+
+/// `n what:` and one line per commit, when there are any.
+fn write_commits(out: &mut dyn Write, what: &str, commits: &[diff::Commit]) -> std::io::Result<()> {
+    if commits.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  {} {what}:", commits.len())?;
+    for c in commits {
+        writeln!(out, "    {} {}", &c.id[..c.id.len().min(7)], c.summary)?;
     }
     Ok(())
 }

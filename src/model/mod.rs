@@ -31,22 +31,38 @@ pub enum RefError {
         scope: String,
     },
     /// Several entries match.
-    #[error("`{reference}` is ambiguous; it matches:\n{candidates}\nuse `#SEQ`{hint}")]
+    #[error(
+        "`{reference}` is ambiguous; it names {count} entries:\n{candidates}\nname one by `#SEQ`{hint}"
+    )]
     Ambiguous {
         /// The reference.
         reference: String,
+        /// How many entries it names.
+        count: usize,
         /// One line per candidate.
         candidates: String,
         /// ", a longer prefix, or --env" when they help.
         hint: String,
     },
+    /// A hex string too short to be taken for a commit prefix.
+    #[error(
+        "no entry has the version `{reference}`{scope}, and a commit prefix needs 4 or more hex digits \
+         (see `ledger log`)"
+    )]
+    ShortPrefix {
+        /// The reference.
+        reference: String,
+        /// " in environment X" when narrowed.
+        scope: String,
+    },
 }
 
-/// Finds the entry named by `reference`: `#SEQ` (any entry), a version (the
-/// newest deploy of that version, per environment), or a commit prefix (at
-/// least 4 hex digits; an abbreviated recorded commit also matches a longer
-/// query; deploys preferred over rollbacks, the newest per environment).
-/// Voided entries are found by `#SEQ` only. `env` narrows the search.
+/// Finds the entry named by `reference`: `#SEQ` (any entry), a version (a
+/// deploy or rollback of that version), or a commit prefix (at least 4 hex
+/// digits; an abbreviated recorded commit also matches a longer query).
+/// Voided entries are found by `#SEQ` only. `env` narrows the search. A
+/// reference that names several entries (two environments, a redeploy, a
+/// rollback to the release) is ambiguous: the error lists them all.
 pub fn resolve_ref<'a>(
     entries: &'a [Entry],
     reference: &str,
@@ -71,71 +87,69 @@ pub fn resolve_ref<'a>(
     }
     let live = |e: &&Entry| e.kind.changes_files() && !voided.contains_key(&e.seq);
     let in_force: Vec<&Entry> = entries.iter().filter(in_env).filter(live).collect();
-    let (candidates, same_commit) = candidates(&in_force, reference);
-    match newest_per_env(candidates, same_commit).as_slice() {
+    match candidates(&in_force, reference).as_slice() {
+        [] if is_short_hex(reference) => Err(RefError::ShortPrefix {
+            reference: reference.to_string(),
+            scope,
+        }),
         [] => Err(not_found()),
         [one] => Ok(one),
-        many => Err(RefError::Ambiguous {
-            reference: reference.to_string(),
-            candidates: many
-                .iter()
-                .map(|e| format!("  {}", summary_line(e)))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            hint: if env.is_none() && many.iter().any(|e| e.env != many[0].env) {
-                ", a longer prefix, or --env".into()
-            } else {
-                " or a longer prefix".into()
-            },
-        }),
+        many => Err(ambiguous(reference, many, env.is_none())),
     }
 }
 
+/// The error for a reference that names every entry of `many`.
+fn ambiguous(reference: &str, many: &[&Entry], env_helps: bool) -> RefError {
+    let envs_differ = many.iter().any(|e| e.env != many[0].env);
+    let commits_differ = many.iter().any(|e| e.commit != many[0].commit);
+    let mut hint = Vec::new();
+    if commits_differ && is_hex(reference) {
+        hint.push("a longer prefix");
+    }
+    if env_helps && envs_differ {
+        hint.push("--env");
+    }
+    RefError::Ambiguous {
+        reference: reference.to_string(),
+        count: many.len(),
+        candidates: many
+            .iter()
+            .map(|e| format!("  {}", summary_line(e)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        hint: match hint.as_slice() {
+            [] => String::new(),
+            [one] => format!(" or {one}"),
+            more => format!(", {}", more.join(" or ")),
+        },
+    }
+}
+
+fn is_hex(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn is_short_hex(text: &str) -> bool {
+    is_hex(text) && text.len() < 4
+}
+
 /// The entries `reference` may name among `entries`: those of that version,
-/// else those whose commit it abbreviates (or that abbreviate it), and
-/// whether they were matched by commit.
-fn candidates<'a>(entries: &[&'a Entry], reference: &str) -> (Vec<&'a Entry>, bool) {
+/// else those whose commit it abbreviates (or that abbreviate it).
+fn candidates<'a>(entries: &[&'a Entry], reference: &str) -> Vec<&'a Entry> {
     let by_version: Vec<&Entry> = (entries.iter().copied())
         .filter(|e| e.version.as_deref() == Some(reference))
         .collect();
-    if !by_version.is_empty() {
-        return (by_version, false);
-    }
-    if reference.len() < 4 || !reference.chars().all(|c| c.is_ascii_hexdigit()) {
-        return (Vec::new(), false);
+    if !by_version.is_empty() || reference.len() < 4 || !is_hex(reference) {
+        return by_version;
     }
     let query = reference.to_ascii_lowercase();
     let abbreviates = |commit: &str| {
         let commit = commit.to_ascii_lowercase();
         commit.starts_with(&query) || (commit.len() >= 7 && query.starts_with(&commit))
     };
-    let by_commit = (entries.iter().copied())
+    (entries.iter().copied())
         .filter(|e| e.commit.as_deref().is_some_and(abbreviates))
-        .collect();
-    (by_commit, true)
-}
-
-/// Among candidates, one per environment (and per commit, when
-/// `same_commit`): the newest deploy where there is one (a redeploy or a
-/// rollback to the same release repeats it), else the newest entry. Keeps
-/// the first-seen order.
-fn newest_per_env(candidates: Vec<&Entry>, same_commit: bool) -> Vec<&Entry> {
-    let mut chosen: Vec<&Entry> = Vec::new();
-    for candidate in candidates {
-        let slot = chosen
-            .iter_mut()
-            .find(|c| c.env == candidate.env && (!same_commit || c.commit == candidate.commit));
-        match slot {
-            None => chosen.push(candidate),
-            Some(slot) => {
-                let deploy = |e: &Entry| e.kind == EntryKind::Deploy;
-                if deploy(candidate) || !deploy(slot) {
-                    *slot = candidate;
-                }
-            }
-        }
-    }
-    chosen
+        .collect()
 }
 
 /// Voided entries: seq of the voided entry -> seq of the void that marks it.

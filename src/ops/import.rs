@@ -112,13 +112,15 @@ fn import_changelog_only(
     config.environment(&env, &workspace.config_path())?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let (mut appender, index) = lock.open()?;
-    let releases = (index.heads()?.iter())
-        .filter(|e| e.kind == crate::journal::EntryKind::Release)
-        .count();
-    if releases > 0 && !args.append {
+    if appender.count() > 0 && !args.append {
+        let releases = (index.heads()?.iter())
+            .filter(|e| e.kind == crate::journal::EntryKind::Release)
+            .count();
         refuse!(
-            "{} already holds {releases} release(s) from a changelog: pass --append to add these; nothing was imported",
-            shown(appender.path())
+            "{} already has {} entries ({releases} of them releases from a changelog): pass --append to add \
+             these releases after them; nothing was imported",
+            shown(appender.path()),
+            appender.count()
         );
     }
     let config_path = workspace.config_path();
@@ -177,6 +179,8 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
     if !Journal::path_in(dir).exists() {
         journal::create_empty(dir)?;
     }
+    // A complete ledger folder, as `init` makes one.
+    super::init::complete_folder(workspace)?;
     let lock = JournalLock::acquire(dir)?;
     // The tail alone: an import reads nothing of the entries before it.
     let (mut appender, _) = lock.open()?;

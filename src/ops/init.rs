@@ -38,16 +38,26 @@ pub fn run(workspace: &Workspace) -> Result<Initialised> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", shown(dir)))?;
     journal::create_empty(dir)?;
     fs::write(&config, STARTER).with_context(|| format!("cannot write {}", shown(&config)))?;
+    let in_repository = complete_folder(workspace)?;
+    Ok(Initialised {
+        config,
+        journal,
+        in_repository,
+    })
+}
+
+/// What a ledger folder needs beside its files, whoever made it (`init`,
+/// `import`): the `.gitignore` and, inside a repository, the journal's
+/// merge driver. Returns whether the folder is inside a repository. Leaves
+/// what is already there.
+pub(crate) fn complete_folder(workspace: &Workspace) -> Result<bool> {
+    let dir = &workspace.ledger_dir;
     write_ignore(dir)?;
     let repo = workspace.repo_if_any();
     if let Some(repo) = &repo {
         crate::store::git::driver::install_driver(repo, dir)?;
     }
-    Ok(Initialised {
-        config,
-        journal,
-        in_repository: repo.is_some(),
-    })
+    Ok(repo.is_some())
 }
 
 /// `.gitignore` in the ledger folder: the lock, temporaries and caches.

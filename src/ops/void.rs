@@ -42,7 +42,6 @@ pub fn run(workspace: &Workspace, config: &Config, args: &VoidSettings, ui: &Ui)
     let mut appending = Appending::open(workspace, config, ui)?;
     let heads = appending.heads()?;
     let target = model::resolve_ref(heads, &args.reference, args.env.as_deref())?;
-    check_unique(heads, &args.reference, target)?;
     check_voidable(target, heads)?;
     let entry = Entry {
         version: target.version.clone(),
@@ -77,28 +76,4 @@ fn check_voidable(target: &Entry, entries: &[Entry]) -> Result<()> {
         ),
         _ => Ok(()),
     }
-}
-
-/// A version can name several entries of an environment (a redeploy, a
-/// rollback to it): a correction names exactly one, so those ask for `#SEQ`.
-fn check_unique(entries: &[Entry], reference: &str, target: &Entry) -> Result<()> {
-    if reference.starts_with('#') {
-        return Ok(());
-    }
-    let voided = model::voided_by(entries);
-    let same: Vec<String> = entries
-        .iter()
-        .filter(|e| e.env == target.env && e.kind.changes_files() && !voided.contains_key(&e.seq))
-        .filter(|e| e.version.as_deref() == Some(reference))
-        .map(|e| format!("  {}", model::summary_line(e)))
-        .collect();
-    if same.len() > 1 {
-        refuse!(
-            "`{reference}` names {} entries of `{}`; nothing was recorded: void one by `#SEQ`:\n{}",
-            same.len(),
-            target.env,
-            same.join("\n")
-        );
-    }
-    Ok(())
 }

@@ -74,3 +74,100 @@ fn log_filters_by_time_author_kind_and_count() {
         bad.stderr
     );
 }
+
+#[test]
+fn import_makes_a_complete_ledger_and_a_changelog_needs_append_beside_deploys() {
+    let s = crate::harness::Sandbox::new();
+    let doc =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/docs/nordlicht.md");
+    s.ledger(&["import", doc.to_str().unwrap()]).run();
+    let ignore = s.read("ledger/.gitignore");
+    assert!(
+        ignore.contains(".cache/") && ignore.contains(".journal.lock"),
+        "{ignore}"
+    );
+    assert!(s.read("ledger/.gitattributes").contains("merge=ledger"));
+    assert_eq!(
+        s.git(&["config", "merge.ledger.driver"]),
+        "ledger resolve --merge-driver %O %A %B"
+    );
+    s.git(&["add", "-A"]);
+    let staged = s.git(&["diff", "--cached", "--name-only"]);
+    assert!(!staged.contains(".cache"), "{staged}");
+
+    // The ledger holds deploys: a changelog is added only with --append.
+    s.write(
+        "CHANGELOG.md",
+        "# Changelog\n\n## [9.0.0] - 2030-01-01\n\n- a\n",
+    );
+    let before = (s.journal(), s.read("ledger/ledger.toml"));
+    let done = s.ledger(&["import", "--changelog", "CHANGELOG.md"]).code(2);
+    assert!(done.stderr.contains("pass --append"), "{}", done.stderr);
+    assert_eq!((s.journal(), s.read("ledger/ledger.toml")), before);
+    s.ledger(&["import", "--changelog", "CHANGELOG.md", "--append"])
+        .ok();
+    assert!(
+        s.ledger(&["log", "--kind", "release"])
+            .ok()
+            .contains("9.0.0")
+    );
+}
+
+#[test]
+fn ambiguous_and_short_references_say_what_they_are() {
+    let s = scenario().sandbox;
+    let before = s.journal();
+    for args in [
+        vec!["show", "v1.0.0"],
+        vec!["void", "v1.0.0", "--reason", "wrong"],
+        vec!["diff", "v1.0.0", "v1.1.0"],
+    ] {
+        let done = s.ledger(&args).code(2);
+        assert!(
+            done.stderr
+                .contains("`v1.0.0` is ambiguous; it names 2 entries:")
+                && done.stderr.contains("\n  #1 staging v1.0.0")
+                && done.stderr.contains("\n  #2 production v1.0.0")
+                && done.stderr.contains("name one by `#SEQ` or --env"),
+            "{args:?}: {}",
+            done.stderr
+        );
+    }
+    assert_eq!(s.journal(), before);
+    let done = s.ledger(&["show", "41f"]).code(2);
+    assert!(
+        done.stderr
+            .contains("a commit prefix needs 4 or more hex digits"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_diff_towards_an_older_release_lists_what_it_drops() {
+    let s = scenario().sandbox;
+    let text = s
+        .ledger(&["diff", "v1.1.0", "v1.0.0", "--env", "production"])
+        .ok();
+    assert!(!text.contains("no commits between them"), "{text}");
+    assert!(
+        text.contains("commit(s) deployed by #4 and no longer by #2:")
+            && text.contains("feat!: new embed API"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &s.ledger(&[
+            "diff",
+            "v1.1.0",
+            "v1.0.0",
+            "--env",
+            "production",
+            "--format",
+            "json",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    let dropped = json["commits_dropped"].as_array().unwrap().len();
+    assert_eq!(text.matches("\n    ").count(), dropped, "{text}");
+}

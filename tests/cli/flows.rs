@@ -165,12 +165,19 @@ fn a_version_is_recorded_once_per_environment_unless_redeployed() {
     ])
     .ok();
     record(&["--redeploy"]).ok();
-    let shown: Value = serde_json::from_str(
-        &s.ledger(&["show", "v1.2.0", "--env", "production", "--format", "json"])
-            .ok(),
-    )
-    .unwrap();
-    assert_eq!(shown["seq"], 3, "a version names its newest deploy");
+    // The version now names two entries of production: both are listed.
+    let done = s.ledger(&["show", "v1.2.0", "--env", "production"]).code(2);
+    assert!(
+        done.stderr
+            .contains("`v1.2.0` is ambiguous; it names 2 entries:")
+            && done.stderr.contains("\n  #1 production v1.2.0")
+            && done.stderr.contains("\n  #3 production v1.2.0")
+            && done.stderr.contains("name one by `#SEQ`"),
+        "{}",
+        done.stderr
+    );
+    let shown: Value =
+        serde_json::from_str(&s.ledger(&["show", "#3", "--format", "json"]).ok()).unwrap();
     assert_eq!(shown["redeploy"], true);
     let log = s.ledger(&["log", "--env", "production"]).ok();
     assert!(log.lines().nth(1).unwrap().contains("redeploy"), "{log}");

@@ -205,8 +205,16 @@ fn parameter_versions_are_pinned_audited_and_written_back() {
     let entry = w.json(&["show", "#4"]);
     assert_eq!(parameters(&entry), vec![(URL.to_string(), 4)]);
     w.ok(&["verify", "--aws"]);
+    // `v1` now names the deploy and the rollback: ambiguous, both listed.
+    let done = w.ledger(&["rollback", "--env", "production", "--to", "v1", "--dry-run"]);
+    assert_eq!(done.code, 2);
+    let said = &done.stderr;
+    assert!(
+        said.contains("#1 production v1") && said.contains("#4 production v1"),
+        "{said}"
+    );
     // A second rollback to the same release finds the value there already.
-    let again = w.ok(&["rollback", "--env", "production", "--to", "v1", "--dry-run"]);
+    let again = w.ok(&["rollback", "--env", "production", "--to", "#1", "--dry-run"]);
     assert!(!again.contains("put-parameter"), "{again}");
     for file in walk(&w.s.path().join("ledger")) {
         assert_no_value(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
