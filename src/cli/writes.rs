@@ -29,7 +29,7 @@ pub struct RecordArgs {
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
     /// Who deployed [default: $LEDGER_DEPLOYED_BY, $GITHUB_ACTOR, $GITLAB_USER_LOGIN, then
-    /// git's user.name].
+    /// git's user.name as `git config user.name` reads it, $GIT_CONFIG_GLOBAL included].
     #[arg(long, value_parser = one_line, value_name = "NAME")]
     pub by: Option<String>,
     /// When the artefacts were built (RFC 3339).

@@ -10,6 +10,7 @@ use git2::{Oid, Repository};
 
 use crate::timestamp::Timestamp;
 
+mod config;
 mod files;
 mod tags;
 mod tree_diff;

@@ -68,13 +68,29 @@ impl GitRepo {
         local.set_str(key, value).map_err(other(context()))
     }
 
-    /// git's `user.name`, if configured.
-    pub fn user_name(&self) -> Option<String> {
-        self.repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_string("user.name").ok())
-            .filter(|s| !s.trim().is_empty())
+    /// The tracked files with changes not committed (staged or not), as
+    /// `git describe --dirty` counts them: untracked and ignored files are
+    /// not changes; files under `except` (a folder from the top, the
+    /// ledger's own) are left out.
+    pub fn uncommitted_paths(&self, except: Option<&str>) -> Result<Vec<String>, GitError> {
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(false)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses = (self.repo.statuses(Some(&mut options)))
+            .map_err(other("reading the working tree's status"))?;
+        let prefix = except.map(|dir| format!("{}/", dir.trim_end_matches('/')));
+        Ok(statuses
+            .iter()
+            .filter(|s| !s.status().is_empty() && s.status() != git2::Status::CURRENT)
+            .filter_map(|s| s.path().map(String::from))
+            .filter(|path| {
+                prefix
+                    .as_ref()
+                    .is_none_or(|p| !path.starts_with(p.as_str()))
+            })
+            .collect())
     }
 
     /// The path of `file` from the top of the working tree, `/`-separated,

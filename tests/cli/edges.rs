@@ -171,3 +171,59 @@ fn a_diff_towards_an_older_release_lists_what_it_drops() {
     let dropped = json["commits_dropped"].as_array().unwrap().len();
     assert_eq!(text.matches("\n    ").count(), dropped, "{text}");
 }
+
+#[test]
+fn deployed_by_is_git_s_user_name_and_a_dirty_tree_is_noted() {
+    let s = crate::harness::Sandbox::with_ledger();
+    s.commit_all("chore: add ledger");
+    s.commit("src/app.js", "feat: one");
+    s.write(".gitconfig", "[user]\n\tname = Home Name\n");
+    s.write("ci.gitconfig", "[include]\n\tpath = identity.inc\n");
+    s.write("identity.inc", "[user]\n\tname = Dana Ops\n");
+    let global = s.path().join("ci.gitconfig");
+    let record = |version: &str| {
+        let mut run = s.ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            version,
+        ]);
+        run.command
+            .env_remove("LEDGER_DEPLOYED_BY")
+            .env("GIT_CONFIG_GLOBAL", &global);
+        run.run()
+    };
+    let done = record("v1");
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(!done.stderr.contains("uncommitted"), "{}", done.stderr);
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ledger(&["show", "v1", "--format", "json"]).ok()).unwrap();
+    assert_eq!(
+        shown["deployed_by"], "Dana Ops",
+        "as `git config user.name` says"
+    );
+    assert!(
+        shown["notes"].as_array().is_none_or(Vec::is_empty),
+        "{shown}"
+    );
+
+    // A tracked file changed and not committed: warned, and noted in the entry.
+    s.write("src/app.js", "edited\n");
+    let done = record("v2");
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("warning: the working tree had uncommitted changes (src/app.js)"),
+        "{}",
+        done.stderr
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ledger(&["show", "v2", "--format", "json"]).ok()).unwrap();
+    let notes = shown["notes"].to_string();
+    assert!(
+        notes.contains("uncommitted changes (src/app.js)"),
+        "{shown}"
+    );
+}

@@ -88,6 +88,12 @@ pub fn record(
         .clone();
     let repo = workspace.repo()?;
     let request = Request::resolve(workspace, config, args, &env, &repo)?;
+    if let Some(dirty) = &request.dirty_note {
+        crate::warning!(
+            ui,
+            "{dirty}; the entry notes it (commit before deploying to record exactly what was built)"
+        );
+    }
 
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index(ui)?;

@@ -27,6 +27,9 @@ pub(super) struct Request<'a> {
     deployed_by: String,
     explicit_since: Option<String>,
     pub(super) invalidate_paths: Option<Vec<String>>,
+    /// Said in the entry's notes when the working tree had uncommitted
+    /// changes to the commit recorded.
+    pub(super) dirty_note: Option<String>,
 }
 
 impl<'a> Request<'a> {
@@ -55,7 +58,9 @@ impl<'a> Request<'a> {
             .as_deref()
             .map(|rev| repo.resolve(rev))
             .transpose()?;
+        let dirty_note = dirty_note(workspace, repo, &commit)?;
         Ok(Request {
+            dirty_note,
             args,
             config,
             env,
@@ -69,6 +74,27 @@ impl<'a> Request<'a> {
             invalidate_paths: invalidate_paths(args, env, workspace)?,
         })
     }
+}
+
+/// When `commit` is HEAD and tracked files outside the ledger folder have
+/// uncommitted changes, a warning now and the note the entry keeps: what
+/// was deployed may not be the commit recorded.
+fn dirty_note(workspace: &Workspace, repo: &GitRepo, commit: &str) -> Result<Option<String>> {
+    if repo.head().as_deref() != Some(commit) {
+        return Ok(None);
+    }
+    let changed = repo.uncommitted_paths(workspace.ledger_path_in(repo).as_deref())?;
+    let Some(first) = changed.first() else {
+        return Ok(None);
+    };
+    let more = match changed.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Ok(Some(format!(
+        "the working tree had uncommitted changes ({first}{more}): what was deployed may differ from {}",
+        short_sha(commit)
+    )))
 }
 
 impl Request<'_> {
@@ -103,7 +129,10 @@ impl Request<'_> {
             redeploy: args.redeploy,
             no_aws: args.no_aws,
             changes,
-            notes: lock_note.into_iter().collect(),
+            notes: lock_note
+                .into_iter()
+                .chain(self.dirty_note.clone())
+                .collect(),
             ..Entry::new(EntryKind::Deploy, args.env.clone(), deployed_at)
         })
     }
@@ -128,7 +157,10 @@ impl Request<'_> {
             let redrafted = self.draft(now, deployed_at, ui)?;
             entry.commits = redrafted.commits;
             entry.changes = redrafted.changes;
-            entry.notes.retain(|n| !n.contains("--force while"));
+            let dirty = self.dirty_note.as_ref();
+            entry
+                .notes
+                .retain(|n| !n.contains("--force while") && Some(n) != dirty);
             entry.notes.extend(redrafted.notes);
         } else {
             check_version(args, &self.version, now)?;
