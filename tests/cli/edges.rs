@@ -227,3 +227,61 @@ fn deployed_by_is_git_s_user_name_and_a_dirty_tree_is_noted() {
         "{shown}"
     );
 }
+
+#[test]
+fn commits_before_the_first_recorded_release_land_in_it() {
+    let s = crate::harness::Sandbox::with_ledger();
+    s.commit_all("chore: add ledger");
+    s.commit("src/a.js", "feat: early search");
+    s.commit("src/a.js", "fix: early crash");
+    s.git(&["tag", "v0.9.0"]);
+    s.commit("src/b.js", "feat: late export");
+    s.commit("src/b.js", "fix: late typo");
+    let before = s.ledger(&["render", "changelog"]).ok();
+    for change in ["early search", "early crash", "late export", "late typo"] {
+        assert!(
+            before.contains(change),
+            "Unreleased lists {change}: {before}"
+        );
+    }
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v1.0.0",
+    ])
+    .ok();
+    let after = s.ledger(&["render", "changelog"]).ok();
+    let release = &after[after.find("## [v1.0.0]").expect("a v1.0.0 section")..];
+    for change in ["early search", "early crash", "late export", "late typo"] {
+        assert!(release.contains(change), "v1.0.0 lists {change}: {after}");
+    }
+}
+
+#[test]
+fn a_first_deploy_after_imported_tags_starts_at_the_last_of_them() {
+    let s = crate::harness::Sandbox::with_ledger();
+    s.commit_all("chore: add ledger");
+    s.commit("src/a.js", "feat: early search");
+    s.git(&["tag", "v0.9.0"]);
+    s.commit("src/b.js", "feat: late export");
+    s.ledger(&["import", "--git-tags"]).ok();
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v1.0.0",
+    ])
+    .ok();
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ledger(&["show", "v1.0.0", "--format", "json"]).ok()).unwrap();
+    let changes = shown["changes"].to_string();
+    assert!(
+        changes.contains("late export") && !changes.contains("early search"),
+        "{shown}"
+    );
+}

@@ -87,7 +87,7 @@ pub fn record(
         .environment(&args.env, &workspace.config_path())?
         .clone();
     let repo = workspace.repo()?;
-    let request = Request::resolve(workspace, config, args, &env, &repo)?;
+    let mut request = Request::resolve(workspace, config, args, &env, &repo)?;
     if let Some(dirty) = &request.dirty_note {
         crate::warning!(
             ui,
@@ -103,6 +103,9 @@ pub fn record(
         crate::render::changelog::versions_match(version, &request.version)
     })?;
     let seen = model::in_force(&view);
+    if args.since.is_none() && model::last_deploy(&seen, &args.env).is_none() {
+        request.find_first_start(&index)?;
+    }
     let mut entry = request.draft(&seen, args.at.unwrap_or_else(Timestamp::now), ui)?;
     let (capture, pins) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
 

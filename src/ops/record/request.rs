@@ -30,6 +30,8 @@ pub(super) struct Request<'a> {
     /// Said in the entry's notes when the working tree had uncommitted
     /// changes to the commit recorded.
     pub(super) dirty_note: Option<String>,
+    /// Where a first deploy's range starts (see [`Request::find_first_start`]).
+    first_start: Option<String>,
 }
 
 impl<'a> Request<'a> {
@@ -53,6 +55,9 @@ impl<'a> Request<'a> {
                 )
             })?,
         };
+        if let Some(problem) = crate::journal::version_problem(&version) {
+            refuse!("{problem}; nothing was recorded (pass --version V to name the release)");
+        }
         let explicit_since = args
             .since
             .as_deref()
@@ -61,6 +66,7 @@ impl<'a> Request<'a> {
         let dirty_note = dirty_note(workspace, repo, &commit)?;
         Ok(Request {
             dirty_note,
+            first_start: None,
             args,
             config,
             env,
@@ -98,6 +104,28 @@ fn dirty_note(workspace: &Workspace, repo: &GitRepo, commit: &str) -> Result<Opt
 }
 
 impl Request<'_> {
+    /// Where the range of the environment's first deploy starts: the
+    /// nearest earlier tag when its version is in the ledger (a release
+    /// imported from tags or a changelog, a deploy elsewhere), so that its
+    /// commits are not counted twice; else the start of history, so that
+    /// commits before the first recorded release land in it, not in none.
+    pub(super) fn find_first_start(&mut self, index: &crate::journal::Index) -> Result<()> {
+        let Some(tagged) = self.repo.previous_tagged(&self.commit)? else {
+            return Ok(());
+        };
+        let Some(tag) = self.repo.version_tag(&tagged)? else {
+            return Ok(());
+        };
+        let recorded = (index.heads()?.iter()).any(|e| {
+            (e.version.as_deref())
+                .is_some_and(|v| crate::render::changelog::versions_match(v, &tag))
+        });
+        if recorded {
+            self.first_start = Some(tagged);
+        }
+        Ok(())
+    }
+
     /// The entry from git and the flags, against the entries in force:
     /// refused when the environment is locked or the version recorded.
     pub(super) fn draft(
@@ -112,7 +140,13 @@ impl Request<'_> {
         let previous = model::last_deploy(entries, &args.env);
         let since = match &self.explicit_since {
             Some(sha) => Some(sha.clone()),
-            None => range_start(self.repo, previous, &self.commit, ui)?,
+            None => range_start(
+                self.repo,
+                previous,
+                self.first_start.clone(),
+                &self.commit,
+                ui,
+            )?,
         };
         let commits = self.repo.commits_between(since.as_deref(), &self.commit)?;
         let changes = if args.changes.is_empty() {
@@ -302,22 +336,25 @@ fn check_version(args: &RecordSettings, version: &str, entries: &[Entry]) -> Res
 }
 
 /// Where the commit range starts when --since is not given: the previous
-/// deploy's commit, else (first deploy) the nearest earlier tag.
+/// deploy's commit; else (the environment's first deploy) `first_start`
+/// (see [`Request::find_first_start`]).
 fn range_start(
     repo: &GitRepo,
     previous: Option<&Entry>,
+    first_start: Option<String>,
     commit: &str,
     ui: &Ui,
 ) -> Result<Option<String>> {
-    if let Some(prev_commit) = previous.and_then(|p| p.commit.as_deref()) {
-        if let Some(sha) = repo.try_resolve(prev_commit) {
-            return Ok(Some(sha));
-        }
-        crate::warning!(
-            ui,
-            "the previous deploy's commit {prev_commit} is not in this repository; \
-             taking commits since the nearest earlier tag (pass --since to choose)"
-        );
+    let Some(prev_commit) = previous.and_then(|p| p.commit.as_deref()) else {
+        return Ok(first_start);
+    };
+    if let Some(sha) = repo.try_resolve(prev_commit) {
+        return Ok(Some(sha));
     }
+    crate::warning!(
+        ui,
+        "the previous deploy's commit {prev_commit} is not in this repository; \
+         taking commits since the nearest earlier tag (pass --since to choose)"
+    );
     Ok(repo.previous_tagged(commit)?)
 }
