@@ -20,7 +20,7 @@ use ledger::render;
 fn benches(c: &mut Criterion) {
     let config = Config::parse(
         Path::new("ledger.toml"),
-        "[environments.production]\nbucket = \"b\"\n",
+        "[environments.production]\nbucket = \"bkt\"\n",
     )
     .unwrap();
     let mut group = c.benchmark_group("journal");

@@ -65,7 +65,7 @@ fn measure(bin: &Path, size: usize) -> Vec<(String, Cost)> {
     run(bin, root, &["init"]);
     std::fs::write(
         root.join("ledger/ledger.toml"),
-        "[project]\ntitle = \"Bench\"\n\n[environments.production]\nbucket = \"b\"\n",
+        "[project]\ntitle = \"Bench\"\n\n[environments.production]\nbucket = \"bkt\"\n",
     )
     .expect("config");
     std::fs::write(

@@ -77,6 +77,14 @@ pub fn one_line(value: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
+/// A release's version: see [`crate::journal::version_problem`].
+pub fn version_name(value: &str) -> Result<String, String> {
+    match crate::journal::version_problem(value) {
+        Some(problem) => Err(problem),
+        None => Ok(value.to_string()),
+    }
+}
+
 /// When to colour diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {

@@ -18,8 +18,8 @@ pub struct RecordArgs {
     /// Environment deployed to (declared in ledger.toml).
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: String,
-    /// Version name [default: the tag on the commit].
-    #[arg(long, value_parser = one_line, value_name = "V")]
+    /// Version name: letters, digits and `.-_+` [default: the tag on the commit].
+    #[arg(long, value_parser = super::version_name, value_name = "V")]
     pub version: Option<String>,
     /// The commit deployed (stored as its full SHA).
     #[arg(long, value_name = "REV", default_value = "HEAD")]

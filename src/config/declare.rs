@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn appended_declarations_join_their_arrays_and_leave_comments_in_place() {
-        let text = "[project]\ntitle = \"T\"\n\n[environments.production]\nbucket = \"b\"\n\
+        let text = "[project]\ntitle = \"T\"\n\n[environments.production]\nbucket = \"bkt\"\n\
                     # profile = \"admin\"\n\n[[environments.production.functions]]\nname = \"a\"\n\n\
                     [changelog]\nrelease_env = \"production\"\n# default_group = \"Changed\"\n";
         let path = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();

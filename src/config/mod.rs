@@ -11,6 +11,7 @@ use crate::location::Located;
 
 #[cfg(feature = "aws")]
 pub mod declare;
+mod names;
 
 /// File name of the configuration inside the ledger folder.
 pub const CONFIG_FILE: &str = "ledger.toml";
@@ -460,14 +461,7 @@ impl Config {
             let offset = text.find(needle).unwrap_or(0);
             ConfigError::Invalid(Located::at_offset(path, text, offset, message))
         };
-        for (key, env) in &self.environments {
-            if env.bucket.trim().is_empty() {
-                return Err(locate(
-                    &format!("[environments.{key}]"),
-                    format!("environment `{key}` has an empty `bucket`"),
-                ));
-            }
-        }
+        self.validate_names(path, text)?;
         let release_env = &self.changelog.release_env;
         if !self.environments.is_empty() && !self.environments.contains_key(release_env) {
             let offset =
@@ -506,6 +500,45 @@ impl Config {
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Environment names and buckets, each error at the place it names.
+    fn validate_names(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        let at = |keys: &[&str], message: String| {
+            let table = keys.get(1).and_then(|key| {
+                let quoted = format!("\"{}\"", key.escape_default());
+                [format!("[environments.{key}]"), format!("[environments.{quoted}]")]
+                    .iter()
+                    .find_map(|header| text.find(header.as_str()))
+            });
+            let offset = match keys.len() {
+                2 => table,
+                _ => crate::location::value_offset(text, keys).or(table),
+            };
+            let offset = offset.or_else(|| text.find("[environments")).unwrap_or(0);
+            ConfigError::Invalid(Located::at_offset(path, text, offset, message))
+        };
+        for (key, env) in &self.environments {
+            if let Some(problem) = names::environment_name_problem(key) {
+                return Err(at(&["environments", key], problem));
+            }
+            if env.bucket.trim().is_empty() {
+                let message = format!("environment `{key}` has an empty `bucket`");
+                return Err(at(&["environments", key, "bucket"], message));
+            }
+            if let Some(problem) = names::bucket_problem(&env.bucket) {
+                let message = format!("environment `{key}`: {problem}");
+                return Err(at(&["environments", key, "bucket"], message));
+            }
+        }
+        if let Some((first, second)) = names::case_twins(self.environments.keys()) {
+            let message = format!(
+                "environments `{first}` and `{second}` differ only in case: `--env` would pick one by \
+                 the letter's case; rename one"
+            );
+            return Err(at(&["environments", second], message));
         }
         Ok(())
     }

@@ -76,6 +76,22 @@ impl EntryKind {
     }
 }
 
+/// Why `version` cannot name a release, if it cannot: a version is letters,
+/// digits and `.`, `-`, `_`, `+` (SemVer's characters and the common
+/// variants), so that it prints the same in Markdown, HTML and a terminal.
+pub fn version_problem(version: &str) -> Option<String> {
+    if version.is_empty() {
+        return Some("a version must not be empty".into());
+    }
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+');
+    let bad = version.chars().find(|c| !allowed(*c))?;
+    Some(format!(
+        "version `{}` holds `{}`: a version is letters, digits and `.`, `-`, `_`, `+`",
+        version.escape_default(),
+        bad.escape_default()
+    ))
+}
+
 /// One journal entry. Built by `record`, `rollback`, `snapshot` and `import`;
 /// never changed once written. Read and written by `entry_serde`: every
 /// key this struct names is typed and refused when malformed; a key it does

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use entry::{
     Change, Entry, EntryKind, FileAction, FileChange, Invalidation, Inventory, Pins, ReleaseGroup,
-    ReleaseNotes, short_sha,
+    ReleaseNotes, short_sha, version_problem,
 };
 
 pub use appender::Appender;

@@ -423,8 +423,8 @@ END"##;
     fn config() -> Config {
         Config::parse(
             std::path::Path::new("ledger.toml"),
-            "[project]\ntitle = \"T\"\n[environments.production]\nbucket = \"b\"\n\
-             [environments.staging]\nbucket = \"s\"\nname = \"Staging EU\"\n",
+            "[project]\ntitle = \"T\"\n[environments.production]\nbucket = \"bkt\"\n\
+             [environments.staging]\nbucket = \"stg\"\nname = \"Staging EU\"\n",
         )
         .unwrap()
     }

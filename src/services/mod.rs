@@ -388,7 +388,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_reported_with_their_line() {
-        let text = "[project]\ntitle = \"x\"\n\n[environments.production]\nbucket = \"b\"\nbukket = \"c\"\n";
+        let text = "[project]\ntitle = \"x\"\n\n[environments.production]\nbucket = \"bkt\"\nbukket = \"c\"\n";
         let message = load(text).unwrap_err();
         assert!(message.starts_with("l.toml:6:"), "{message}");
         assert!(message.contains("unknown field `bukket`"), "{message}");
@@ -401,17 +401,17 @@ mod tests {
 
     #[test]
     fn a_declaration_its_service_cannot_read_is_located_at_its_field() {
-        let text = "[environments.production]\nbucket = \"b\"\n\n\
+        let text = "[environments.production]\nbucket = \"bkt\"\n\n\
                     [[environments.production.functions]]\nname = \"a\"\n\n\
                     [[environments.production.functions]]\nname = \"b\"\nalais = \"live\"\n";
         let message = load(text).unwrap_err();
         assert!(message.starts_with("l.toml:9:"), "{message}");
         assert!(message.contains("unknown field `alais`"), "{message}");
-        let missing = "[environments.production]\nbucket = \"b\"\n\n[[environments.production.tables]]\nbilling = \"x\"\n";
+        let missing = "[environments.production]\nbucket = \"bkt\"\n\n[[environments.production.tables]]\nbilling = \"x\"\n";
         let message = load(missing).unwrap_err();
         assert!(message.starts_with("l.toml:4:"), "{message}");
         assert!(message.contains("missing field `name`"), "{message}");
-        let good = "[environments.production]\nbucket = \"b\"\n\n[[environments.production.functions]]\nname = \"a\"\nalias = \"live\"\n";
+        let good = "[environments.production]\nbucket = \"bkt\"\n\n[[environments.production.functions]]\nname = \"a\"\nalias = \"live\"\n";
         assert!(load(good).is_ok());
     }
 }

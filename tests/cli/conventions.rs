@@ -101,7 +101,7 @@ fn completion_offers_environments_references_and_templates_from_the_ledger() {
     // `--ledger DIR` typed on the line names the ledger that answers.
     s.write(
         "other/ledger.toml",
-        "[environments.qa]\nbucket = \"q\"\n\n[changelog]\nrelease_env = \"qa\"\n",
+        "[environments.qa]\nbucket = \"qbk\"\n\n[changelog]\nrelease_env = \"qa\"\n",
     );
     assert_eq!(
         candidates(&s, &["--ledger", "other", "log", "--env", ""]),

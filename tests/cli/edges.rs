@@ -285,3 +285,92 @@ fn a_first_deploy_after_imported_tags_starts_at_the_last_of_them() {
         "{shown}"
     );
 }
+
+#[test]
+fn names_and_versions_are_checked_where_they_are_written() {
+    let s = crate::harness::Sandbox::with_ledger();
+    s.commit_all("chore: add ledger");
+    let good = s.read("ledger/ledger.toml");
+    let cases = [
+        (
+            good.replace("bucket = \"site-prod\"", "bucket = \"s3://site-prod/www/\""),
+            "ledger.toml:6:",
+            "is an s3:// URL, not a bucket name: write `bucket = \"site-prod\"` and `prefix = \"www/\"`",
+        ),
+        (
+            good.replace("bucket = \"site-prod\"", "bucket = \"site prod\""),
+            "ledger.toml:6:",
+            "holds ` `",
+        ),
+        (
+            good.replace("[environments.staging]", "[environments.\"\"]"),
+            "ledger.toml:",
+            "an environment needs a name",
+        ),
+        (
+            good.replace("[environments.staging]", "[environments.\"stag\\ning\"]"),
+            "ledger.toml:",
+            "holds the control character \\n",
+        ),
+        (
+            good.replace("[environments.staging]", "[environments.Production]"),
+            "ledger.toml:12:",
+            "environments `production` and `Production` differ only in case",
+        ),
+    ];
+    let before = s.journal();
+    for (config, place, problem) in cases {
+        s.write("ledger/ledger.toml", &config);
+        let done = s
+            .ledger(&[
+                "record",
+                "--no-aws",
+                "--env",
+                "production",
+                "--version",
+                "v1",
+            ])
+            .code(2);
+        assert!(
+            done.stderr.contains(place) && done.stderr.contains(problem),
+            "{problem}: {}",
+            done.stderr
+        );
+        assert_eq!(s.journal(), before);
+    }
+    s.write("ledger/ledger.toml", &good);
+    let done = s
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "x<img src=x>",
+        ])
+        .code(2);
+    assert!(
+        done.stderr
+            .contains("a version is letters, digits and `.`, `-`, `_`, `+`"),
+        "{}",
+        done.stderr
+    );
+    // A tag that is not a version name is refused too, with the way out.
+    s.git(&["tag", "v1<b>"]);
+    let done = s
+        .ledger(&["record", "--no-aws", "--env", "production"])
+        .run();
+    if done.code == 2 {
+        assert!(done.stderr.contains("pass --version V"), "{}", done.stderr);
+    }
+    assert_eq!(s.journal(), before);
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v1.0.0+build.5",
+    ])
+    .ok();
+}
