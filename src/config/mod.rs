@@ -509,9 +509,12 @@ impl Config {
         let at = |keys: &[&str], message: String| {
             let table = keys.get(1).and_then(|key| {
                 let quoted = format!("\"{}\"", key.escape_default());
-                [format!("[environments.{key}]"), format!("[environments.{quoted}]")]
-                    .iter()
-                    .find_map(|header| text.find(header.as_str()))
+                [
+                    format!("[environments.{key}]"),
+                    format!("[environments.{quoted}]"),
+                ]
+                .iter()
+                .find_map(|header| text.find(header.as_str()))
             });
             let offset = match keys.len() {
                 2 => table,

@@ -408,13 +408,16 @@ fn invalidations_are_looked_up_created_and_waited_for() {
             "--invalidate",
             "/widget.js",
             "/assets/*",
+            "/docs/user guide.pdf",
             "--wait",
         ],
     );
+    // Unsafe characters are sent encoded, as CloudFront requires, and
+    // recorded as sent.
     let invalidation = &entry["invalidation"];
     assert_eq!(
         invalidation["paths"],
-        serde_json::json!(["/widget.js", "/assets/*"])
+        serde_json::json!(["/widget.js", "/assets/*", "/docs/user%20guide.pdf"])
     );
     assert_eq!(
         invalidation["status"]

@@ -167,9 +167,10 @@ pub(super) async fn apply(clients: &Clients, bucket: &str, steps: &[Step]) -> Ap
     applied
 }
 
-/// `/key` paths, or `/*` when there are more than CloudFront takes at once.
+/// `/key` paths (encoded as CloudFront requires), or `/*` when there are
+/// more than CloudFront takes at once.
 pub fn invalidation_paths<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let paths: Vec<String> = keys.map(|k| format!("/{k}")).collect();
+    let paths: Vec<String> = keys.map(cloudfront::key_path).collect();
     if paths.len() > cloudfront::MAX_PATHS
         || paths.iter().filter(|p| p.contains('*')).count() > cloudfront::MAX_WILDCARDS
     {

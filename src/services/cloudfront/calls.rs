@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
 use backon::{ExponentialBuilder, Retryable};
 
 use aws_sdk_cloudfront::types::{DistributionConfig, InvalidationBatch, Paths};
@@ -17,7 +19,34 @@ pub const MAX_PATHS: usize = 3000;
 /// CloudFront's limit on wildcard paths in progress at once.
 pub const MAX_WILDCARDS: usize = 15;
 
-/// Normalises paths (a leading `/`) and refuses batches CloudFront would
+/// What CloudFront wants percent-encoded in an invalidation path: control
+/// characters, the space and RFC 1738's unsafe characters (non-ASCII bytes
+/// always are); nothing else, or the old copies are not invalidated.
+const UNSAFE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'~');
+
+/// The invalidation path of an S3 key, encoded as CloudFront requires (a
+/// `%` in the key is itself encoded: the key is raw, not a URL).
+pub fn key_path(key: &str) -> String {
+    const RAW: &AsciiSet = &UNSAFE.add(b'%');
+    format!("/{}", utf8_percent_encode(key, RAW))
+}
+
+/// Normalises paths (a leading `/`, unsafe characters percent-encoded; a
+/// `%` is left as written, taken as already encoding) and refuses batches CloudFront would
 /// refuse, before any call is made.
 pub fn check_paths(paths: &[String]) -> Result<Vec<String>, AwsError> {
     if paths.is_empty() {
@@ -28,10 +57,11 @@ pub fn check_paths(paths: &[String]) -> Result<Vec<String>, AwsError> {
     let normalised: Vec<String> = paths
         .iter()
         .map(|p| {
-            if p.starts_with('/') {
-                p.clone()
+            let encoded = utf8_percent_encode(p, UNSAFE).to_string();
+            if encoded.starts_with('/') {
+                encoded
             } else {
-                format!("/{p}")
+                format!("/{encoded}")
             }
         })
         .collect();
@@ -304,6 +334,20 @@ async fn with_cache_policy(clients: &Clients, behavior: &mut CacheBehaviorState)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_encoded_as_cloudfront_requires() {
+        assert_eq!(key_path("docs/user guide.pdf"), "/docs/user%20guide.pdf");
+        assert_eq!(key_path("a/ü~[1]%.js"), "/a/%C3%BC%7E%5B1%5D%25.js");
+        assert_eq!(
+            key_path("assets/app-1.2+x_(y)!.js"),
+            "/assets/app-1.2+x_(y)!.js"
+        );
+        assert_eq!(
+            check_paths(&["docs/user guide.pdf".into(), "/a%20b/*".into()]).unwrap(),
+            ["/docs/user%20guide.pdf", "/a%20b/*"]
+        );
+    }
 
     #[test]
     fn paths_are_normalised_and_limits_enforced() {

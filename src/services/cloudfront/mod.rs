@@ -9,7 +9,8 @@ mod calls;
 
 #[cfg(feature = "aws")]
 pub use calls::{
-    MAX_PATHS, MAX_WILDCARDS, check_paths, create_invalidation, get_invalidation, wait_for,
+    MAX_PATHS, MAX_WILDCARDS, check_paths, create_invalidation, get_invalidation, key_path,
+    wait_for,
 };
 
 use indexmap::IndexMap;
