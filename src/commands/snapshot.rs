@@ -55,6 +55,22 @@ pub fn run(
     Ok(Outcome::Success)
 }
 
+/// Names the resources left out because another environment declares them.
+fn note_elsewhere(elsewhere: &[(String, String, String)], env: &str, ui: &Ui) {
+    if elsewhere.is_empty() {
+        return;
+    }
+    let named: Vec<String> = (elsewhere.iter())
+        .map(|(what, name, other)| format!("{what} `{name}` (declared under {other})"))
+        .collect();
+    crate::note!(
+        ui,
+        "not proposed for {env}, as other environments declare them (declared here too, a rollback \
+         of {env} would change theirs): {}",
+        named.join(", ")
+    );
+}
+
 /// `--discover`: the declarations on stdout, or added to `ledger.toml`.
 fn discover(
     workspace: &Workspace,
@@ -70,19 +86,21 @@ fn discover(
         write: args.write,
         aws: aws_settings(&args.aws),
     };
-    let found = discover::discover(workspace, config, &settings, ui)?;
+    let discovered = discover::discover(workspace, config, &settings, ui)?;
+    let found = &discovered.found;
     let total = found.total;
     let prefix = if args.prefix.is_empty() {
         String::new()
     } else {
         format!(" starting with `{}`", args.prefix)
     };
+    note_elsewhere(&found.elsewhere, &env, ui);
     if found.missing.is_empty() {
         crate::note!(
             ui,
             "found {total} resource(s){prefix}; ledger.toml declares them all: nothing to add"
         );
-    } else if !found.written {
+    } else if !discovered.written {
         write!(out, "{}", declare::to_toml(&found.missing))?;
         crate::note!(
             ui,

@@ -22,14 +22,12 @@ pub struct DiscoverSettings {
     pub aws: AwsSettings,
 }
 
-/// What was found.
+/// What was found, and whether the declarations were added to the file.
 #[derive(Debug, Clone, Default)]
 pub struct Discovered {
-    /// Resources found.
-    pub total: usize,
-    /// Declarations of those `ledger.toml` lacks.
-    pub missing: Vec<Declaration>,
-    /// Whether they were added to the file.
+    /// What the account holds, by what `ledger.toml` declares.
+    pub found: services::Discovered,
+    /// Whether the missing declarations were added to the file.
     pub written: bool,
 }
 
@@ -42,7 +40,7 @@ pub fn discover(
 ) -> Result<Discovered> {
     let env = config.environment(&settings.env, &workspace.config_path())?;
     let runtime = session::runtime()?;
-    let (total, missing) = runtime.block_on(async {
+    let found = runtime.block_on(async {
         let clients = session::clients(env, &settings.aws, ui).await;
         let cx = services::Discovery {
             clients: &clients,
@@ -52,15 +50,11 @@ pub fn discover(
         };
         services::discover(&cx).await
     })?;
-    let written = settings.write && !missing.is_empty();
+    let written = settings.write && !found.missing.is_empty();
     if written {
-        write_declarations(workspace, &missing)?;
+        write_declarations(workspace, &found.missing)?;
     }
-    Ok(Discovered {
-        total,
-        missing,
-        written,
-    })
+    Ok(Discovered { found, written })
 }
 
 /// Adds the declarations to ledger.toml, checks the result loads, and

@@ -97,29 +97,68 @@ pub async fn read_inventory(
 /// What the account holds that starts with `cx.prefix`, service by
 /// service, and of it what `ledger.toml` does not declare yet: (found,
 /// declarations to add).
-pub async fn discover(cx: &Discovery<'_>) -> Result<(usize, Vec<Declaration>), AwsError> {
+pub async fn discover(cx: &Discovery<'_>) -> Result<Discovered, AwsError> {
     let env = cx.config.environments.get(cx.env_key);
-    let mut found = 0;
-    let mut missing = Vec::new();
+    let mut discovered = Discovered::default();
     for service in super::REGISTRY {
         let proposals = service.discover(cx).await?;
-        found += proposals.len();
+        discovered.total += proposals.len();
         // `[monitoring]` is read by the release environment's snapshots,
         // with its account and region: only what that environment finds
         // belongs there.
-        let monitoring = matches!(service.declared_at(), super::Declared::Monitoring(_));
+        let at = service.declared_at();
+        let monitoring = matches!(at, super::Declared::Monitoring(_));
         if monitoring && cx.env_key != cx.config.changelog.release_env {
             continue;
         }
         let declared = env.map_or_else(Vec::new, |env| {
-            let at = service.declared_at();
             service.declared_names(env, super::declarations(cx.config, env, at))
         });
-        missing.extend(
-            (proposals.into_iter())
-                .filter(|p| !declared.contains(&p.name))
-                .map(|p| p.declaration),
-        );
+        let elsewhere = declared_elsewhere(service, cx);
+        for proposal in proposals
+            .into_iter()
+            .filter(|p| !declared.contains(&p.name))
+        {
+            match elsewhere.iter().find(|(name, _)| *name == proposal.name) {
+                Some((name, other)) => (discovered.elsewhere).push((
+                    service.table_title().to_string(),
+                    name.clone(),
+                    other.clone(),
+                )),
+                None => discovered.missing.push(proposal.declaration),
+            }
+        }
     }
-    Ok((found, missing))
+    Ok(discovered)
+}
+
+/// What discovery found: how many resources, the declarations `ledger.toml`
+/// lacks, and those left out because another environment declares them.
+#[derive(Debug, Clone, Default)]
+pub struct Discovered {
+    /// Resources found.
+    pub total: usize,
+    /// Declarations of those no environment declares.
+    pub missing: Vec<Declaration>,
+    /// (what, name, the environment declaring it) of each resource found
+    /// that another environment declares: proposed here, a rollback of this
+    /// environment would change that one's.
+    pub elsewhere: Vec<(String, String, String)>,
+}
+
+/// (name, environment) of each resource of `service` that an environment
+/// other than the one discovered declares (none for `[monitoring]`, which
+/// is shared).
+fn declared_elsewhere(service: &dyn super::Service, cx: &Discovery<'_>) -> Vec<(String, String)> {
+    let at = service.declared_at();
+    if matches!(at, super::Declared::Monitoring(_)) {
+        return Vec::new();
+    }
+    (cx.config.environments.iter())
+        .filter(|(key, _)| key.as_str() != cx.env_key)
+        .flat_map(|(key, env)| {
+            let names = service.declared_names(env, super::declarations(cx.config, env, at));
+            names.into_iter().map(move |name| (name, key.clone()))
+        })
+        .collect()
 }

@@ -895,6 +895,38 @@ fn discover_declares_what_the_account_holds_and_write_keeps_the_comments() {
     assert_eq!(again.stdout, "", "{}", again.stderr);
     assert!(again.stderr.contains("nothing to add"), "{}", again.stderr);
     ok(moto.env(s.ledger(&["snapshot"])).run(), "snapshot");
+
+    // Another environment of the same account is not offered production's
+    // resources: each is named with where it is declared.
+    let mut two = s.read("ledger/ledger.toml");
+    two.push_str(
+        "\n[environments.staging]\nbucket = \"stack-site-staging\"\nregion = \"us-east-1\"\n",
+    );
+    s.write("ledger/ledger.toml", &two);
+    let staging = moto
+        .env(s.ledger(&["snapshot", "--discover", "--env", "staging"]))
+        .run();
+    staging.assert_ok("discover staging");
+    assert!(
+        !staging.stdout.contains("Master_Function"),
+        "{}",
+        staging.stdout
+    );
+    assert!(
+        !staging.stdout.contains("picasso-audit"),
+        "{}",
+        staging.stdout
+    );
+    assert!(
+        staging
+            .stderr
+            .contains("`Master_Function` (declared under production)")
+            && staging
+                .stderr
+                .contains("`picasso-audit` (declared under production)"),
+        "{}",
+        staging.stderr
+    );
     let document = s.ledger(&["render"]).ok();
     assert!(
         document.contains("| `picasso-form-submissions` | PAY_PER_REQUEST | Yes | Disabled | `tenant-submissions-index` |"),
