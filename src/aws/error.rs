@@ -17,17 +17,16 @@ pub enum AwsError {
         profile: String,
     },
     /// Credentials were found but rejected (expired session, bad key).
-    #[error(
-        "AWS rejected the credentials of {profile} on {operation} ({code}): the session may have expired; \
-         refresh it (`aws sso login`) or use another profile (--profile)"
-    )]
+    #[error("the credentials from {source_label} were rejected on {operation} ({code}): {advice}")]
     BadCredentials {
-        /// The profile tried.
-        profile: String,
+        /// Where the credentials came from.
+        source_label: String,
         /// The API call.
         operation: &'static str,
         /// AWS's error code.
         code: String,
+        /// What the code means and what to do.
+        advice: String,
     },
     /// The caller may not do this.
     #[error(
@@ -130,6 +129,8 @@ pub enum AwsError {
 pub struct Session {
     /// The profile in use, for messages.
     pub profile_label: String,
+    /// Where the credentials come from (the variables, or the profile), for messages.
+    pub credentials_label: String,
     /// The deadline of one operation, retries included (`--timeout`).
     pub deadline: std::time::Duration,
     /// How the run speaks (`--verbose` shows each call and each failure's detail).
@@ -298,6 +299,24 @@ where
     }
 }
 
+/// What a rejection of the credentials means, by AWS's code, and what to do.
+fn credentials_advice(code: &str) -> &'static str {
+    match code {
+        "SignatureDoesNotMatch" => {
+            "the secret access key does not match the access key ID: check the secret \
+             (AWS_SECRET_ACCESS_KEY, or aws_secret_access_key of the profile)"
+        }
+        "InvalidAccessKeyId" | "InvalidClientTokenId" | "UnrecognizedClientException" => {
+            "AWS knows no such access key ID (deleted, mistyped, or of another account or \
+             partition): check it, or use another profile (--profile)"
+        }
+        _ => {
+            "the session has expired: refresh it (`aws sso login`, or new temporary keys) or use \
+             another profile (--profile)"
+        }
+    }
+}
+
 /// What a service replied: its error code and message, and the HTTP status.
 struct Replied {
     code: String,
@@ -324,8 +343,9 @@ fn classify_reply(reply: Replied, site: CallSite, in_words: impl FnOnce() -> Str
         code.starts_with("NoSuch") || code == "NotFound" || code == "ResourceNotFoundException";
     if CREDENTIAL_CODES.contains(&code.as_str()) {
         AwsError::BadCredentials {
-            profile,
+            source_label: session.credentials_label.clone(),
             operation,
+            advice: credentials_advice(&code).to_string(),
             code,
         }
     } else if denied || (code.is_empty() && status == 403) {

@@ -70,6 +70,19 @@ impl AwsTarget {
         })
     }
 
+    /// Where the credentials come from, in messages: the SDK's chain takes
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` before any profile.
+    pub fn credentials_label(&self) -> String {
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        match (set("AWS_ACCESS_KEY_ID"), set("AWS_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(_)) => format!(
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (key {})",
+                key_id_hint(&id)
+            ),
+            _ => self.profile_label(),
+        }
+    }
+
     /// How the profile is named in messages.
     pub fn profile_label(&self) -> String {
         match self.chosen_profile() {
@@ -80,6 +93,18 @@ impl AwsTarget {
             },
         }
     }
+}
+
+/// An access key ID as messages show it: its first four and last four
+/// characters (enough to tell keys apart, not to use one).
+fn key_id_hint(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return id.to_string();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// Clients for one environment.
@@ -177,6 +202,7 @@ pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) 
         built: Arc::new(Mutex::new(HashMap::new())),
         session: std::sync::Arc::new(Session {
             profile_label: target.profile_label(),
+            credentials_label: target.credentials_label(),
             deadline,
             ui,
         }),

@@ -26,7 +26,7 @@ pub fn run(
     };
     let rendered = render::render(workspace, &config, &settings, ui)?;
     if let Some(path) = &args.check {
-        return match render::check(path, &rendered.text)? {
+        return match render::check(path, &rendered.text, settings.html)? {
             Checked::UpToDate => {
                 crate::note!(ui, "{} is up to date", shown(path));
                 Ok(Outcome::Success)

@@ -52,7 +52,7 @@ pub fn run(
     }
     out.flush()?;
     if !args.yes {
-        confirm(plan.changes(), &args.env, ui)?;
+        confirm(&plan.changes_in_words(), &args.env, ui)?;
     }
     let done = rollback::carry_out(workspace, &config, &settings, &plan, ui)?;
     if let Some(entry) = &done.recorded {
@@ -304,15 +304,15 @@ fn write_done(out: &mut dyn Write, entry: &Entry) -> std::io::Result<()> {
     Ok(())
 }
 
-fn confirm(count: usize, env: &str, ui: &Ui) -> Result<()> {
+fn confirm(changes: &str, env: &str, ui: &Ui) -> Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         bail!(
-            "rollback changes {count} object(s) in `{env}`: confirm with --yes (stdin is not a terminal); nothing was changed"
+            "rollback changes {changes} in `{env}`: confirm with --yes (stdin is not a terminal); nothing was changed"
         );
     }
     ui.prompt(format_args!(
-        "change {count} object(s) in `{env}` as planned above? [y/N] "
+        "change {changes} in `{env}` as planned above? [y/N] "
     ));
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;

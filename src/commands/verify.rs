@@ -78,6 +78,12 @@ fn note_store(url: &str, report: &StoreReport, ui: &Ui) {
             String::new()
         },
         match &report.object_lock {
+            Some(lock) if report.rewritten > 0 => format!(
+                "Object Lock {lock} is set, yet {} entry object(s) were overwritten or deleted (below): \
+                 GOVERNANCE retention yields to s3:BypassGovernanceRetention and applies only to \
+                 objects written after it was set; COMPLIANCE yields to no one",
+                report.rewritten
+            ),
             Some(lock) => format!("Object Lock {lock}: entry objects are write-once"),
             None =>
                 "no Object Lock: anyone allowed to write the bucket can overwrite or delete an \
@@ -99,7 +105,10 @@ fn summarise(verified: &Verified, ui: &Ui) {
         String::new()
     };
     let aws = match &verified.drift {
-        Some(drift) => format!(", {} environment(s) compared with AWS", drift.compared),
+        Some(drift) if drift.compared > 0 => {
+            format!(", {} environment(s) compared with AWS", drift.compared)
+        }
+        Some(_) => String::new(),
         None => String::new(),
     };
     let drift_count = verified.drift.as_ref().map_or(0, |d| d.findings.len());
@@ -109,10 +118,13 @@ fn summarise(verified: &Verified, ui: &Ui) {
             ui,
             "ok: {} entries checked{history}{aws}; the chain holds{}",
             report.entries_checked,
-            if verified.drift.is_some() {
-                " and AWS matches the ledger"
-            } else {
-                ""
+            match &verified.drift {
+                Some(drift) if drift.compared == 0 => {
+                    "; nothing was compared with AWS: no environment has an entry that read AWS yet \
+                     (a deploy or snapshot recorded without --no-aws)"
+                }
+                Some(_) => " and AWS matches the ledger",
+                None => "",
             }
         );
         return;

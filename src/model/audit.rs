@@ -301,12 +301,7 @@ pub fn drift(
                 if !same {
                     findings.push(Drift {
                         key: key.clone(),
-                        message: format!(
-                            "{key}: S3 serves version {} but the ledger has {}{}",
-                            now.version_id.as_deref().unwrap_or("?"),
-                            recorded.version_id.as_deref().unwrap_or("?"),
-                            seq(key)
-                        ),
+                        message: differs(key, recorded, now, &seq(key)),
                     });
                 }
             }
@@ -315,6 +310,30 @@ pub fn drift(
     findings.extend(gone(ledger, s3, existing, &seq));
     findings.sort_by(|a, b| a.key.cmp(&b.key));
     findings
+}
+
+/// How S3's object differs from the recorded one: by version, or on an
+/// unversioned bucket (both versions `null`), by ETag, the content's.
+fn differs(
+    key: &str,
+    recorded: &crate::journal::FileChange,
+    now: &super::Observed,
+    seq: &str,
+) -> String {
+    let null = |v: &Option<String>| v.as_deref() == Some("null");
+    if null(&recorded.version_id) && null(&now.version_id) {
+        return format!(
+            "{key}: S3 serves other content (ETag {}) than the ledger recorded (ETag {}){seq}; the bucket \
+             is not versioned, so the recorded content cannot be read back",
+            now.etag.as_deref().unwrap_or("?"),
+            recorded.etag.as_deref().unwrap_or("?"),
+        );
+    }
+    format!(
+        "{key}: S3 serves version {} but the ledger has {}{seq}",
+        now.version_id.as_deref().unwrap_or("?"),
+        recorded.version_id.as_deref().unwrap_or("?"),
+    )
 }
 
 /// The keys the ledger has live that S3 no longer serves, and the
@@ -489,5 +508,37 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["b"]
         );
+    }
+
+    #[test]
+    fn on_an_unversioned_bucket_drift_is_told_by_etag() {
+        let mut recorded = file("a.js", FileAction::Put, "null");
+        recorded.etag = Some("old".into());
+        let ledger: LiveState = [("a.js".to_string(), recorded)].into();
+        let now = crate::model::Observed {
+            key: "a.js".into(),
+            version_id: Some("null".into()),
+            etag: Some("new".into()),
+            size: Some(1),
+            last_modified: None,
+            deleted: false,
+        };
+        let s3 = [("a.js".to_string(), now.clone())].into();
+        let found = drift(&ledger, &s3, &Default::default(), &|_| Some(3));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "a.js: S3 serves other content (ETag new) than the ledger recorded (ETag old) (recorded in #3); \
+             the bucket is not versioned, so the recorded content cannot be read back"
+        );
+        let same = [(
+            "a.js".to_string(),
+            crate::model::Observed {
+                etag: Some("old".into()),
+                ..now
+            },
+        )]
+        .into();
+        assert!(drift(&ledger, &same, &Default::default(), &|_| None).is_empty());
     }
 }

@@ -115,6 +115,13 @@ fn template_name(settings: &RenderSettings, ui: &Ui) -> Result<String> {
     if text.trim().is_empty() {
         return Ok("aws-versions".into());
     }
+    if is_html(&text) {
+        refuse!(
+            "{} is an HTML page: `--format html` renders the audit page (or name the Markdown \
+             document to render)",
+            shown(path)
+        );
+    }
     match render::document_kind(&text) {
         Some(kind) => {
             if kind != "aws-versions" {
@@ -139,9 +146,25 @@ pub enum Checked {
 }
 
 /// Compares the file at `path` with `text`.
-pub fn check(path: &Path, text: &str) -> Result<Checked> {
+pub fn check(path: &Path, text: &str, html: bool) -> Result<Checked> {
     let current = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} to check it", shown(path)))?;
+    let is_page = is_html(&current);
+    if html && !is_page && !current.trim().is_empty() {
+        refuse!(
+            "{} is not an HTML page: --format html renders the audit page, which only an HTML file \
+             can be checked against (`ledger render --check {}` checks a Markdown document)",
+            shown(path),
+            shown(path)
+        );
+    }
+    if !html && is_page {
+        refuse!(
+            "{} is an HTML page: check it with `ledger render --format html --check {}`",
+            shown(path),
+            shown(path)
+        );
+    }
     if current == text {
         return Ok(Checked::UpToDate);
     }
@@ -152,4 +175,14 @@ pub fn check(path: &Path, text: &str) -> Result<Checked> {
         .header(&shown(path), &format!("{} (rendered)", shown(path)))
         .to_string();
     Ok(Checked::Stale(unified))
+}
+
+/// Whether `text` is an HTML page (its first tag opens the document).
+fn is_html(text: &str) -> bool {
+    let start = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    start.starts_with("<!doctype html") || start.starts_with("<html")
 }

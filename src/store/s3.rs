@@ -125,6 +125,8 @@ pub struct StoreReport {
     pub object_lock: Option<String>,
     /// Entries the store holds beyond the mirror.
     pub ahead: usize,
+    /// Entry objects overwritten or deleted (each also among `findings`).
+    pub rewritten: usize,
 }
 
 impl S3Store {
@@ -461,6 +463,9 @@ impl S3Store {
         ))?;
         for (key, latest) in &listing.latest {
             let versions = listing.versions.iter().filter(|(k, _)| k == key).count();
+            if latest.deleted || versions > 1 {
+                report.rewritten += 1;
+            }
             if latest.deleted {
                 report.findings.push(format!(
                     "{key} was deleted (its latest version is a delete marker)"

@@ -183,13 +183,25 @@ fn rejected_credentials_and_denied_calls_say_what_to_do() {
     };
     let done = run("AKIAEXPIREDEXAMPLE00", "nope");
     unchanged(&s, &before, &done);
+    // The variables come before the environment's profile in the SDK's
+    // chain: they are named, not the profile.
     assert!(
-        done.stderr
-            .contains("rejected the credentials of profile `prod-admin`"),
+        done.stderr.contains(
+            "the credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (key AKIA…LE00) were rejected"
+        ) && done.stderr.contains("AWS knows no such access key ID"),
         "{}",
         done.stderr
     );
-    assert!(done.stderr.contains("aws sso login"), "{}", done.stderr);
+    // A known key with a wrong secret is named as such, not as an expired session.
+    let done = run(&key_id, "not-the-secret");
+    unchanged(&s, &before, &done);
+    assert!(
+        done.stderr
+            .contains("the secret access key does not match the access key ID")
+            && !done.stderr.contains("aws sso login"),
+        "{}",
+        done.stderr
+    );
     let done = run(&key_id, &secret);
     unchanged(&s, &before, &done);
     assert!(

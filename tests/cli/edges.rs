@@ -374,3 +374,42 @@ fn names_and_versions_are_checked_where_they_are_written() {
     ])
     .ok();
 }
+
+#[test]
+fn an_html_rendering_is_never_checked_against_markdown_nor_the_reverse() {
+    let s = scenario().sandbox;
+    s.ledger(&["render", "-o", "AWS_VERSIONS.md"]).ok();
+    let done = s
+        .ledger(&["render", "--format", "html", "--check", "AWS_VERSIONS.md"])
+        .code(2);
+    assert!(
+        done.stderr.contains("AWS_VERSIONS.md is not an HTML page"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(done.stdout, "", "no diff of HTML against Markdown");
+    s.ledger(&["render", "--format", "html", "-o", "audit.html"])
+        .ok();
+    let done = s.ledger(&["render", "--check", "audit.html"]).code(2);
+    assert!(
+        done.stderr.contains("audit.html is an HTML page"),
+        "{}",
+        done.stderr
+    );
+    s.ledger(&["render", "--format", "html", "--check", "audit.html"])
+        .run();
+}
+
+#[test]
+fn verify_aws_with_nothing_to_compare_says_so() {
+    let moto = crate::moto::Moto::start();
+    let s = crate::harness::Sandbox::with_ledger();
+    let done = moto.env(s.ledger(&["verify", "--aws", "--no-git"])).run();
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(
+        done.stderr.contains("nothing was compared with AWS")
+            && !done.stderr.contains("AWS matches the ledger"),
+        "{}",
+        done.stderr
+    );
+}

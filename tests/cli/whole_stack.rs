@@ -544,6 +544,19 @@ fn lambda_versions_are_pinned_and_rolled_back_through_the_alias() {
         second_version
     );
     assert_eq!(s.journal(), journal);
+    // Without --yes and no terminal to ask: refused, saying what would
+    // change (a function's alias, no object).
+    let unconfirmed = moto
+        .env(s.ledger(&["rollback", "--env", "production", "--to", "v1"]))
+        .code(2);
+    assert!(
+        unconfirmed
+            .stderr
+            .contains("rollback changes 1 function(s) in `production`: confirm with --yes"),
+        "{}",
+        unconfirmed.stderr
+    );
+    assert_eq!(s.journal(), journal);
 
     // The rollback re-points the alias and records it.
     let done = moto

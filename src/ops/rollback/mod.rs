@@ -111,6 +111,22 @@ impl Plan {
     pub fn changes(&self) -> usize {
         self.steps.len() + self.pins.iter().map(|(_, p)| p.steps.len()).sum::<usize>()
     }
+
+    /// What it changes in words: "9 object(s) and 2 function(s)".
+    pub fn changes_in_words(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.steps.is_empty() || self.pins.iter().all(|(_, p)| p.steps.is_empty()) {
+            parts.push(format!("{} object(s)", self.steps.len()));
+        }
+        for (pinning, plan) in self.pins.iter().filter(|(_, p)| !p.steps.is_empty()) {
+            parts.push(format!("{} {}(s)", plan.steps.len(), pinning.noun()));
+        }
+        match parts.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
 }
 
 /// What a rollback did.
