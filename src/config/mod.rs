@@ -551,7 +551,7 @@ impl Config {
         self.environments
             .get(name)
             .ok_or_else(|| ConfigError::UnknownEnvironment {
-                name: name.to_string(),
+                name: crate::ui::printable(name).into_owned(),
                 path: path.to_path_buf(),
                 known: self.known_environments(),
             })

@@ -149,7 +149,7 @@ impl GitRepo {
     /// Resolves a revision (SHA, prefix, tag, branch, `HEAD~2`) to a full commit SHA.
     pub fn resolve(&self, rev: &str) -> Result<String, GitError> {
         let unknown = |hint: &str| GitError::UnknownRevision {
-            rev: rev.to_string(),
+            rev: crate::ui::printable(rev).into_owned(),
             repo: self.root.clone(),
             hint: hint.to_string(),
         };

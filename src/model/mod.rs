@@ -74,7 +74,7 @@ pub fn resolve_ref<'a>(
         .map(|e| format!(" in environment `{e}`"))
         .unwrap_or_default();
     let not_found = || RefError::NotFound {
-        reference: reference.to_string(),
+        reference: crate::ui::printable(reference).into_owned(),
         scope: scope.clone(),
     };
     if let Some(number) = reference.strip_prefix('#') {
@@ -89,7 +89,7 @@ pub fn resolve_ref<'a>(
     let in_force: Vec<&Entry> = entries.iter().filter(in_env).filter(live).collect();
     match candidates(&in_force, reference).as_slice() {
         [] if is_short_hex(reference) => Err(RefError::ShortPrefix {
-            reference: reference.to_string(),
+            reference: crate::ui::printable(reference).into_owned(),
             scope,
         }),
         [] => Err(not_found()),
@@ -110,7 +110,7 @@ fn ambiguous(reference: &str, many: &[&Entry], env_helps: bool) -> RefError {
         hint.push("--env");
     }
     RefError::Ambiguous {
-        reference: reference.to_string(),
+        reference: crate::ui::printable(reference).into_owned(),
         count: many.len(),
         candidates: many
             .iter()

@@ -105,6 +105,16 @@ fn import_changelog_only(
 ) -> Result<()> {
     let config = workspace.config()?;
     let imported = read_changelog(args, &config)?.unwrap_or_default();
+    if let Some(path) = &args.changelog
+        && imported.entries.is_empty()
+        && imported.unreleased.is_none()
+    {
+        refuse!(
+            "{}: no release heading was recognised (`## [1.2.0] - 2026-01-05`, `## v1.2.0 (2026-01-05)`, \
+             ...) and no Unreleased section; nothing was imported",
+            shown(path)
+        );
+    }
     let env = args
         .env
         .clone()
@@ -167,6 +177,14 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
     let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
     let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
     let imported = import_document(path, &text, args.lenient)?;
+    if imported.config.environments.is_empty() && imported.entries.is_empty() {
+        refuse!(
+            "{}: nothing in it was recognised as a version document (no `## ... Environment` section, \
+             no deploy history); nothing was imported (`ledger import --changelog FILE` imports a \
+             changelog)",
+            shown(path)
+        );
+    }
     // Appending, the ledger's own configuration decides (and is checked).
     let existing = if args.append {
         Some(workspace.config()?)
@@ -278,14 +296,34 @@ fn write_imported_config(
     Ok(())
 }
 
+/// The first lines of `lines` through `say`, the rest only under --verbose,
+/// and how many those are: a large file of mostly unknown text gives a
+/// readable report, not a million lines.
+fn report_some(lines: &[String], what: &str, ui: &crate::ui::Ui, say: impl Fn(&str)) {
+    const SHOWN: usize = 20;
+    for line in lines.iter().take(SHOWN) {
+        say(line);
+    }
+    for line in lines.iter().skip(SHOWN) {
+        crate::verbose!(ui, "{line}");
+    }
+    if lines.len() > SHOWN {
+        crate::note!(
+            ui,
+            "... and {} more {what} (--verbose lists them all)",
+            lines.len() - SHOWN
+        );
+    }
+}
+
 /// What the import kept verbatim, warned of and brought in, on stderr.
 fn report_import(path: &std::path::Path, config: &Config, imported: &Imported, ui: &crate::ui::Ui) {
-    for kept in &imported.kept {
-        crate::note!(ui, "kept verbatim: {kept}");
-    }
-    for warning in &imported.warnings {
-        crate::warning!(ui, "{warning}");
-    }
+    report_some(&imported.kept, "block(s) kept verbatim", ui, |kept| {
+        crate::note!(ui, "kept verbatim: {kept}")
+    });
+    report_some(&imported.warnings, "warning(s)", ui, |warning| {
+        crate::warning!(ui, "{warning}")
+    });
     for note in &imported.notes {
         crate::note!(ui, "note: {note}");
     }

@@ -413,3 +413,63 @@ fn verify_aws_with_nothing_to_compare_says_so() {
         done.stderr
     );
 }
+
+#[test]
+fn an_import_that_recognises_nothing_is_refused() {
+    let s = crate::harness::Sandbox::new();
+    let noise: String = (0..5000)
+        .map(|i| format!("line {i} of a log file\n"))
+        .collect();
+    s.write("notes.txt", &noise);
+    let done = s.ledger(&["import", "notes.txt"]).code(2);
+    assert!(
+        done.stderr
+            .contains("notes.txt: nothing in it was recognised as a version document"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.lines().count() < 5,
+        "a short refusal: {}",
+        done.stderr
+    );
+    assert!(!s.path().join("ledger/journal.toml").exists());
+
+    s.ledger(&["init"]).ok();
+    let before = (s.journal(), s.read("ledger/ledger.toml"));
+    let done = s.ledger(&["import", "--changelog", "notes.txt"]).code(2);
+    assert!(
+        done.stderr.contains("no release heading was recognised"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!((s.journal(), s.read("ledger/ledger.toml")), before);
+}
+
+#[test]
+fn a_newline_in_a_value_stays_on_the_error_s_line() {
+    let s = scenario().sandbox;
+    for args in [
+        vec!["log", "--env", "prod\nuction"],
+        vec!["show", "v1\n.0"],
+        vec![
+            "record",
+            "--no-aws",
+            "--env",
+            "production",
+            "--version",
+            "v9",
+            "--commit",
+            "main\nx",
+        ],
+    ] {
+        let done = s.ledger(&args).code(2);
+        assert_eq!(
+            done.stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: {}",
+            done.stderr
+        );
+        assert!(done.stderr.contains("\\n"), "{args:?}: {}", done.stderr);
+    }
+}
