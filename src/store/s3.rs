@@ -461,21 +461,9 @@ impl S3Store {
             None,
             &|_| {},
         ))?;
-        for (key, latest) in &listing.latest {
-            let versions = listing.versions.iter().filter(|(k, _)| k == key).count();
-            if latest.deleted || versions > 1 {
-                report.rewritten += 1;
-            }
-            if latest.deleted {
-                report.findings.push(format!(
-                    "{key} was deleted (its latest version is a delete marker)"
-                ));
-            } else if versions > 1 {
-                report.findings.push(format!(
-                    "{key} was overwritten: it has {versions} versions, an entry object is written once"
-                ));
-            }
-        }
+        let rewritten = rewritten(&listing, |_| true);
+        report.rewritten = rewritten.len();
+        report.findings.extend(rewritten);
         let live: Vec<u64> = listing
             .latest
             .iter()
@@ -623,10 +611,14 @@ impl Storage for S3Store {
         self.append_entry(lock, appender, entry).map_err(remote)
     }
 
-    fn sync(&self, _: &SyncRequest, _: &crate::ui::Ui) -> Result<Synced, StorageError> {
+    fn sync(&self, _: &SyncRequest, ui: &crate::ui::Ui) -> Result<Synced, StorageError> {
         let lock = JournalLock::acquire(&self.ledger_dir)?;
         let mut mirror = lock.load()?;
+        let before = mirror.entries.len() as u64;
         let received = self.sync(&lock, &mut mirror).map_err(remote)?;
+        if received > 0 {
+            self.warn_rewritten(before, ui).map_err(remote)?;
+        }
         Ok(Synced {
             with: self.url.clone(),
             published: 0,
@@ -635,6 +627,54 @@ impl Storage for S3Store {
             at: None,
         })
     }
+}
+
+impl S3Store {
+    /// Warns of each entry object after the first `before` that was
+    /// overwritten or deleted in the store: what was received is its
+    /// latest version, which may not be what was first written.
+    fn warn_rewritten(&self, before: u64, ui: &crate::ui::Ui) -> Result<(), StoreError> {
+        let listing = self.runtime.block_on(aws::s3::list_versions(
+            &self.clients,
+            &self.bucket,
+            &self.entries_prefix(),
+            None,
+            &|_| {},
+        ))?;
+        let received = |key: &str| self.seq_of(key).is_some_and(|seq| seq > before);
+        for finding in rewritten(&listing, received) {
+            crate::warning!(
+                ui,
+                "store {}: {finding}; the entry received is its latest version (`ledger verify --store` \
+                 checks the whole store)",
+                self.url
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One line per entry object (among those `wanted` accepts) that was
+/// deleted or overwritten: an entry object is written once.
+fn rewritten(listing: &aws::s3::Listing, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (key, _) in &listing.versions {
+        *counts.entry(key.as_str()).or_default() += 1;
+    }
+    let mut found = Vec::new();
+    for (key, latest) in listing.latest.iter().filter(|(key, _)| wanted(key)) {
+        let versions = counts.get(key.as_str()).copied().unwrap_or(0);
+        if latest.deleted {
+            found.push(format!(
+                "{key} was deleted (its latest version is a delete marker)"
+            ));
+        } else if versions > 1 {
+            found.push(format!(
+                "{key} was overwritten: it has {versions} versions, an entry object is written once"
+            ));
+        }
+    }
+    found
 }
 
 /// A store error as the journal's storage reports it.

@@ -238,7 +238,31 @@ fn a_bucket_with_object_lock_is_reported() {
         .env(s.ledger(&["verify", "--no-git", "--store"]))
         .code(0);
     assert!(
-        done.stderr.contains("Object Lock GOVERNANCE, 1 day(s)"),
+        done.stderr
+            .contains("Object Lock GOVERNANCE, 1 day(s): entry objects are write-once"),
+        "{}",
+        done.stderr
+    );
+    // A new version of an entry under GOVERNANCE: the lock is not said to
+    // hold beside the finding that it did not.
+    let key = "team/entries/000000000001.toml";
+    moto.block_on(async {
+        moto.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .unwrap();
+    });
+    let done = moto
+        .env(s.ledger(&["verify", "--no-git", "--store"]))
+        .code(1);
+    assert!(
+        done.stderr.contains(
+            "Object Lock GOVERNANCE, 1 day(s) is set, yet 1 entry object(s) were overwritten"
+        ) && !done.stderr.contains("write-once"),
         "{}",
         done.stderr
     );
@@ -259,4 +283,50 @@ fn a_store_bucket_without_versioning_cannot_prove_anything_and_says_so() {
         "{}",
         done.stdout
     );
+}
+
+#[test]
+fn a_fresh_mirror_is_told_of_an_overwritten_entry_it_receives() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let s = writer(2);
+    for (env, version) in [("e1", "v1"), ("e2", "v1")] {
+        moto.env(s.ledger(&["record", "--no-aws", "--env", env, "--version", version]))
+            .ok();
+    }
+    // Entry #2 written again with its own bytes: valid, but no longer the
+    // object first written.
+    let key = "team/entries/000000000002.toml";
+    moto.block_on(async {
+        let body = moto
+            .s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let bytes = body.body.collect().await.unwrap().into_bytes();
+        moto.s3
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .unwrap();
+    });
+    let fresh = writer(2);
+    let done = moto.env(fresh.ledger(&["sync"])).run();
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(
+        done.stderr
+            .contains(&format!("{key} was overwritten: it has 2 versions")),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(fresh.journal(), s.journal());
+    // Once received, it is not told again on every sync.
+    let again = moto.env(fresh.ledger(&["sync"])).run();
+    assert!(!again.stderr.contains("overwritten"), "{}", again.stderr);
 }
