@@ -66,26 +66,31 @@ pub fn run(
     Ok(Outcome::Success)
 }
 
-/// A key's versions, a row each: seq, release, action, version ID, and
-/// the interval it was live.
+/// A key's versions as aligned columns under a header: seq, release,
+/// action, version ID, and the interval it was live.
 fn write_key_rows(out: &mut dyn Write, versions: &[KeyVersion]) -> std::io::Result<()> {
-    for v in versions {
-        let what = match v.action {
-            FileAction::Put => "put",
-            FileAction::Delete => "deleted",
-        };
-        writeln!(
-            out,
-            "#{:<4} {:<12} {:<8} {:<34} {} .. {}",
-            v.seq,
-            v.release.as_deref().unwrap_or("-"),
-            what,
-            v.version_id.as_deref().unwrap_or("-"),
-            v.from,
-            v.until.map_or_else(|| "now".to_string(), |t| t.to_string())
-        )?;
-    }
-    Ok(())
+    let rows: Vec<[String; 5]> = versions
+        .iter()
+        .map(|v| {
+            let what = match v.action {
+                FileAction::Put => "put",
+                FileAction::Delete => "deleted",
+            };
+            [
+                format!("#{}", v.seq),
+                v.release.clone().unwrap_or_else(|| "-".into()),
+                what.to_string(),
+                v.version_id.clone().unwrap_or_else(|| "-".into()),
+                format!(
+                    "{} .. {}",
+                    v.from,
+                    v.until.map_or_else(|| "now".to_string(), |t| t.to_string())
+                ),
+            ]
+        })
+        .collect();
+    let header = ["SEQ", "RELEASE", "ACTION", "VERSION ID", "LIVE"];
+    super::columns::write_columns(out, &header, &rows)
 }
 
 /// The JSON shape of `history --NOUN NAME`: the resource under the
@@ -133,20 +138,6 @@ fn write_resource_rows(
         })
         .collect();
     let [first, second] = pinning.history_columns();
-    let header = ["SEQ", "RELEASE", "KIND", first, second, "SERVED"].map(String::from);
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        writeln!(out, "{}", crate::ui::printable(line.join("  ").trim_end()))?;
-    }
-    Ok(())
+    let header = ["SEQ", "RELEASE", "KIND", first, second, "SERVED"];
+    super::columns::write_columns(out, &header, &rows)
 }

@@ -56,7 +56,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
                 changes: logged.changes,
             };
             let rows: Vec<[String; 8]> = logged.entries.iter().map(|e| row(e, &marks)).collect();
-            write_table(out, &rows)?;
+            super::columns::write_columns(out, &HEADER, &rows)?;
         }
     }
     Ok(Outcome::Success)
@@ -85,7 +85,6 @@ fn write_lines(out: &mut dyn Write, entries: &[Entry]) -> Result<()> {
     Ok(())
 }
 
-/// One entry's cells, in [`HEADER`] order.
 /// What the notes column needs beyond the entry itself.
 struct Marks {
     /// Voided seq -> the void's seq.
@@ -94,6 +93,7 @@ struct Marks {
     changes: HashMap<u64, Vec<String>>,
 }
 
+/// One entry's cells, in [`HEADER`] order.
 fn row(e: &Entry, marks: &Marks) -> [String; 8] {
     [
         format!("#{}", e.seq),
@@ -105,7 +105,6 @@ fn row(e: &Entry, marks: &Marks) -> [String; 8] {
         e.deployed_by.clone().unwrap_or_else(|| "-".into()),
         note(e, marks),
     ]
-    .map(|cell| crate::ui::printable(&cell).into_owned())
 }
 
 /// What sets an entry apart: a redeploy, no object state, a restore, a
@@ -163,24 +162,4 @@ fn changes_note(seq: u64, changes: &[String]) -> String {
         ));
     }
     note
-}
-
-/// Rows padded to the widest cell of each column (counted in characters).
-fn write_table(out: &mut dyn Write, rows: &[[String; 8]]) -> std::io::Result<()> {
-    let mut widths = HEADER.map(|h| h.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let header = HEADER.map(String::from);
-    for cells in std::iter::once(&header).chain(rows) {
-        let mut line = String::new();
-        for (cell, width) in cells.iter().zip(widths) {
-            line.push_str(cell);
-            line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
 }

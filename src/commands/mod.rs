@@ -5,6 +5,7 @@
 //! and warnings go to stderr through the `Ui`.
 
 mod check;
+mod columns;
 mod context;
 mod diff;
 mod history;

@@ -155,9 +155,9 @@ fn markup_in_recorded_values_is_escaped() {
         "staging",
         "--no-aws",
         "--version",
-        "v1<script>alert(1)</script>",
+        "v1",
         "--by",
-        "Eve <eve@example.com>",
+        "Eve <script>alert(1)</script> <eve@example.com>",
     ])
     .ok();
     let html = s.ledger(&["render", "--format", "html"]).ok();
@@ -165,6 +165,9 @@ fn markup_in_recorded_values_is_escaped() {
     assert!(errors.is_empty(), "{errors:?}");
     let scripts = elements.iter().filter(|e| e.name == "script").count();
     assert_eq!(scripts, 1, "only the page's own script");
-    assert!(html.contains("v1&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert!(html.contains("Eve &lt;eve@example.com&gt;"));
+    assert!(html.contains("Eve &lt;script&gt;alert(1)&lt;/script&gt; &lt;eve@example.com&gt;"));
+    assert!(
+        html.contains("&lt;b&gt;bold&lt;/b&gt;"),
+        "the change line too"
+    );
 }

@@ -642,7 +642,17 @@ fn diff_history_and_log_say_what_they_mean() {
     let history = s
         .ledger(&["history", "/app.js", "--env", "production"])
         .code(0);
-    assert_eq!(history.stdout.lines().count(), 2, "{}", history.stdout);
+    assert!(
+        history.stdout.starts_with("SEQ  RELEASE"),
+        "{}",
+        history.stdout
+    );
+    assert_eq!(
+        history.stdout.lines().count(),
+        3,
+        "a header and two versions: {}",
+        history.stdout
+    );
     let done = s
         .ledger(&["history", "nope.js", "--env", "production"])
         .code(2);
