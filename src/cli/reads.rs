@@ -104,6 +104,9 @@ pub struct VerifyArgs {
     /// With --aws, only this environment.
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments), requires = "aws")]
     pub env: Option<String>,
+    /// Output format: text (findings on stdout, the summary on stderr) or one JSON object.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     /// AWS connection options (with --aws).
     #[command(flatten)]
     pub aws_options: AwsArgs,

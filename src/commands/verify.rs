@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, aws_settings};
-use crate::cli::VerifyArgs;
+use super::{Outcome, aws_settings, write_json};
+use crate::cli::{OutputFormat, VerifyArgs};
 use crate::ops::Workspace;
 use crate::ops::verify::{self, Verified, VerifySettings};
 use crate::store::s3::StoreReport;
@@ -38,13 +38,101 @@ pub fn run(
         store: args.store,
     };
     let verified = verify::verify(workspace, &config, &settings, ui)?;
-    write_findings(out, &verified, ui)?;
-    summarise(&verified, ui);
+    match args.format {
+        OutputFormat::Json => write_json(out, &VerifyJson::of(&verified))?,
+        OutputFormat::Text => {
+            write_findings(out, &verified, ui)?;
+            summarise(&verified, ui);
+        }
+    }
     Ok(if verified.holds() {
         Outcome::Success
     } else {
         Outcome::CheckFailed
     })
+}
+
+/// The JSON shape of `verify` (docs/json.md).
+#[derive(serde::Serialize)]
+struct VerifyJson<'a> {
+    /// Whether everything held (the exit code is 1 when not).
+    ok: bool,
+    entries_checked: usize,
+    history: HistoryJson<'a>,
+    /// The chain's and the history's findings.
+    findings: Vec<FindingJson<'a>>,
+    /// With --aws.
+    aws: Option<AwsJson<'a>>,
+    /// With --store.
+    store: Option<StoreJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct HistoryJson<'a> {
+    checked: bool,
+    versions_checked: usize,
+    skipped: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct FindingJson<'a> {
+    seq: Option<u64>,
+    message: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct AwsJson<'a> {
+    compared: usize,
+    drift: Vec<DriftJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct DriftJson<'a> {
+    env: &'a str,
+    message: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct StoreJson<'a> {
+    url: &'a str,
+    entries: usize,
+    ahead: usize,
+    object_lock: Option<&'a str>,
+    findings: &'a [String],
+}
+
+impl<'a> VerifyJson<'a> {
+    fn of(verified: &'a Verified) -> VerifyJson<'a> {
+        let report = &verified.report;
+        VerifyJson {
+            ok: verified.holds(),
+            entries_checked: report.entries_checked,
+            history: HistoryJson {
+                checked: report.history_checked,
+                versions_checked: report.versions_checked,
+                skipped: report.history_skipped.as_deref(),
+            },
+            findings: (report.findings.iter())
+                .map(|f| FindingJson {
+                    seq: f.seq,
+                    message: &f.message,
+                })
+                .collect(),
+            aws: verified.drift.as_ref().map(|drift| AwsJson {
+                compared: drift.compared,
+                drift: (drift.findings.iter())
+                    .map(|(env, message)| DriftJson { env, message })
+                    .collect(),
+            }),
+            store: verified.store.as_ref().map(|(url, report)| StoreJson {
+                url,
+                entries: report.entries,
+                ahead: report.ahead,
+                object_lock: report.object_lock.as_deref(),
+                findings: &report.findings,
+            }),
+        }
+    }
 }
 
 /// One line per finding: `FAIL`, `DRIFT ENV`, `STORE`.

@@ -473,3 +473,32 @@ fn a_newline_in_a_value_stays_on_the_error_s_line() {
         assert!(done.stderr.contains("\\n"), "{args:?}: {}", done.stderr);
     }
 }
+
+#[test]
+fn verify_speaks_json_with_the_same_exit_code() {
+    let s = scenario().sandbox;
+    let whole: serde_json::Value =
+        serde_json::from_str(&s.ledger(&["verify", "--format", "json"]).ok()).unwrap();
+    assert_eq!(whole["schema"], 1);
+    assert_eq!(whole["ok"], true);
+    assert_eq!(whole["entries_checked"], 4);
+    assert!(whole["findings"].as_array().unwrap().is_empty());
+    assert!(
+        whole["aws"].is_null() && whole["store"].is_null(),
+        "{whole}"
+    );
+    let journal = s.journal().replace("Grace Ops", "Grace Opz");
+    s.write("ledger/journal.toml", &journal);
+    let done = s
+        .ledger(&["verify", "--no-git", "--format", "json"])
+        .code(1);
+    let broken: serde_json::Value = serde_json::from_str(&done.stdout).unwrap();
+    assert_eq!(broken["ok"], false);
+    assert_eq!(broken["history"]["checked"], false);
+    assert_eq!(broken["findings"][0]["seq"], 4, "{broken}");
+    assert!(
+        done.stderr.is_empty(),
+        "the JSON says it all: {}",
+        done.stderr
+    );
+}

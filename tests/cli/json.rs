@@ -173,6 +173,7 @@ fn live_history_diff_and_status_print_their_documented_shapes() {
             ],
         ),
         ("status", vec!["status", "--format", "json"]),
+        ("verify", vec!["verify", "--no-git", "--format", "json"]),
     ] {
         let value = json(&s, &args);
         let required = top_level(&shapes, name);
