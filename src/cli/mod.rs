@@ -1,6 +1,7 @@
 //! Command-line arguments: clap definitions only. Parsing here, resolving
 //! and doing in `commands`.
 
+pub mod man;
 mod reads;
 mod writes;
 

@@ -59,7 +59,11 @@ pub fn man(args: &ManArgs, out: &mut dyn Write) -> Result<Outcome> {
             .version(env!("CARGO_PKG_VERSION"));
     }
     let mut page = Vec::new();
+    // EXIT STATUS replaces the `--help` footer that says the same.
+    let command = command.after_help(None::<&str>);
     clap_mangen::Man::new(command).render(&mut page)?;
     out.write_all(&page)?;
+    let name = args.command.join(" ");
+    out.write_all(crate::cli::man::sections(&name).as_bytes())?;
     Ok(Outcome::Success)
 }

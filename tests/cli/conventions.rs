@@ -141,6 +141,9 @@ fn man_pages_render_with_groff_and_name_every_command() {
             sub.contains("\\-\\-quiet"),
             "global options appear on {command}'s page"
         );
+        for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH EXAMPLES"] {
+            assert!(sub.contains(section), "{section} on {command}'s page");
+        }
         s.write("page.1", &sub);
         let groff = Command::new("groff")
             .args(["-man", "-Tutf8", "-ww", "-z", "page.1"])
