@@ -15,22 +15,26 @@ use crate::ops::Workspace;
 /// The ledger folder as the command being completed would find it:
 /// `--ledger DIR` on the line being completed, else `LEDGER_DIR`, else found.
 fn ledger_dir() -> PathBuf {
-    let explicit =
-        ledger_on_the_line().or_else(|| std::env::var_os("LEDGER_DIR").map(PathBuf::from));
+    let explicit = flag_on_the_line("--ledger")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("LEDGER_DIR").map(PathBuf::from));
     Workspace::resolve(explicit, None).ledger_dir
 }
 
-/// `--ledger DIR` (or `--ledger=DIR`) among the words the shell passed
-/// (`ledger -- ledger WORDS...` while completing).
-fn ledger_on_the_line() -> Option<PathBuf> {
-    let words: Vec<std::ffi::OsString> = std::env::args_os().collect();
+/// The value of `flag` (`--flag VALUE` or `--flag=VALUE`) among the words
+/// the shell passed (`ledger -- ledger WORDS...` while completing); the
+/// last one given.
+fn flag_on_the_line(flag: &str) -> Option<String> {
+    let words: Vec<String> = std::env::args_os()
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let joined = format!("{flag}=");
     let mut found = None;
     for (i, word) in words.iter().enumerate() {
-        let text = word.to_string_lossy();
-        if let Some(dir) = text.strip_prefix("--ledger=") {
-            found = Some(PathBuf::from(dir));
-        } else if text == "--ledger" {
-            found = words.get(i + 1).map(PathBuf::from);
+        if let Some(value) = word.strip_prefix(&joined) {
+            found = Some(value.to_string());
+        } else if word == flag {
+            found = words.get(i + 1).cloned();
         }
     }
     found
@@ -72,14 +76,17 @@ pub fn environments(current: &OsStr) -> Vec<CompletionCandidate> {
     )
 }
 
-/// Entry references: `#SEQ` of every entry (newest first) and every version.
+/// Entry references: `#SEQ` of every entry (newest first) and every
+/// version; only the entries of `--env ENV` when the line names one.
 pub fn references(current: &OsStr) -> Vec<CompletionCandidate> {
     let Ok(journal) = Journal::load(&ledger_dir()) else {
         return Vec::new();
     };
+    let env = flag_on_the_line("--env");
+    let in_env = |e: &&crate::journal::Entry| env.as_ref().is_none_or(|env| &e.env == env);
     let mut values = Vec::new();
     let mut versions = BTreeSet::new();
-    for entry in journal.entries.iter().rev() {
+    for entry in journal.entries.iter().rev().filter(in_env) {
         let label = format!("{} {}", entry.kind.as_str(), entry.env);
         if let Some(version) = &entry.version
             && versions.insert(version.clone())

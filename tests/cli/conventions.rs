@@ -89,6 +89,12 @@ fn completion_offers_environments_references_and_templates_from_the_ledger() {
         candidates(&s, &["rollback", "--env", "production", "--to", "v"]),
         ["v1.0.0"]
     );
+    // --env narrows the entries offered: staging's #1 is not a production target.
+    assert_eq!(
+        candidates(&s, &["rollback", "--env", "production", "--to", "\\#"]),
+        ["\\#2"]
+    );
+    assert_eq!(candidates(&s, &["show", "--env=staging", "\\#"]), ["\\#1"]);
     s.write(
         "ledger/templates/release-notes.md.tera",
         "{{ project.title }}\n",
