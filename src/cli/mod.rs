@@ -282,6 +282,26 @@ pub enum Command {
     Man(ManArgs),
 }
 
+impl Command {
+    /// Whether the command only reads the journal (a run that found it
+    /// changed under it can run again; `render -o` rewrites its own file).
+    pub fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Command::Log(_)
+                | Command::Show(_)
+                | Command::Verify(_)
+                | Command::Live(_)
+                | Command::History(_)
+                | Command::Diff(_)
+                | Command::Status(_)
+                | Command::Check(_)
+                | Command::Render(_)
+                | Command::Context
+        )
+    }
+}
+
 /// How to reach AWS; shared by every command that calls it.
 #[derive(Debug, Clone, Args)]
 pub struct AwsArgs {

@@ -63,33 +63,68 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 }
 
 /// Runs a parsed command line, writing data to `out` and speaking on
-/// stderr through `ui`.
+/// stderr through `ui`. A command that only reads, and found the journal
+/// changed under it by another command's append (a segment sealed while it
+/// read), runs again on the journal as it is now: a read never fails
+/// because someone recorded.
 pub fn run(cli: Cli, out: &mut dyn Write, ui: &Ui) -> Result<Outcome> {
     let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
-    match cli.command {
-        Command::Init => init::run(&workspace, ui),
-        Command::Record(args) => record::run(&workspace, &args, out, ui),
-        Command::Snapshot(args) => snapshot::run(&workspace, &args, out, ui),
-        Command::Log(args) => log::run(&workspace, &args, out, ui),
-        Command::Show(args) => show::run(&workspace, &args, out, ui),
-        Command::Verify(args) => verify::run(&workspace, &args, out, ui),
-        Command::Live(args) => live::run(&workspace, &args, out, ui),
-        Command::History(args) => history::run(&workspace, &args, out, ui),
-        Command::Diff(args) => diff::run(&workspace, &args, out, ui),
-        Command::Rollback(args) => rollback::run(&workspace, &args, out, ui),
-        Command::Void(args) => void::run(&workspace, &args, out, ui),
-        Command::Lock(args) => lock::lock(&workspace, &args, ui),
-        Command::Unlock(args) => lock::unlock(&workspace, &args, ui),
-        Command::Status(args) => status::run(&workspace, &args, out, ui),
-        Command::Check(args) => check::run(&workspace, &args, ui),
-        Command::Sync(args) => sync::run(&workspace, &args, ui),
-        Command::Store(args) => store::run(&workspace, &args, ui),
-        Command::Resolve(args) => resolve::run(&workspace, &args, ui),
-        Command::Import(args) => import::run(&workspace, &args, ui),
-        Command::Render(args) => render::run(&workspace, &args, out, ui),
-        Command::Context => context::run(&workspace, out, ui),
-        Command::Completions(args) => shell::completions(&args, out),
-        Command::Man(args) => shell::man(&args, out),
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match dispatch(&workspace, &cli.command, out, ui) {
+            Err(error) if attempts < 5 && cli.command.only_reads() && journal_changed(&error) => {
+                crate::verbose!(
+                    ui,
+                    "the journal changed while it was read: reading it again"
+                );
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Whether `error` is the journal changing under a reader.
+fn journal_changed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<crate::journal::JournalError>(),
+            Some(crate::journal::JournalError::Changed { .. })
+        )
+    })
+}
+
+/// Runs `command` once.
+fn dispatch(
+    workspace: &Workspace,
+    command: &Command,
+    out: &mut dyn Write,
+    ui: &Ui,
+) -> Result<Outcome> {
+    match command {
+        Command::Init => init::run(workspace, ui),
+        Command::Record(args) => record::run(workspace, args, out, ui),
+        Command::Snapshot(args) => snapshot::run(workspace, args, out, ui),
+        Command::Log(args) => log::run(workspace, args, out, ui),
+        Command::Show(args) => show::run(workspace, args, out, ui),
+        Command::Verify(args) => verify::run(workspace, args, out, ui),
+        Command::Live(args) => live::run(workspace, args, out, ui),
+        Command::History(args) => history::run(workspace, args, out, ui),
+        Command::Diff(args) => diff::run(workspace, args, out, ui),
+        Command::Rollback(args) => rollback::run(workspace, args, out, ui),
+        Command::Void(args) => void::run(workspace, args, out, ui),
+        Command::Lock(args) => lock::lock(workspace, args, ui),
+        Command::Unlock(args) => lock::unlock(workspace, args, ui),
+        Command::Status(args) => status::run(workspace, args, out, ui),
+        Command::Check(args) => check::run(workspace, args, ui),
+        Command::Sync(args) => sync::run(workspace, args, ui),
+        Command::Store(args) => store::run(workspace, args, ui),
+        Command::Resolve(args) => resolve::run(workspace, args, ui),
+        Command::Import(args) => import::run(workspace, args, ui),
+        Command::Render(args) => render::run(workspace, args, out, ui),
+        Command::Context => context::run(workspace, out, ui),
+        Command::Completions(args) => shell::completions(args, out),
+        Command::Man(args) => shell::man(args, out),
     }
 }
 

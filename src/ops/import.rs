@@ -177,11 +177,11 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
     let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
     let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
     let imported = import_document(path, &text, args.lenient)?;
-    if imported.config.environments.is_empty() && imported.entries.is_empty() {
+    if imported.sections_recognised == 0 {
         refuse!(
-            "{}: nothing in it was recognised as a version document (no `## ... Environment` section, \
-             no deploy history); nothing was imported (`ledger import --changelog FILE` imports a \
-             changelog)",
+            "{}: nothing in it was recognised as a version document (no `## ... Environment`, \
+             `## Deployment History` or `## Quick Commands` section); nothing was imported \
+             (`ledger import --changelog FILE` imports a changelog)",
             shown(path)
         );
     }

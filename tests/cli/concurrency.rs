@@ -99,6 +99,55 @@ fn big_journal(s: &Sandbox, count: usize, files: usize) -> Vec<String> {
 }
 
 #[test]
+fn eight_writers_and_eight_readers_on_a_large_tail_never_fail() {
+    let s = Sandbox::with_ledger();
+    s.commit("a.txt", "feat: one");
+    big_journal(&s, 150, 12);
+    let tail = std::fs::metadata(s.path().join("ledger/journal.toml")).unwrap();
+    assert!(
+        tail.len() > ledger::journal::cache::CACHE_MIN_BYTES,
+        "a cached tail"
+    );
+    s.ledger(&["log", "-n", "1"]).ok(); // the caches are written
+    let spawn = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut run = s.ledger(&args);
+        run.command.stdout(Stdio::null()).stderr(Stdio::piped());
+        run.command.spawn().expect("spawn")
+    };
+    let mut children = Vec::new();
+    for i in 0..8 {
+        let env = if i % 2 == 0 { "staging" } else { "production" };
+        let record = ["record", "--no-aws", "--env", env, "--version"];
+        let mut args: Vec<String> = record.iter().map(|a| a.to_string()).collect();
+        args.push(format!("v9.{i}.0"));
+        children.push((format!("record {i}"), spawn(args)));
+        let reads = [
+            vec!["log", "--format", "json"],
+            vec!["show", "#100"],
+            vec!["status"],
+            vec!["history", "assets/chunk-0001.js", "--env", "production"],
+        ];
+        let read: Vec<String> = reads[i % reads.len()]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        children.push((read.join(" "), spawn(read)));
+    }
+    for (what, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let journal = Journal::load(&s.path().join("ledger")).unwrap();
+    assert_eq!(journal.entries.len(), 158);
+    s.ledger(&["verify", "--no-git"]).ok();
+}
+
+#[test]
 fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
     let s = Sandbox::with_ledger();
     s.commit("a.txt", "feat: one");

@@ -44,6 +44,9 @@ pub struct Imported {
     pub warnings: Vec<String>,
     /// Other things worth telling (what is regenerated rather than kept).
     pub notes: Vec<String>,
+    /// The `##` sections recognised (environments and the known ones): none
+    /// means the file is not a version document.
+    pub sections_recognised: usize,
 }
 
 struct Importer<'a> {
@@ -189,6 +192,9 @@ impl Importer<'_> {
             "Related Documentation" => Some(Section::Related),
             _ => None,
         };
+        if section.is_some() || title.ends_with(" Environment") {
+            self.out.sections_recognised += 1;
+        }
         if let Some(name) = title.strip_suffix(" Environment") {
             let key = env_key(name);
             self.environment(name, &key, body)?;

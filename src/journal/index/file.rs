@@ -167,8 +167,16 @@ impl IndexedFile {
     /// Entries (or heads) read after the index was opened, refused when
     /// they are not those its digest describes: the file was replaced since
     /// and its cache is gone.
-    pub(super) fn check_read(&self, entries: Vec<Entry>) -> Result<Vec<Entry>, JournalError> {
+    pub(super) fn check_read(&self, mut entries: Vec<Entry>) -> Result<Vec<Entry>, JournalError> {
         let digest = &self.digest;
+        // Entries appended since the index was opened are not part of what
+        // it read: the reader keeps its snapshot (an append never changes
+        // the entries before it).
+        let snapshot_holds = digest.count == 0
+            || (entries.get(digest.count - 1)).is_some_and(|e| e.hash == digest.last_hash);
+        if entries.len() > digest.count && snapshot_holds {
+            entries.truncate(digest.count);
+        }
         let expected = (digest.count > 0).then(|| (digest.first, digest.last_hash.clone()));
         if entries.len() != digest.count || ends(&entries) != expected {
             return Err(JournalError::Changed {
