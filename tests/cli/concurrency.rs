@@ -148,6 +148,39 @@ fn eight_writers_and_eight_readers_on_a_large_tail_never_fail() {
 }
 
 #[test]
+fn a_record_that_read_a_large_tail_lands_after_another_appended() {
+    let s = Sandbox::with_ledger();
+    s.commit("a.txt", "feat: one");
+    big_journal(&s, 150, 12);
+    s.ledger(&["log", "-n", "1"]).ok(); // the caches are written
+    let gate = s.path().join("gate");
+    let paused = s
+        .ledger(&[
+            "record",
+            "--no-aws",
+            "--env",
+            "staging",
+            "--version",
+            "v9.1.0",
+        ])
+        .paused_before_append(&gate);
+    s.ledger(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "production",
+        "--version",
+        "v9.2.0",
+    ])
+    .ok();
+    let done = paused.release();
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let journal = Journal::load(&s.path().join("ledger")).unwrap();
+    assert_eq!(journal.entries.len(), 152);
+    s.ledger(&["verify", "--no-git"]).ok();
+}
+
+#[test]
 fn a_record_killed_at_any_instant_leaves_the_journal_whole() {
     let s = Sandbox::with_ledger();
     s.commit("a.txt", "feat: one");
