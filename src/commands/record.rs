@@ -47,6 +47,21 @@ pub fn run(
     };
     let recorded = record::record(workspace, &config, &settings, ui)?;
     let entry = &recorded.entry;
+    if recorded.already_recorded {
+        crate::note!(
+            ui,
+            "already recorded as #{} ({} {} at {}, {}), and AWS serves what it recorded: nothing was appended",
+            entry.seq,
+            entry.env,
+            entry.version.as_deref().unwrap_or("-"),
+            entry.short_commit(),
+            entry.deployed_at
+        );
+        if args.format == OutputFormat::Json {
+            write_json(out, entry)?;
+        }
+        return Ok(Outcome::Success);
+    }
     if recorded.dry_run {
         match args.format {
             OutputFormat::Json => write_json(out, entry)?,

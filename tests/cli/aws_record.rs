@@ -559,3 +559,35 @@ fn snapshot_reads_the_inventory_and_feeds_the_document() {
     assert!(doc.contains("| `*` | - | 24 hours |"), "{doc}");
     s.ledger(&["verify", "--no-git"]).ok();
 }
+
+#[test]
+fn a_record_run_again_is_idempotent_while_aws_is_unchanged() {
+    let moto = Moto::start();
+    moto.bucket("site-again", true);
+    moto.put_all("site-again", &[Object::site("a.js", "one")]);
+    let s = sandbox("site-again", None);
+    let first = recorded(&s, &moto, &["--version", "v1"]);
+    let before = s.journal();
+    // The CI job runs again: the same environment, version and commit, and
+    // S3 serves what #1 recorded.
+    let again = record(&s, &moto, &["--version", "v1"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already recorded as #1"),
+        "{}",
+        again.stderr
+    );
+    let printed: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(printed["hash"], first["hash"], "the entry it repeats");
+    assert_eq!(s.journal(), before, "nothing appended");
+    // S3 changed since: the same name for another state is refused.
+    moto.put_all("site-again", &[Object::site("a.js", "two")]);
+    let changed = record(&s, &moto, &["--version", "v1"]);
+    assert_eq!(changed.code, 2, "{}", changed.stderr);
+    assert!(
+        changed.stderr.contains("already recorded"),
+        "{}",
+        changed.stderr
+    );
+    assert_eq!(s.journal(), before);
+}

@@ -134,6 +134,17 @@ fn a_version_is_recorded_once_per_environment_unless_redeployed() {
     };
     record(&[]).ok();
     let before = s.journal();
+    // The same record again (a CI job run again): success, nothing appended.
+    let done = record(&[]).code(0);
+    assert!(
+        done.stderr
+            .contains("already recorded as #1 (production v1.2.0 at "),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(s.journal(), before, "nothing recorded");
+    // The same version from another commit: refused, as a new build needs a new name.
+    s.commit("src/a.js", "fix: two");
     let done = record(&[]).code(2);
     assert!(
         done.stderr.contains("already recorded") && done.stderr.contains("--redeploy"),
@@ -141,6 +152,7 @@ fn a_version_is_recorded_once_per_environment_unless_redeployed() {
         done.stderr
     );
     assert_eq!(s.journal(), before, "nothing recorded");
+    s.git(&["reset", "-q", "--hard", "HEAD~1"]);
     // --redeploy of a version never deployed is refused.
     let done = s
         .ledger(&[

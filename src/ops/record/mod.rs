@@ -74,6 +74,9 @@ pub struct Recorded {
     /// What the entry pins that the environment served otherwise before,
     /// in words (`parameter /app/url 3 -> 4`).
     pub pin_changes: Vec<String>,
+    /// The record repeated the environment's last deploy and AWS is as it
+    /// recorded: `entry` is that deploy, and nothing was appended.
+    pub already_recorded: bool,
 }
 
 /// Records a deploy as `args` says.
@@ -127,6 +130,15 @@ pub fn record(
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.
     let pin_changes = add_changed_pins(&mut entry, &settling.pins, &now);
+    if let Some(earlier) = request.unchanged_rerun(&entry, &now) {
+        return Ok(Recorded {
+            entry: earlier.clone(),
+            dry_run: args.dry_run,
+            would_invalidate: None,
+            pin_changes: Vec::new(),
+            already_recorded: true,
+        });
+    }
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
     if args.dry_run {
@@ -137,6 +149,7 @@ pub fn record(
             dry_run: true,
             would_invalidate: request.invalidate_paths.clone(),
             pin_changes,
+            already_recorded: false,
         });
     }
     let entry = storage.append(&lock, &mut appender, entry)?;
@@ -146,6 +159,7 @@ pub fn record(
         dry_run: false,
         would_invalidate: None,
         pin_changes,
+        already_recorded: false,
     })
 }
 

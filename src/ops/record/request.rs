@@ -136,7 +136,8 @@ impl Request<'_> {
     ) -> Result<Entry> {
         let args = self.args;
         let lock_note = crate::ops::lock::check_unlocked(entries, &args.env, args.force)?;
-        check_version(args, &self.version, entries)?;
+        let rerun = self.rerun_of(entries).is_some();
+        check_version(args, &self.version, entries, rerun)?;
         let previous = model::last_deploy(entries, &args.env);
         let since = match &self.explicit_since {
             Some(sha) => Some(sha.clone()),
@@ -171,6 +172,27 @@ impl Request<'_> {
         })
     }
 
+    /// The environment's last deploy when this record repeats it (the same
+    /// version and commit, no --redeploy): a CI job run again. Whether AWS
+    /// changed since decides (see [`Request::unchanged_rerun`]).
+    pub(super) fn rerun_of<'e>(&self, entries: &'e [Entry]) -> Option<&'e Entry> {
+        let last = model::last_deploy(entries, &self.args.env)?;
+        let same = last.kind == EntryKind::Deploy
+            && last.commit.as_deref() == Some(self.commit.as_str())
+            && crate::render::changelog::same_version(&last.version, &Some(self.version.clone()));
+        (same && !self.args.redeploy).then_some(last)
+    }
+
+    /// Under the lock: the entry the record repeats, when AWS serves what
+    /// it recorded (no object and no pin changed since): nothing is to be
+    /// appended, and the record succeeds.
+    pub(super) fn unchanged_rerun<'e>(&self, entry: &Entry, now: &'e [Entry]) -> Option<&'e Entry> {
+        let unchanged = entry.files.is_empty() && entry.pins.is_empty();
+        let id = |e: &Entry| e.invalidation.as_ref().map(|i| i.id.clone());
+        self.rerun_of(now)
+            .filter(|last| unchanged && (entry.invalidation.is_none() || id(entry) == id(last)))
+    }
+
     /// Under the lock: the checks again against the journal as it is now,
     /// the deploy time, and, when another entry of the environment landed
     /// during the capture, the commit range and the file changes again
@@ -197,7 +219,7 @@ impl Request<'_> {
                 .retain(|n| !n.contains("--force while") && Some(n) != dirty);
             entry.notes.extend(redrafted.notes);
         } else {
-            check_version(args, &self.version, now)?;
+            check_version(args, &self.version, now, false)?;
         }
         entry.deployed_at = deployed_at;
         check_order(args, deployed_at, model::last_deploy(now, env))?;
@@ -310,7 +332,15 @@ fn check_order(
 }
 
 /// A version is deployed to an environment once; `--redeploy` records it again.
-fn check_version(args: &RecordSettings, version: &str, entries: &[Entry]) -> Result<()> {
+fn check_version(
+    args: &RecordSettings,
+    version: &str,
+    entries: &[Entry],
+    rerun: bool,
+) -> Result<()> {
+    if rerun {
+        return Ok(());
+    }
     let wanted = Some(version.to_string());
     let earlier = entries.iter().find(|e| {
         e.env == args.env
