@@ -268,4 +268,24 @@ pub struct ImportArgs {
     /// Add to a ledger that already has entries.
     #[arg(long)]
     pub append: bool,
+    /// The largest file to read: bytes, or with a K, M or G suffix (binary) [default: 16M].
+    #[arg(long, value_name = "SIZE", value_parser = byte_size, default_value = "16M", hide_default_value = true)]
+    pub max_size: u64,
+}
+
+/// A size in bytes: digits, optionally followed by K, M or G (powers of 1024).
+fn byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.char_indices().last() {
+        Some((at, 'K' | 'k')) => (&text[..at], 10),
+        Some((at, 'M' | 'm')) => (&text[..at], 20),
+        Some((at, 'G' | 'g')) => (&text[..at], 30),
+        _ => (text, 0),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write bytes, or 512K, 64M, 1G"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }

@@ -17,6 +17,7 @@ pub fn run(workspace: &Workspace, args: &ImportArgs, ui: &crate::ui::Ui) -> Resu
         env: args.env.clone(),
         tag_pattern: args.tag_pattern.clone(),
         append: args.append,
+        max_bytes: args.max_size,
     };
     import::run(workspace, &settings, ui)?;
     Ok(Outcome::Success)

@@ -100,6 +100,8 @@ pub fn import_changelog(
         out.preamble = Some(source(1, first_release_line - 1)).filter(|p| !p.is_empty());
     }
     let mut releases: Vec<(Heading, ReleaseNotes, usize)> = Vec::new();
+    // Version -> the line it was first listed at: one lookup per release.
+    let mut listed: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (n, &start) in h2.iter().enumerate() {
         let end = h2.get(n + 1).copied().unwrap_or(body.len());
         let BlockKind::Heading(_, title) = &body[start].kind else {
@@ -117,7 +119,7 @@ pub fn import_changelog(
             });
             continue;
         };
-        if let Some((_, _, line)) = releases.iter().find(|(h, ..)| h.version == heading.version) {
+        if let Some(line) = listed.get(&heading.version).copied() {
             return Err(ImportError {
                 path: path.to_path_buf(),
                 line: body[start].start,
@@ -128,6 +130,7 @@ pub fn import_changelog(
             });
         }
         let notes = release_notes(&section, &heading, &source);
+        listed.insert(heading.version.clone(), body[start].start);
         releases.push((heading, notes, body[start].start));
     }
     releases.reverse(); // oldest first

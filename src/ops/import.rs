@@ -19,7 +19,7 @@ use crate::refuse;
 use crate::render;
 
 /// What `ledger import` was asked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportSettings {
     /// An AWS_VERSIONS.md to import.
     pub document: Option<PathBuf>,
@@ -35,6 +35,49 @@ pub struct ImportSettings {
     pub tag_pattern: Option<String>,
     /// Add to a ledger that holds entries.
     pub append: bool,
+    /// The largest file an import reads, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings {
+            document: None,
+            changelog: None,
+            git_tags: false,
+            lenient: false,
+            env: None,
+            tag_pattern: None,
+            append: false,
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// The largest file an import reads unless told otherwise: far above any
+/// real document (the largest changelogs are a few MiB), far below what
+/// would exhaust memory.
+pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The text of `path`, refused when over `max_bytes` (without reading more
+/// than that: `/dev/zero` is refused too) or not UTF-8 (naming the byte
+/// offset and line).
+fn read_bounded(path: &Path, max_bytes: u64) -> Result<String> {
+    use std::io::Read as _;
+    let file = fs::File::open(path).with_context(|| format!("cannot read {}", shown(path)))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", shown(path)))?;
+    if bytes.len() as u64 > max_bytes {
+        refuse!(
+            "{} is over {max_bytes} bytes: an import reads at most that much (pass --max-size to \
+             read more); nothing was imported",
+            shown(path)
+        );
+    }
+    crate::location::decode_utf8(path, bytes)
+        .map_err(|located| crate::refusal!("{located}; nothing was imported"))
 }
 
 /// Imports what `args` names into the ledger of `workspace`.
@@ -60,7 +103,7 @@ fn read_changelog(args: &ImportSettings, config: &Config) -> Result<Option<Impor
     let Some(path) = &args.changelog else {
         return Ok(None);
     };
-    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
+    let text = read_bounded(path, args.max_bytes)?;
     let env = args
         .env
         .clone()
@@ -175,7 +218,7 @@ fn write_changelog_texts(config_path: &Path, imported: &ImportedChangelog) -> Re
 
 fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) -> Result<()> {
     let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
-    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", shown(path)))?;
+    let text = read_bounded(path, args.max_bytes)?;
     let imported = import_document(path, &text, args.lenient)?;
     if imported.sections_recognised == 0 {
         refuse!(

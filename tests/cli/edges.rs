@@ -502,3 +502,37 @@ fn verify_speaks_json_with_the_same_exit_code() {
         done.stderr
     );
 }
+
+#[test]
+fn imports_are_bounded_and_name_the_bad_byte() {
+    let s = crate::harness::Sandbox::new();
+    s.ledger(&["init"]).ok();
+    let before = s.journal();
+    let done = s.ledger(&["import", "--changelog", "/dev/zero"]).code(2);
+    assert!(
+        done.stderr.contains("/dev/zero is over 16777216 bytes")
+            && done.stderr.contains("--max-size"),
+        "{}",
+        done.stderr
+    );
+    let done = s
+        .ledger(&["import", "--changelog", "/dev/zero", "--max-size", "1K"])
+        .code(2);
+    assert!(
+        done.stderr.contains("is over 1024 bytes"),
+        "{}",
+        done.stderr
+    );
+    let mut bytes = b"# Changelog\n\n## [1.0.0] - 2026-01-01\n\n- caf".to_vec();
+    bytes.push(0xe9);
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(s.path().join("latin1.md"), bytes).unwrap();
+    let done = s.ledger(&["import", "--changelog", "latin1.md"]).code(2);
+    assert!(
+        done.stderr.contains("latin1.md:5:")
+            && done.stderr.contains("invalid byte 0xe9 at byte offset 43"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(s.journal(), before);
+}
