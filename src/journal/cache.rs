@@ -56,7 +56,7 @@ pub const CACHE_MIN_BYTES: u64 = 64 * 1024;
 /// again. Bump it when what a cache file holds changes shape or meaning
 /// (the digest's roles included): a cache written by an earlier build of
 /// the same `ledger` version may be restored by CI.
-const CACHE_FORMAT: u32 = 4;
+const CACHE_FORMAT: u32 = 5;
 
 /// A byte range of a cache file's pieces: `[offset, length]`.
 type Span = (u64, u64);

@@ -431,6 +431,27 @@ pub(super) fn parse_with_tables(text: &str) -> Option<(Vec<Entry>, Vec<toml::Tab
 }
 
 /// Parses one journal file, with errors located in it.
+/// [`parse_file`], and the seqs of the entries whose hash does not match
+/// their content as written (changed after they were written): what a read
+/// shows of them may not be what was recorded.
+pub(super) fn parse_file_checked(
+    path: &Path,
+    text: &str,
+) -> Result<(ParsedFile, Vec<u64>), JournalError> {
+    let Ok(stored) = StoredFile::read(path, text.to_string()) else {
+        return Ok((parse_file(path, text)?, Vec::new()));
+    };
+    let altered = (stored.entries.iter().zip(&stored.hashes))
+        .filter(|(entry, computed)| entry.hash != **computed)
+        .map(|(entry, _)| entry.seq)
+        .collect();
+    let parsed = ParsedFile {
+        entries: stored.entries,
+        lines: stored.lines,
+    };
+    Ok((parsed, altered))
+}
+
 pub(super) fn parse_file(path: &Path, text: &str) -> Result<ParsedFile, JournalError> {
     let invalid = |e: &toml::de::Error| JournalError::Invalid(Located::from_toml(path, text, e));
     let doc: Document = toml::from_str(text).map_err(|e| invalid(&e))?;

@@ -36,6 +36,10 @@ pub struct Summary {
     /// needs it: it is as large as the heads, and most reads never fold.
     #[serde(skip)]
     pub net: NetChanges,
+    /// The entries whose hash does not match their content as written
+    /// (changed after they were written), found when the file was parsed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub altered: Vec<u64>,
 }
 
 impl Summary {
@@ -64,6 +68,7 @@ impl Summary {
             lines,
             voided_inside,
             net,
+            altered: Vec::new(),
         }
     }
 
@@ -76,6 +81,7 @@ impl Summary {
             lines: self.lines.clone(),
             voided_inside: self.voided_inside.clone(),
             net: NetChanges::new(),
+            altered: self.altered.clone(),
         }
     }
 

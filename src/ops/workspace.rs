@@ -60,6 +60,7 @@ impl Workspace {
     pub fn index(&self, ui: &Ui) -> Result<Index> {
         let index = Index::open(&self.ledger_dir)?;
         self.note_mirror_age(ui);
+        warn_altered(&index, ui);
         Ok(index)
     }
 
@@ -109,6 +110,19 @@ impl Workspace {
     /// The ledger folder as a path from the repository's top level.
     pub fn ledger_path_in(&self, repo: &GitRepo) -> Option<String> {
         repo.path_from_top(&self.ledger_dir)
+    }
+}
+
+/// Names each entry whose hash does not match its content: what a read
+/// shows of it may not be what was recorded.
+fn warn_altered(index: &Index, ui: &Ui) {
+    for (seq, file) in index.altered() {
+        crate::warning!(
+            ui,
+            "entry #{seq} in {} was changed after it was written (its hash does not match its \
+             content): what is shown of it may not be what was recorded; run `ledger verify`",
+            shown(file)
+        );
     }
 }
 

@@ -536,3 +536,31 @@ fn imports_are_bounded_and_name_the_bad_byte() {
     );
     assert_eq!(s.journal(), before);
 }
+
+#[test]
+fn reads_warn_of_an_entry_changed_after_it_was_written() {
+    let s = scenario().sandbox;
+    for args in [vec!["log"], vec!["show", "#3"]] {
+        let done = s.ledger(&args).run();
+        assert!(!done.stderr.contains("changed after"), "{}", done.stderr);
+    }
+    let journal = s.journal().replace("Grace Ops", "Grace Opz");
+    s.write("ledger/journal.toml", &journal);
+    for args in [
+        vec!["log"],
+        vec!["show", "#4"],
+        vec!["render"],
+        vec!["live", "--env", "production", "--at", "now"],
+        vec!["render", "--format", "html"],
+    ] {
+        let done = s.ledger(&args).run();
+        assert_eq!(done.code, 0, "{args:?}: {}", done.stderr);
+        assert!(
+            done.stderr.contains(
+                "warning: entry #4 in ledger/journal.toml was changed after it was written"
+            ) && done.stderr.contains("ledger verify"),
+            "{args:?}: {}",
+            done.stderr
+        );
+    }
+}

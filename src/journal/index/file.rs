@@ -28,6 +28,8 @@ pub(super) struct IndexedFile {
     pub(super) heads: OnceLock<Vec<Entry>>,
     /// Its net changes, once read.
     pub(super) net: OnceLock<Option<NetChanges>>,
+    /// Its entries whose hash does not match their content as written.
+    pub(super) altered: Vec<u64>,
 }
 
 /// Where an indexed file's entries are read from.
@@ -82,6 +84,7 @@ pub(super) fn indexed_files(
                     .map_or_else(OnceLock::new, OnceLock::from),
                 digest: summary.digest,
                 net: OnceLock::new(),
+                altered: summary.altered,
             };
             start += file.digest.count;
             file
@@ -241,8 +244,9 @@ pub(super) fn read_file(
         return Ok((summary, Source::Cached(cached)));
     }
     let text = load::read_text(path, is_tail)?;
-    let parsed = load::parse_file(path, &text)?;
+    let (parsed, altered) = load::parse_file_checked(path, &text)?;
     let mut summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    summary.altered = altered;
     let file = (path, text.as_bytes());
     let written = key
         .and_then(|key| cache::write(&key, ledger_dir, file, &summary, &parsed.entries, ByReader));
@@ -264,8 +268,10 @@ pub(super) fn checked_segment(
     if load::check_segment(segment, &summary.digest, &summary.lines, before).is_ok() {
         return Ok((summary, source));
     }
-    let parsed = reparse(segment, false)?;
+    let text = load::read_text(segment, false)?;
+    let (parsed, altered) = load::parse_file_checked(segment, &text)?;
     let mut summary = Summary::of(&parsed.entries, parsed.lines.clone());
+    summary.altered = altered;
     load::check_segment(segment, &summary.digest, &parsed.lines, before)?;
     let net = std::mem::take(&mut summary.net);
     Ok((summary, Source::Memory(parsed.entries, net)))

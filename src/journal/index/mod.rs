@@ -81,6 +81,15 @@ impl Index {
         })
     }
 
+    /// The entries whose hash does not match their content as written
+    /// (changed after they were written), with the file each is in: found
+    /// when a file was parsed, kept in its cache.
+    pub fn altered(&self) -> Vec<(u64, &Path)> {
+        (self.files.iter())
+            .flat_map(|f| f.altered.iter().map(move |seq| (*seq, f.path.as_path())))
+            .collect()
+    }
+
     /// Every entry, in journal order, with `files` left empty: for queries
     /// over the entries' other fields. [`Index::entry`] has the files. Read
     /// on first use (an append reads [`Index::append_view`] instead).
