@@ -56,11 +56,69 @@ pub fn check_chain(journal: &Journal) -> Vec<Finding> {
 /// journal. Returns the findings and how many entries were checked.
 pub fn check_stored(ledger_dir: &Path) -> Result<(Vec<Finding>, usize), JournalError> {
     let mut check = ChainCheck::default();
+    let mut headers = Vec::new();
+    let tail_path = Journal::path_in(ledger_dir);
+    let mut tail_empty = false;
     crate::journal::for_each_file(ledger_dir, |file| {
         for (index, (entry, computed)) in file.entries.iter().zip(&file.hashes).enumerate() {
             check.add(entry, computed, || file.place(index));
         }
+        let is_tail = file.path == tail_path;
+        tail_empty |= is_tail && file.entries.is_empty();
+        headers.extend(header_finding(file, is_tail));
     })?;
     let checked = check.seqs.len();
-    Ok((check.finish(), checked))
+    let mut findings = check.finish();
+    findings.extend(headers);
+    findings.extend(emptied_tail(ledger_dir, &tail_path, tail_empty));
+    Ok((findings, checked))
+}
+
+/// A file whose text before its first entry is not the header `ledger`
+/// writes (a comment added, a key injected before `format`): readers refuse
+/// a key, and nothing may be hidden in what the hashes do not cover.
+fn header_finding(file: &crate::journal::StoredFile, is_tail: bool) -> Option<Finding> {
+    let expected = match (is_tail, file.entries.first(), file.entries.last()) {
+        (true, ..) => crate::journal::EMPTY_JOURNAL.to_string(),
+        (false, Some(first), Some(last)) => {
+            crate::journal::segment::segment_header(first.seq, last.seq)
+        }
+        (false, ..) => return None,
+    };
+    let header = match file.text.find("\n[[entry]]") {
+        Some(at) => &file.text[..at],
+        None => file.text.as_str(),
+    };
+    if header.trim_end() == expected.trim_end() {
+        return None;
+    }
+    let line = (header.lines().zip(expected.lines()))
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| header.lines().count().min(expected.lines().count()))
+        + 1;
+    Some(Finding {
+        seq: None,
+        message: format!(
+            "{}:{line}: the file's header is not the one ledger writes (it was edited): restore \
+             it from git",
+            file.path.display()
+        ),
+    })
+}
+
+/// An open tail without entries beside sealed segments: its entries were
+/// removed (readers refuse such a journal).
+fn emptied_tail(ledger_dir: &Path, tail_path: &Path, tail_empty: bool) -> Option<Finding> {
+    let dir = ledger_dir.join(crate::journal::segment::SEGMENT_DIR);
+    let segments = crate::journal::segment::list(&dir).unwrap_or_default();
+    (tail_empty && !segments.is_empty()).then(|| Finding {
+        seq: None,
+        message: format!(
+            "{}: the open tail holds no entry, but {} holds {} sealed segment(s): the tail's \
+             entries were removed; restore them from git",
+            tail_path.display(),
+            dir.display(),
+            segments.len()
+        ),
+    })
 }

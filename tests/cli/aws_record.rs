@@ -312,14 +312,24 @@ fn recording_again_with_nothing_changed_is_refused() {
         done.stderr
     );
     assert_eq!(s.journal(), before);
-    // The same version again is a redeploy, and says so.
+    // The same version and commit again, nothing changed: a re-run, accepted
+    // without an append.
+    let done = record(&s, &moto, &["--version", "v1"]);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(
+        done.stderr.contains("already recorded as #1"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(s.journal(), before);
+    let entry = recorded(&s, &moto, &["--version", "v1.0.1", "--allow-empty"]);
+    assert!(files(&entry).is_empty());
+    // Same files but a new commit is a deploy worth recording; under an old
+    // name it is a redeploy, and says so.
+    s.commit("src/app.js", "docs: readme");
     let done = record(&s, &moto, &["--version", "v1"]);
     assert_eq!(done.code, 2, "{}", done.stderr);
     assert!(done.stderr.contains("--redeploy"), "{}", done.stderr);
-    let entry = recorded(&s, &moto, &["--version", "v1.0.1", "--allow-empty"]);
-    assert!(files(&entry).is_empty());
-    // Same files but a new commit is a deploy worth recording.
-    s.commit("src/app.js", "docs: readme");
     recorded(&s, &moto, &["--version", "v1.0.2"]);
 }
 

@@ -564,3 +564,56 @@ fn reads_warn_of_an_entry_changed_after_it_was_written() {
         );
     }
 }
+
+#[test]
+fn verify_sees_headers_and_an_emptied_tail_as_readers_do() {
+    let s = scenario().sandbox;
+    let good = s.journal();
+    for (edited, line) in [
+        (
+            good.replacen("# Format:", "# ATTACKER WAS HERE\n# Format:", 1),
+            4,
+        ),
+        (
+            good.replacen("format = 1", "injected = \"x\"\nformat = 1", 1),
+            5,
+        ),
+    ] {
+        s.write("ledger/journal.toml", &edited);
+        let done = s.ledger(&["verify", "--no-git"]).code(1);
+        assert!(
+            done.stdout.contains(&format!(
+                "FAIL ledger/journal.toml:{line}: the file's header is not the one ledger writes"
+            )),
+            "{}",
+            done.stdout
+        );
+    }
+    s.write("ledger/journal.toml", &good);
+    // Sealed segments beside a tail whose entries were removed.
+    let run = |args: &[&str]| s.ledger(args).env("LEDGER_TEST_SEGMENT_MAX_ENTRIES", "2");
+    run(&[
+        "record",
+        "--no-aws",
+        "--env",
+        "staging",
+        "--version",
+        "v2.0.0",
+    ])
+    .ok();
+    run(&["verify", "--no-git"]).ok();
+    assert!(
+        s.path().join("ledger/journal").read_dir().unwrap().count() > 0,
+        "sealed"
+    );
+    let header = s.journal();
+    let header = &header[..header.find("\n[[entry]]").unwrap_or(header.len())];
+    s.write("ledger/journal.toml", &format!("{}\n", header.trim_end()));
+    let done = s.ledger(&["verify", "--no-git"]).code(1);
+    assert!(
+        done.stdout.contains("the open tail holds no entry, but")
+            && done.stdout.contains("sealed segment(s)"),
+        "{}",
+        done.stdout
+    );
+}

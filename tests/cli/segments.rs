@@ -530,6 +530,9 @@ fn an_append_finds_locks_versions_and_voids_that_lie_in_sealed_segments() {
     );
     run(&["unlock", "--env", "production"]).ok(); // #8
     record("staging", "s6", &[]).ok(); // #9
+    // A new build under an old name (the same name from the same commit
+    // would be a re-run, accepted without an append).
+    s.commit("src/b.js", "fix: two");
     let again = record("production", "v1", &[]).code(2);
     assert!(
         again
