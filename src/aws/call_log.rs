@@ -13,22 +13,29 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
-/// The interceptor that logs each call when `--verbose` is in force.
-#[derive(Debug, Clone, Copy)]
+/// The interceptor that logs each call when `--verbose` is in force, and
+/// names a call that goes unanswered (see [`super::waiting`]).
+#[derive(Debug, Clone)]
 pub struct CallLog {
     ui: crate::ui::Ui,
+    in_flight: std::sync::Arc<super::waiting::InFlight>,
 }
 
 impl CallLog {
     /// Logs through `ui`, when it is verbose.
     pub fn new(ui: crate::ui::Ui) -> CallLog {
-        CallLog { ui }
+        CallLog {
+            ui,
+            in_flight: std::sync::Arc::default(),
+        }
     }
 }
 
-/// When the call started (kept in the call's own config bag).
-#[derive(Debug, Clone)]
-struct Started(Instant);
+/// When the call started, and its place among the calls in flight (kept
+/// in the call's own config bag: dropped with it, however the call ends,
+/// a deadline that drops the call included).
+#[derive(Debug)]
+struct Started(Instant, super::waiting::Ticket);
 
 impl Storable for Started {
     type Storer = StoreReplace<Self>;
@@ -39,12 +46,22 @@ impl Intercept for CallLog {
         "ledger::CallLog"
     }
 
-    fn read_before_execution(
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        cfg.interceptor_state().store_put(Started(Instant::now()));
+        let call = cfg.load::<Metadata>().map_or_else(
+            || "an AWS call".to_string(),
+            |m| {
+                let service = m.service().to_ascii_lowercase().replace(' ', "");
+                format!("{service}:{}", m.name())
+            },
+        );
+        let ticket = super::waiting::InFlight::started(&self.in_flight, call, self.ui);
+        cfg.interceptor_state()
+            .store_put(Started(Instant::now(), ticket));
         Ok(())
     }
 
@@ -54,6 +71,9 @@ impl Intercept for CallLog {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if let Some(started) = cfg.load::<Started>() {
+            started.1.end();
+        }
         if !self.ui.is_verbose() {
             return Ok(());
         }

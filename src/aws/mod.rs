@@ -8,6 +8,7 @@
 //! store, and the store's own, are here. No journal, no printing.
 
 mod call_log;
+mod waiting;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -139,10 +140,10 @@ impl Clients {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let held = built
             .entry(TypeId::of::<C>())
-            .or_insert_with(|| Box::new(build(&self.shared, self.log)));
+            .or_insert_with(|| Box::new(build(&self.shared, self.log.clone())));
         match held.downcast_ref::<C>() {
             Some(client) => client.clone(),
-            None => build(&self.shared, self.log),
+            None => build(&self.shared, self.log.clone()),
         }
     }
 
@@ -185,7 +186,7 @@ pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) 
     let deadline = policy.deadline.max(Duration::from_secs(1));
     let shared = shared_config(target, policy.max_attempts, deadline).await;
     let log = call_log::CallLog::new(ui);
-    let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(log);
+    let mut s3 = aws_sdk_s3::config::Builder::from(&shared).interceptor(log.clone());
     if shared.endpoint_url().is_some() || endpoint_override("AWS_ENDPOINT_URL_S3").is_some() {
         // Emulators and S3-compatible stores want path-style addressing.
         s3 = s3.force_path_style(true);
@@ -193,7 +194,7 @@ pub async fn connect(target: &AwsTarget, policy: CallPolicy, ui: crate::ui::Ui) 
     // CloudFront is global: its API lives in us-east-1 whatever the bucket's region.
     let cloudfront = aws_sdk_cloudfront::config::Builder::from(&shared)
         .region(Region::new("us-east-1"))
-        .interceptor(log);
+        .interceptor(log.clone());
     Clients {
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront.build()),

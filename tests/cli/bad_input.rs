@@ -214,7 +214,35 @@ fn a_stalled_aws_call_fails_at_its_deadline_naming_the_call() {
         "{}",
         done.stderr
     );
+    // While it waited, the call was named (once: off a terminal, a line
+    // every 10 s).
+    assert_eq!(
+        done.stderr
+            .matches("waiting for s3:GetBucketVersioning: 2 s without an answer")
+            .count(),
+        1,
+        "{}",
+        done.stderr
+    );
     assert_eq!(s.journal(), before);
+    // --quiet says nothing while waiting.
+    let quiet = s
+        .ledger(&[
+            "--quiet",
+            "record",
+            "--env",
+            "staging",
+            "--version",
+            "v2",
+            "--timeout",
+            "3",
+        ])
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .code(3);
+    assert!(!quiet.stderr.contains("waiting for"), "{}", quiet.stderr);
     drop(stalled);
 }
 
