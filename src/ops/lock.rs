@@ -68,6 +68,7 @@ pub fn unlock(
 
 /// The lock in force on `env`, if any (`ledger check`).
 pub fn check(workspace: &Workspace, env: &str, ui: &Ui) -> Result<Option<Entry>> {
+    super::session::refresh_mirror(workspace, &workspace.config()?, ui)?;
     let index = workspace.index(ui)?;
     Ok(model::lock_of(index.heads()?, env).cloned())
 }

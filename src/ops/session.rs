@@ -38,12 +38,51 @@ pub async fn clients(env: &Environment, aws: &AwsSettings, ui: &Ui) -> Clients {
 
 /// Where appends go, as `ledger.toml` says (see `store::open`).
 pub fn storage(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Box<dyn Storage>> {
+    storage_with(workspace, config, CallPolicy::default(), ui)
+}
+
+/// [`storage`], an S3 store's calls bounded by `policy` (`--timeout`,
+/// `--max-attempts`): each call, and the whole of an append that keeps
+/// losing the race to other writers.
+pub fn storage_with(
+    workspace: &Workspace,
+    config: &Config,
+    policy: CallPolicy,
+    ui: &Ui,
+) -> Result<Box<dyn Storage>> {
+    if let Some(store) = &config.store {
+        let store = crate::store::s3::S3Store::connect(store, &workspace.ledger_dir, policy, ui)?;
+        return Ok(Box::new(store));
+    }
     let repo_dir = match &workspace.repo_dir {
         Some(dir) => dir.clone(),
         None => std::env::current_dir()?,
     };
     let storage = crate::store::open(config, &workspace.ledger_dir, &repo_dir, ui);
     storage.map_err(super::Error::from)
+}
+
+/// With an S3 store, brings the local mirror up to date before a command
+/// decides from it (a lock lifted elsewhere, a deploy recorded elsewhere);
+/// nothing to do otherwise (a git remote is brought in by `sync`).
+pub fn refresh_mirror(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<()> {
+    refresh_mirror_with(workspace, config, CallPolicy::default(), ui)
+}
+
+/// [`refresh_mirror`], the store's calls bounded by `policy`.
+pub fn refresh_mirror_with(
+    workspace: &Workspace,
+    config: &Config,
+    policy: CallPolicy,
+    ui: &Ui,
+) -> Result<()> {
+    if config.store.is_none() {
+        return Ok(());
+    }
+    let storage = storage_with(workspace, config, policy, ui)?;
+    let lock = crate::journal::JournalLock::acquire(&workspace.ledger_dir)?;
+    storage.refresh(&lock)?;
+    Ok(())
 }
 
 /// A caller reference derived from what the entry records, so that a

@@ -27,7 +27,12 @@ pub fn push(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Pushed> {
             shown(&workspace.config_path())
         );
     };
-    let store = S3Store::connect(store_config, &workspace.ledger_dir, ui)?;
+    let store = S3Store::connect(
+        store_config,
+        &workspace.ledger_dir,
+        crate::aws::CallPolicy::default(),
+        ui,
+    )?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let journal = lock.load()?;
     store.probe(&workspace.ledger_dir)?;

@@ -28,13 +28,14 @@ pub fn open(
 ) -> Result<Box<dyn Storage>, StorageError> {
     #[cfg(feature = "aws")]
     if let Some(store) = &config.store {
-        let store = s3::S3Store::connect(store, ledger_dir, ui).map_err(|e| match e {
-            s3::StoreError::Journal(e) => StorageError::Journal(e),
-            other => {
-                let retryable = other.is_retryable();
-                StorageError::remote(other, retryable)
-            }
-        })?;
+        let store = s3::S3Store::connect(store, ledger_dir, crate::aws::CallPolicy::default(), ui)
+            .map_err(|e| match e {
+                s3::StoreError::Journal(e) => StorageError::Journal(e),
+                other => {
+                    let retryable = other.is_retryable();
+                    StorageError::remote(other, retryable)
+                }
+            })?;
         return Ok(Box::new(store));
     }
     let _ = (config, ui);

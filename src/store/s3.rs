@@ -87,6 +87,20 @@ pub enum StoreError {
         /// The store.
         url: String,
     },
+    /// A conditional write sent, and no answer: the entry may have landed.
+    #[error(
+        "the write of entry #{seq} to {url} got no answer ({cause}): it may have landed or not. \
+         `ledger sync` shows whether it did; running the command again is safe (a record of the \
+         same version and commit, AWS unchanged, appends nothing)"
+    )]
+    Unknown {
+        /// The store.
+        url: String,
+        /// The entry written.
+        seq: u64,
+        /// Why no answer came.
+        cause: String,
+    },
 }
 
 impl StoreError {
@@ -95,7 +109,7 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         match self {
             StoreError::Aws(e) => e.is_retryable(),
-            StoreError::GaveUp { .. } => true,
+            StoreError::GaveUp { .. } | StoreError::Unknown { .. } => true,
             _ => false,
         }
     }
@@ -108,6 +122,8 @@ pub struct S3Store {
     ui: crate::ui::Ui,
     /// The ledger folder whose journal mirrors the store.
     ledger_dir: std::path::PathBuf,
+    /// How long one command may spend on the store (`--timeout`).
+    deadline: Duration,
     bucket: String,
     prefix: String,
     /// `s3://...` as configured, for messages.
@@ -134,6 +150,7 @@ impl S3Store {
     pub fn connect(
         config: &StoreConfig,
         ledger_dir: &Path,
+        policy: aws::CallPolicy,
         ui: &crate::ui::Ui,
     ) -> Result<S3Store, StoreError> {
         let (bucket, prefix) = config.location().unwrap_or_default();
@@ -151,10 +168,11 @@ impl S3Store {
             env_region: config.region.clone(),
             ..AwsTarget::default()
         };
-        let clients = runtime.block_on(aws::connect(&target, aws::CallPolicy::default(), *ui));
+        let clients = runtime.block_on(aws::connect(&target, policy, *ui));
         Ok(S3Store {
             runtime,
             clients,
+            deadline: policy.deadline,
             ui: *ui,
             ledger_dir: ledger_dir.to_path_buf(),
             bucket,
@@ -322,9 +340,11 @@ impl S3Store {
             .with_max_delay(Duration::from_secs(2))
             .with_max_times(ATTEMPTS as usize - 1)
             .with_jitter();
+        let started = std::time::Instant::now();
         let written = (once.retry(policy))
             .sleep(std::thread::sleep)
-            .when(|lost| matches!(lost, Written::Lost(_)))
+            // Lost races are tried again while the deadline allows.
+            .when(|lost| matches!(lost, Written::Lost(_)) && started.elapsed() < self.deadline)
             .notify(|lost, _| {
                 if let Written::Lost(seq) = lost {
                     crate::note!(
@@ -366,12 +386,23 @@ impl S3Store {
         }
         let (sealed, block) = mirror.seal(entry.clone())?;
         let key = self.key(sealed.seq);
-        let written = self.runtime.block_on(calls::put_if_absent(
-            &self.clients,
-            &self.bucket,
-            &key,
-            block.as_bytes(),
-        ))?;
+        let written = self
+            .runtime
+            .block_on(calls::put_if_absent(
+                &self.clients,
+                &self.bucket,
+                &key,
+                block.as_bytes(),
+            ))
+            .map_err(|e| match e.is_retryable() {
+                // Sent, and no answer: whether it landed is not known.
+                true => Written::Failed(StoreError::Unknown {
+                    url: self.url.clone(),
+                    seq: sealed.seq,
+                    cause: e.to_string(),
+                }),
+                false => Written::Failed(StoreError::Aws(e)),
+            })?;
         let ours = written
             || self
                 .runtime

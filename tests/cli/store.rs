@@ -330,3 +330,157 @@ fn a_fresh_mirror_is_told_of_an_overwritten_entry_it_receives() {
     let again = moto.env(fresh.ledger(&["sync"])).run();
     assert!(!again.stderr.contains("overwritten"), "{}", again.stderr);
 }
+
+#[test]
+fn a_lock_lifted_through_the_store_is_seen_by_every_clone() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let (a, b) = (writer(1), writer(1));
+    moto.env(a.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v1"]))
+        .ok();
+    moto.env(a.ledger(&["lock", "--env", "e1", "--reason", "incident"]))
+        .ok();
+    let refused = moto
+        .env(b.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v2"]))
+        .code(2);
+    assert!(
+        refused.stderr.contains("is locked (#2"),
+        "{}",
+        refused.stderr
+    );
+    moto.env(b.ledger(&["check", "--env", "e1"])).code(1);
+    let lock_of = |s: &Sandbox| -> Value {
+        let status = moto.env(s.ledger(&["status", "--format", "json"])).ok();
+        let status: Value = serde_json::from_str(&status).unwrap();
+        status["environments"][0]["lock"].clone()
+    };
+    assert_eq!(lock_of(&b)["seq"], 2);
+    moto.env(a.ledger(&["unlock", "--env", "e1"])).ok();
+    // B's mirror still says locked: status, check and record ask the store first.
+    assert!(lock_of(&b).is_null());
+    moto.env(a.ledger(&["lock", "--env", "e1", "--reason", "again"]))
+        .ok();
+    moto.env(b.ledger(&["check", "--env", "e1"])).code(1);
+    moto.env(a.ledger(&["unlock", "--env", "e1"])).ok();
+    moto.env(b.ledger(&["check", "--env", "e1"])).ok();
+    moto.env(a.ledger(&["lock", "--env", "e1", "--reason", "and again"]))
+        .ok();
+    moto.env(b.ledger(&["check", "--env", "e1"])).code(1); // B's mirror: locked
+    moto.env(a.ledger(&["unlock", "--env", "e1"])).ok();
+    moto.env(b.ledger(&["record", "--no-aws", "--env", "e1", "--version", "v2"]))
+        .ok();
+    assert_eq!(b.log_entries().len(), 8);
+}
+
+/// A proxy in front of moto that, while `swallow` is set, passes a PUT of
+/// an entry object on to moto (so that it lands) and never answers it: a
+/// write sent, and no answer.
+fn swallowing_proxy(target: &str) -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let target = target.trim_start_matches("http://").to_string();
+    let swallow = std::sync::Arc::new(AtomicBool::new(true));
+    let swallowing = std::sync::Arc::clone(&swallow);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (target, swallowing) = (target.clone(), std::sync::Arc::clone(&swallowing));
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut head = Vec::new();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("connection:") {
+                        continue;
+                    }
+                    if line == "\r\n" {
+                        head.extend_from_slice(b"Connection: close\r\n\r\n");
+                        break;
+                    }
+                    head.extend_from_slice(line.as_bytes());
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let request_line = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let swallowed = swallowing.load(Ordering::SeqCst)
+                    && request_line.starts_with("PUT ")
+                    && request_line.contains("/entries/");
+                let mut upstream = TcpStream::connect(&target).unwrap();
+                upstream.write_all(&head).unwrap();
+                upstream.write_all(&body).unwrap();
+                let mut answer = Vec::new();
+                let _ = upstream.read_to_end(&mut answer);
+                if swallowed {
+                    // Landed upstream; the caller hears nothing.
+                    std::thread::sleep(std::time::Duration::from_secs(60));
+                    return;
+                }
+                let mut client = client;
+                let _ = client.write_all(&answer);
+            });
+        }
+    });
+    (endpoint, swallow)
+}
+
+#[test]
+fn a_write_without_an_answer_is_reported_as_unknown_and_the_rerun_settles_it() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let (proxy, swallow) = swallowing_proxy(&moto.endpoint);
+    let s = writer(1);
+    let through = |args: &[&str]| {
+        s.ledger(args)
+            .env("AWS_ENDPOINT_URL", &proxy)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+    };
+    let record = [
+        "record",
+        "--no-aws",
+        "--env",
+        "e1",
+        "--version",
+        "v1",
+        "--timeout",
+        "4",
+    ];
+    let started = std::time::Instant::now();
+    let done = through(&record).code(3);
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "--timeout governs store calls"
+    );
+    assert!(
+        done.stderr.contains("the write of entry #1")
+            && done.stderr.contains("got no answer")
+            && done.stderr.contains("`ledger sync` shows whether it did"),
+        "{}",
+        done.stderr
+    );
+    swallow.store(false, std::sync::atomic::Ordering::SeqCst);
+    // It had landed: the re-run finds it and appends nothing.
+    let again = through(&record).code(0);
+    assert!(
+        again.stderr.contains("already recorded as #1"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(s.log_entries().len(), 1);
+    through(&["verify", "--no-git", "--store"]).ok();
+}

@@ -60,6 +60,13 @@ pub struct Lock {
 
 /// The status of the environments `names`.
 pub fn status(workspace: &Workspace, names: &[String], ui: &Ui) -> Result<Status> {
+    // Status shows the mirror when the store cannot be reached, and says so.
+    if let Err(e) = crate::ops::session::refresh_mirror(workspace, &workspace.config()?, ui) {
+        crate::warning!(
+            ui,
+            "the mirror could not be brought up to date from the store ({e}): showing it as it is"
+        );
+    }
     let index = workspace.index(ui)?;
     let mut environments = Vec::with_capacity(names.len());
     for env in names {

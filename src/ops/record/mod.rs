@@ -12,7 +12,7 @@ use capture::capture_aws;
 use request::Request;
 use settle::{Settled, Settling};
 
-use super::session::{AwsSettings, storage};
+use super::session::{AwsSettings, storage_with};
 use super::{Result, Workspace};
 use crate::config::Config;
 use crate::journal::{Entry, Index, Pins};
@@ -98,6 +98,9 @@ pub fn record(
         );
     }
 
+    // A lock lifted, or a deploy recorded, through the store since the
+    // mirror was last brought in decides what this record may do.
+    super::session::refresh_mirror_with(workspace, config, args.aws.policy, ui)?;
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index(ui)?;
     // The heads the checks read, not every head: an append costs the same
@@ -113,7 +116,7 @@ pub fn record(
     let (capture, pins) = capture_aws(&request, &index, &seen, &mut entry, ui)?;
 
     pause_for_tests();
-    let storage = storage(workspace, config, ui)?;
+    let storage = storage_with(workspace, config, args.aws.policy, ui)?;
     let mut settling = Settling {
         env: &args.env,
         index: &index,

@@ -153,6 +153,7 @@ pub fn plan(
     let env = config.environment(&args.env, &workspace.config_path())?;
     let runtime = session::runtime()?;
     let clients = runtime.block_on(session::clients(env, &args.aws, ui));
+    session::refresh_mirror(workspace, config, ui)?;
     let journal = workspace.journal(ui)?;
     if !dry_run {
         super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;

@@ -91,7 +91,12 @@ fn verify_store(
     let Some(store_config) = &config.store else {
         crate::refuse!("--store: ledger.toml declares no [store] to check");
     };
-    let store = S3Store::connect(store_config, &workspace.ledger_dir, ui)?;
+    let store = S3Store::connect(
+        store_config,
+        &workspace.ledger_dir,
+        crate::aws::CallPolicy::default(),
+        ui,
+    )?;
     let report = store.verify(journal)?;
     Ok((store.url.clone(), report))
 }
