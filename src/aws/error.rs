@@ -372,19 +372,14 @@ fn classify_reply(reply: Replied, site: CallSite, in_words: impl FnOnce() -> Str
             hint: "check the ID, the account and the region".into(),
         }
     } else {
+        let message = Some(message).filter(|m| !m.is_empty());
         AwsError::Service {
             operation,
             resource,
-            code: if code.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                code
-            },
-            message: if message.is_empty() {
-                in_words()
-            } else {
-                message
-            },
+            code: Some(code)
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| format!("HTTP {status}")),
+            message: message.unwrap_or_else(in_words),
         }
     }
 }

@@ -57,116 +57,136 @@ const ENVIRONMENT: [(&str, &str); 9] = [
     ),
 ];
 
-/// Examples for `command` (`""` for ledger(1)): what it does, the command line.
-fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
-    match command {
-        "" => &[
-            (
-                "Record the deploy of the checked-out commit to production, then write the documents:",
-                "ledger record --env production && ledger render -o AWS_VERSIONS.md && ledger render changelog -o CHANGELOG.md",
-            ),
-            (
-                "What was live in production at an instant:",
-                "ledger live --env production --at '2026-03-14 09:30'",
-            ),
-            (
-                "Check the journal, its git history and AWS:",
-                "ledger verify --aws",
-            ),
-        ],
-        "record" => &[
-            (
-                "Record the deploy of HEAD (its tag names the version) and invalidate CloudFront:",
-                "ledger record --env production --invalidate '/*' --wait",
-            ),
-            (
-                "Name the version, and say who deployed:",
-                "ledger record --env staging --version v2.1.1-rc1 --by 'Dana Ops'",
-            ),
-            (
-                "Show what would be recorded, without recording it:",
-                "ledger record --env production --dry-run",
-            ),
-        ],
-        "rollback" => &[
-            (
-                "See the plan and the equivalent aws commands:",
-                "ledger rollback --env production --to v2.1.0 --dry-run",
-            ),
-            (
-                "Restore the objects and pins of entry #41, without asking:",
-                "ledger rollback --env production --to '#41' --yes",
-            ),
-        ],
-        "live" => &[
-            (
-                "The object versions live in production at an instant:",
-                "ledger live --env production --at 2026-03-14T09:30:00Z",
-            ),
-            (
-                "One key, as JSON:",
-                "ledger live --env production --at now --key index.html --format json",
-            ),
-        ],
-        "history" => &[
-            (
-                "Every version of a key and when it was live:",
-                "ledger history index.html --env production",
-            ),
-            (
-                "The Lambda versions an alias served:",
-                "ledger history --function Master_Function --env production",
-            ),
-        ],
-        "log" => &[
-            ("The last ten entries:", "ledger log -n 10"),
-            (
-                "Production's deploys and rollbacks of the last 90 days by one person:",
-                "ledger log --env production --kind deploy,rollback --since 90d --by dana",
-            ),
-        ],
-        "show" => &[(
-            "An entry by version, commit prefix or sequence number:",
-            "ledger show v2.1.1 --env production",
-        )],
-        "diff" => &[(
-            "Objects, pins and commits between two releases:",
-            "ledger diff v2.0.0 v2.1.0 --env production",
-        )],
-        "verify" => &[(
-            "In CI: the chain, its git history and drift from AWS, as JSON:",
-            "ledger verify --aws --format json",
-        )],
-        "render" => &[
-            (
-                "Fail a pipeline when the committed document is stale:",
-                "ledger render --check AWS_VERSIONS.md",
-            ),
-            (
-                "The audit page:",
-                "ledger render --format html -o audit.html",
-            ),
-        ],
-        "import" => &[(
-            "Adopt a hand-kept version document and changelog:",
-            "ledger import AWS_VERSIONS.md --changelog CHANGELOG.md",
-        )],
-        "snapshot" => &[(
-            "Propose declarations for what the account holds:",
-            "ledger snapshot --discover --env production",
-        )],
-        "void" => &[(
-            "Mark an entry recorded in error (it stays in the journal):",
-            "ledger void '#12' --reason 'recorded against the wrong environment'",
-        )],
-        "lock" => &[(
-            "Stop records and rollbacks of production during an incident:",
-            "ledger lock --env production --reason 'incident 4711'",
-        )],
-        "sync" => &[("Share the journal with the team's remote:", "ledger sync")],
-        "completions" => &[("Completion for bash:", "source <(ledger completions bash)")],
-        _ => &[],
-    }
+/// Examples, by command (`""` for ledger(1)): what it does, the command line.
+const EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "",
+        "Record the deploy of the checked-out commit to production, then write the documents:",
+        "ledger record --env production && ledger render -o AWS_VERSIONS.md && ledger render changelog -o CHANGELOG.md",
+    ),
+    (
+        "",
+        "What was live in production at an instant:",
+        "ledger live --env production --at '2026-03-14 09:30'",
+    ),
+    (
+        "",
+        "Check the journal, its git history and AWS:",
+        "ledger verify --aws",
+    ),
+    (
+        "record",
+        "Record the deploy of HEAD (its tag names the version) and invalidate CloudFront:",
+        "ledger record --env production --invalidate '/*' --wait",
+    ),
+    (
+        "record",
+        "Name the version, and say who deployed:",
+        "ledger record --env staging --version v2.1.1-rc1 --by 'Dana Ops'",
+    ),
+    (
+        "record",
+        "Show what would be recorded, without recording it:",
+        "ledger record --env production --dry-run",
+    ),
+    (
+        "rollback",
+        "See the plan and the equivalent aws commands:",
+        "ledger rollback --env production --to v2.1.0 --dry-run",
+    ),
+    (
+        "rollback",
+        "Restore the objects and pins of entry #41, without asking:",
+        "ledger rollback --env production --to '#41' --yes",
+    ),
+    (
+        "live",
+        "The object versions live in production at an instant:",
+        "ledger live --env production --at 2026-03-14T09:30:00Z",
+    ),
+    (
+        "live",
+        "One key, as JSON:",
+        "ledger live --env production --at now --key index.html --format json",
+    ),
+    (
+        "history",
+        "Every version of a key and when it was live:",
+        "ledger history index.html --env production",
+    ),
+    (
+        "history",
+        "The Lambda versions an alias served:",
+        "ledger history --function Master_Function --env production",
+    ),
+    ("log", "The last ten entries:", "ledger log -n 10"),
+    (
+        "log",
+        "Production's deploys and rollbacks of the last 90 days by one person:",
+        "ledger log --env production --kind deploy,rollback --since 90d --by dana",
+    ),
+    (
+        "show",
+        "An entry by version, commit prefix or sequence number:",
+        "ledger show v2.1.1 --env production",
+    ),
+    (
+        "diff",
+        "Objects, pins and commits between two releases:",
+        "ledger diff v2.0.0 v2.1.0 --env production",
+    ),
+    (
+        "verify",
+        "In CI: the chain, its git history and drift from AWS, as JSON:",
+        "ledger verify --aws --format json",
+    ),
+    (
+        "render",
+        "Fail a pipeline when the committed document is stale:",
+        "ledger render --check AWS_VERSIONS.md",
+    ),
+    (
+        "render",
+        "The audit page:",
+        "ledger render --format html -o audit.html",
+    ),
+    (
+        "import",
+        "Adopt a hand-kept version document and changelog:",
+        "ledger import AWS_VERSIONS.md --changelog CHANGELOG.md",
+    ),
+    (
+        "snapshot",
+        "Propose declarations for what the account holds:",
+        "ledger snapshot --discover --env production",
+    ),
+    (
+        "void",
+        "Mark an entry recorded in error (it stays in the journal):",
+        "ledger void '#12' --reason 'recorded against the wrong environment'",
+    ),
+    (
+        "lock",
+        "Stop records and rollbacks of production during an incident:",
+        "ledger lock --env production --reason 'incident 4711'",
+    ),
+    (
+        "sync",
+        "Share the journal with the team's remote:",
+        "ledger sync",
+    ),
+    (
+        "completions",
+        "Completion for bash:",
+        "source <(ledger completions bash)",
+    ),
+];
+
+/// The examples of `command`.
+fn examples(command: &str) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+    (EXAMPLES.iter())
+        .filter(move |(name, ..)| *name == command)
+        .map(|(_, what, line)| (*what, *line))
 }
 
 /// The EXIT STATUS, ENVIRONMENT and EXAMPLES sections of the page of
@@ -184,8 +204,8 @@ pub fn sections(command: &str) -> String {
             escape(meaning)
         ));
     }
-    let examples = examples(command);
-    if !examples.is_empty() {
+    let mut examples = examples(command).peekable();
+    if examples.peek().is_some() {
         page.push_str(".SH EXAMPLES\n");
         for (what, line) in examples {
             page.push_str(&format!(

@@ -22,41 +22,11 @@ pub fn run(
     ui: &Ui,
 ) -> Result<Outcome> {
     let config = workspace.config()?;
-    let settings = RecordSettings {
-        env: args.env.clone(),
-        version: args.version.clone(),
-        commit: args.commit.clone(),
-        since: args.since.clone(),
-        by: workspace.actor(args.by.as_ref())?,
-        build_time: args.build_time.clone(),
-        at: args.at,
-        changes: args.changes.clone(),
-        invalidation: args.invalidation.clone(),
-        invalidate: args.invalidate.clone(),
-        wait: args.wait.then(|| Duration::from_secs(args.wait_timeout)),
-        allow_empty: args.allow_empty,
-        no_aws: args.no_aws,
-        redeploy: args.redeploy,
-        dry_run: args.dry_run,
-        force: args.force,
-        reading: Reading {
-            page_size: args.page_size,
-            concurrency: args.concurrency,
-        },
-        aws: aws_settings(&args.aws),
-    };
+    let settings = settings(workspace, args)?;
     let recorded = record::record(workspace, &config, &settings, ui)?;
     let entry = &recorded.entry;
     if recorded.already_recorded {
-        crate::note!(
-            ui,
-            "already recorded as #{} ({} {} at {}, {}), and AWS serves what it recorded: nothing was appended",
-            entry.seq,
-            entry.env,
-            entry.version.as_deref().unwrap_or("-"),
-            entry.short_commit(),
-            entry.deployed_at
-        );
+        report_already(entry, ui);
         if args.format == OutputFormat::Json {
             write_json(out, entry)?;
         }
@@ -85,6 +55,46 @@ pub fn run(
         write_json(out, entry)?;
     }
     Ok(Outcome::Success)
+}
+
+/// What `args` ask of `record`, resolved.
+fn settings(workspace: &Workspace, args: &RecordArgs) -> Result<RecordSettings> {
+    Ok(RecordSettings {
+        env: args.env.clone(),
+        version: args.version.clone(),
+        commit: args.commit.clone(),
+        since: args.since.clone(),
+        by: workspace.actor(args.by.as_ref())?,
+        build_time: args.build_time.clone(),
+        at: args.at,
+        changes: args.changes.clone(),
+        invalidation: args.invalidation.clone(),
+        invalidate: args.invalidate.clone(),
+        wait: args.wait.then(|| Duration::from_secs(args.wait_timeout)),
+        allow_empty: args.allow_empty,
+        no_aws: args.no_aws,
+        redeploy: args.redeploy,
+        dry_run: args.dry_run,
+        force: args.force,
+        reading: Reading {
+            page_size: args.page_size,
+            concurrency: args.concurrency,
+        },
+        aws: aws_settings(&args.aws),
+    })
+}
+
+/// The entry a re-run repeats, on stderr.
+fn report_already(entry: &Entry, ui: &Ui) {
+    crate::note!(
+        ui,
+        "already recorded as #{} ({} {} at {}, {}), and AWS serves what it recorded: nothing was appended",
+        entry.seq,
+        entry.env,
+        entry.version.as_deref().unwrap_or("-"),
+        entry.short_commit(),
+        entry.deployed_at
+    );
 }
 
 /// The one-line summary of a new entry, on stderr.

@@ -216,8 +216,9 @@ fn write_changelog_texts(config_path: &Path, imported: &ImportedChangelog) -> Re
     Ok(previous)
 }
 
-fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) -> Result<()> {
-    let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
+/// The text of the document at `path` and what was read from it; refused
+/// when nothing in it is a section of a version document.
+fn read_document(path: &Path, args: &ImportSettings) -> Result<(String, Imported)> {
     let text = read_bounded(path, args.max_bytes)?;
     let imported = import_document(path, &text, args.lenient)?;
     if imported.sections_recognised == 0 {
@@ -228,6 +229,12 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
             shown(path)
         );
     }
+    Ok((text, imported))
+}
+
+fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) -> Result<()> {
+    let path = args.document.as_deref().unwrap_or(std::path::Path::new(""));
+    let (text, imported) = read_document(path, args)?;
     // Appending, the ledger's own configuration decides (and is checked).
     let existing = if args.append {
         Some(workspace.config()?)

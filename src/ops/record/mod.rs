@@ -91,12 +91,7 @@ pub fn record(
         .clone();
     let repo = workspace.repo()?;
     let mut request = Request::resolve(workspace, config, args, &env, &repo)?;
-    if let Some(dirty) = &request.dirty_note {
-        crate::warning!(
-            ui,
-            "{dirty}; the entry notes it (commit before deploying to record exactly what was built)"
-        );
-    }
+    warn_dirty(&request, ui);
 
     // A lock lifted, or a deploy recorded, through the store since the
     // mirror was last brought in decides what this record may do.
@@ -127,25 +122,31 @@ pub fn record(
     };
     let Settled {
         lock,
-        mut appender,
+        appender,
         now,
     } = settling.settle(workspace, storage.as_ref(), &mut entry, ui)?;
     // Function versions are diffed against the journal as it is now, and
     // were read after any entry that pinned them landed.
     let pin_changes = add_changed_pins(&mut entry, &settling.pins, &now);
     if let Some(earlier) = request.unchanged_rerun(&entry, &now) {
-        return Ok(Recorded {
-            entry: earlier.clone(),
-            dry_run: args.dry_run,
-            would_invalidate: None,
-            pin_changes: Vec::new(),
-            already_recorded: true,
-        });
+        return Ok(Recorded::already(earlier, args.dry_run));
     }
     let deployed_at = args.at.unwrap_or_else(Timestamp::now);
     let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
-    if args.dry_run {
-        // Sealed as it would be appended now: seq, prev_hash and hash shown.
+    let held = (lock, appender);
+    append_or_show(&request, storage.as_ref(), held, entry, pin_changes)
+}
+
+/// Appends the settled `entry` under the lock `held`; on a dry run, seals
+/// it as it would be appended now (seq, prev_hash and hash shown) instead.
+fn append_or_show(
+    request: &Request<'_>,
+    storage: &dyn crate::journal::Storage,
+    (lock, mut appender): (crate::journal::JournalLock, crate::journal::Appender),
+    entry: Entry,
+    pin_changes: Vec<String>,
+) -> Result<Recorded> {
+    if request.args.dry_run {
         let (entry, _) = appender.seal(entry)?;
         return Ok(Recorded {
             entry,
@@ -164,6 +165,29 @@ pub fn record(
         pin_changes,
         already_recorded: false,
     })
+}
+
+impl Recorded {
+    /// The record repeated `earlier`, and AWS is as it recorded.
+    fn already(earlier: &Entry, dry_run: bool) -> Recorded {
+        Recorded {
+            entry: earlier.clone(),
+            dry_run,
+            would_invalidate: None,
+            pin_changes: Vec::new(),
+            already_recorded: true,
+        }
+    }
+}
+
+/// Says, before the capture, that the working tree has uncommitted changes.
+fn warn_dirty(request: &Request<'_>, ui: &Ui) {
+    if let Some(dirty) = &request.dirty_note {
+        crate::warning!(
+            ui,
+            "{dirty}; the entry notes it (commit before deploying to record exactly what was built)"
+        );
+    }
 }
 
 /// The pins captured that differ from what `now` says the entry's
