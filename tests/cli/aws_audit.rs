@@ -453,6 +453,25 @@ fn audit_answers_match_s3_and_rollback_restores_the_bytes() {
     let after_rollback = live(&s, "now", None);
     assert_eq!(live_map(&after_rollback), current);
     moto.env(s.ledger(&["verify", "--aws", "--no-git"])).ok();
+    // A rollback to the same release again copies nothing: S3 holds the
+    // release's content (in new versions the first rollback made).
+    let target = format!("#{}", entry["restores"]);
+    let again = moto
+        .env(s.ledger(&[
+            "rollback",
+            "--env",
+            "production",
+            "--to",
+            &target,
+            "--dry-run",
+        ]))
+        .run();
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        !again.stdout.contains("copy-object") && !again.stdout.contains("  restore  "),
+        "{}",
+        again.stdout
+    );
     let doc = s.ledger(&["render"]).ok();
     assert!(doc.contains("Production Rollback to v2"), "{doc}");
 

@@ -216,6 +216,11 @@ fn parameter_versions_are_pinned_audited_and_written_back() {
     // A second rollback to the same release finds the value there already.
     let again = w.ok(&["rollback", "--env", "production", "--to", "#1", "--dry-run"]);
     assert!(!again.contains("put-parameter"), "{again}");
+    // Nor are the objects copied again: they hold the release's content.
+    assert!(
+        !again.contains("copy-object") && !again.contains("  restore  "),
+        "{again}"
+    );
     for file in walk(&w.s.path().join("ledger")) {
         assert_no_value(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
     }

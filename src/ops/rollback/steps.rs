@@ -100,13 +100,20 @@ pub(super) fn invalidate_restored(
 }
 
 /// The steps that turn S3's latest state into `wanted`: restore each key
-/// whose latest version differs, delete each live key not wanted.
+/// whose latest object differs (another version, unless it holds the same
+/// content: the same ETag and size, as a copy made by an earlier rollback
+/// to the same release does), delete each live key not wanted.
 pub(super) fn object_steps(wanted: &LiveState, latest: &BTreeMap<String, Observed>) -> Vec<Step> {
     let mut steps = Vec::new();
     for (key, file) in wanted {
         let current = latest.get(key).filter(|o| !o.deleted);
         let current_version = current.and_then(|o| o.version_id.clone());
-        if current_version.as_ref() != file.version_id.as_ref() {
+        let same_content = current.is_some_and(|o| {
+            o.etag.is_some()
+                && o.etag == file.etag
+                && (o.size.is_none() || file.size.is_none() || o.size == file.size)
+        });
+        if current_version.as_ref() != file.version_id.as_ref() && !same_content {
             steps.push(Step::Restore {
                 file: file.clone(),
                 current: current_version,
