@@ -61,6 +61,8 @@ struct VerifyJson<'a> {
     history: HistoryJson<'a>,
     /// The chain's and the history's findings.
     findings: Vec<FindingJson<'a>>,
+    /// Journal files whose read cache disagreed with them (set aside).
+    caches_set_aside: Vec<String>,
     /// With --aws.
     aws: Option<AwsJson<'a>>,
     /// With --store.
@@ -118,6 +120,9 @@ impl<'a> VerifyJson<'a> {
                     message: &f.message,
                 })
                 .collect(),
+            caches_set_aside: (report.caches_set_aside.iter())
+                .map(|p| p.display().to_string())
+                .collect(),
             aws: verified.drift.as_ref().map(|drift| AwsJson {
                 compared: drift.compared,
                 drift: (drift.findings.iter())
@@ -139,6 +144,14 @@ impl<'a> VerifyJson<'a> {
 fn write_findings(out: &mut dyn Write, verified: &Verified, ui: &Ui) -> Result<()> {
     for finding in &verified.report.findings {
         writeln!(out, "FAIL {}", finding.message)?;
+    }
+    for file in &verified.report.caches_set_aside {
+        crate::warning!(
+            ui,
+            "the read cache of {} disagreed with it (corrupted or edited): set aside; reads \
+             rebuild it from the journal",
+            file.display()
+        );
     }
     if let Some(reason) = &verified.report.history_skipped {
         crate::note!(ui, "note: git history not checked: {reason}");

@@ -26,6 +26,14 @@ pub struct Appender {
     hashes_hold: bool,
 }
 
+/// The value of the last `hash = "..."` line of a journal file's text (the
+/// last entry's hash, as written), if any.
+fn last_hash_in(text: &str) -> Option<&str> {
+    let at = text.rfind("\nhash = \"")? + "\nhash = \"".len();
+    let rest = &text[at..];
+    rest.find('"').map(|end| &rest[..end])
+}
+
 impl Appender {
     /// Reads the tail of the journal in `ledger_dir` and, from `index`
     /// (opened under the same lock), what comes before it. `None` when the
@@ -36,7 +44,13 @@ impl Appender {
         let key = cache::key(ledger_dir, &path);
         let text = super::load::read_text(&path, true)?;
         let checked = (key.as_ref())
-            .and_then(|key| cache::read_checked(ledger_dir, &path, key, text.as_bytes()));
+            .and_then(|key| cache::read_checked(ledger_dir, &path, key, text.as_bytes()))
+            // The chain continues from the hash the bytes hold, never from
+            // one only a cache says.
+            .filter(|parsed| {
+                let last = parsed.entries.last().map(|e| e.hash.as_str());
+                last == last_hash_in(&text)
+            });
         let hashes_hold = checked.is_some();
         let tail = match checked {
             Some(parsed) => Journal::of_file(&path, text, parsed),

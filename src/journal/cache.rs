@@ -286,6 +286,27 @@ pub(super) fn read_checked(
     })
 }
 
+/// Whether the cache of journal file `file`, as it is now on disk, holds
+/// what parsing it gives (`entries`): its summary, entries, heads and net
+/// changes. A cache that disagrees is removed (the next read rebuilds it);
+/// `None` when there is no cache of it. `ledger verify` asks this of every
+/// file, so that a cache never says what the journal does not.
+pub fn agrees(ledger_dir: &Path, file: &Path, entries: &[Entry]) -> Option<bool> {
+    let key = key(ledger_dir, file)?;
+    let (summary, cached) = open_at(&key)?;
+    let expected = Summary::of(entries, summary.lines.clone());
+    let heads: Vec<Entry> = entries.iter().map(Entry::head).collect();
+    let holds = summary.digest == expected.digest
+        && summary.voided_inside == expected.voided_inside
+        && cached.entries().as_deref() == Some(entries)
+        && cached.heads() == Some(heads)
+        && cached.net() == Some(expected.net);
+    if !holds {
+        let _ = fs::remove_file(&key.path);
+    }
+    Some(holds)
+}
+
 /// Who writes a cache file: a reader that parsed the journal file, or the
 /// append that wrote it, after checking the chain it extends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

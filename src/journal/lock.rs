@@ -61,10 +61,14 @@ impl JournalLock {
     /// the checks: a cost bounded by the open tail, not the history.
     pub fn open(&self) -> Result<(Appender, Index), JournalError> {
         let index = Index::open(&self.dir)?;
-        if let Some(appender) = Appender::open(&self.dir, &index)? {
+        if let Some(appender) = Appender::open(&self.dir, &index)?
+            && appender.tail_broken().is_none()
+        {
             return Ok((appender, index));
         }
-        // The cache disagrees with the tail: set it aside, read every file.
+        // The cache disagrees with the tail, or the chain does not hold as
+        // the caches tell it: set them aside and read every file, so that a
+        // broken chain reported is the journal's, never a cache's.
         let _ = fs::remove_dir_all(self.dir.join(super::cache::CACHE_DIR));
         let index = Index::open(&self.dir)?;
         match Appender::open(&self.dir, &index)? {
@@ -84,7 +88,9 @@ impl JournalLock {
         &self,
         previous: &Index,
     ) -> Result<(Appender, Option<Index>), JournalError> {
-        if let Some(appender) = Appender::open(&self.dir, previous)? {
+        if let Some(appender) = Appender::open(&self.dir, previous)?
+            && appender.tail_broken().is_none()
+        {
             return Ok((appender, None));
         }
         let (appender, index) = self.open()?;

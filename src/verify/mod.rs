@@ -34,6 +34,8 @@ pub struct Report {
     pub history_skipped: Option<String>,
     /// Problems, in journal order.
     pub findings: Vec<Finding>,
+    /// Journal files whose read cache disagreed with them: set aside.
+    pub caches_set_aside: Vec<std::path::PathBuf>,
 }
 
 fn at(journal: &Journal, index: usize) -> String {
@@ -54,9 +56,10 @@ pub fn check_chain(journal: &Journal) -> Vec<Finding> {
 /// Recomputes the hash chain of the journal stored in `ledger_dir`, a few
 /// files at a time, so that memory holds a batch of segments, not the
 /// journal. Returns the findings and how many entries were checked.
-pub fn check_stored(ledger_dir: &Path) -> Result<(Vec<Finding>, usize), JournalError> {
+pub fn check_stored(ledger_dir: &Path) -> Result<Stored, JournalError> {
     let mut check = ChainCheck::default();
     let mut headers = Vec::new();
+    let mut caches = Vec::new();
     let tail_path = Journal::path_in(ledger_dir);
     let mut tail_empty = false;
     crate::journal::for_each_file(ledger_dir, |file| {
@@ -66,13 +69,21 @@ pub fn check_stored(ledger_dir: &Path) -> Result<(Vec<Finding>, usize), JournalE
         let is_tail = file.path == tail_path;
         tail_empty |= is_tail && file.entries.is_empty();
         headers.extend(header_finding(file, is_tail));
+        if crate::journal::cache::agrees(ledger_dir, &file.path, &file.entries) == Some(false) {
+            caches.push(file.path.clone());
+        }
     })?;
     let checked = check.seqs.len();
     let mut findings = check.finish();
     findings.extend(headers);
     findings.extend(emptied_tail(ledger_dir, &tail_path, tail_empty));
-    Ok((findings, checked))
+    Ok((findings, checked, caches))
 }
+
+/// What [`check_stored`] found: the findings, how many entries were
+/// checked, and the journal files whose cache disagreed with them (removed:
+/// the next read rebuilds it).
+pub type Stored = (Vec<Finding>, usize, Vec<std::path::PathBuf>);
 
 /// A file whose text before its first entry is not the header `ledger`
 /// writes (a comment added, a key injected before `format`): readers refuse

@@ -124,10 +124,11 @@ fn check_chain_and_history(
     // after it, when no thread can start).
     let (history, stored) =
         crate::parallel::both(|| repo.map(history), || check_stored(&workspace.ledger_dir));
-    let (findings, entries_checked) = stored?;
+    let (findings, entries_checked, caches_set_aside) = stored?;
     let mut report = Report {
         entries_checked,
         findings,
+        caches_set_aside,
         history_skipped: skipped,
         ..Report::default()
     };
