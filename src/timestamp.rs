@@ -61,9 +61,14 @@ impl Timestamp {
     /// counted back from now: a number followed by `m` (minutes), `h`, `d`
     /// or `w` (`90d`).
     pub fn parse_user_or_age(text: &str) -> Result<Self, TimeParseError> {
-        match parse_age(text.trim()) {
-            Some(age) => Ok(Timestamp::At(Timestamp::now().instant() - age)),
-            None => Self::parse_user(text),
+        let Some(age) = parse_age(text.trim()) else {
+            return Self::parse_user(text);
+        };
+        match Timestamp::now().instant().checked_sub_signed(age) {
+            Some(then) => Ok(Timestamp::At(then)),
+            None => Err(TimeParseError {
+                input: text.to_string(),
+            }),
         }
     }
 
@@ -303,7 +308,7 @@ mod tests {
         assert!((89..=90).contains(&days), "90d gave {days} days back");
         let t = Timestamp::parse_user_or_age("2026-01-05").unwrap();
         assert_eq!(t.to_string(), "2026-01-05");
-        for text in ["d", "-3d", "3x", "1.5d", "99999999999999999w"] {
+        for text in ["d", "-3d", "3x", "1.5d", "99999999999999999w", "99999999d"] {
             assert!(Timestamp::parse_user_or_age(text).is_err(), "{text}");
         }
     }

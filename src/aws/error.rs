@@ -230,6 +230,17 @@ impl AwsError {
         }
     }
 
+    /// Whether a call that failed so may have been carried out all the
+    /// same: it was sent and no answer came in time. (Throttling, a 5xx
+    /// and a refused connection are answers, or nothing was sent.)
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            AwsError::TimedOut { .. } => true,
+            AwsError::Context { source, .. } => source.outcome_unknown(),
+            _ => false,
+        }
+    }
+
     /// This error as the cause of `context`.
     pub fn context(self, context: impl Into<String>) -> AwsError {
         AwsError::Context {

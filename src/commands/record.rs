@@ -26,7 +26,7 @@ pub fn run(
     let recorded = record::record(workspace, &config, &settings, ui)?;
     let entry = &recorded.entry;
     if recorded.already_recorded {
-        report_already(entry, ui);
+        report_already(entry, args.no_aws, ui);
         if args.format == OutputFormat::Json {
             write_json(out, entry)?;
         }
@@ -85,10 +85,15 @@ fn settings(workspace: &Workspace, args: &RecordArgs) -> Result<RecordSettings> 
 }
 
 /// The entry a re-run repeats, on stderr.
-fn report_already(entry: &Entry, ui: &Ui) {
+fn report_already(entry: &Entry, no_aws: bool, ui: &Ui) {
+    let why = if no_aws {
+        "(--no-aws: AWS was not read)"
+    } else {
+        "and AWS serves what it recorded"
+    };
     crate::note!(
         ui,
-        "already recorded as #{} ({} {} at {}, {}), and AWS serves what it recorded: nothing was appended",
+        "already recorded as #{} ({} {} at {}, {}), {why}: nothing was appended",
         entry.seq,
         entry.env,
         entry.version.as_deref().unwrap_or("-"),

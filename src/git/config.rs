@@ -3,7 +3,11 @@
 //! the global file `GIT_CONFIG_GLOBAL` names (else `$XDG_CONFIG_HOME/git/config`
 //! and `~/.gitconfig`), the repository's own, and the `GIT_CONFIG_COUNT`
 //! pairs over them all. libgit2 alone reads neither `GIT_CONFIG_GLOBAL` nor
-//! `GIT_CONFIG_NOSYSTEM`, which CI systems set.
+//! `GIT_CONFIG_NOSYSTEM`, which CI systems set; without them, the
+//! repository's own configuration (libgit2's, which follows
+//! `includeIf "gitdir:..."` with the repository at hand) is read. With them,
+//! conditional includes are not followed (libgit2 evaluates them only for a
+//! repository's configuration).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -22,10 +26,23 @@ impl GitRepo {
 
     /// The value of `key` (`section.name`) in git's configuration.
     pub fn config_value(&self, key: &str) -> Option<String> {
-        if let Some(value) = command_line_value(key, |name| std::env::var_os(name)) {
+        let var = |name: &str| std::env::var_os(name);
+        if let Some(value) = command_line_value(key, var) {
             return Some(value);
         }
-        let config = as_git_reads_it(self.repo.commondir(), |name| std::env::var_os(name))?;
+        let redirected = [
+            "GIT_CONFIG_GLOBAL",
+            "GIT_CONFIG_SYSTEM",
+            "GIT_CONFIG_NOSYSTEM",
+        ]
+        .iter()
+        .any(|name| var(name).is_some_and(|v| !v.is_empty()));
+        if !redirected {
+            // libgit2's own files are git's then, and with the repository
+            // at hand it follows `includeIf "gitdir:..."` as git does.
+            return self.repo.config().ok()?.get_string(key).ok();
+        }
+        let config = as_git_reads_it(self.repo.commondir(), var)?;
         config.get_string(key).ok()
     }
 }

@@ -49,6 +49,26 @@ impl GitRepo {
         Ok(None)
     }
 
+    /// The nearest commit strictly before `sha` in its history whose
+    /// version tag `wanted` accepts.
+    pub fn previous_tagged_where(
+        &self,
+        sha: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Option<String>, GitError> {
+        let tags = self.tags_by_commit()?;
+        let mut walk = self.walk_from(sha)?;
+        walk.next(); // the commit itself comes first in topological order
+        for oid in walk {
+            let oid = oid.map_err(other("walking history"))?.to_string();
+            let version = tags.get(&oid).and_then(|names| pick_version_tag(names));
+            if version.is_some_and(|v| wanted(&v)) {
+                return Ok(Some(oid));
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether a tag of this name exists.
     pub fn has_tag(&self, name: &str) -> bool {
         self.tag_names

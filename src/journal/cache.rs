@@ -291,8 +291,14 @@ pub(super) fn read_checked(
 /// changes. A cache that disagrees is removed (the next read rebuilds it);
 /// `None` when there is no cache of it. `ledger verify` asks this of every
 /// file, so that a cache never says what the journal does not.
-pub fn agrees(ledger_dir: &Path, file: &Path, entries: &[Entry]) -> Option<bool> {
-    let key = key(ledger_dir, file)?;
+pub fn agrees(ledger_dir: &Path, file: &super::StoredFile) -> Option<bool> {
+    let (entries, path) = (&file.entries[..], file.path.as_path());
+    let key = key(ledger_dir, path)?;
+    // An append since the file was read (its size differs): the cache is
+    // of another state than the entries read; nothing to say of it.
+    if key.len != file.text.len() as u64 {
+        return None;
+    }
     let (summary, cached) = open_at(&key)?;
     let expected = Summary::of(entries, summary.lines.clone());
     let heads: Vec<Entry> = entries.iter().map(Entry::head).collect();

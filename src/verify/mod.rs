@@ -69,7 +69,8 @@ pub fn check_stored(ledger_dir: &Path) -> Result<Stored, JournalError> {
         let is_tail = file.path == tail_path;
         tail_empty |= is_tail && file.entries.is_empty();
         headers.extend(header_finding(file, is_tail));
-        if crate::journal::cache::agrees(ledger_dir, &file.path, &file.entries) == Some(false) {
+        let agrees = crate::journal::cache::agrees(ledger_dir, file);
+        if agrees == Some(false) {
             caches.push(file.path.clone());
         }
     })?;
@@ -100,6 +101,8 @@ fn header_finding(file: &crate::journal::StoredFile, is_tail: bool) -> Option<Fi
         Some(at) => &file.text[..at],
         None => file.text.as_str(),
     };
+    // A checkout with `core.autocrlf` writes CRLF line ends: the same header.
+    let header = header.replace("\r\n", "\n");
     if header.trim_end() == expected.trim_end() {
         return None;
     }

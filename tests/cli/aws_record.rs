@@ -575,12 +575,15 @@ fn a_record_run_again_is_idempotent_while_aws_is_unchanged() {
     let moto = Moto::start();
     moto.bucket("site-again", true);
     moto.put_all("site-again", &[Object::site("a.js", "one")]);
-    let s = sandbox("site-again", None);
-    let first = recorded(&s, &moto, &["--version", "v1"]);
+    let distribution = moto.distribution("site-again");
+    let s = sandbox("site-again", Some(&distribution));
+    let args = ["--version", "v1", "--invalidate", "/*"];
+    let first = recorded(&s, &moto, &args);
     let before = s.journal();
+    let invalidations = moto.invalidations(&distribution).len();
     // The CI job runs again: the same environment, version and commit, and
-    // S3 serves what #1 recorded.
-    let again = record(&s, &moto, &["--version", "v1"]);
+    // S3 serves what #1 recorded (the invalidation #1 made stands).
+    let again = record(&s, &moto, &args);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
         again.stderr.contains("already recorded as #1"),
@@ -590,9 +593,14 @@ fn a_record_run_again_is_idempotent_while_aws_is_unchanged() {
     let printed: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(printed["hash"], first["hash"], "the entry it repeats");
     assert_eq!(s.journal(), before, "nothing appended");
+    assert_eq!(
+        moto.invalidations(&distribution).len(),
+        invalidations,
+        "none created"
+    );
     // S3 changed since: the same name for another state is refused.
     moto.put_all("site-again", &[Object::site("a.js", "two")]);
-    let changed = record(&s, &moto, &["--version", "v1"]);
+    let changed = record(&s, &moto, &args);
     assert_eq!(changed.code, 2, "{}", changed.stderr);
     assert!(
         changed.stderr.contains("already recorded"),

@@ -44,6 +44,7 @@ pub(super) fn capture_aws<'a>(
         args,
         config: request.config,
         env,
+        repeats: request.rerun_of(seen).cloned(),
         invalidate_paths: request.invalidate_paths.as_deref(),
         clients,
         runtime,
@@ -63,6 +64,10 @@ pub(super) struct Capture<'a> {
     args: &'a super::RecordSettings,
     config: &'a crate::config::Config,
     env: &'a Environment,
+    /// The environment's last deploy, when this record repeats it (a CI
+    /// job run again): while S3 is as it recorded, its invalidation stands
+    /// and no new one is created.
+    repeats: Option<Entry>,
     invalidate_paths: Option<&'a [String]>,
     clients: Clients,
     runtime: tokio::runtime::Runtime,
@@ -86,7 +91,12 @@ impl Capture<'_> {
         ))?;
         entry.notes.extend(found.unversioned);
         entry.files = found.files;
-        entry.invalidation = self.invalidation(entry, ui)?;
+        entry.invalidation = match &self.repeats {
+            Some(last) if entry.files.is_empty() && self.args.invalidation.is_none() => {
+                last.invalidation.clone()
+            }
+            _ => self.invalidation(entry, ui)?,
+        };
         Ok(found.listing)
     }
 

@@ -89,7 +89,9 @@ fn dirty_note(workspace: &Workspace, repo: &GitRepo, commit: &str) -> Result<Opt
     if repo.head().as_deref() != Some(commit) {
         return Ok(None);
     }
-    let changed = repo.uncommitted_paths(workspace.ledger_path_in(repo).as_deref())?;
+    // A bare repository (or a status git cannot give) has no working tree to speak of.
+    let changed =
+        (repo.uncommitted_paths(workspace.ledger_path_in(repo).as_deref())).unwrap_or_default();
     let Some(first) = changed.first() else {
         return Ok(None);
     };
@@ -105,24 +107,20 @@ fn dirty_note(workspace: &Workspace, repo: &GitRepo, commit: &str) -> Result<Opt
 
 impl Request<'_> {
     /// Where the range of the environment's first deploy starts: the
-    /// nearest earlier tag when its version is in the ledger (a release
+    /// nearest earlier tag whose version is in the ledger (a release
     /// imported from tags or a changelog, a deploy elsewhere), so that its
     /// commits are not counted twice; else the start of history, so that
     /// commits before the first recorded release land in it, not in none.
     pub(super) fn find_first_start(&mut self, index: &crate::journal::Index) -> Result<()> {
-        let Some(tagged) = self.repo.previous_tagged(&self.commit)? else {
-            return Ok(());
-        };
-        let Some(tag) = self.repo.version_tag(&tagged)? else {
-            return Ok(());
-        };
-        let recorded = (index.heads()?.iter()).any(|e| {
-            (e.version.as_deref())
-                .is_some_and(|v| crate::render::changelog::versions_match(v, &tag))
-        });
-        if recorded {
-            self.first_start = Some(tagged);
+        let recorded: Vec<&str> = (index.heads()?.iter())
+            .filter_map(|e| e.version.as_deref())
+            .collect();
+        if recorded.is_empty() {
+            return Ok(()); // nothing recorded: the start of history
         }
+        let in_ledger =
+            |tag: &str| (recorded.iter()).any(|v| crate::render::changelog::versions_match(v, tag));
+        self.first_start = self.repo.previous_tagged_where(&self.commit, in_ledger)?;
         Ok(())
     }
 
@@ -218,9 +216,10 @@ impl Request<'_> {
                 .notes
                 .retain(|n| !n.contains("--force while") && Some(n) != dirty);
             entry.notes.extend(redrafted.notes);
-        } else {
-            check_version(args, &self.version, now, false)?;
         }
+        // A re-run that reaches here changed AWS (an unchanged one appended
+        // nothing): the same name for another state is refused.
+        check_version(args, &self.version, now, false)?;
         entry.deployed_at = deployed_at;
         check_order(args, deployed_at, model::last_deploy(now, env))?;
         if !args.no_aws {
@@ -375,8 +374,12 @@ fn range_start(
     commit: &str,
     ui: &Ui,
 ) -> Result<Option<String>> {
-    let Some(prev_commit) = previous.and_then(|p| p.commit.as_deref()) else {
+    let Some(previous) = previous else {
         return Ok(first_start);
+    };
+    let Some(prev_commit) = previous.commit.as_deref() else {
+        // An imported deploy that named no commit: the nearest earlier tag.
+        return Ok(repo.previous_tagged(commit)?);
     };
     if let Some(sha) = repo.try_resolve(prev_commit) {
         return Ok(Some(sha));
