@@ -7,9 +7,18 @@
 
 use serde_json::Value;
 
-use crate::harness::{Done, Sandbox};
-use crate::moto::{Moto, site};
-use crate::moto_config::Config;
+use crate::harness::Sandbox;
+use crate::moto_config::{Config, World, assert_no_value, parameters};
+
+/// The shared world, with the REST API `picasso-api` deployed to stage
+/// `prod`; its ID.
+fn world() -> (World, String) {
+    let w = World::new(CONFIG);
+    let config = Config::on(&w.moto);
+    let api = config.rest_api("picasso-api");
+    config.deploy(&api, "prod", "first release");
+    (w, api)
+}
 
 const CONFIG: &str = r#"
 [project]
@@ -36,91 +45,6 @@ stage = "prod"
 release_env = "production"
 "#;
 
-/// Values no output or file of the ledger may hold.
-const VALUES: [&str; 5] = [
-    "https://api-one",
-    "https://api-two",
-    "https://api-three",
-    "hunter-two",
-    "hunter-one",
-];
-
-struct World {
-    moto: Moto,
-    s: Sandbox,
-    api: String,
-}
-
-impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        moto.bucket("picasso-prod", true);
-        moto.put_all("picasso-prod", &site(2, "v1"));
-        let config = Config::on(&moto);
-        config.put("/picasso/production/api-url", "https://api-one", "String");
-        config.put(
-            "/picasso/production/secret/db-password",
-            "hunter-one",
-            "SecureString",
-        );
-        config.put("/picasso/staging/api-url", "https://staging", "String");
-        let api = config.rest_api("picasso-api");
-        config.deploy(&api, "prod", "first release");
-        let s = Sandbox::new();
-        s.ledger(&["init"]).ok();
-        s.write("ledger/ledger.toml", CONFIG);
-        s.commit("src/app.js", "feat: first");
-        World { moto, s, api }
-    }
-
-    fn config(&self) -> Config<'_> {
-        Config::on(&self.moto)
-    }
-
-    fn ledger(&self, args: &[&str]) -> Done {
-        self.moto.env(self.s.ledger(args)).run()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let done = self.ledger(args);
-        done.assert_ok(&args.join(" "));
-        assert_no_value(&done.stdout);
-        assert_no_value(&done.stderr);
-        done.stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.extend(["--format", "json"]);
-        serde_json::from_str(&self.ok(&args)).unwrap()
-    }
-
-    fn record(&self, version: &str) -> Value {
-        self.json(&["record", "--env", "production", "--version", version])
-    }
-}
-
-fn assert_no_value(text: &str) {
-    for value in VALUES {
-        assert!(
-            !text.contains(value),
-            "a parameter's value leaked: {value} in\n{text}"
-        );
-    }
-}
-
-/// (name, version) of an entry's or an answer's parameters.
-fn parameters(value: &Value) -> Vec<(String, u64)> {
-    (value["parameters"].as_array().into_iter().flatten())
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["version"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// The deployment of an entry's or an answer's only stage.
 fn deployment(value: &Value) -> String {
     value["apis"][0]["deployment"]
@@ -131,9 +55,9 @@ fn deployment(value: &Value) -> String {
 
 #[test]
 fn the_api_and_its_configuration_go_back_together() {
-    let w = World::new();
-    let config = w.config();
-    let d1 = config.serving(&w.api, "prod");
+    let (w, api) = world();
+    let config = Config::on(&w.moto);
+    let d1 = config.serving(&api, "prod");
     let first = w.record("v1");
     assert_eq!(
         parameters(&first),
@@ -155,7 +79,7 @@ fn the_api_and_its_configuration_go_back_together() {
         "hunter-two",
         "SecureString",
     );
-    let d2 = config.deploy(&w.api, "prod", "second release");
+    let d2 = config.deploy(&api, "prod", "second release");
     assert_ne!(d1, d2);
     let recorded = w.ledger(&[
         "record",
@@ -306,7 +230,7 @@ fn the_api_and_its_configuration_go_back_together() {
         said.contains("a SecureString, which the ledger never decrypts"),
         "{said}"
     );
-    assert_eq!(config.serving(&w.api, "prod"), d1);
+    assert_eq!(config.serving(&api, "prod"), d1);
     let (value, version) = config.value("/picasso/production/api-url");
     assert_eq!(value, "https://api-one");
     assert_eq!(version, 4, "written back as a new version");
@@ -325,28 +249,12 @@ fn the_api_and_its_configuration_go_back_together() {
     w.ok(&["verify", "--aws"]);
 
     // No value anywhere in the ledger's files.
-    for file in walk(&w.s.path().join("ledger")) {
-        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).to_string();
-        assert_no_value(&text);
-    }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for item in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = item.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+    w.assert_no_value_in_files();
 }
 
 #[test]
 fn a_missing_stage_is_named_and_nothing_recorded() {
-    let w = World::new();
+    let (w, _) = world();
     let before = w.s.journal();
     w.s.write(
         "ledger/ledger.toml",
@@ -382,7 +290,7 @@ fn a_missing_stage_is_named_and_nothing_recorded() {
 
 #[test]
 fn discover_proposes_each_stage_of_the_apis_under_a_prefix() {
-    let w = World::new();
+    let (w, _) = world();
     w.s.write(
         "ledger/ledger.toml",
         "[environments.production]\nbucket = \"picasso-prod\"\nregion = \"us-east-1\"\n",

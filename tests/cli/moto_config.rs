@@ -3,7 +3,10 @@
 
 use aws_sdk_ssm::types::ParameterType;
 
-use crate::moto::Moto;
+use serde_json::Value;
+
+use crate::harness::{Done, Sandbox};
+use crate::moto::{Moto, site};
 
 /// Clients for SSM and API Gateway, pointed at a moto.
 pub struct Config<'a> {
@@ -136,4 +139,113 @@ impl<'a> Config<'a> {
             read.deployment_id().unwrap().to_string()
         })
     }
+}
+
+/// Values no output or file of the ledger may hold in the SSM and API
+/// Gateway tests: the parameters' values, String and SecureString.
+pub const VALUES: [&str; 5] = [
+    "https://api-one",
+    "https://api-two",
+    "https://api-three",
+    "hunter-one",
+    "hunter-two",
+];
+
+/// A site on moto (bucket `picasso-prod`, two objects) whose account holds
+/// three parameters (a String in production and in staging, a SecureString
+/// in production), and a ledger configured with `config`.
+pub struct World {
+    pub moto: Moto,
+    pub s: Sandbox,
+}
+
+impl World {
+    /// The site, the parameters, and a repository with one commit and a ledger.
+    pub fn new(config: &str) -> World {
+        let moto = Moto::start();
+        moto.bucket("picasso-prod", true);
+        moto.put_all("picasso-prod", &site(2, "v1"));
+        let parameters = Config::on(&moto);
+        parameters.put("/picasso/production/api-url", "https://api-one", "String");
+        parameters.put(
+            "/picasso/production/secret/db-password",
+            "hunter-one",
+            "SecureString",
+        );
+        parameters.put("/picasso/staging/api-url", "https://staging", "String");
+        let s = Sandbox::new();
+        s.ledger(&["init"]).ok();
+        s.write("ledger/ledger.toml", config);
+        s.commit("src/app.js", "feat: first");
+        World { moto, s }
+    }
+
+    /// `ledger ARGS` against moto.
+    pub fn ledger(&self, args: &[&str]) -> Done {
+        self.moto.env(self.s.ledger(args)).run()
+    }
+
+    /// `ledger ARGS`, which must succeed and print no parameter's value.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let done = self.ledger(args);
+        done.assert_ok(&args.join(" "));
+        assert_no_value(&done.stdout);
+        assert_no_value(&done.stderr);
+        done.stdout
+    }
+
+    /// [`World::ok`] with `--format json`, parsed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.extend(["--format", "json"]);
+        serde_json::from_str(&self.ok(&args)).unwrap()
+    }
+
+    /// Records a deploy of production as `version`; the entry.
+    pub fn record(&self, version: &str) -> Value {
+        self.json(&["record", "--env", "production", "--version", version])
+    }
+
+    /// Asserts that no file of the ledger folder holds a parameter's value.
+    pub fn assert_no_value_in_files(&self) {
+        for file in walk(&self.s.path().join("ledger")) {
+            assert_no_value(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
+        }
+    }
+}
+
+/// Asserts that `text` holds none of [`VALUES`].
+pub fn assert_no_value(text: &str) {
+    for value in VALUES {
+        assert!(
+            !text.contains(value),
+            "a parameter's value leaked: {value} in\n{text}"
+        );
+    }
+}
+
+/// (name, version) of an entry's or an answer's parameters.
+pub fn parameters(value: &Value) -> Vec<(String, u64)> {
+    (value["parameters"].as_array().into_iter().flatten())
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for item in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = item.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

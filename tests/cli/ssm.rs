@@ -7,9 +7,8 @@
 
 use serde_json::Value;
 
-use crate::harness::{Done, Sandbox};
-use crate::moto::{Moto, site};
-use crate::moto_config::Config;
+use crate::harness::Sandbox;
+use crate::moto_config::{Config, World, assert_no_value, parameters};
 
 const CONFIG: &str = r#"
 [project]
@@ -27,90 +26,12 @@ name = "/picasso/production/api-url"
 name = "/picasso/production/secret/"
 "#;
 
-/// Values no output or file of the ledger may hold.
-const VALUES: [&str; 5] = [
-    "https://api-one",
-    "https://api-two",
-    "https://api-three",
-    "hunter-one",
-    "hunter-two",
-];
-
-struct World {
-    moto: Moto,
-    s: Sandbox,
-}
-
-impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        moto.bucket("picasso-prod", true);
-        moto.put_all("picasso-prod", &site(2, "v1"));
-        let config = Config::on(&moto);
-        config.put("/picasso/production/api-url", "https://api-one", "String");
-        config.put(
-            "/picasso/production/secret/db-password",
-            "hunter-one",
-            "SecureString",
-        );
-        config.put("/picasso/staging/api-url", "https://staging", "String");
-        let s = Sandbox::new();
-        s.ledger(&["init"]).ok();
-        s.write("ledger/ledger.toml", CONFIG);
-        s.commit("src/app.js", "feat: first");
-        World { moto, s }
-    }
-
-    fn ledger(&self, args: &[&str]) -> Done {
-        self.moto.env(self.s.ledger(args)).run()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let done = self.ledger(args);
-        done.assert_ok(&args.join(" "));
-        assert_no_value(&done.stdout);
-        assert_no_value(&done.stderr);
-        done.stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.extend(["--format", "json"]);
-        serde_json::from_str(&self.ok(&args)).unwrap()
-    }
-
-    fn record(&self, version: &str) -> Value {
-        self.json(&["record", "--env", "production", "--version", version])
-    }
-}
-
-fn assert_no_value(text: &str) {
-    for value in VALUES {
-        assert!(
-            !text.contains(value),
-            "a parameter's value leaked: {value} in\n{text}"
-        );
-    }
-}
-
-/// (name, version) of an entry's or an answer's parameters.
-fn parameters(value: &Value) -> Vec<(String, u64)> {
-    (value["parameters"].as_array().into_iter().flatten())
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["version"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 const URL: &str = "/picasso/production/api-url";
 const PASSWORD: &str = "/picasso/production/secret/db-password";
 
 #[test]
 fn parameter_versions_are_pinned_audited_and_written_back() {
-    let w = World::new();
+    let w = World::new(CONFIG);
     let config = Config::on(&w.moto);
     let first = w.record("v1");
     assert_eq!(
@@ -221,27 +142,12 @@ fn parameter_versions_are_pinned_audited_and_written_back() {
         !again.contains("copy-object") && !again.contains("  restore  "),
         "{again}"
     );
-    for file in walk(&w.s.path().join("ledger")) {
-        assert_no_value(&String::from_utf8_lossy(&std::fs::read(&file).unwrap()));
-    }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for item in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = item.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+    w.assert_no_value_in_files();
 }
 
 #[test]
 fn a_missing_parameter_is_named_and_nothing_recorded() {
-    let w = World::new();
+    let w = World::new(CONFIG);
     let before = w.s.journal();
     w.s.write(
         "ledger/ledger.toml",
@@ -265,7 +171,7 @@ fn a_missing_parameter_is_named_and_nothing_recorded() {
 
 #[test]
 fn discover_proposes_the_parameters_under_a_prefix() {
-    let w = World::new();
+    let w = World::new(CONFIG);
     w.s.write(
         "ledger/ledger.toml",
         "[environments.production]\nbucket = \"picasso-prod\"\nregion = \"us-east-1\"\n",
