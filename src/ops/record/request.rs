@@ -63,7 +63,7 @@ impl<'a> Request<'a> {
             .as_deref()
             .map(|rev| repo.resolve(rev))
             .transpose()?;
-        let dirty_note = dirty_note(workspace, repo, &commit)?;
+        let dirty_note = dirty_note(workspace, repo, &commit);
         Ok(Request {
             dirty_note,
             first_start: None,
@@ -85,24 +85,22 @@ impl<'a> Request<'a> {
 /// When `commit` is HEAD and tracked files outside the ledger folder have
 /// uncommitted changes, a warning now and the note the entry keeps: what
 /// was deployed may not be the commit recorded.
-fn dirty_note(workspace: &Workspace, repo: &GitRepo, commit: &str) -> Result<Option<String>> {
+fn dirty_note(workspace: &Workspace, repo: &GitRepo, commit: &str) -> Option<String> {
     if repo.head().as_deref() != Some(commit) {
-        return Ok(None);
+        return None;
     }
     // A bare repository (or a status git cannot give) has no working tree to speak of.
     let changed =
         (repo.uncommitted_paths(workspace.ledger_path_in(repo).as_deref())).unwrap_or_default();
-    let Some(first) = changed.first() else {
-        return Ok(None);
-    };
+    let first = changed.first()?;
     let more = match changed.len() {
         1 => String::new(),
         n => format!(" and {} more", n - 1),
     };
-    Ok(Some(format!(
+    Some(format!(
         "the working tree had uncommitted changes ({first}{more}): what was deployed may differ from {}",
         short_sha(commit)
-    )))
+    ))
 }
 
 impl Request<'_> {
