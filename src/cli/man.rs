@@ -100,6 +100,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "ledger rollback --env production --to '#41' --yes",
     ),
     (
+        "reconcile",
+        "After a rollback that gave up half-way, record what S3 serves now, then finish it:",
+        "ledger reconcile --env production --reason 'rollback #42 timed out'",
+    ),
+    (
         "live",
         "The object versions live in production at an instant:",
         "ledger live --env production --at 2026-03-14T09:30:00Z",

@@ -202,6 +202,17 @@ pub enum Command {
     /// stdin is not a terminal. A failure half-way reports which keys were restored and records
     /// only what happened.
     Rollback(RollbackArgs),
+    /// Record what AWS serves now where it differs from the ledger.
+    ///
+    /// Reads the environment's objects, the versions its declared functions, parameters and
+    /// APIs serve, and (when it has a snapshot) its settings, and appends one reconcile entry
+    /// naming each difference from the ledger: a key deleted or changed outside the ledger, an
+    /// alias moved. Run it after an interrupted rollback (a step AWS applied after the
+    /// rollback gave up on it) or a change made by hand; afterwards `verify --aws` agrees with
+    /// AWS, and `rollback` plans from what S3 serves. The entry keeps the version and commit of
+    /// the release the environment serves. Appends nothing when AWS serves what the ledger
+    /// says. Allowed while the environment is locked: it records, it changes nothing in AWS.
+    Reconcile(ReconcileArgs),
     /// Mark an entry as recorded in error (a wrong version, the wrong environment).
     ///
     /// Appends a void entry naming REF, who and why; nothing is edited or removed. Folds,

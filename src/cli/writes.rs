@@ -1,5 +1,5 @@
 //! The flags of the commands that append to the journal or change what
-//! AWS serves: record, snapshot, rollback, void, lock, unlock, import, and
+//! AWS serves: record, snapshot, rollback, reconcile, void, lock, unlock, import, and
 //! the team's sync, store and resolve.
 
 use std::path::PathBuf;
@@ -156,6 +156,32 @@ pub struct RollbackArgs {
     /// AWS connection options.
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// `ledger reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The environment to read and reconcile.
+    #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
+    pub env: String,
+    /// Why (kept in the entry and shown in the document's history).
+    #[arg(long, value_parser = one_line, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Who reconciles [default: as for record].
+    #[arg(long, value_parser = one_line, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Print the differences; append nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// AWS connection options.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Versions per ListObjectVersions page (testing aid; S3's maximum is 1000).
+    #[arg(long, value_name = "N", hide = true, env = "LEDGER_S3_PAGE_SIZE")]
+    pub page_size: Option<i32>,
+    /// Also print the differences and the entry as JSON on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// `ledger void`.

@@ -134,6 +134,10 @@ fn note(e: &Entry, marks: &Marks) -> String {
             e.reason.as_deref().unwrap_or("no reason given")
         )),
         EntryKind::Unlock => notes.push("unlocked".to_string()),
+        EntryKind::Reconcile => notes.push(format!(
+            "reconciled with AWS: {}",
+            e.reason.as_deref().unwrap_or("no reason given")
+        )),
         _ => {}
     }
     if let Some(changes) = marks.changes.get(&e.seq) {

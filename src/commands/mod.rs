@@ -14,6 +14,7 @@ mod init;
 mod live;
 mod lock;
 mod log;
+mod reconcile;
 mod record;
 mod render;
 mod resolve;
@@ -112,6 +113,7 @@ fn dispatch(
         Command::History(args) => history::run(workspace, args, out, ui),
         Command::Diff(args) => diff::run(workspace, args, out, ui),
         Command::Rollback(args) => rollback::run(workspace, args, out, ui),
+        Command::Reconcile(args) => reconcile::run(workspace, args, out, ui),
         Command::Void(args) => void::run(workspace, args, out, ui),
         Command::Lock(args) => lock::lock(workspace, args, ui),
         Command::Unlock(args) => lock::unlock(workspace, args, ui),

@@ -38,6 +38,12 @@ pub enum EntryKind {
     Lock,
     /// The lock of the environment lifted.
     Unlock,
+    /// What AWS serves now, read and recorded where it differs from the
+    /// ledger (`ledger reconcile`): after an interrupted rollback, or a
+    /// change made outside the ledger. Its files and pins are the
+    /// differences; its version and commit stay those of the release
+    /// the environment serves. `reason` says why.
+    Reconcile,
 }
 
 impl EntryKind {
@@ -51,11 +57,12 @@ impl EntryKind {
             EntryKind::Void => "void",
             EntryKind::Lock => "lock",
             EntryKind::Unlock => "unlock",
+            EntryKind::Reconcile => "reconcile",
         }
     }
 
     /// Every kind, in the order the CLI lists them.
-    pub const ALL: [EntryKind; 7] = [
+    pub const ALL: [EntryKind; 8] = [
         EntryKind::Deploy,
         EntryKind::Rollback,
         EntryKind::Snapshot,
@@ -63,6 +70,7 @@ impl EntryKind {
         EntryKind::Void,
         EntryKind::Lock,
         EntryKind::Unlock,
+        EntryKind::Reconcile,
     ];
 
     /// The kind named `name` (as [`EntryKind::as_str`] writes it).
@@ -70,9 +78,25 @@ impl EntryKind {
         EntryKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// Whether entries of this kind change what an environment serves.
+    /// Whether entries of this kind change what the ledger says an
+    /// environment serves (its objects and pinned versions).
     pub fn changes_files(&self) -> bool {
+        matches!(
+            self,
+            EntryKind::Deploy | EntryKind::Rollback | EntryKind::Reconcile
+        )
+    }
+
+    /// Whether entries of this kind put a release in place (a deploy or
+    /// a rollback): what a version names, what a rollback may restore.
+    pub fn names_release(&self) -> bool {
         matches!(self, EntryKind::Deploy | EntryKind::Rollback)
+    }
+
+    /// Whether entries of this kind may carry an inventory read from AWS
+    /// (a snapshot; a reconcile of an environment that has snapshots).
+    pub fn reads_inventory(&self) -> bool {
+        matches!(self, EntryKind::Snapshot | EntryKind::Reconcile)
     }
 }
 

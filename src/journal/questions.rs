@@ -22,7 +22,7 @@ pub enum Last {
     Pins(String),
     /// ... pinned one resource: (the service's key, the resource's name).
     Pin(String, String),
-    /// ... read its inventory (a snapshot).
+    /// ... read its inventory (a snapshot, or a reconcile that read one).
     Snapshot,
 }
 
@@ -38,7 +38,7 @@ impl Last {
                 entry.kind.changes_files()
                     && (entry.pins_of(key).iter()).any(|p| pin_name(p) == name.as_str())
             }
-            Last::Snapshot => entry.kind == EntryKind::Snapshot && entry.inventory.is_some(),
+            Last::Snapshot => entry.kind.reads_inventory() && entry.inventory.is_some(),
         }
     }
 

@@ -85,7 +85,7 @@ pub fn resolve_ref<'a>(
             .find(|e| e.seq == seq)
             .ok_or_else(not_found);
     }
-    let live = |e: &&Entry| e.kind.changes_files() && !voided.contains_key(&e.seq);
+    let live = |e: &&Entry| e.kind.names_release() && !voided.contains_key(&e.seq);
     let in_force: Vec<&Entry> = entries.iter().filter(in_env).filter(live).collect();
     match candidates(&in_force, reference).as_slice() {
         [] if is_short_hex(reference) => Err(RefError::ShortPrefix {

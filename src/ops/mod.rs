@@ -1,4 +1,4 @@
-//! The operations: record, rollback, snapshot, discover, sync, resolve,
+//! The operations: record, rollback, reconcile, snapshot, discover, sync, resolve,
 //! import, verify, void, lock, render, and the reads (`log`, `show`,
 //! `live`, `history`, `diff`, `status`). Each takes resolved settings
 //! (plain structs the command layer builds once from the flags,
@@ -16,6 +16,7 @@ pub mod import;
 pub mod init;
 pub mod lock;
 pub mod query;
+pub mod reconcile;
 pub mod record;
 pub mod render;
 pub mod resolve;

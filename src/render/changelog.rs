@@ -372,7 +372,7 @@ fn unreleased(
     let deployed: Vec<&Entry> = of_env
         .iter()
         .copied()
-        .filter(|e| e.kind.changes_files())
+        .filter(|e| e.kind.names_release())
         .collect();
     let last = deployed.last();
     if let Some(commit) = last.and_then(|e| e.commit.as_deref()) {

@@ -30,13 +30,13 @@ pub const CACHE_DIR: &str = ".cache/history";
 
 /// Bumped whenever a block prints differently, so that no cached block of
 /// an older form is reused (the program's version is in the key too).
-const CODEC_VERSION: u32 = 1;
+const CODEC_VERSION: u32 = 2;
 
 /// Whether an entry has a block in the history.
 pub fn has_block(entry: &Entry) -> bool {
     matches!(
         entry.kind,
-        EntryKind::Deploy | EntryKind::Rollback | EntryKind::Void
+        EntryKind::Deploy | EntryKind::Rollback | EntryKind::Void | EntryKind::Reconcile
     )
 }
 

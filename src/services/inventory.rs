@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::{REGISTRY, Service};
 use crate::config::{Config, Environment};
-use crate::journal::{Entry, EntryKind, Inventory};
+use crate::journal::{Entry, Inventory};
 
 /// One field of a resource, in the document's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,14 +237,14 @@ pub fn snapshot_changes(entries: &[Entry], entry: &Entry) -> Vec<String> {
     let Some(after) = entry
         .inventory
         .as_ref()
-        .filter(|_| entry.kind == EntryKind::Snapshot)
+        .filter(|_| entry.kind.reads_inventory())
     else {
         return Vec::new();
     };
     let before = entries
         .iter()
         .rev()
-        .filter(|e| e.seq < entry.seq && e.env == entry.env && e.kind == EntryKind::Snapshot)
+        .filter(|e| e.seq < entry.seq && e.env == entry.env && e.kind.reads_inventory())
         .find_map(|e| e.inventory.as_ref());
     match before {
         Some(before) => changes(before, after),
@@ -267,7 +267,7 @@ pub fn latest_inventory<'a>(entries: &'a [Entry], env: &str) -> Option<&'a Inven
 pub fn all_snapshot_changes(entries: &[Entry]) -> HashMap<u64, Vec<String>> {
     let mut previous: HashMap<&str, &Inventory> = HashMap::new();
     let mut all = HashMap::new();
-    for entry in entries.iter().filter(|e| e.kind == EntryKind::Snapshot) {
+    for entry in entries.iter().filter(|e| e.kind.reads_inventory()) {
         let Some(after) = &entry.inventory else {
             continue;
         };

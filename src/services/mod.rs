@@ -34,7 +34,9 @@ pub use pins::{HistoryFlag, Ordered, PinUndo, Pinning, Served, pin_history};
 #[cfg(feature = "aws")]
 pub use pins::{PinPlan, PinRead, PinStep};
 #[cfg(feature = "aws")]
-pub use reading::{Discovered, Discovery, Missing, Proposal, StateRead, discover, read_inventory};
+pub use reading::{
+    Discovered, Discovery, Missing, Proposal, StateRead, discover, read_inventory, read_pins,
+};
 pub use typed::{
     BadDeclaration, check_list, declared_list, erased, erased_tables, typed, typed_tables,
 };

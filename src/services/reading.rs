@@ -94,6 +94,34 @@ pub async fn read_inventory(
     Ok(inventory)
 }
 
+/// The versions every pinning service's declared resources of `env`
+/// serve now, by the service's key (services that pin nothing left out).
+/// A declared resource AWS does not know fails the read, naming where it
+/// is declared.
+pub async fn read_pins(
+    clients: &Clients,
+    (env_key, env): (&str, &Environment),
+    config: &Config,
+) -> Result<crate::journal::Pins, AwsError> {
+    let mut pins = crate::journal::Pins::new();
+    for service in super::REGISTRY {
+        let Some(pinning) = service.pinning() else {
+            continue;
+        };
+        let cx = super::PinRead {
+            clients,
+            env_key,
+            declared: super::declarations(config, env, service.declared_at()),
+        };
+        let list = format!("[[environments.{env_key}.{}]]", service.declared_at().key());
+        let read = (pinning.capture(&cx).await).map_err(|e| declared_in(e, &list))?;
+        if !read.is_empty() {
+            pins.insert(pinning.key().to_string(), read);
+        }
+    }
+    Ok(pins)
+}
+
 /// What the account holds that starts with `cx.prefix`, service by
 /// service, and of it what `ledger.toml` does not declare yet: (found,
 /// declarations to add).

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::harness::Sandbox;
+use crate::harness::{Run, Sandbox};
 use crate::moto::{Moto, Object};
 
 /// Every version and delete marker of a bucket: (key, version ID, LastModified, is delete marker).
@@ -581,17 +581,22 @@ fn rollback_refuses_when_a_needed_version_is_gone() {
 }
 
 #[test]
-fn a_rollback_that_fails_half_way_records_only_what_it_did() {
+fn a_rollback_that_fails_half_way_records_only_what_it_did_and_reconcile_finishes_it() {
     // moto enforces IAM once its first calls are spent: the identity used
     // below may do everything but delete objects, so the rollback's delete
-    // step fails after its first restore succeeded.
-    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "5")]);
+    // step fails after its first restore succeeded. A second identity may
+    // do everything (the hand that applies the failed step afterwards).
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "8")]);
     let bucket = "half-site";
     moto.bucket(bucket, true); // calls 1-2
     let policy = r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"s3:*","Resource":"*"},
             {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}"#;
     let (id, secret) = moto.iam_user("deployer", Some(policy));
+    let admin = moto.iam_user(
+        "admin",
+        Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+    );
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
             .http_client(ledger::aws::http_client())
@@ -677,6 +682,145 @@ fn a_rollback_that_fails_half_way_records_only_what_it_did() {
     );
     // What the ledger says is live is what S3 serves.
     ledger(&["verify", "--aws", "--no-git"]).ok();
+    assert!(
+        (entry["notes"].as_array().unwrap().iter()).any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("`ledger reconcile --env production`")),
+        "the partial entry says what to run next: {}",
+        entry["notes"]
+    );
+    reconcile_after_the_step_lands(&moto, bucket, admin, &ledger);
+}
+
+/// The step a partial rollback gave up on lands after all (deleted by
+/// another hand): the ledger disagrees with S3 until `reconcile` records
+/// it; then the rollback finishes what is left.
+fn reconcile_after_the_step_lands(
+    moto: &Moto,
+    bucket: &str,
+    (admin_id, admin_secret): (String, String),
+    ledger: &dyn Fn(&[&str]) -> Run,
+) {
+    let v2: Value =
+        serde_json::from_str(&ledger(&["show", "#2", "--format", "json"]).ok()).unwrap();
+    let c_version = (v2["files"].as_array().unwrap().iter())
+        .find(|f| f["key"] == "c.js")
+        .map(|f| f["version_id"].as_str().unwrap().to_string())
+        .unwrap();
+    moto.block_on(async {
+        admin_s3(moto, &admin_id, &admin_secret)
+            .delete_object()
+            .bucket(bucket)
+            .key("c.js")
+            .send()
+            .await
+            .unwrap();
+    });
+    let drift = ledger(&["verify", "--aws", "--no-git"]).code(1);
+    assert!(drift.stdout.contains("c.js"), "{}", drift.stdout);
+    let refused = ledger(&["rollback", "--env", "production", "--to", "#1", "--yes"]).code(2);
+    assert!(
+        refused.stderr.contains("ledger reconcile --env production"),
+        "{}",
+        refused.stderr
+    );
+
+    // A dry run names the difference and records nothing.
+    let dry = ledger(&["reconcile", "--env", "production", "--dry-run"]).run();
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert_eq!(
+        dry.stdout.trim(),
+        format!("c.js: the ledger has version {c_version} live; S3 has deleted it")
+    );
+    ledger(&["show", "#4"]).code(2);
+    let json: Value = serde_json::from_str(
+        &ledger(&[
+            "reconcile",
+            "--env",
+            "production",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["differences", "dry_run", "entry", "schema"],
+        "{json}"
+    );
+    assert_eq!(json["entry"]["kind"], "reconcile");
+    assert_eq!(json["differences"].as_array().unwrap().len(), 1);
+
+    let why = "rollback #3 gave up on c.js; S3 deleted it";
+    let done = ledger(&["reconcile", "--env", "production", "--reason", why]).run();
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(
+        done.stderr.contains("recorded #4 reconcile"),
+        "{}",
+        done.stderr
+    );
+    let entry: Value =
+        serde_json::from_str(&ledger(&["show", "#4", "--format", "json"]).ok()).unwrap();
+    assert_eq!(entry["kind"], "reconcile");
+    assert_eq!(entry["reason"], why);
+    assert_eq!(entry["version"], "v1", "the release the environment serves");
+    let files = entry["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        (files[0]["key"].as_str(), files[0]["action"].as_str()),
+        (Some("c.js"), Some("delete"))
+    );
+    ledger(&["verify", "--aws", "--no-git"]).ok();
+
+    // Nothing differs now: nothing is recorded.
+    let again = ledger(&["reconcile", "--env", "production"]).run();
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, ""),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("nothing was recorded"),
+        "{}",
+        again.stderr
+    );
+    ledger(&["show", "#5"]).code(2);
+
+    // The rollback plans from the truth: only e.js is left to restore.
+    let finished = ledger(&["rollback", "--env", "production", "--to", "#1", "--yes"]).run();
+    assert_eq!(finished.code, 0, "{}", finished.stderr);
+    let rolled: Value =
+        serde_json::from_str(&ledger(&["show", "#5", "--format", "json"]).ok()).unwrap();
+    let keys: Vec<&str> = (rolled["files"].as_array().unwrap().iter())
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["e.js"]);
+    assert_eq!(rolled["restores"], 1);
+    ledger(&["verify", "--aws", "--no-git"]).ok();
+    let doc = ledger(&["render"]).ok();
+    assert!(doc.contains("Reconcile with AWS (v1)"), "{doc}");
+    assert!(doc.contains(&format!("**Reason**: {why}")), "{doc}");
+}
+
+/// An S3 client with the given identity.
+fn admin_s3(moto: &Moto, id: &str, secret: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .http_client(ledger::aws::http_client())
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(&moto.endpoint)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                id, secret, None, None, "t",
+            ))
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 #[test]

@@ -142,6 +142,19 @@ fn parameter_versions_are_pinned_audited_and_written_back() {
         !again.contains("copy-object") && !again.contains("  restore  "),
         "{again}"
     );
+    // A value changed by hand is recorded by `reconcile`, and then agreed.
+    config.put(URL, "https://api-by-hand", "String");
+    assert_eq!(w.ledger(&["verify", "--aws"]).code, 1);
+    let differences = w.ok(&["reconcile", "--env", "production", "--reason", "hotfix"]);
+    assert!(
+        differences.contains(URL) && differences.contains("4 -> 5"),
+        "{differences}"
+    );
+    assert_no_value(&differences);
+    let entry = w.json(&["show", "#5"]);
+    assert_eq!(entry["kind"], "reconcile");
+    assert_eq!(parameters(&entry), vec![(URL.to_string(), 5)]);
+    w.ok(&["verify", "--aws"]);
     w.assert_no_value_in_files();
 }
 

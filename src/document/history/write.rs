@@ -17,7 +17,11 @@ pub fn write(entry: &Entry, facts: &BlockFacts<'_>, out: &mut String) {
         write_void(entry, facts, out);
         return;
     }
-    write_meta(entry, out);
+    if entry.kind == EntryKind::Reconcile {
+        write_reconcile_meta(entry, out);
+    } else {
+        write_meta(entry, out);
+    }
     write_files(entry, out);
     write_deleted(entry, out);
     if entry.no_aws {
@@ -60,6 +64,12 @@ fn write_heading(entry: &Entry, facts: &BlockFacts<'_>, out: &mut String) {
             }
         }
         EntryKind::Void => out.push_str("Correction"),
+        EntryKind::Reconcile => {
+            out.push_str("Reconcile with AWS");
+            if let Some(version) = version {
+                let _ = write!(out, " ({version})");
+            }
+        }
         _ => {
             out.push_str(if entry.redeploy { "Redeploy" } else { "Deploy" });
             if let Some(version) = version {
@@ -84,6 +94,16 @@ fn write_void(entry: &Entry, facts: &BlockFacts<'_>, out: &mut String) {
         let _ = writeln!(out, "**Corrected By**: {by}");
     }
     out.push_str("\n---\n");
+}
+
+/// A reconcile's `**Reason**:` and `**Reconciled By**:` lines.
+fn write_reconcile_meta(entry: &Entry, out: &mut String) {
+    out.push('\n');
+    let reason = present(entry.reason.as_deref()).unwrap_or("none given");
+    let _ = writeln!(out, "**Reason**: {reason}");
+    if let Some(by) = present(entry.deployed_by.as_deref()) {
+        let _ = writeln!(out, "**Reconciled By**: {by}");
+    }
 }
 
 /// The `**Commit**:`, `**Deployed By**:` and `**Build Time**:` lines.

@@ -11,9 +11,9 @@ use crate::journal::{Entry, FileChange, Index, Invalidation, Pins};
 use crate::model;
 use crate::ops::Result;
 use crate::ops::session::{self, caller_reference};
+use crate::services;
 use crate::services::cloudfront::{self, InvalidationRequest};
 use crate::services::s3::{self as objects, Reading};
-use crate::services::{self, PinRead};
 use crate::ui::{CaptureBars, Ui};
 
 /// A capture and the listing it made.
@@ -138,31 +138,9 @@ impl Capture<'_> {
     /// The versions every pinning service's declared resources serve, by
     /// the service's key.
     pub(super) fn pins(&self) -> Result<Pins> {
-        let mut pins = Pins::new();
-        for service in services::REGISTRY {
-            let Some(pinning) = service.pinning() else {
-                continue;
-            };
-            let declared = services::declarations(self.config, self.env, service.declared_at());
-            let cx = PinRead {
-                clients: &self.clients,
-                env_key: &self.args.env,
-                declared,
-            };
-            // A declared resource AWS does not know is named with where it
-            // is declared.
-            let list = format!(
-                "[[environments.{}.{}]]",
-                self.args.env,
-                service.declared_at().key()
-            );
-            let read = (self.runtime.block_on(pinning.capture(&cx)))
-                .map_err(|e| crate::aws::error::declared_in(e, &list))?;
-            if !read.is_empty() {
-                pins.insert(pinning.key().to_string(), read);
-            }
-        }
-        Ok(pins)
+        let env_of = (self.args.env.as_str(), self.env);
+        let read = services::read_pins(&self.clients, env_of, self.config);
+        Ok(self.runtime.block_on(read)?)
     }
 
     /// Lists the environment again.

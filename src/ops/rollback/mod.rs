@@ -281,9 +281,11 @@ fn make_plan(
         let lines: Vec<String> = drift.iter().map(|d| format!("  {}", d.message)).collect();
         refuse!(
             "S3 has drifted from the ledger in `{}`; nothing was changed:\n{}\n\
-             record the current state first (`ledger record`), or pass --force to plan from S3 as it is",
+             record what S3 serves first (`ledger reconcile --env {}`), or pass --force to plan \
+             from S3 as it is",
             args.env,
-            lines.join("\n")
+            lines.join("\n"),
+            args.env
         );
     }
     let steps = object_steps(&wanted, &listing.latest);
@@ -313,7 +315,7 @@ fn make_plan(
 /// whose objects some entry up to it read from S3.
 fn rollback_target(entries: &[Entry], args: &RollbackSettings, ui: &Ui) -> Result<Entry> {
     let target = model::resolve_ref(entries, &args.to, Some(&args.env))?.clone();
-    if !target.kind.changes_files() {
+    if !target.kind.names_release() {
         refuse!(
             "#{} is a {}, not a deploy: roll back to a deploy or rollback entry",
             target.seq,
@@ -387,6 +389,8 @@ fn rollback_entry(plan: &Plan, applied: &Applied, args: &RollbackSettings) -> En
             applied.not_done.len(),
             applied.not_done.join(", ")
         ));
+        let next = super::reconcile::after_partial_rollback(&args.env, target.seq);
+        entry.notes.push(next);
     } else {
         entry.restores = Some(target.seq);
     }

@@ -88,7 +88,7 @@ fn live_ends(entries: &[Entry], env: &str) -> HashMap<u64, Option<u64>> {
     let all = model::in_force(entries);
     let in_force: Vec<&Entry> = all
         .iter()
-        .filter(|e| e.env == env && e.kind.changes_files())
+        .filter(|e| e.env == env && e.kind.names_release())
         .collect();
     in_force
         .iter()
@@ -265,7 +265,7 @@ fn shape(kind: EntryKind, x: f64) -> String {
             y + 8.0,
             x - 8.0
         ),
-        EntryKind::Snapshot => format!(
+        EntryKind::Snapshot | EntryKind::Reconcile => format!(
             "<rect class=\"shape\" x=\"{:.1}\" y=\"{}\" width=\"12\" height=\"12\"/>",
             x - 6.0,
             y - 6.0
