@@ -109,13 +109,22 @@ fn finish(
             );
             Ok(Outcome::Success)
         }
-        (Some((key, error)), recorded) => Err(stopped(key, error, &applied, recorded.as_ref())),
+        (Some((key, error)), recorded) => {
+            let next = crate::ops::reconcile::after_partial_rollback(&args.env, target.seq);
+            let stop = (key.as_str(), error.as_str(), next.as_str());
+            Err(stopped(stop, &applied, recorded.as_ref()))
+        }
         (None, None) => Ok(Outcome::Success),
     }
 }
 
-/// What a rollback that stopped at `key` restored, and what it did not.
-fn stopped(key: &str, error: &str, applied: &Applied, recorded: Option<&Entry>) -> anyhow::Error {
+/// What a rollback that stopped at `key` with `error` restored, what it
+/// did not, and (`next`) how to finish it.
+fn stopped(
+    (key, error, next): (&str, &str, &str),
+    applied: &Applied,
+    recorded: Option<&Entry>,
+) -> anyhow::Error {
     let done: Vec<&str> = (applied.files.iter())
         .map(|f| f.key.as_str())
         .chain(applied.pins.values().flatten().map(crate::model::pin_name))
@@ -126,10 +135,10 @@ fn stopped(key: &str, error: &str, applied: &Applied, recorded: Option<&Entry>) 
     };
     let what = match recorded {
         Some(e) => format!(
-            "what was changed is recorded as #{} (a partial rollback); run `ledger verify --aws`",
+            "what was changed is recorded as #{} (a partial rollback); {next}",
             e.seq
         ),
-        None => "nothing was changed, nothing was recorded".to_string(),
+        None => format!("nothing was changed, nothing was recorded; {next}"),
     };
     anyhow!(
         "rollback stopped at {key}: {error}\n  restored ({}): {listed}\n  not restored ({}): {}\n{what}",

@@ -111,14 +111,16 @@ impl Stored {
     }
 
     /// The whole logical text (for messages and merges): the header, then
-    /// every segment's body and the tail's.
-    fn logical(&self, repo: &GitRepo) -> Result<Vec<u8>, GitError> {
-        let mut text = crate::journal::EMPTY_JOURNAL.as_bytes().to_vec();
-        for index in 0..self.segments.len() {
-            text.extend_from_slice(body(&self.segment(repo, index)?));
+    /// every segment's body and the tail's; with where each stretch of it
+    /// is in its own file (`tail`: the working tail's path).
+    fn logical(&self, repo: &GitRepo, tail: &Path) -> Result<Logical, GitError> {
+        let mut logical = Logical::new(tail);
+        let folder = tail.with_file_name(segment::SEGMENT_DIR);
+        for (index, (name, _, _)) in self.segments.iter().enumerate() {
+            logical.push(folder.join(name), &self.segment(repo, index)?);
         }
-        text.extend_from_slice(body(&self.tail));
-        Ok(text)
+        logical.push(tail.to_path_buf(), &self.tail);
+        Ok(logical)
     }
 
     /// Whether `later`'s logical text starts with this one's, reading only
@@ -196,6 +198,41 @@ impl<'a> Bodies<'a> {
     }
 }
 
+/// A version's logical text, and which file each stretch of it is in.
+struct Logical {
+    text: Vec<u8>,
+    /// (the file, the logical line its body starts at, the file's own
+    /// line there), in order.
+    pieces: Vec<(std::path::PathBuf, usize, usize)>,
+}
+
+impl Logical {
+    /// The header alone, which is the tail's (`tail`).
+    fn new(tail: &Path) -> Logical {
+        Logical {
+            text: crate::journal::EMPTY_JOURNAL.as_bytes().to_vec(),
+            pieces: vec![(tail.to_path_buf(), 1, 1)],
+        }
+    }
+
+    /// Adds the body of the file at `path`, whose bytes are `bytes`.
+    fn push(&mut self, path: std::path::PathBuf, bytes: &[u8]) {
+        let body = body(bytes);
+        let header = &bytes[..bytes.len() - body.len()];
+        let line = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count() + 1;
+        self.pieces.push((path, line(&self.text), line(header)));
+        self.text.extend_from_slice(body);
+    }
+
+    /// The file and its own line that logical line `line` is in.
+    fn locate(&self, line: usize) -> (&Path, usize) {
+        let (path, start, own) = (self.pieces.iter().rev())
+            .find(|(_, start, _)| *start <= line)
+            .unwrap_or(&self.pieces[0]);
+        (path, own + (line - start))
+    }
+}
+
 /// A working file's bytes.
 fn read(path: &Path) -> Result<Vec<u8>, GitError> {
     std::fs::read(path).map_err(|source| GitError::Io {
@@ -252,8 +289,8 @@ pub fn check_history(repo: &GitRepo, path: &Path, report: &mut Report) -> Result
             let what = format!("the working copy (over commit {})", short(&last.commit));
             let finding = explain(
                 path,
-                &committed.logical(repo)?,
-                &working.logical(repo)?,
+                &committed.logical(repo, path)?,
+                &working.logical(repo, path)?.text,
                 &what,
             );
             report.findings.push(finding);
@@ -295,11 +332,11 @@ impl Walk<'_> {
         }
         let stored = Stored::committed(repo, &version.at, &self.known)?;
         if let [_, _, ..] = parents.as_slice() {
-            let content = stored.logical(repo)?;
+            let content = stored.logical(repo, path)?.text;
             let mut sides = Vec::new();
             for (parent, at) in &parents {
                 let side = Stored::committed(repo, at, &self.known)?;
-                sides.push((*parent, side.logical(repo)?));
+                sides.push((*parent, side.logical(repo, path)?));
             }
             check_merge(path, (&version.commit, &content), &sides, report);
         } else {
@@ -308,8 +345,8 @@ impl Walk<'_> {
                 if !before.extended_by(&stored, repo)? {
                     let what =
                         format!("commit {} (over {})", short(&version.commit), short(parent));
-                    let finding =
-                        explain(path, &before.logical(repo)?, &stored.logical(repo)?, &what);
+                    let (old, new) = (before.logical(repo, path)?, stored.logical(repo, path)?);
+                    let finding = explain(path, &old, &new.text, &what);
                     report.findings.push(finding);
                 }
             }
@@ -326,13 +363,13 @@ impl Walk<'_> {
 fn check_merge(
     path: &Path,
     (commit, content): (&str, &[u8]),
-    parents: &[(&str, Vec<u8>)],
+    parents: &[(&str, Logical)],
     report: &mut Report,
 ) {
     let what = format!("merge commit {}", short(commit));
     let Some(kept) = parents
         .iter()
-        .position(|(_, before)| content.starts_with(before))
+        .position(|(_, before)| content.starts_with(&before.text))
     else {
         let (parent, before) = &parents[0];
         report.findings.push(explain(
@@ -357,7 +394,9 @@ fn check_merge(
         if index == kept {
             continue;
         }
-        let Some(side) = parse(before) else { continue };
+        let Some(side) = parse(&before.text) else {
+            continue;
+        };
         if let Some(lost) = side
             .entries
             .iter()
@@ -380,11 +419,12 @@ fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
 
-/// Names the first entry that `after` changed or dropped from `before`.
-fn explain(path: &Path, before: &[u8], after: &[u8], what: &str) -> Finding {
+/// Names the first entry that `after` changed or dropped from `before`,
+/// at its file and line in `before`.
+fn explain(path: &Path, before: &Logical, after: &[u8], what: &str) -> Finding {
     let parse =
         |bytes: &[u8]| Journal::parse(path, String::from_utf8_lossy(bytes).into_owned()).ok();
-    if let (Some(old), Some(new)) = (parse(before), parse(after)) {
+    if let (Some(old), Some(new)) = (parse(&before.text), parse(after)) {
         for (index, old_entry) in old.entries.iter().enumerate() {
             let same = new.raw().get(index) == old.raw().get(index);
             if !same {
@@ -393,25 +433,29 @@ fn explain(path: &Path, before: &[u8], after: &[u8], what: &str) -> Finding {
                 } else {
                     "changed"
                 };
+                let line = old.lines.get(index).copied().flatten().unwrap_or(1);
+                let (file, line) = before.locate(line);
                 return Finding {
                     seq: Some(old_entry.seq),
                     message: format!(
-                        "{what} {verb} entry #{} ({}:{}): committed journal versions must only grow",
+                        "{what} {verb} entry #{} ({}:{line}): committed journal versions must only grow",
                         old_entry.seq,
-                        path.display(),
-                        old.lines.get(index).copied().flatten().unwrap_or(0)
+                        file.display(),
                     ),
                 };
             }
         }
     }
-    let offset = before.iter().zip(after).take_while(|(a, b)| a == b).count();
-    let (line, _) = line_column(&String::from_utf8_lossy(before), offset);
+    let offset = (before.text.iter().zip(after))
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (line, _) = line_column(&String::from_utf8_lossy(&before.text), offset);
+    let (file, line) = before.locate(line);
     Finding {
         seq: None,
         message: format!(
             "{what} rewrote {} from line {line}: committed journal versions must only grow",
-            path.display()
+            file.display()
         ),
     }
 }

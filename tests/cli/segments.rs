@@ -496,6 +496,14 @@ fn the_history_check_names_a_sealed_entry_a_later_commit_changed() {
     );
     // Segments both commits store as the same blob are not what it names.
     assert!(!done.stdout.contains("entry #1 "), "{}", done.stdout);
+    // Both findings name the segment file and the entry's own line there.
+    let lines: Vec<&str> = text.lines().collect();
+    let seq_line = (lines.iter().position(|l| *l == "seq = 1501")).expect("the entry's seq line");
+    let table = (lines[..seq_line].iter().rposition(|l| l.starts_with("[[")))
+        .expect("the entry's table header");
+    let at = format!("(ledger/journal/0000001001.toml:{})", table + 1);
+    let named = (done.stdout.lines()).filter(|l| l.contains(&at)).count();
+    assert_eq!(named, 2, "{at}\n{}", done.stdout);
 }
 
 /// An append's checks read a few heads of each sealed segment (its digest),
