@@ -23,9 +23,17 @@
 //! computing each entry's hash again (their order and links are still
 //! checked). Any other byte, and the tail is parsed and checked in full.
 //!
+//! A cache is never trusted over the journal: its first line is followed
+//! by that line's SHA-256, and every piece's span carries the CRC-32 of
+//! its bytes; a cache file whose head or a piece does not match is
+//! removed, and what it held is read from the journal file (and cached
+//! again by the next read). `ledger verify` also compares every cache
+//! with its journal file ([`agrees`]) and sets aside one that disagrees.
+//!
 //! Layout of a cache file: one line of JSON (the `ledger` version, the
-//! summary, and where each piece lies), then the pieces, each a JSON value
-//! at a byte range counted from the end of that line: the entries, the
+//! summary, and where each piece lies), a line with that line's SHA-256,
+//! then the pieces, each a JSON value
+//! at a byte range counted from the end of those lines: the entries, the
 //! summary's heads (read when a command asks for them: an append reads the
 //! summary's digest instead), its net changes (as large as the heads, and
 //! needed only by a fold of what is live), and one `[[seq, change], ...]`
@@ -56,10 +64,11 @@ pub const CACHE_MIN_BYTES: u64 = 64 * 1024;
 /// again. Bump it when what a cache file holds changes shape or meaning
 /// (the digest's roles included): a cache written by an earlier build of
 /// the same `ledger` version may be restored by CI.
-const CACHE_FORMAT: u32 = 5;
+const CACHE_FORMAT: u32 = 6;
 
-/// A byte range of a cache file's pieces: `[offset, length]`.
-type Span = (u64, u64);
+/// A byte range of a cache file's pieces and the CRC-32 of its bytes:
+/// `[offset, length, crc32]`.
+type Span = (u64, u64, u32);
 
 /// The first line of a cache file.
 #[derive(Serialize, Deserialize)]
@@ -125,12 +134,12 @@ impl CachedFile {
     pub fn entries_at(&self, positions: &[usize]) -> Option<Vec<Entry>> {
         let spans: Vec<Span> = serde_json::from_slice(&self.piece(self.each_entry)?).ok()?;
         let mut file = File::open(&self.path).ok()?;
-        (positions.iter())
-            .map(|at| {
-                let bytes = read_span(&mut file, self.pieces_at, *spans.get(*at)?)?;
-                serde_json::from_slice(&bytes).ok()
-            })
-            .collect()
+        let mut entries = Vec::with_capacity(positions.len());
+        for at in positions {
+            let read = read_span(&mut file, self.pieces_at, *spans.get(*at)?);
+            entries.push(serde_json::from_slice(&self.set_aside_unless(read)?).ok()?);
+        }
+        Some(entries)
     }
 
     /// The file's heads ([`Summary::heads`]).
@@ -165,18 +174,57 @@ impl CachedFile {
         self.key_spans.get_or_init(read).as_ref()
     }
 
+    /// The ledger folder whose cache it is in.
+    pub fn ledger_dir(&self) -> Option<&Path> {
+        let dir = self.path.parent()?;
+        let mut ledger = dir;
+        for _ in Path::new(CACHE_DIR).components() {
+            ledger = ledger.parent()?;
+        }
+        (ledger.join(CACHE_DIR) == dir).then_some(ledger)
+    }
+
     fn piece(&self, span: Span) -> Option<Vec<u8>> {
-        read_span(&mut File::open(&self.path).ok()?, self.pieces_at, span)
+        let read = read_span(&mut File::open(&self.path).ok()?, self.pieces_at, span);
+        self.set_aside_unless(read)
+    }
+
+    /// `read`, or when a piece did not match its checksum, nothing, and
+    /// the damaged cache file removed (the journal file is read instead,
+    /// and cached again by the next read).
+    fn set_aside_unless<T>(&self, read: Result<T, Damage>) -> Option<T> {
+        match read {
+            Ok(value) => Some(value),
+            Err(Damage::Checksum) => {
+                let _ = fs::remove_file(&self.path);
+                None
+            }
+            Err(Damage::Unreadable) => None,
+        }
     }
 }
 
+/// Why a piece could not be read.
+enum Damage {
+    /// Its bytes do not match its checksum.
+    Checksum,
+    /// The file could not be read there (gone, shorter).
+    Unreadable,
+}
+
 /// The bytes of a piece at `span` of a cache file whose pieces start at
-/// `pieces_at`.
-fn read_span(file: &mut File, pieces_at: u64, (offset, len): Span) -> Option<Vec<u8>> {
-    file.seek(SeekFrom::Start(pieces_at + offset)).ok()?;
-    let mut bytes = vec![0; usize::try_from(len).ok()?];
-    file.read_exact(&mut bytes).ok()?;
-    Some(bytes)
+/// `pieces_at`, checked against the span's checksum.
+fn read_span(file: &mut File, pieces_at: u64, (offset, len, crc): Span) -> Result<Vec<u8>, Damage> {
+    let unreadable = |_| Damage::Unreadable;
+    file.seek(SeekFrom::Start(pieces_at + offset))
+        .map_err(unreadable)?;
+    let len = usize::try_from(len).map_err(|_| Damage::Unreadable)?;
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes).map_err(unreadable)?;
+    match crc32fast::hash(&bytes) == crc {
+        true => Ok(bytes),
+        false => Err(Damage::Checksum),
+    }
 }
 
 /// Which cache file holds a journal file in one state on disk (its size,
@@ -299,7 +347,11 @@ pub fn agrees(ledger_dir: &Path, file: &super::StoredFile) -> Option<bool> {
     if key.len != file.text.len() as u64 {
         return None;
     }
-    let (summary, cached) = open_at(&key)?;
+    let existed = key.path.exists();
+    let Some((summary, cached)) = open_at(&key) else {
+        // A head that did not match its checksum was removed: it disagreed.
+        return (existed && !key.path.exists()).then_some(false);
+    };
     let expected = Summary::of(entries, summary.lines.clone());
     let heads: Vec<Entry> = entries.iter().map(Entry::head).collect();
     let holds = summary.digest == expected.digest
@@ -321,12 +373,21 @@ pub(super) enum Checked {
     ByAppend,
 }
 
-/// The first line of cache file `path`, and where its pieces start.
+/// The first line of cache file `path`, checked against the SHA-256 on
+/// the second, and where its pieces start. A head that does not match is
+/// removed with its file.
 fn read_head(path: &Path) -> Option<(Head, u64)> {
     let mut reader = BufReader::new(File::open(path).ok()?);
     let mut line = Vec::new();
-    let pieces_at = reader.read_until(b'\n', &mut line).ok()? as u64;
-    Some((serde_json::from_slice(&line).ok()?, pieces_at))
+    let mut sum = Vec::new();
+    let head_len = reader.read_until(b'\n', &mut line).ok()?;
+    let pieces_at = (head_len + reader.read_until(b'\n', &mut sum).ok()?) as u64;
+    let head = line.strip_suffix(b"\n")?;
+    if sum.strip_suffix(b"\n") != Some(super::hash::sha256_hex(head).as_bytes()) {
+        let _ = fs::remove_file(path);
+        return None;
+    }
+    Some((serde_json::from_slice(head).ok()?, pieces_at))
 }
 
 /// Takes over, for `file` in the state `key`, a cache file made for the
@@ -388,6 +449,9 @@ pub(super) fn write(
         ..head
     };
     let mut bytes = serde_json::to_vec(&head).ok()?;
+    let sum = super::hash::sha256_hex(&bytes);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(sum.as_bytes());
     bytes.push(b'\n');
     let pieces_at = bytes.len() as u64;
     bytes.extend_from_slice(&pieces);
@@ -414,7 +478,7 @@ pub(super) fn write(
 /// spans.
 fn pieces(summary: &Summary, entries: &[Entry]) -> Option<(Vec<u8>, Head, KeySpans)> {
     let (mut pieces, each) = entries_piece(entries)?;
-    let entries_span = (0, pieces.len() as u64);
+    let entries_span = (0, pieces.len() as u64, crc32fast::hash(&pieces));
     let each_entry = push_piece(&mut pieces, &each)?;
     let heads = push_piece(&mut pieces, &summary.heads)?;
     let net = push_piece(&mut pieces, &summary.net)?;
@@ -457,9 +521,10 @@ fn entries_piece(entries: &[Entry]) -> Option<(Vec<u8>, Vec<Span>)> {
 
 /// Appends `value` as JSON to `pieces`, and returns where it lies.
 fn push_piece(pieces: &mut Vec<u8>, value: &impl Serialize) -> Option<Span> {
-    let start = pieces.len() as u64;
+    let start = pieces.len();
     serde_json::to_writer(&mut *pieces, value).ok()?;
-    Some((start, pieces.len() as u64 - start))
+    let crc = crc32fast::hash(&pieces[start..]);
+    Some((start as u64, (pieces.len() - start) as u64, crc))
 }
 
 /// Removes the cache files of older states of `file`.

@@ -115,7 +115,7 @@ impl IndexedFile {
             Source::Memory(entries, _) => return Ok(entries.clone()),
             Source::Cached(cached) => match cached.entries() {
                 Some(entries) => entries,
-                None => reparse(&self.path, false)?.entries,
+                None => self.reparse_cached(cached)?,
             },
         };
         self.check_read(entries)
@@ -157,14 +157,29 @@ impl IndexedFile {
             Source::Memory(entries, _) => return Ok(entries.iter().map(Entry::head).collect()),
             Source::Cached(cached) => match cached.heads() {
                 Some(heads) => heads,
-                None => reparse(&self.path, false)?
-                    .entries
-                    .iter()
+                None => (self.reparse_cached(cached)?.iter())
                     .map(Entry::head)
                     .collect(),
             },
         };
         self.check_read(heads)
+    }
+
+    /// Its entries parsed again from the journal file, when its cache could
+    /// not give them (a damaged cache is set aside as it is read), and the
+    /// cache written again for the next read.
+    fn reparse_cached(&self, cached: &CachedFile) -> Result<Vec<Entry>, JournalError> {
+        if let Some(dir) = cached.ledger_dir() {
+            match read_file(dir, &self.path, false)?.1 {
+                Source::Memory(entries, _) => return Ok(entries),
+                Source::Cached(fresh) => {
+                    if let Some(entries) = fresh.entries() {
+                        return Ok(entries);
+                    }
+                }
+            }
+        }
+        Ok(reparse(&self.path, false)?.entries)
     }
 
     /// Entries (or heads) read after the index was opened, refused when
