@@ -32,6 +32,7 @@ pub mod parallel;
 pub mod render;
 pub mod s3_key;
 pub mod services;
+pub mod signing;
 pub mod store;
 pub mod timestamp;
 pub mod ui;

@@ -50,6 +50,10 @@ pub struct GlobalArgs {
     /// The git repository [default: the one around the current directory].
     #[arg(long, global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+    /// The SSH key that signs every entry appended: a private key file, or a public key file
+    /// whose private key ssh-agent holds [default: `[signing] key` in ledger.toml].
+    #[arg(long, global = true, value_name = "PATH", env = "LEDGER_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
     /// Print errors only (and what a failed check found); no notes, warnings or progress.
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,

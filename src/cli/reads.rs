@@ -81,11 +81,22 @@ pub struct ShowArgs {
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments))]
     pub env: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
 }
 
-/// `ledger verify`.
+/// Output format of `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShowFormat {
+    /// Human-readable text (with who signed the entry, where signing is set up).
+    Text,
+    /// JSON, for scripts.
+    Json,
+    /// The exact bytes the entry's signature signs (its hash), for `ssh-keygen -Y verify`.
+    SignedPayload,
+    /// The entry's signature as `ssh-keygen -Y verify -s` reads it (PEM armour).
+    Sshsig,
+}
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Skip the check of the journal's git history.

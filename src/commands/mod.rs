@@ -69,7 +69,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 /// read), runs again on the journal as it is now: a read never fails
 /// because someone recorded.
 pub fn run(cli: Cli, out: &mut dyn Write, ui: &Ui) -> Result<Outcome> {
-    let workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
+    let mut workspace = Workspace::resolve(cli.global.ledger, cli.global.repo);
+    workspace.signing_key = cli.global.signing_key;
     let mut attempts = 0;
     loop {
         attempts += 1;

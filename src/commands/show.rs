@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{Outcome, write_json};
-use crate::cli::{OutputFormat, ShowArgs};
+use crate::cli::{ShowArgs, ShowFormat};
 use crate::document::format::human_size;
 use crate::journal::{Entry, FileAction, Inventory, ReleaseNotes};
 use crate::ops::Workspace;
@@ -26,9 +26,23 @@ pub fn run(
     let shown = show::show(workspace, &args.reference, args.env.as_deref(), ui)?;
     let entry = &shown.entry;
     match args.format {
-        OutputFormat::Json => write_json(out, entry)?,
-        OutputFormat::Text => {
+        ShowFormat::Json => write_json(out, entry)?,
+        ShowFormat::SignedPayload => out.write_all(crate::signing::entry_payload(&entry.hash))?,
+        ShowFormat::Sshsig => {
+            let Some(signature) = &entry.signature else {
+                anyhow::bail!(crate::refusal!("#{} is not signed", entry.seq));
+            };
+            out.write_all(crate::signing::to_pem(signature)?.as_bytes())?;
+        }
+        ShowFormat::Text => {
             write_entry(out, entry, &shown.changes)?;
+            if let Some(rules) = crate::ops::verify::signature_rules(workspace, &config)? {
+                let at = entry.deployed_at.instant();
+                let signature = entry.signature.as_deref();
+                let verdict =
+                    crate::signing::check_entry(&entry.hash, signature, at, &rules.allowed);
+                writeln!(out, "  signature     {}", verdict.describe())?;
+            }
             if let Some(void) = shown.voided_by {
                 writeln!(
                     out,
@@ -37,7 +51,7 @@ pub fn run(
             }
         }
     }
-    if let (Some(void), OutputFormat::Json) = (shown.voided_by, args.format) {
+    if let (Some(void), ShowFormat::Json) = (shown.voided_by, args.format) {
         crate::note!(ui, "note: #{} is voided by #{void}", entry.seq);
     }
     Ok(Outcome::Success)

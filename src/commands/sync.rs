@@ -15,6 +15,7 @@ pub fn run(workspace: &Workspace, args: &SyncArgs, ui: &Ui) -> Result<Outcome> {
         branch: args.branch.clone(),
         attempts: args.attempts,
         documents: config.changelog.documents.clone(),
+        signer: crate::ops::session::Signing::resolve(workspace, &config)?.signer,
     };
     let synced = sync::sync(workspace, &config, &request, ui)?;
     let entries = |n: usize| if n == 1 { "entry" } else { "entries" };

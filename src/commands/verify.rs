@@ -67,6 +67,19 @@ struct VerifyJson<'a> {
     aws: Option<AwsJson<'a>>,
     /// With --store.
     store: Option<StoreJson<'a>>,
+    /// When the ledger has signing set up.
+    signatures: Option<SignaturesJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct SignaturesJson<'a> {
+    /// Entries by verdict: `signed`, `unsigned`, `unknown-key`,
+    /// `outside-validity`, `revoked`, `invalid`.
+    counts: &'a std::collections::BTreeMap<&'static str, usize>,
+    /// Signed entries by principal.
+    by: &'a std::collections::BTreeMap<String, usize>,
+    /// Signatures that do not count, where signing is not required.
+    notes: &'a [String],
 }
 
 #[derive(serde::Serialize)]
@@ -136,6 +149,11 @@ impl<'a> VerifyJson<'a> {
                 object_lock: report.object_lock.as_deref(),
                 findings: &report.findings,
             }),
+            signatures: report.signatures.as_ref().map(|s| SignaturesJson {
+                counts: &s.counts,
+                by: &s.by,
+                notes: &s.notes,
+            }),
         }
     }
 }
@@ -155,6 +173,12 @@ fn write_findings(out: &mut dyn Write, verified: &Verified, ui: &Ui) -> Result<(
     }
     if let Some(reason) = &verified.report.history_skipped {
         crate::note!(ui, "note: git history not checked: {reason}");
+    }
+    if let Some(signatures) = &verified.report.signatures {
+        for line in &signatures.notes {
+            writeln!(out, "SIGN {line}")?;
+        }
+        crate::note!(ui, "signatures: {}", signatures.summary());
     }
     for (env, line) in verified.drift.iter().flat_map(|d| &d.findings) {
         writeln!(out, "DRIFT {env} {line}")?;

@@ -12,6 +12,7 @@ use crate::location::Located;
 #[cfg(feature = "aws")]
 pub mod declare;
 mod names;
+pub mod signing;
 
 /// File name of the configuration inside the ledger folder.
 pub const CONFIG_FILE: &str = "ledger.toml";
@@ -48,8 +49,7 @@ pub enum ConfigError {
     },
 }
 
-/// A check of a parsed configuration against its text, which locates
-/// what it refuses (`services::check_config`).
+/// A check of a parsed configuration against its text (`services::check_config`).
 pub type Check = fn(&Config, &Path, &str) -> Result<(), ConfigError>;
 
 /// The whole configuration file.
@@ -83,6 +83,9 @@ pub struct Config {
     /// A shared entry store in S3 that makes it the ledger of record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreConfig>,
+    /// `[signing]`: entries signed with an SSH key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<signing::SigningConfig>,
 }
 
 /// `[store]`: the ledger of record in S3, one object per entry; the local

@@ -100,9 +100,9 @@ impl Appender {
     }
 
     /// Encodes `entry` as the block that would be appended now: sets its
-    /// `seq`, `prev_hash` and `hash` (a dry run shows it so).
+    /// `seq`, `prev_hash` and `hash` (a dry run shows it so; unsigned).
     pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
-        let sealed = seal::seal_one(entry, self.next_seq(), self.tip_hash())?;
+        let sealed = seal::seal_one(entry, self.next_seq(), self.tip_hash(), None)?;
         Ok((sealed.entry, sealed.block))
     }
 

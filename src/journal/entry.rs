@@ -160,6 +160,10 @@ pub struct Entry {
     pub prev_hash: String,
     /// SHA-256 of this entry's canonical form; see docs/journal-format.md.
     pub hash: String,
+    /// Who appended it: an SSH signature (OpenSSH's SSHSIG, base64) of
+    /// `hash` in the namespace `ledger-entry` (see `crate::signing`); left
+    /// out of the hash, which it signs.
+    pub signature: Option<String>,
     /// The CloudFront invalidation made for this deploy.
     pub invalidation: Option<Invalidation>,
     /// For a release: its notes as the imported changelog wrote them.
@@ -206,6 +210,7 @@ impl Entry {
             notes: Vec::new(),
             prev_hash: String::new(),
             hash: String::new(),
+            signature: None,
             invalidation: None,
             release: None,
             inventory: None,
@@ -248,6 +253,7 @@ impl Entry {
         event.seq = 0;
         event.prev_hash.clear();
         event.hash.clear();
+        event.signature = None;
         event.files.clear();
         event.restores = None;
         event.voids = None;
@@ -277,6 +283,7 @@ impl Entry {
             notes: self.notes.clone(),
             prev_hash: self.prev_hash.clone(),
             hash: self.hash.clone(),
+            signature: self.signature.clone(),
             invalidation: self.invalidation.clone(),
             release: self.release.clone(),
             inventory: self.inventory.clone(),

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::entry::{Entry, Pins, is_false};
 
 /// The keys an entry names, in the order they are written.
-const FIELDS: [&str; 24] = [
+const FIELDS: [&str; 25] = [
     "seq",
     "kind",
     "env",
@@ -34,6 +34,7 @@ const FIELDS: [&str; 24] = [
     "notes",
     "prev_hash",
     "hash",
+    "signature",
     "invalidation",
     "release",
     "inventory",
@@ -63,6 +64,7 @@ impl Serialize for Entry {
         list(&mut map, "notes", &self.notes)?;
         map.serialize_entry("prev_hash", &self.prev_hash)?;
         map.serialize_entry("hash", &self.hash)?;
+        optional(&mut map, "signature", &self.signature)?;
         optional(&mut map, "invalidation", &self.invalidation)?;
         optional(&mut map, "release", &self.release)?;
         optional(&mut map, "inventory", &self.inventory)?;
@@ -172,6 +174,7 @@ struct Read {
     notes: Option<Vec<String>>,
     prev_hash: Option<String>,
     hash: Option<String>,
+    signature: Option<String>,
     invalidation: Option<super::Invalidation>,
     release: Option<super::ReleaseNotes>,
     inventory: Option<super::Inventory>,
@@ -204,11 +207,12 @@ impl Read {
             15 => once(map, &mut self.notes, key),
             16 => once(map, &mut self.prev_hash, key),
             17 => once(map, &mut self.hash, key),
-            18 => once(map, &mut self.invalidation, key),
-            19 => once(map, &mut self.release, key),
-            20 => once(map, &mut self.inventory, key),
-            21 => once(map, &mut self.changes, key),
-            22 => once(map, &mut self.files, key),
+            18 => once(map, &mut self.signature, key),
+            19 => once(map, &mut self.invalidation, key),
+            20 => once(map, &mut self.release, key),
+            21 => once(map, &mut self.inventory, key),
+            22 => once(map, &mut self.changes, key),
+            23 => once(map, &mut self.files, key),
             _ => once(map, &mut self.extra, key),
         }
     }
@@ -255,6 +259,7 @@ impl Read {
             notes: self.notes.unwrap_or_default(),
             prev_hash: self.prev_hash.ok_or_else(|| required("prev_hash"))?,
             hash: self.hash.ok_or_else(|| required("hash"))?,
+            signature: self.signature,
             invalidation: self.invalidation,
             release: self.release,
             inventory: self.inventory,

@@ -1,7 +1,8 @@
 //! The hash chain: the canonical form of an entry and its SHA-256.
 //!
 //! An entry's hash is the lowercase hex SHA-256 of its canonical JSON: the
-//! entry's TOML table with the `hash` key removed, converted to JSON with
+//! entry's TOML table with the `hash` and `signature` keys removed (the
+//! signature signs the hash), converted to JSON with
 //! object keys sorted, no insignificant whitespace, integers as integers and
 //! TOML datetimes (never written by `ledger`) as their RFC 3339 text. The
 //! table includes `prev_hash`, which chains each entry to the one before.
@@ -11,11 +12,15 @@ use sha2::{Digest, Sha256};
 /// `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The canonical JSON of an entry table, without its `hash` key.
+/// The keys the hash does not cover: itself, and the signature of it.
+const UNHASHED: [&str; 2] = ["hash", "signature"];
+
+/// The canonical JSON of an entry table, without its `hash` and
+/// `signature` keys.
 pub fn canonical_json(entry: &toml::Table) -> String {
     let mut object = serde_json::Map::new();
     for (key, value) in entry {
-        if key != "hash" {
+        if !UNHASHED.contains(&key.as_str()) {
             object.insert(key.clone(), to_json(value));
         }
     }

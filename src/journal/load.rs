@@ -376,6 +376,7 @@ impl Builder {
             line_count: self.line_count,
             files: self.files,
             places: self.places,
+            signer: None,
             tail: Tail {
                 header: tail_header,
                 body_offset: self.tail_offset,

@@ -18,6 +18,10 @@ use super::{Appender, Entry, Index, Journal, JournalError, LOCK_FILE, Layout};
 pub struct JournalLock {
     dir: PathBuf,
     _file: File,
+    /// What signs the entries appended under it.
+    signer: Option<crate::signing::Signer>,
+    /// The first seq that must be signed, when signing is required.
+    required_from: Option<u64>,
 }
 
 impl JournalLock {
@@ -43,7 +47,27 @@ impl JournalLock {
         Ok(JournalLock {
             dir: ledger_dir.to_path_buf(),
             _file: file,
+            signer: None,
+            required_from: None,
         })
+    }
+
+    /// This lock, the entries appended under it (and by the journals it
+    /// loads) signed by `signer`; with no signer, an append of an entry
+    /// numbered `required_from` or later is refused.
+    pub fn signing(
+        mut self,
+        signer: Option<crate::signing::Signer>,
+        required_from: Option<u64>,
+    ) -> JournalLock {
+        self.signer = signer;
+        self.required_from = required_from;
+        self
+    }
+
+    /// What signs the entries appended under it.
+    pub fn signer(&self) -> Option<&crate::signing::Signer> {
+        self.signer.as_ref()
     }
 
     /// The ledger folder.
@@ -54,7 +78,9 @@ impl JournalLock {
     /// Reads the whole journal as it is now, under the lock (for a command
     /// that rewrites it: `sync`, `resolve`, the S3 store's pull).
     pub fn load(&self) -> Result<Journal, JournalError> {
-        Journal::load(&self.dir)
+        let mut journal = Journal::load(&self.dir)?;
+        journal.signer = self.signer.clone();
+        Ok(journal)
     }
 
     /// Opens, under the lock, the journal for appending and its index for
@@ -119,7 +145,14 @@ impl JournalLock {
                 seq,
             });
         }
-        let sealed = super::seal::seal_all(entries, appender.next_seq(), appender.tip_hash())?;
+        let (seq, tip) = (appender.next_seq(), appender.tip_hash());
+        let last = seq + (entries.len() as u64).saturating_sub(1);
+        if let (None, Some(from)) = (&self.signer, self.required_from)
+            && last >= from
+        {
+            return Err(JournalError::SigningRequired { from });
+        }
+        let sealed = super::seal::seal_all(entries, seq, tip, self.signer.as_ref())?;
         let journal = &mut appender.tail;
         let first = journal.entries.len();
         // Pushed in place (a copy would cost the whole tail held): undone

@@ -99,6 +99,29 @@ pub enum JournalError {
     /// The entry could not be written in canonical form (a bug).
     #[error("internal error: the new entry does not round-trip through TOML: {0}")]
     Encode(String),
+    /// An entry could not be signed.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
+    /// A signed entry would be re-chained (its hash changed) with no key
+    /// to sign it again.
+    #[error(
+        "entry #{seq} was signed, and putting it after the other side's entries changes its hash: \
+         no signing key is configured to sign it again (set `[signing] key` in ledger.toml, \
+         LEDGER_SIGNING_KEY or --signing-key); nothing was changed"
+    )]
+    SignatureWouldBeLost {
+        /// The entry, as numbered before.
+        seq: u64,
+    },
+    /// Signing is required and no key was given.
+    #[error(
+        "ledger.toml requires every entry from #{from} on to be signed, and no signing key is \
+         configured: set `[signing] key`, LEDGER_SIGNING_KEY or --signing-key; nothing was appended"
+    )]
+    SigningRequired {
+        /// The first seq that must be signed.
+        from: u64,
+    },
 }
 
 /// The whole journal, parsed: every entry of every file (or of one file,
@@ -127,6 +150,9 @@ pub struct Journal {
     places: Vec<Option<(usize, usize)>>,
     /// Where the open tail starts.
     tail: Tail,
+    /// What signs the entries this journal seals (set by the lock it was
+    /// loaded under).
+    pub signer: Option<crate::signing::Signer>,
 }
 
 /// One journal file, parsed.
@@ -220,6 +246,7 @@ impl Journal {
             entries: file.entries,
             raw: std::sync::OnceLock::new(),
             line_count,
+            signer: None,
             files: vec![path.to_path_buf()],
         }
     }
@@ -420,7 +447,8 @@ impl Journal {
     /// Encodes `entry` as the block that would be appended after this
     /// journal: sets its `seq`, `prev_hash` and `hash`.
     pub fn seal(&self, entry: Entry) -> Result<(Entry, String), JournalError> {
-        let sealed = seal::seal_one(entry, self.next_seq(), self.tip_hash())?;
+        let (seq, tip) = (self.next_seq(), self.tip_hash());
+        let sealed = seal::seal_one(entry, seq, tip, self.signer.as_ref())?;
         Ok((sealed.entry, sealed.block))
     }
 

@@ -13,6 +13,7 @@
 
 use super::hash;
 use super::{Entry, JournalError};
+use crate::signing::Signer;
 
 /// Stands for `prev_hash` until the chain is known: not hex, so never a
 /// hash (its length does not matter: nothing in the encoding depends on it).
@@ -43,16 +44,23 @@ struct Prepared {
 }
 
 /// Seals `entries` as the next ones after an entry whose hash is `tip`
-/// (the first of them gets `seq` `first_seq`).
+/// (the first of them gets `seq` `first_seq`), each signed by `signer`
+/// when given. An entry that comes signed keeps its signature when its
+/// hash stays the same (a retried write); one whose hash changes (it is
+/// re-chained) is signed again, and refused when there is no signer.
 pub(super) fn seal_all(
-    entries: Vec<Entry>,
+    mut entries: Vec<Entry>,
     first_seq: u64,
     tip: &str,
+    signer: Option<&Signer>,
 ) -> Result<Vec<Sealed>, JournalError> {
+    let signed_before: Vec<(u64, String, Option<String>)> = (entries.iter_mut())
+        .map(|e| (e.seq, e.hash.clone(), e.signature.take()))
+        .collect();
     let prepared = prepare_all(entries, first_seq)?;
     let mut prev = tip.to_string();
     let mut sealed = Vec::with_capacity(prepared.len());
-    for item in prepared {
+    for (item, before) in prepared.into_iter().zip(signed_before) {
         // The text substitution is sound for a hash (hex, written as is);
         // anything else in `prev_hash` is encoded and checked the direct way.
         let hex = prev.bytes().all(|b| b.is_ascii_hexdigit());
@@ -61,15 +69,50 @@ pub(super) fn seal_all(
             Ok(prepared) => seal_direct(prepared.entry, &prev)?,
             Err(entry) => seal_direct(entry, &prev)?,
         };
+        let done = sign(done, before, signer)?;
         prev.clone_from(&done.entry.hash);
         sealed.push(done);
     }
     Ok(sealed)
 }
 
-/// Seals one entry after an entry whose hash is `tip`.
-pub(super) fn seal_one(entry: Entry, seq: u64, tip: &str) -> Result<Sealed, JournalError> {
-    let mut sealed = seal_all(vec![entry], seq, tip)?;
+/// `done` with its signature: the one it came with (`before`: its seq,
+/// hash and signature then) when its hash is the same, else `signer`'s.
+fn sign(
+    mut done: Sealed,
+    (seq, hash, signature): (u64, String, Option<String>),
+    signer: Option<&Signer>,
+) -> Result<Sealed, JournalError> {
+    let signature = match (signature, signer) {
+        (Some(kept), _) if hash == done.entry.hash => kept,
+        (_, Some(signer)) => signer.sign_entry(&done.entry.hash)?,
+        (Some(_), None) => return Err(JournalError::SignatureWouldBeLost { seq }),
+        (None, None) => return Ok(done),
+    };
+    let hash_line = format!("hash = \"{}\"\n", done.entry.hash);
+    if done.block.matches(&hash_line).count() != 1 {
+        return Err(JournalError::Encode(format!(
+            "entry #{} has no single hash line to sign after",
+            done.entry.seq
+        )));
+    }
+    let signed = format!("{hash_line}signature = \"{signature}\"\n");
+    done.block = done.block.replacen(&hash_line, &signed, 1);
+    let value = toml::Value::String(signature.clone());
+    done.table.insert("signature".into(), value);
+    done.entry.signature = Some(signature);
+    Ok(done)
+}
+
+/// Seals one entry after an entry whose hash is `tip`, signed by `signer`
+/// when given.
+pub(super) fn seal_one(
+    entry: Entry,
+    seq: u64,
+    tip: &str,
+    signer: Option<&Signer>,
+) -> Result<Sealed, JournalError> {
+    let mut sealed = seal_all(vec![entry], seq, tip, signer)?;
     sealed
         .pop()
         .ok_or_else(|| JournalError::Encode("nothing sealed".into()))
@@ -206,7 +249,7 @@ mod tests {
     #[test]
     fn a_large_batch_seals_as_one_entry_after_another_would() {
         let count = PARALLEL_FROM + 37;
-        let fast = seal_all(entries(count), 1, hash::GENESIS).unwrap();
+        let fast = seal_all(entries(count), 1, hash::GENESIS, None).unwrap();
         let slow = direct(entries(count));
         assert_eq!(fast.len(), count);
         for (a, b) in fast.iter().zip(&slow) {
@@ -223,7 +266,7 @@ mod tests {
     fn an_entry_holding_a_placeholders_text_is_sealed_as_written() {
         let mut batch = entries(3);
         batch[1].reason = Some(format!("{PREV_PLACEHOLDER} {HASH_PLACEHOLDER}"));
-        let sealed = seal_all(batch.clone(), 1, hash::GENESIS).unwrap();
+        let sealed = seal_all(batch.clone(), 1, hash::GENESIS, None).unwrap();
         let expected = direct(batch);
         for (a, b) in sealed.iter().zip(&expected) {
             assert_eq!(a.block, b.block);

@@ -53,6 +53,8 @@ pub struct SyncRequest {
     pub attempts: u32,
     /// The documents `ledger render` writes (a sync may carry them).
     pub documents: Vec<String>,
+    /// What signs again the local entries a sync puts after the remote's.
+    pub signer: Option<crate::signing::Signer>,
 }
 
 /// What a sync did.

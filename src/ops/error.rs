@@ -59,6 +59,12 @@ pub enum Error {
     /// Reading or writing a file the operation names.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// A signing key or an allowed-signers file.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
+    /// An allowed-signers file.
+    #[error(transparent)]
+    Allowed(#[from] crate::signing::allowed::AllowedError),
     /// An error with what was being done when it happened.
     #[error("{context}")]
     Context {

@@ -14,7 +14,7 @@ use crate::import::changelog::{ImportedChangelog, import_changelog};
 use crate::import::document::{Imported, import_document};
 use crate::import::git_tags::{DEFAULT_PATTERN, release_entries};
 use crate::import::normalise_markdown;
-use crate::journal::{self, Entry, Journal, JournalLock};
+use crate::journal::{self, Entry, Journal};
 use crate::refuse;
 use crate::render;
 
@@ -163,7 +163,7 @@ fn import_changelog_only(
         .clone()
         .unwrap_or_else(|| config.changelog.release_env.clone());
     config.environment(&env, &workspace.config_path())?;
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let lock = super::session::lock(workspace, &config)?;
     let (mut appender, index) = lock.open()?;
     if appender.count() > 0 && !args.append {
         let releases = (index.heads()?.iter())
@@ -249,7 +249,8 @@ fn import_doc(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui) 
     }
     // A complete ledger folder, as `init` makes one.
     super::init::complete_folder(workspace)?;
-    let lock = JournalLock::acquire(dir)?;
+    let config = existing.as_ref().unwrap_or(&imported.config);
+    let lock = super::session::lock(workspace, config)?;
     // The tail alone: an import reads nothing of the entries before it.
     let (mut appender, _) = lock.open()?;
     if appender.count() > 0 && !args.append {
@@ -457,7 +458,7 @@ fn import_tags(workspace: &Workspace, args: &ImportSettings, ui: &crate::ui::Ui)
         crate::refusal!("--tag-pattern `{pattern_text}` is not a valid regular expression: {e}")
     })?;
     let repo = workspace.repo()?;
-    let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+    let lock = super::session::lock(workspace, &config)?;
     let (mut appender, index) = lock.open()?;
     if appender.count() > 0 && !args.append {
         refuse!(

@@ -85,6 +85,60 @@ pub fn refresh_mirror_with(
     Ok(())
 }
 
+/// How appends are signed: the key `--signing-key` (or
+/// `LEDGER_SIGNING_KEY`), else `[signing] key`, names, and from which
+/// entry `[signing] required` wants every entry signed.
+#[derive(Debug, Clone, Default)]
+pub struct Signing {
+    /// The signer, when a key is named.
+    pub signer: Option<crate::signing::Signer>,
+    /// The first seq that must be signed.
+    pub required_from: Option<u64>,
+}
+
+impl Signing {
+    /// Resolves the key (opening it: a key that cannot sign fails here,
+    /// before AWS is touched).
+    pub fn resolve(workspace: &Workspace, config: &Config) -> Result<Signing> {
+        let configured = (config.signing.as_ref()).and_then(|s| s.key.as_deref());
+        let path = match (&workspace.signing_key, configured) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(path)) => Some(crate::config::signing::resolve(&workspace.top(), path)),
+            (None, None) => None,
+        };
+        let signer = path.map(|p| crate::signing::Signer::open(&p)).transpose()?;
+        let required_from = config.signing.as_ref().and_then(|s| s.required_from());
+        Ok(Signing {
+            signer,
+            required_from,
+        })
+    }
+
+    /// Refuses, before anything is done, an append of entry `next_seq`
+    /// that would have to be signed with no key to sign it.
+    pub fn check(&self, next_seq: u64) -> Result<()> {
+        match (&self.signer, self.required_from) {
+            (None, Some(from)) if next_seq >= from => {
+                Err(crate::journal::JournalError::SigningRequired { from }.into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes the journal's lock in `ledger_dir`, appends under it signed so.
+    pub fn lock(&self, ledger_dir: &std::path::Path) -> Result<crate::journal::JournalLock> {
+        let lock = crate::journal::JournalLock::acquire(ledger_dir)?;
+        Ok(lock.signing(self.signer.clone(), self.required_from))
+    }
+}
+
+/// Takes the journal's lock, the entries appended under it signed as
+/// `--signing-key` or `[signing]` say (and refused unsigned where signing
+/// is required).
+pub fn lock(workspace: &Workspace, config: &Config) -> Result<crate::journal::JournalLock> {
+    Signing::resolve(workspace, config)?.lock(&workspace.ledger_dir)
+}
+
 /// A caller reference derived from what the entry records, so that a
 /// retried record asks CloudFront for the same invalidation, not a second one.
 pub fn caller_reference(entry: &Entry, paths: &[String]) -> String {
@@ -128,7 +182,7 @@ impl Appending {
     /// Takes the lock of the ledger in `workspace` and opens its journal.
     pub fn open(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Appending> {
         let storage = storage(workspace, config, ui)?;
-        let lock = crate::journal::JournalLock::acquire(&workspace.ledger_dir)?;
+        let lock = self::lock(workspace, config)?;
         storage.refresh(&lock)?;
         let (appender, history) = lock.open()?;
         Ok(Appending {

@@ -21,6 +21,8 @@ pub struct Workspace {
     pub ledger_dir: PathBuf,
     /// `--repo`, if given.
     pub repo_dir: Option<PathBuf>,
+    /// `--signing-key` (or `LEDGER_SIGNING_KEY`), if given.
+    pub signing_key: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -34,6 +36,16 @@ impl Workspace {
         Workspace {
             ledger_dir,
             repo_dir,
+            signing_key: None,
+        }
+    }
+
+    /// The folder the relative paths of `[signing]` start from: the one
+    /// holding the ledger folder (the repository's top).
+    pub fn top(&self) -> PathBuf {
+        match self.ledger_dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
         }
     }
 

@@ -190,6 +190,8 @@ fn rechain(
     mut renumbered: HashMap<u64, u64>,
 ) -> Result<(String, Vec<(u64, Entry)>), MergeError> {
     let mut staged = published.clone();
+    // Our entries, re-chained, are signed again by our signer.
+    staged.signer = local.signer.clone();
     let mut text = published.text.clone();
     let mut moved = Vec::with_capacity(ours.len());
     let local_in_force = model::in_force(&local.entries);

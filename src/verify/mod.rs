@@ -4,8 +4,10 @@
 
 mod chain;
 mod history;
+pub mod signatures;
 
 pub use history::check_history;
+pub use signatures::{Rules, Signatures};
 
 use chain::ChainCheck;
 use std::path::Path;
@@ -36,6 +38,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Journal files whose read cache disagreed with them: set aside.
     pub caches_set_aside: Vec<std::path::PathBuf>,
+    /// What the entries' signatures said, when they were checked.
+    pub signatures: Option<Signatures>,
 }
 
 fn at(journal: &Journal, index: usize) -> String {
@@ -55,9 +59,12 @@ pub fn check_chain(journal: &Journal) -> Vec<Finding> {
 
 /// Recomputes the hash chain of the journal stored in `ledger_dir`, a few
 /// files at a time, so that memory holds a batch of segments, not the
-/// journal. Returns the findings and how many entries were checked.
-pub fn check_stored(ledger_dir: &Path) -> Result<Stored, JournalError> {
+/// journal, and checks each entry's signature against `rules` when given.
+/// Returns the findings and how many entries were checked.
+pub fn check_stored(ledger_dir: &Path, rules: Option<&Rules>) -> Result<Stored, JournalError> {
     let mut check = ChainCheck::default();
+    let mut signed = rules.map(|_| Signatures::default());
+    let mut signature_findings = Vec::new();
     let mut headers = Vec::new();
     let mut caches = Vec::new();
     let tail_path = Journal::path_in(ledger_dir);
@@ -65,6 +72,10 @@ pub fn check_stored(ledger_dir: &Path) -> Result<Stored, JournalError> {
     crate::journal::for_each_file(ledger_dir, |file| {
         for (index, (entry, computed)) in file.entries.iter().zip(&file.hashes).enumerate() {
             check.add(entry, computed, || file.place(index));
+            if let (Some(signed), Some(rules)) = (&mut signed, rules) {
+                let place = || file.place(index);
+                signed.add(entry, place, rules, &mut signature_findings);
+            }
         }
         let is_tail = file.path == tail_path;
         tail_empty |= is_tail && file.entries.is_empty();
@@ -78,13 +89,28 @@ pub fn check_stored(ledger_dir: &Path) -> Result<Stored, JournalError> {
     let mut findings = check.finish();
     findings.extend(headers);
     findings.extend(emptied_tail(ledger_dir, &tail_path, tail_empty));
-    Ok((findings, checked, caches))
+    findings.extend(signature_findings);
+    Ok(Stored {
+        findings,
+        checked,
+        caches,
+        signatures: signed,
+    })
 }
 
-/// What [`check_stored`] found: the findings, how many entries were
-/// checked, and the journal files whose cache disagreed with them (removed:
-/// the next read rebuilds it).
-pub type Stored = (Vec<Finding>, usize, Vec<std::path::PathBuf>);
+/// What [`check_stored`] found.
+#[derive(Debug)]
+pub struct Stored {
+    /// The findings.
+    pub findings: Vec<Finding>,
+    /// How many entries were checked.
+    pub checked: usize,
+    /// The journal files whose cache disagreed with them (removed: the
+    /// next read rebuilds it).
+    pub caches: Vec<std::path::PathBuf>,
+    /// What the signatures said, when they were checked.
+    pub signatures: Option<Signatures>,
+}
 
 /// A file whose text before its first entry is not the header `ledger`
 /// writes (a comment added, a key injected before `format`): readers refuse

@@ -27,6 +27,7 @@ mod locks;
 mod record;
 mod render;
 mod segments;
+mod signing;
 mod ssm;
 mod store;
 mod sync;

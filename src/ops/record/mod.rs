@@ -90,6 +90,9 @@ pub fn record(
         .environment(&args.env, &workspace.config_path())?
         .clone();
     let repo = workspace.repo()?;
+    // A key that cannot sign, or signing required without one, stops the
+    // record before AWS is touched.
+    let signing = super::session::Signing::resolve(workspace, config)?;
     let mut request = Request::resolve(workspace, config, args, &env, &repo)?;
     warn_dirty(&request, ui);
 
@@ -98,6 +101,10 @@ pub fn record(
     super::session::refresh_mirror_with(workspace, config, args.aws.policy, ui)?;
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index(ui)?;
+    if !args.dry_run {
+        let count: usize = index.parts().map(|p| p.count()).sum();
+        signing.check(count as u64 + 1)?;
+    }
     // The heads the checks read, not every head: an append costs the same
     // on a long journal (see Index::append_view).
     let view = index.append_view(&args.env, |version| {
@@ -119,6 +126,7 @@ pub fn record(
         seen: &seen,
         capture,
         pins,
+        signing: &signing,
     };
     let Settled {
         lock,

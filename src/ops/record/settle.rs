@@ -33,6 +33,8 @@ pub(super) struct Settling<'a> {
     pub capture: Option<Captured<'a>>,
     /// The pins the capture read.
     pub pins: Pins,
+    /// How the append is signed.
+    pub signing: &'a crate::ops::session::Signing,
 }
 
 /// The lock held, the journal open to append, and its heads in force.
@@ -100,7 +102,7 @@ impl Settling<'_> {
     /// The lock, and the journal opened under it: reusing the index read
     /// before the capture on the first round when nothing was written since.
     fn lock(&self, workspace: &Workspace, storage: &dyn Storage, first: bool) -> Result<Round> {
-        let lock = JournalLock::acquire(&workspace.ledger_dir)?;
+        let lock = self.signing.lock(&workspace.ledger_dir)?;
         storage.refresh(&lock)?;
         let (appender, reread) = if first {
             lock.open_reusing(self.index)?

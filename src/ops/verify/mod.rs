@@ -8,9 +8,10 @@ use super::session::AwsSettings;
 use super::{Result, Workspace};
 use crate::config::Config;
 use crate::journal::Journal;
+use crate::signing::AllowedSigners;
 use crate::store::s3::{S3Store, StoreReport};
 use crate::ui::Ui;
-use crate::verify::{Report, check_history, check_stored};
+use crate::verify::{Report, Rules, check_history, check_stored};
 
 /// What `verify` is asked.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +59,8 @@ pub fn verify(
     // The chain is checked one stored file at a time; the whole journal is
     // loaded only for the comparisons with AWS and the store.
     let repo = (!settings.no_git).then(|| workspace.repo());
-    let report = check_chain_and_history(workspace, repo)?;
+    let rules = signature_rules(workspace, config)?;
+    let report = check_chain_and_history(workspace, repo, rules.as_ref())?;
     let journal = if settings.aws.is_some() || settings.store {
         Some(workspace.journal(ui)?)
     } else {
@@ -108,6 +110,7 @@ fn verify_store(
 fn check_chain_and_history(
     workspace: &Workspace,
     repo: Option<Result<crate::git::GitRepo>>,
+    rules: Option<&Rules>,
 ) -> Result<Report> {
     let path = Journal::path_in(&workspace.ledger_dir);
     let history = |repo: crate::git::GitRepo| -> Result<Report> {
@@ -122,13 +125,14 @@ fn check_chain_and_history(
     };
     // The history check runs beside the check of the files on disk (or
     // after it, when no thread can start).
-    let (history, stored) =
-        crate::parallel::both(|| repo.map(history), || check_stored(&workspace.ledger_dir));
-    let (findings, entries_checked, caches_set_aside) = stored?;
+    let stored = || check_stored(&workspace.ledger_dir, rules);
+    let (history, stored) = crate::parallel::both(|| repo.map(history), stored);
+    let stored = stored?;
     let mut report = Report {
-        entries_checked,
-        findings,
-        caches_set_aside,
+        entries_checked: stored.checked,
+        findings: stored.findings,
+        caches_set_aside: stored.caches,
+        signatures: stored.signatures,
         history_skipped: skipped,
         ..Report::default()
     };
@@ -140,6 +144,23 @@ fn check_chain_and_history(
         report.history_skipped = checked.history_skipped;
     }
     Ok(report)
+}
+
+/// Who may sign, when the ledger has signing set up (a `[signing]`
+/// table, or an allowed-signers file in the ledger folder); `None` leaves
+/// signatures unchecked.
+pub fn signature_rules(workspace: &Workspace, config: &Config) -> Result<Option<Rules>> {
+    let signing = config.signing.clone().unwrap_or_default();
+    let top = workspace.top();
+    let allowed = signing.allowed_signers_path(&top, &workspace.ledger_dir);
+    if config.signing.is_none() && !allowed.exists() {
+        return Ok(None);
+    }
+    let revoked = signing.revoked_path(&top);
+    Ok(Some(Rules {
+        allowed: AllowedSigners::load(&allowed, revoked.as_deref())?,
+        required_from: signing.required_from(),
+    }))
 }
 
 /// An error and its causes in one line, `: `-separated.

@@ -80,7 +80,7 @@ pub fn sync(ledger_dir: &Path, repo: &GitRepo, request: &SyncRequest, ui: &Ui) -
     let attempts = std::cell::Cell::new(0);
     let once = || {
         attempts.set(attempts.get() + 1);
-        sync_once(place, &journal_path, &request.documents, ui)
+        sync_once(place, &journal_path, request, ui)
     };
     let policy = ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))
@@ -150,11 +150,13 @@ impl<E: Into<SyncError>> From<E> for Round {
 fn sync_once(
     place: Place<'_>,
     journal_path: &Path,
-    documents: &[String],
+    request: &SyncRequest,
     ui: &Ui,
 ) -> std::result::Result<Synced, Round> {
     let (ledger_dir, repo, remote, path) = place;
-    let local = Journal::load(ledger_dir)?;
+    let documents = request.documents.as_slice();
+    let mut local = Journal::load(ledger_dir)?;
+    local.signer = request.signer.clone();
     let tip = remote.fetch()?;
     let published = published_journal(repo, tip.as_deref(), path, journal_path)?;
     let merged = store::rebase(&published, &local, &remote.name())?;
