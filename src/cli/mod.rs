@@ -217,6 +217,14 @@ pub enum Command {
     /// the release the environment serves. Appends nothing when AWS serves what the ledger
     /// says. Allowed while the environment is locked: it records, it changes nothing in AWS.
     Reconcile(ReconcileArgs),
+    /// Write a signed checkpoint of the journal: its entry count and head hash.
+    ///
+    /// The checkpoint is a signed note (C2SP's form: an origin line naming the ledger, the
+    /// entry count, the head hash in base64, then a signature line), signed with the signing
+    /// key in the namespace `ledger-checkpoint`. Keep it outside the repository (a ticket,
+    /// another account's bucket): `ledger verify --checkpoint FILE` then proves the journal
+    /// still extends it, so a history rewritten and re-chained after it is caught.
+    Checkpoint(CheckpointArgs),
     /// Mark an entry as recorded in error (a wrong version, the wrong environment).
     ///
     /// Appends a void entry naming REF, who and why; nothing is edited or removed. Folds,

@@ -115,6 +115,10 @@ pub struct VerifyArgs {
     /// With --aws, only this environment.
     #[arg(long, value_name = "ENV", add = ArgValueCompleter::new(complete::environments), requires = "aws")]
     pub env: Option<String>,
+    /// Also check that the journal extends this checkpoint (`ledger checkpoint`): its entry
+    /// count and head hash, and its signature against allowed_signers. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<std::path::PathBuf>,
     /// Output format: text (findings on stdout, the summary on stderr) or one JSON object.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -184,6 +184,14 @@ pub struct ReconcileArgs {
     pub format: OutputFormat,
 }
 
+/// `ledger checkpoint`.
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// Write the checkpoint to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// `ledger void`.
 #[derive(Debug, Args)]
 pub struct VoidArgs {

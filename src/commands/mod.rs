@@ -5,6 +5,7 @@
 //! and warnings go to stderr through the `Ui`.
 
 mod check;
+mod checkpoint;
 mod columns;
 mod context;
 mod diff;
@@ -115,6 +116,7 @@ fn dispatch(
         Command::Diff(args) => diff::run(workspace, args, out, ui),
         Command::Rollback(args) => rollback::run(workspace, args, out, ui),
         Command::Reconcile(args) => reconcile::run(workspace, args, out, ui),
+        Command::Checkpoint(args) => checkpoint::run(workspace, args, out, ui),
         Command::Void(args) => void::run(workspace, args, out, ui),
         Command::Lock(args) => lock::lock(workspace, args, ui),
         Command::Unlock(args) => lock::unlock(workspace, args, ui),

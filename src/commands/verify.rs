@@ -36,6 +36,7 @@ pub fn run(
         no_git: args.no_git,
         aws,
         store: args.store,
+        checkpoints: args.checkpoint.clone(),
     };
     let verified = verify::verify(workspace, &config, &settings, ui)?;
     match args.format {
@@ -69,6 +70,15 @@ struct VerifyJson<'a> {
     store: Option<StoreJson<'a>>,
     /// When the ledger has signing set up.
     signatures: Option<SignaturesJson<'a>>,
+    /// With --checkpoint: each file and what its signature said.
+    checkpoints: Vec<CheckpointJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct CheckpointJson<'a> {
+    file: String,
+    signature: &'static str,
+    signer: Option<&'a str>,
 }
 
 #[derive(serde::Serialize)]
@@ -149,6 +159,13 @@ impl<'a> VerifyJson<'a> {
                 object_lock: report.object_lock.as_deref(),
                 findings: &report.findings,
             }),
+            checkpoints: (verified.checkpoints.iter())
+                .map(|(path, verdict)| CheckpointJson {
+                    file: path.display().to_string(),
+                    signature: verdict.status(),
+                    signer: verdict.signer(),
+                })
+                .collect(),
             signatures: report.signatures.as_ref().map(|s| SignaturesJson {
                 counts: &s.counts,
                 by: &s.by,
@@ -179,6 +196,9 @@ fn write_findings(out: &mut dyn Write, verified: &Verified, ui: &Ui) -> Result<(
             writeln!(out, "SIGN {line}")?;
         }
         crate::note!(ui, "signatures: {}", signatures.summary());
+    }
+    for (path, verdict) in &verified.checkpoints {
+        crate::note!(ui, "checkpoint {}: {}", path.display(), verdict.describe());
     }
     for (env, line) in verified.drift.iter().flat_map(|d| &d.findings) {
         writeln!(out, "DRIFT {env} {line}")?;

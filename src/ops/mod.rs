@@ -11,6 +11,7 @@
 mod error;
 pub mod workspace;
 
+pub mod checkpoint;
 pub mod discover;
 pub mod import;
 pub mod init;

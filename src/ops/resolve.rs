@@ -25,8 +25,13 @@ pub fn resolve(
     let repo = workspace.repo()?;
     let journal_path = Journal::path_in(&workspace.ledger_dir);
     let path = repo.path_from_top(&journal_path);
+    // This side's entries, put after the other side's, are signed again.
+    let signer = match workspace.config() {
+        Ok(config) => super::session::Signing::resolve(workspace, &config)?.signer,
+        Err(_) => None,
+    };
     if let Some(files) = merge_driver {
-        return run_driver(&repo, path.as_deref(), files);
+        return run_driver(&repo, (path.as_deref(), signer), files);
     }
     let path =
         path.ok_or_else(|| refusal!("{} is not inside the git repository", shown(&journal_path)))?;
@@ -45,7 +50,8 @@ pub fn resolve(
     let segments = segments_on_disk(&workspace.ledger_dir)?;
     let published = parse(published, name, &path, &segments)?;
     refuse_stale_segments(&published, &segments)?;
-    let local = parse(local, "this side", &path, &segments)?;
+    let mut local = parse(local, "this side", &path, &segments)?;
+    local.signer = signer;
     let merged = store::rebase(&published, &local, name)?;
     repo.stage_file(&path, published.tail_for(&merged.text).as_bytes())?;
     crate::note!(
@@ -66,7 +72,11 @@ pub fn resolve(
 
 /// git's merge driver: merges BASE OURS THEIRS into OURS; a non-zero exit
 /// leaves the conflict to a person.
-fn run_driver(repo: &GitRepo, path: Option<&str>, files: &[PathBuf]) -> Result<()> {
+fn run_driver(
+    repo: &GitRepo,
+    (path, signer): (Option<&str>, Option<crate::signing::Signer>),
+    files: &[PathBuf],
+) -> Result<()> {
     let [_, ours_path, theirs_path] = files else {
         refuse!("--merge-driver takes BASE OURS THEIRS");
     };
@@ -85,7 +95,8 @@ fn run_driver(repo: &GitRepo, path: Option<&str>, files: &[PathBuf]) -> Result<(
     };
     let published = parse(published, name, "journal.toml", &segments)?;
     refuse_stale_segments(&published, &segments)?;
-    let local = parse(local, "this side", "journal.toml", &segments)?;
+    let mut local = parse(local, "this side", "journal.toml", &segments)?;
+    local.signer = signer;
     let merged = store::rebase(&published, &local, name)?;
     std::fs::write(ours_path, published.tail_for(&merged.text))
         .with_context(|| format!("cannot write {}", ours_path.display()))?;

@@ -41,6 +41,11 @@ impl AgentKey {
         })
     }
 
+    /// The key's SHA256 fingerprint.
+    pub(super) fn fingerprint(&self) -> String {
+        self.public.fingerprint(HashAlg::Sha256).to_string()
+    }
+
     /// The key, as a message names it.
     pub(super) fn describe(&self) -> String {
         format!("ssh-agent key {}", self.public.fingerprint(HashAlg::Sha256))

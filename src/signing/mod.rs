@@ -9,6 +9,7 @@
 
 pub mod allowed;
 pub mod check;
+pub mod checkpoint;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -146,6 +147,15 @@ impl Signer {
     /// The signature of an entry whose hash is `hash`.
     pub fn sign_entry(&self, hash: &str) -> Result<String, SigningError> {
         self.sign(ENTRY_NAMESPACE, entry_payload(hash))
+    }
+
+    /// The name a checkpoint's signature line gives it: the key's SHA256
+    /// fingerprint.
+    pub fn name(&self) -> String {
+        match &*self.source {
+            Source::Key { key, .. } => key.public_key().fingerprint(HashAlg::Sha256).to_string(),
+            Source::Agent(key) => key.fingerprint(),
+        }
     }
 
     /// The key, as a message names it: its file and fingerprint.

@@ -359,3 +359,54 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[test]
+fn a_history_rewritten_after_a_checkpoint_is_caught_by_it() {
+    let s = signed_ledger("");
+    let ana = keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
+    s.write(
+        "ledger/allowed_signers",
+        &format!("ana@example.com {ana}\n"),
+    );
+    s.write(".gitignore", "keys/\n");
+    record(&s, "v1").ok();
+    s.commit_all("ledger: v1");
+    record(&s, "v2").ok();
+    s.commit_all("ledger: v2");
+    let outside = tempfile::tempdir().unwrap();
+    let file = outside.path().join("checkpoint.txt");
+    let file = file.to_str().unwrap();
+    s.ledger(&["checkpoint", "-o", file]).ok();
+    let note = std::fs::read_to_string(file).unwrap();
+    assert!(note.starts_with("ledger:"), "{note}");
+    assert_eq!(note.lines().nth(1), Some("2"));
+    let done = s.ledger(&["verify", "--checkpoint", file]).run();
+    assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
+    assert!(
+        done.stderr.contains("signed by ana@example.com"),
+        "{}",
+        done.stderr
+    );
+
+    // The last commit rewritten: #2 recorded again differently, the old
+    // commits expired and collected. The history check sees only the new
+    // history, which holds; the checkpoint does not.
+    s.git(&["reset", "--hard", "HEAD~1"]);
+    record(&s, "v2-other").ok();
+    s.commit_all("ledger: v2");
+    s.git(&["reflog", "expire", "--expire=now", "--all"]);
+    s.git(&["gc", "--prune=now", "--quiet"]);
+    s.ledger(&["verify"]).ok();
+    let failed = s.ledger(&["verify", "--checkpoint", file]).code(1);
+    assert!(
+        failed.stdout.contains("entry #2 is not the one checkpoint")
+            && failed.stdout.contains("rewritten after the checkpoint"),
+        "{}",
+        failed.stdout
+    );
+
+    // A checkpoint whose count was edited no longer holds its signature.
+    std::fs::write(file, note.replacen("\n2\n", "\n1\n", 1)).unwrap();
+    let failed = s.ledger(&["verify", "--checkpoint", file]).code(1);
+    assert!(failed.stdout.contains("does not hold"), "{}", failed.stdout);
+}

@@ -454,3 +454,65 @@ fn a_journal_in_sealed_segments_syncs_and_merges_through_the_driver() {
         "a sealed segment is the same in every clone"
     );
 }
+
+/// An SSH key at `dir/name`, and its allowed-signers line for `principal`.
+fn signing_key(dir: &Path, name: &str, principal: &str) -> (String, String) {
+    let path = dir.join(name);
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    let key: Vec<&str> = public.split_whitespace().take(2).collect();
+    (
+        path.display().to_string(),
+        format!("{principal} {}\n", key.join(" ")),
+    )
+}
+
+#[test]
+fn a_signed_entry_put_after_the_remotes_is_signed_again_by_its_writer() {
+    let team = Team::new();
+    let keys = TempDir::new().unwrap();
+    let (ana_key, ana) = signing_key(keys.path(), "ana", "ana@example.com");
+    let (bob_key, bob) = signing_key(keys.path(), "bob", "bob@example.com");
+    let seed = team.clone();
+    seed.write("ledger/allowed_signers", &format!("{ana}{bob}"));
+    let config = seed.read("ledger/ledger.toml");
+    seed.write(
+        "ledger/ledger.toml",
+        &format!("{config}\n[signing]\nrequired = true\n"),
+    );
+    seed.commit_all("chore: signing required");
+    seed.git(&["push", "-q", "origin", "main"]);
+    let (a, b) = (team.clone(), team.clone());
+    let record = |s: &Sandbox, key: &str, version: &str| {
+        s.ledger(&["record", "--no-aws", "--env", "e1", "--version", version])
+            .env("LEDGER_SIGNING_KEY", key)
+            .ok();
+    };
+    record(&a, &ana_key, "a1");
+    record(&b, &bob_key, "b1");
+    a.ledger(&["sync"]).env("LEDGER_SIGNING_KEY", &ana_key).ok();
+    let b_before = b.journal();
+    // Without its writer's key, the signed entry is not re-chained.
+    let refused = b.ledger(&["sync"]).code(2);
+    assert!(
+        refused.stderr.contains("no signing key"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(b.journal(), b_before);
+    b.ledger(&["sync"]).env("LEDGER_SIGNING_KEY", &bob_key).ok();
+    let fresh = team.clone();
+    let done = fresh.ledger(&["verify"]).run();
+    assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
+    assert!(
+        done.stderr
+            .contains("2 signed (ana@example.com: 1, bob@example.com: 1)"),
+        "{}",
+        done.stderr
+    );
+}

@@ -22,6 +22,8 @@ pub struct VerifySettings {
     pub aws: Option<(Vec<String>, AwsSettings)>,
     /// Check the S3 store.
     pub store: bool,
+    /// Checkpoint files the journal must extend.
+    pub checkpoints: Vec<std::path::PathBuf>,
 }
 
 /// What `verify` found.
@@ -33,6 +35,8 @@ pub struct Verified {
     pub drift: Option<aws::Drift>,
     /// The store's check, when asked: its URL and report.
     pub store: Option<(String, StoreReport)>,
+    /// Each checkpoint file checked, and what its signature said.
+    pub checkpoints: Vec<(std::path::PathBuf, crate::signing::Verdict)>,
 }
 
 impl Verified {
@@ -60,7 +64,17 @@ pub fn verify(
     // loaded only for the comparisons with AWS and the store.
     let repo = (!settings.no_git).then(|| workspace.repo());
     let rules = signature_rules(workspace, config)?;
-    let report = check_chain_and_history(workspace, repo, rules.as_ref())?;
+    let mut report = check_chain_and_history(workspace, repo, rules.as_ref())?;
+    let allowed = rules.map(|r| r.allowed).unwrap_or_default();
+    let mut checkpoints = Vec::new();
+    if !settings.checkpoints.is_empty() {
+        let index = workspace.index(ui)?;
+        for path in &settings.checkpoints {
+            let (verdict, findings) = super::checkpoint::check(path, &index, &allowed)?;
+            report.findings.extend(findings);
+            checkpoints.push((path.clone(), verdict));
+        }
+    }
     let journal = if settings.aws.is_some() || settings.store {
         Some(workspace.journal(ui)?)
     } else {
@@ -80,6 +94,7 @@ pub fn verify(
         report,
         drift,
         store,
+        checkpoints,
     })
 }
 
