@@ -223,7 +223,9 @@ pub enum Command {
     /// entry count, the head hash in base64, then a signature line), signed with the signing
     /// key in the namespace `ledger-checkpoint`. Keep it outside the repository (a ticket,
     /// another account's bucket): `ledger verify --checkpoint FILE` then proves the journal
-    /// still extends it, so a history rewritten and re-chained after it is caught.
+    /// still extends it, so a history rewritten and re-chained after it is caught. With a
+    /// `[store]`, it is also put in the store under PREFIX/checkpoints/ (write-once), where
+    /// `ledger verify --store` checks it.
     Checkpoint(CheckpointArgs),
     /// Mark an entry as recorded in error (a wrong version, the wrong environment).
     ///

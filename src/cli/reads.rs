@@ -109,7 +109,8 @@ pub struct VerifyArgs {
     pub aws: bool,
     /// Also check the S3 store of `[store] url`: download every entry, check the chain and that
     /// the local mirror is its prefix, and report an entry object overwritten (more than one
-    /// version), deleted or missing, and whether the bucket has Object Lock.
+    /// version), deleted or missing, and whether the bucket has Object Lock; and check every
+    /// checkpoint the store keeps (`ledger checkpoint` puts one under PREFIX/checkpoints/).
     #[arg(long)]
     pub store: bool,
     /// With --aws, only this environment.

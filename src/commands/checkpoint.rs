@@ -23,6 +23,9 @@ pub fn run(
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => out.write_all(made.note.as_bytes())?,
     }
+    if let Some(stored) = &made.stored {
+        crate::note!(ui, "kept in the store at {stored}");
+    }
     let c = &made.checkpoint;
     crate::note!(
         ui,

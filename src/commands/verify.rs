@@ -161,7 +161,7 @@ impl<'a> VerifyJson<'a> {
             }),
             checkpoints: (verified.checkpoints.iter())
                 .map(|(path, verdict)| CheckpointJson {
-                    file: path.display().to_string(),
+                    file: path.clone(),
                     signature: verdict.status(),
                     signer: verdict.signer(),
                 })
@@ -198,7 +198,7 @@ fn write_findings(out: &mut dyn Write, verified: &Verified, ui: &Ui) -> Result<(
         crate::note!(ui, "signatures: {}", signatures.summary());
     }
     for (path, verdict) in &verified.checkpoints {
-        crate::note!(ui, "checkpoint {}: {}", path.display(), verdict.describe());
+        crate::note!(ui, "checkpoint {path}: {}", verdict.describe());
     }
     for (env, line) in verified.drift.iter().flat_map(|d| &d.findings) {
         writeln!(out, "DRIFT {env} {line}")?;

@@ -12,6 +12,7 @@ use crate::journal::Index;
 use crate::refuse;
 use crate::signing::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::signing::{AllowedSigners, Verdict};
+use crate::store::s3::S3Store;
 use crate::ui::Ui;
 use crate::verify::Finding;
 
@@ -24,6 +25,8 @@ pub struct Checkpointed {
     pub note: String,
     /// Who signed it (the key).
     pub signer: String,
+    /// Where the store keeps it, with a `[store]`.
+    pub stored: Option<String>,
 }
 
 /// Makes a signed checkpoint of the journal of `workspace` as it is now.
@@ -45,10 +48,19 @@ pub fn checkpoint(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Che
         head,
     };
     let note = checkpoint.sign(&signer, &signer.name())?;
+    let stored = match &config.store {
+        Some(store) => {
+            let policy = crate::aws::CallPolicy::default();
+            let store = S3Store::connect(store, &workspace.ledger_dir, policy, ui)?;
+            Some(store.put_checkpoint(checkpoint.count, &checkpoint.head, &note)?)
+        }
+        None => None,
+    };
     Ok(Checkpointed {
         checkpoint,
         note,
         signer: signer.describe(),
+        stored,
     })
 }
 
@@ -79,21 +91,23 @@ pub fn origin(config: &Config) -> String {
     }
 }
 
-/// What `verify --checkpoint FILE` found of one file: its signature's
-/// verdict, and a finding when the journal does not extend it (or it is
-/// not signed by an allowed signer).
+/// The text of the checkpoint file `path`.
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| crate::refusal!("cannot read the checkpoint {}: {e}", path.display()))
+}
+
+/// What `verify --checkpoint` found of one checkpoint (`shown`: where it
+/// is, `text`: its note): its signature's verdict, and a finding when the
+/// journal does not extend it (or it is not signed by an allowed signer).
 pub fn check(
-    path: &Path,
+    (shown, text): (&str, &str),
     index: &Index,
     allowed: &AllowedSigners,
 ) -> Result<(Verdict, Vec<Finding>)> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| crate::refusal!("cannot read the checkpoint {}: {e}", path.display()))?;
-    let signed =
-        SignedCheckpoint::parse(&text).map_err(|e| crate::refusal!("{}: {e}", path.display()))?;
+    let signed = SignedCheckpoint::parse(text).map_err(|e| crate::refusal!("{shown}: {e}"))?;
     let verdict = signed.verdict(allowed, chrono::Utc::now());
     let mut findings = Vec::new();
-    let shown = path.display();
     if !verdict.is_signed() {
         findings.push(Finding {
             seq: None,

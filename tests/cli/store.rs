@@ -484,3 +484,64 @@ fn a_write_without_an_answer_is_reported_as_unknown_and_the_rerun_settles_it() {
     assert_eq!(s.log_entries().len(), 1);
     through(&["verify", "--no-git", "--store"]).ok();
 }
+
+#[test]
+fn a_checkpoint_is_kept_in_the_store_and_checked_by_verify_store() {
+    let moto = Moto::start();
+    versioned_bucket(&moto);
+    let s = writer(1);
+    let key = s.path().join("ci-key");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    s.write(
+        "ledger/allowed_signers",
+        &format!("ci@github-actions {public}"),
+    );
+    let run = |args: &[&str]| {
+        moto.env(s.ledger(args))
+            .env("LEDGER_SIGNING_KEY", key.to_str().unwrap())
+    };
+    run(&["record", "--no-aws", "--env", "e1", "--version", "v1"]).ok();
+    let made = run(&["checkpoint"]).run();
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(
+        made.stderr.contains(&format!(
+            "kept in the store at s3://{BUCKET}/team/checkpoints/"
+        )),
+        "{}",
+        made.stderr
+    );
+    assert!(
+        made.stdout.starts_with(&format!("s3://{BUCKET}/team\n1\n")),
+        "{}",
+        made.stdout
+    );
+    let done = run(&["verify", "--no-git", "--store"]).run();
+    assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
+    assert!(
+        done.stderr.contains("/team/checkpoints/")
+            && done.stderr.contains("signed by ci@github-actions"),
+        "{}",
+        done.stderr
+    );
+    // A checkpoint of a longer history than the store holds fails.
+    let forged = made.stdout.replacen("\n1\n", "\n9\n", 1);
+    moto.put_all(
+        BUCKET,
+        &[crate::moto::Object::site(
+            "team/checkpoints/000000000009-forged.txt",
+            &forged,
+        )],
+    );
+    let failed = run(&["verify", "--no-git", "--store"]).code(1);
+    assert!(
+        failed.stdout.contains("does not hold") && failed.stdout.contains("fewer entries"),
+        "{}",
+        failed.stdout
+    );
+}

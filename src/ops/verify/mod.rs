@@ -35,8 +35,9 @@ pub struct Verified {
     pub drift: Option<aws::Drift>,
     /// The store's check, when asked: its URL and report.
     pub store: Option<(String, StoreReport)>,
-    /// Each checkpoint file checked, and what its signature said.
-    pub checkpoints: Vec<(std::path::PathBuf, crate::signing::Verdict)>,
+    /// Each checkpoint checked (a file, or with `--store` one the store
+    /// keeps), and what its signature said.
+    pub checkpoints: Vec<(String, crate::signing::Verdict)>,
 }
 
 impl Verified {
@@ -66,13 +67,21 @@ pub fn verify(
     let rules = signature_rules(workspace, config)?;
     let mut report = check_chain_and_history(workspace, repo, rules.as_ref())?;
     let allowed = rules.map(|r| r.allowed).unwrap_or_default();
+    let mut notes: Vec<(String, String)> = Vec::new();
+    for path in &settings.checkpoints {
+        notes.push((path.display().to_string(), super::checkpoint::read(path)?));
+    }
+    if let (true, Some(store)) = (settings.store, &config.store) {
+        let policy = crate::aws::CallPolicy::default();
+        notes.extend(S3Store::connect(store, &workspace.ledger_dir, policy, ui)?.checkpoints()?);
+    }
     let mut checkpoints = Vec::new();
-    if !settings.checkpoints.is_empty() {
+    if !notes.is_empty() {
         let index = workspace.index(ui)?;
-        for path in &settings.checkpoints {
-            let (verdict, findings) = super::checkpoint::check(path, &index, &allowed)?;
+        for (shown, text) in &notes {
+            let (verdict, findings) = super::checkpoint::check((shown, text), &index, &allowed)?;
             report.findings.extend(findings);
-            checkpoints.push((path.clone(), verdict));
+            checkpoints.push((shown.clone(), verdict));
         }
     }
     let journal = if settings.aws.is_some() || settings.store {

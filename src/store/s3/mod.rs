@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use backon::{BlockingRetryable, ExponentialBuilder};
 
 mod check;
+mod checkpoints;
 
 pub use check::StoreReport;
 
