@@ -42,9 +42,11 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
         whole: args.format != LogFormat::Text,
     };
     let logged = log::log(workspace, &query, ui)?;
+    let rules = crate::ops::verify::signature_rules(workspace, &config)?;
+    let signed = || super::signer::signed(&logged.entries, rules.as_ref());
     match args.format {
-        LogFormat::Json => write_json_list(out, "entries", &logged.entries)?,
-        LogFormat::Jsonl => write_lines(out, &logged.entries)?,
+        LogFormat::Json => write_json_list(out, "entries", &signed())?,
+        LogFormat::Jsonl => write_lines(out, &signed())?,
         LogFormat::Text if logged.entries.is_empty() => {
             if args.max_count != Some(0) {
                 crate::note!(ui, "{}", nothing_listed(&query));
@@ -54,6 +56,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
             let marks = Marks {
                 voided: logged.voided,
                 changes: logged.changes,
+                rules,
             };
             let rows: Vec<[String; 8]> = logged.entries.iter().map(|e| row(e, &marks)).collect();
             super::columns::write_columns(out, &HEADER, &rows)?;
@@ -77,7 +80,7 @@ fn nothing_listed(query: &LogQuery) -> &'static str {
 }
 
 /// JSON Lines: one entry per line, each with the shape's `schema` first.
-fn write_lines(out: &mut dyn Write, entries: &[Entry]) -> Result<()> {
+fn write_lines(out: &mut dyn Write, entries: &[super::signer::SignedEntry<'_>]) -> Result<()> {
     for entry in entries {
         let line = serde_json::to_string(&Versioned::new(entry))?;
         writeln!(out, "{line}")?;
@@ -91,6 +94,8 @@ struct Marks {
     voided: HashMap<u64, u64>,
     /// Snapshot seq -> its configuration changes.
     changes: HashMap<u64, Vec<String>>,
+    /// Who may sign, where signing is set up.
+    rules: Option<crate::verify::Rules>,
 }
 
 /// One entry's cells, in [`HEADER`] order.
@@ -145,6 +150,9 @@ fn note(e: &Entry, marks: &Marks) -> String {
     }
     if e.imported {
         notes.push("imported".to_string());
+    }
+    if let Some(rules) = &marks.rules {
+        notes.push(super::signer::note(rules, e));
     }
     notes.join(", ")
 }

@@ -21,6 +21,7 @@ mod render;
 mod resolve;
 mod rollback;
 mod shell;
+mod signer;
 pub use shell::COMPLETE_VAR;
 mod show;
 mod snapshot;

@@ -26,7 +26,11 @@ pub fn run(
     let shown = show::show(workspace, &args.reference, args.env.as_deref(), ui)?;
     let entry = &shown.entry;
     match args.format {
-        ShowFormat::Json => write_json(out, entry)?,
+        ShowFormat::Json => {
+            let rules = crate::ops::verify::signature_rules(workspace, &config)?;
+            let signed = super::signer::signed(std::slice::from_ref(entry), rules.as_ref());
+            write_json(out, &signed[0])?
+        }
         ShowFormat::SignedPayload => out.write_all(crate::signing::entry_payload(&entry.hash))?,
         ShowFormat::Sshsig => {
             let Some(signature) = &entry.signature else {
@@ -37,10 +41,7 @@ pub fn run(
         ShowFormat::Text => {
             write_entry(out, entry, &shown.changes)?;
             if let Some(rules) = crate::ops::verify::signature_rules(workspace, &config)? {
-                let at = entry.deployed_at.instant();
-                let signature = entry.signature.as_deref();
-                let verdict =
-                    crate::signing::check_entry(&entry.hash, signature, at, &rules.allowed);
+                let verdict = rules.verdict(entry);
                 writeln!(out, "  signature     {}", verdict.describe())?;
             }
             if let Some(void) = shown.voided_by {

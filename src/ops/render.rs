@@ -74,12 +74,28 @@ pub fn render(
     };
     let mut text = template.render(context)?;
     if let (true, Some(entries)) = (settings.html, &whole) {
-        text = render::audit_page(&text, &title, config, entries);
+        let signers = signers(workspace, config, entries)?;
+        text = render::audit_page(&text, &title, config, (entries, &signers));
     }
     drop(source);
     // Freed beside the writing of the document.
     crate::parallel::drop_beside((whole, index));
     Ok(Rendered { name, text })
+}
+
+/// What each entry's signature says (`signed by ana@example.com (SHA256:...)`),
+/// by seq; empty where signing is not set up.
+fn signers(
+    workspace: &Workspace,
+    config: &Config,
+    entries: &[crate::journal::Entry],
+) -> Result<std::collections::HashMap<u64, String>> {
+    let Some(rules) = super::verify::signature_rules(workspace, config)? else {
+        return Ok(Default::default());
+    };
+    Ok((entries.iter())
+        .map(|e| (e.seq, rules.verdict(e).describe()))
+        .collect())
 }
 
 /// The template context of the ledger of `workspace`, every section

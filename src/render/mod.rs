@@ -301,12 +301,17 @@ fn register_filters(tera: &mut Tera) {
 }
 
 /// The audit page of a rendered document: the document, a timeline per
-/// environment and every entry's details, in one standalone HTML file.
+/// environment and every entry's details (with who signed each, in
+/// `signers`: seq -> what its signature says, empty where signing is not
+/// set up), in one standalone HTML file.
 pub fn audit_page(
     markdown: &str,
     title: &str,
     config: &crate::config::Config,
-    entries: &[crate::journal::Entry],
+    (entries, signers): (
+        &[crate::journal::Entry],
+        &std::collections::HashMap<u64, String>,
+    ),
 ) -> String {
     let mut environments: Vec<String> = config.environments.keys().cloned().collect();
     for entry in entries {
@@ -319,6 +324,7 @@ pub fn audit_page(
         markdown,
         entries,
         environments,
+        signers,
     }
     .to_html()
 }

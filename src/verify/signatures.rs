@@ -18,6 +18,15 @@ pub struct Rules {
     pub required_from: Option<u64>,
 }
 
+impl Rules {
+    /// What `entry`'s signature says (its key's validity judged at its
+    /// `deployed_at`).
+    pub fn verdict(&self, entry: &Entry) -> Verdict {
+        let at = entry.deployed_at.instant();
+        check_entry(&entry.hash, entry.signature.as_deref(), at, &self.allowed)
+    }
+}
+
 /// What the signatures said.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signatures {
@@ -40,8 +49,7 @@ impl Signatures {
         rules: &Rules,
         findings: &mut Vec<Finding>,
     ) {
-        let at = entry.deployed_at.instant();
-        let verdict = check_entry(&entry.hash, entry.signature.as_deref(), at, &rules.allowed);
+        let verdict = rules.verdict(entry);
         *self.counts.entry(verdict.status()).or_default() += 1;
         if let Some(principal) = verdict.signer() {
             *self.by.entry(principal.to_string()).or_default() += 1;

@@ -11,17 +11,17 @@ use crate::journal::{Entry, FileAction};
 use crate::model;
 
 /// The `<section id="entries">`, newest entry first.
-pub fn section(entries: &[Entry]) -> String {
+pub fn section(entries: &[Entry], signers: &HashMap<u64, String>) -> String {
     let voided = model::voided_by(entries);
     let mut html = String::from("<section id=\"entries\">\n<h2>Entries</h2>\n");
     for entry in entries.iter().rev() {
-        html.push_str(&details(entry, &voided));
+        html.push_str(&details(entry, &voided, signers.get(&entry.seq)));
     }
     html.push_str("</section>\n");
     html
 }
 
-fn details(entry: &Entry, voided: &HashMap<u64, u64>) -> String {
+fn details(entry: &Entry, voided: &HashMap<u64, u64>, signer: Option<&String>) -> String {
     let mut html = format!(
         "<details class=\"entry\" id=\"entry-{seq}\">\n<summary>#{seq} {} <strong>{}</strong>{} — {}{}</summary>\n",
         escape(entry.kind.as_str()),
@@ -47,6 +47,9 @@ fn details(entry: &Entry, voided: &HashMap<u64, u64>) -> String {
     html.push_str("<dl>\n");
     for (name, value) in fields(entry) {
         let _ = writeln!(html, "<dt>{name}</dt><dd>{value}</dd>");
+    }
+    if let Some(signer) = signer {
+        let _ = writeln!(html, "<dt>Signature</dt><dd>{}</dd>", escape(signer));
     }
     html.push_str("</dl>\n");
     html.push_str(&changes(entry));

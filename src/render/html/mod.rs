@@ -20,6 +20,8 @@ pub struct AuditPage<'a> {
     pub entries: &'a [Entry],
     /// The environments, in the order to show them (declared first).
     pub environments: Vec<String>,
+    /// What each entry's signature says, by seq (empty without signing).
+    pub signers: &'a std::collections::HashMap<u64, String>,
 }
 
 impl AuditPage<'_> {
@@ -39,7 +41,7 @@ impl AuditPage<'_> {
         page.push_str("<section id=\"document\" class=\"document\">\n");
         page.push_str(&markdown_body(self.markdown));
         page.push_str("</section>\n");
-        page.push_str(&entries::section(self.entries));
+        page.push_str(&entries::section(self.entries, self.signers));
         page.push_str("</main>\n<script>\n");
         page.push_str(SCRIPT);
         page.push_str("</script>\n</body>\n</html>\n");
