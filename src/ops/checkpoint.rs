@@ -66,7 +66,7 @@ pub fn checkpoint(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Che
 
 /// The journal's entry count and the hash of its last entry.
 fn head_of(index: &Index) -> Option<(u64, String)> {
-    let count: usize = index.parts().map(|p| p.count()).sum();
+    let count = index.count();
     let last = index.parts().filter(|p| p.count() > 0).last()?;
     Some((count as u64, last.last_hash().to_string()))
 }

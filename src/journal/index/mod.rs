@@ -178,6 +178,11 @@ impl Index {
             .collect())
     }
 
+    /// How many entries the journal holds.
+    pub fn count(&self) -> usize {
+        self.parts().map(|p| p.count()).sum()
+    }
+
     /// The journal's files in order (sealed segments, then the tail), for
     /// a reader that keeps what it derives from each file: the document's
     /// history blocks.

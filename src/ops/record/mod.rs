@@ -90,9 +90,6 @@ pub fn record(
         .environment(&args.env, &workspace.config_path())?
         .clone();
     let repo = workspace.repo()?;
-    // A key that cannot sign, or signing required without one, stops the
-    // record before AWS is touched.
-    let signing = super::session::Signing::resolve(workspace, config)?;
     let mut request = Request::resolve(workspace, config, args, &env, &repo)?;
     warn_dirty(&request, ui);
 
@@ -101,10 +98,7 @@ pub fn record(
     super::session::refresh_mirror_with(workspace, config, args.aws.policy, ui)?;
     // The capture takes no lock: AWS and --wait may take minutes.
     let index = workspace.index(ui)?;
-    if !args.dry_run {
-        let count: usize = index.parts().map(|p| p.count()).sum();
-        signing.check(count as u64 + 1)?;
-    }
+    let signing = signing_for(workspace, config, &index, args.dry_run)?;
     // The heads the checks read, not every head: an append costs the same
     // on a long journal (see Index::append_view).
     let view = index.append_view(&args.env, |version| {
@@ -143,6 +137,22 @@ pub fn record(
     let entry = request.settle(entry, &seen, &now, deployed_at, ui)?;
     let held = (lock, appender);
     append_or_show(&request, storage.as_ref(), held, entry, pin_changes)
+}
+
+/// How the append is signed: a key that cannot sign, or signing required
+/// without a key, stops the record here, before AWS is touched (a dry run
+/// appends nothing, and is not stopped for want of a key).
+fn signing_for(
+    workspace: &Workspace,
+    config: &Config,
+    index: &Index,
+    dry_run: bool,
+) -> Result<super::session::Signing> {
+    let signing = super::session::Signing::resolve(workspace, config)?;
+    if !dry_run {
+        signing.check(index.count() as u64 + 1)?;
+    }
+    Ok(signing)
 }
 
 /// Appends the settled `entry` under the lock `held`; on a dry run, seals
