@@ -23,8 +23,14 @@ pub fn run(
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => out.write_all(made.note.as_bytes())?,
     }
-    if let Some(stored) = &made.stored {
-        crate::note!(ui, "kept in the store at {stored}");
+    match &made.stored {
+        Some((at, true)) => crate::note!(ui, "kept in the store at {at}"),
+        Some((at, false)) => crate::warning!(
+            ui,
+            "the store already holds another checkpoint of this state at {at} (signed by another \
+             key): it is kept, and this one was not written there"
+        ),
+        None => {}
     }
     let c = &made.checkpoint;
     crate::note!(
@@ -33,7 +39,7 @@ pub fn run(
          and check it with `ledger verify --checkpoint FILE`",
         c.origin,
         c.count,
-        &c.head[..12],
+        c.head.get(..12).unwrap_or(&c.head),
         made.signer
     );
     Ok(Outcome::Success)

@@ -43,7 +43,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
     };
     let logged = log::log(workspace, &query, ui)?;
     let rules = crate::ops::verify::signature_rules(workspace, &config)?;
-    let signed = || super::signer::signed(&logged.entries, rules.as_ref());
+    let signed = || super::signer::signed(&logged.entries, rules.as_ref(), &logged.altered);
     match args.format {
         LogFormat::Json => write_json_list(out, "entries", &signed())?,
         LogFormat::Jsonl => write_lines(out, &signed())?,
@@ -57,6 +57,7 @@ pub fn run(workspace: &Workspace, args: &LogArgs, out: &mut dyn Write, ui: &Ui) 
                 voided: logged.voided,
                 changes: logged.changes,
                 rules,
+                altered: logged.altered,
             };
             let rows: Vec<[String; 8]> = logged.entries.iter().map(|e| row(e, &marks)).collect();
             super::columns::write_columns(out, &HEADER, &rows)?;
@@ -96,6 +97,8 @@ struct Marks {
     changes: HashMap<u64, Vec<String>>,
     /// Who may sign, where signing is set up.
     rules: Option<crate::verify::Rules>,
+    /// Entries whose content no longer matches their hash.
+    altered: std::collections::HashSet<u64>,
 }
 
 /// One entry's cells, in [`HEADER`] order.
@@ -152,7 +155,11 @@ fn note(e: &Entry, marks: &Marks) -> String {
         notes.push("imported".to_string());
     }
     if let Some(rules) = &marks.rules {
-        notes.push(super::signer::note(rules, e));
+        notes.push(super::signer::note(
+            rules,
+            e,
+            marks.altered.contains(&e.seq),
+        ));
     }
     notes.join(", ")
 }

@@ -28,7 +28,9 @@ pub fn run(
     match args.format {
         ShowFormat::Json => {
             let rules = crate::ops::verify::signature_rules(workspace, &config)?;
-            let signed = super::signer::signed(std::slice::from_ref(entry), rules.as_ref());
+            let altered = shown.altered.then_some(entry.seq).into_iter().collect();
+            let signed =
+                super::signer::signed(std::slice::from_ref(entry), rules.as_ref(), &altered);
             write_json(out, &signed[0])?
         }
         ShowFormat::SignedPayload => out.write_all(crate::signing::entry_payload(&entry.hash))?,
@@ -41,7 +43,7 @@ pub fn run(
         ShowFormat::Text => {
             write_entry(out, entry, &shown.changes)?;
             if let Some(rules) = crate::ops::verify::signature_rules(workspace, &config)? {
-                let verdict = rules.verdict(entry);
+                let verdict = rules.verdict_read(entry, shown.altered);
                 writeln!(out, "  signature     {}", verdict.describe())?;
             }
             if let Some(void) = shown.voided_by {

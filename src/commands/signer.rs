@@ -1,6 +1,8 @@
 //! Who signed the entries a command prints, where the ledger has signing
 //! set up: `signer` in their JSON, `signed by ...` in `log`'s notes.
 
+use std::collections::HashSet;
+
 use crate::journal::Entry;
 use crate::signing::Verdict;
 use crate::verify::Rules;
@@ -23,13 +25,18 @@ struct SignerJson {
     principal: Option<String>,
 }
 
-/// `entries`, each with who signed it under `rules`.
-pub fn signed<'a>(entries: &'a [Entry], rules: Option<&Rules>) -> Vec<SignedEntry<'a>> {
+/// `entries`, each with who signed it under `rules` (`altered`: the seqs
+/// whose content no longer matches their hash).
+pub fn signed<'a>(
+    entries: &'a [Entry],
+    rules: Option<&Rules>,
+    altered: &HashSet<u64>,
+) -> Vec<SignedEntry<'a>> {
     (entries.iter())
         .map(|entry| SignedEntry {
             entry,
             signer: rules.map(|rules| {
-                let verdict = rules.verdict(entry);
+                let verdict = rules.verdict_read(entry, altered.contains(&entry.seq));
                 SignerJson {
                     status: verdict.status(),
                     principal: verdict.signer().map(str::to_string),
@@ -40,8 +47,8 @@ pub fn signed<'a>(entries: &'a [Entry], rules: Option<&Rules>) -> Vec<SignedEntr
 }
 
 /// `log`'s note: `signed by ana@example.com`, or the verdict's word.
-pub fn note(rules: &Rules, entry: &Entry) -> String {
-    match rules.verdict(entry) {
+pub fn note(rules: &Rules, entry: &Entry, altered: bool) -> String {
+    match rules.verdict_read(entry, altered) {
         Verdict::Signed { principal, .. } => format!("signed by {principal}"),
         other => other.status().replace('-', " "),
     }

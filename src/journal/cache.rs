@@ -215,12 +215,13 @@ enum Damage {
 /// The bytes of a piece at `span` of a cache file whose pieces start at
 /// `pieces_at`, checked against the span's checksum.
 fn read_span(file: &mut File, pieces_at: u64, (offset, len, crc): Span) -> Result<Vec<u8>, Damage> {
-    let unreadable = |_| Damage::Unreadable;
+    // A file cut short is as damaged as one whose bytes changed.
+    let short = |_| Damage::Checksum;
     file.seek(SeekFrom::Start(pieces_at + offset))
-        .map_err(unreadable)?;
+        .map_err(short)?;
     let len = usize::try_from(len).map_err(|_| Damage::Unreadable)?;
     let mut bytes = vec![0; len];
-    file.read_exact(&mut bytes).map_err(unreadable)?;
+    file.read_exact(&mut bytes).map_err(short)?;
     match crc32fast::hash(&bytes) == crc {
         true => Ok(bytes),
         false => Err(Damage::Checksum),

@@ -70,6 +70,15 @@ impl JournalLock {
         self.signer.as_ref()
     }
 
+    /// Refuses an append up to entry `last` that signing requires to be
+    /// signed when there is no signer.
+    pub fn check_signing(&self, last: u64) -> Result<(), JournalError> {
+        match (&self.signer, self.required_from) {
+            (None, Some(from)) if last >= from => Err(JournalError::SigningRequired { from }),
+            _ => Ok(()),
+        }
+    }
+
     /// The ledger folder.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -146,12 +155,7 @@ impl JournalLock {
             });
         }
         let (seq, tip) = (appender.next_seq(), appender.tip_hash());
-        let last = seq + (entries.len() as u64).saturating_sub(1);
-        if let (None, Some(from)) = (&self.signer, self.required_from)
-            && last >= from
-        {
-            return Err(JournalError::SigningRequired { from });
-        }
+        self.check_signing(seq + (entries.len() as u64).saturating_sub(1))?;
         let sealed = super::seal::seal_all(entries, seq, tip, self.signer.as_ref())?;
         let journal = &mut appender.tail;
         let first = journal.entries.len();

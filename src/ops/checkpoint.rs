@@ -25,8 +25,9 @@ pub struct Checkpointed {
     pub note: String,
     /// Who signed it (the key).
     pub signer: String,
-    /// Where the store keeps it, with a `[store]`.
-    pub stored: Option<String>,
+    /// Where the store keeps it, with a `[store]`, and whether it holds
+    /// this note (`false`: another of the same state was there first).
+    pub stored: Option<(String, bool)>,
 }
 
 /// Makes a signed checkpoint of the journal of `workspace` as it is now.
@@ -102,7 +103,7 @@ pub fn read(path: &Path) -> Result<String> {
 /// journal does not extend it (or it is not signed by an allowed signer).
 pub fn check(
     (shown, text): (&str, &str),
-    index: &Index,
+    (index, origin): (&Index, &str),
     allowed: &AllowedSigners,
 ) -> Result<(Verdict, Vec<Finding>)> {
     let signed = SignedCheckpoint::parse(text).map_err(|e| crate::refusal!("{shown}: {e}"))?;
@@ -115,6 +116,17 @@ pub fn check(
         });
     }
     let checkpoint = &signed.checkpoint;
+    if checkpoint.origin != origin {
+        findings.push(Finding {
+            seq: None,
+            message: format!(
+                "checkpoint {shown} is of `{}`, not of this ledger (`{origin}`): it says nothing \
+                 of this journal",
+                checkpoint.origin
+            ),
+        });
+        return Ok((verdict, findings));
+    }
     let count = checkpoint.count;
     match index.head(count)? {
         None => findings.push(Finding {
@@ -139,5 +151,5 @@ pub fn check(
 }
 
 fn short(hash: &str) -> &str {
-    &hash[..hash.len().min(12)]
+    hash.get(..12).unwrap_or(hash)
 }

@@ -67,6 +67,9 @@ pub fn reconcile(
     let env = config.environment(&settings.env, &workspace.config_path())?;
     session::refresh_mirror_with(workspace, config, settings.aws.policy, ui)?;
     let journal = workspace.journal(ui)?;
+    if !settings.dry_run {
+        session::Signing::resolve(workspace, config)?.check(journal.entries.len() as u64 + 1)?;
+    }
     let entries = model::in_force(&journal.entries);
     let tip = tip_of(&entries, &settings.env);
     let found = read_aws(config, (&settings.env, env), &entries, settings, ui)?;

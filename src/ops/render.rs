@@ -74,7 +74,8 @@ pub fn render(
     };
     let mut text = template.render(context)?;
     if let (true, Some(entries)) = (settings.html, &whole) {
-        let signers = signers(workspace, config, entries)?;
+        let altered = index.altered().into_iter().map(|(seq, _)| seq).collect();
+        let signers = signers(workspace, config, (entries, &altered))?;
         text = render::audit_page(&text, &title, config, (entries, &signers));
     }
     drop(source);
@@ -88,13 +89,18 @@ pub fn render(
 fn signers(
     workspace: &Workspace,
     config: &Config,
-    entries: &[crate::journal::Entry],
+    (entries, altered): (&[crate::journal::Entry], &std::collections::HashSet<u64>),
 ) -> Result<std::collections::HashMap<u64, String>> {
     let Some(rules) = super::verify::signature_rules(workspace, config)? else {
         return Ok(Default::default());
     };
     Ok((entries.iter())
-        .map(|e| (e.seq, rules.verdict(e).describe()))
+        .map(|e| {
+            (
+                e.seq,
+                rules.verdict_read(e, altered.contains(&e.seq)).describe(),
+            )
+        })
         .collect())
 }
 

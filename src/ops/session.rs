@@ -185,6 +185,7 @@ impl Appending {
         let lock = self::lock(workspace, config)?;
         storage.refresh(&lock)?;
         let (appender, history) = lock.open()?;
+        lock.check_signing(appender.next_seq())?;
         Ok(Appending {
             lock,
             appender,

@@ -17,6 +17,10 @@ const SIGN_REQUEST: u8 = 13;
 const SIGN_RESPONSE: u8 = 14;
 /// `SSH_AGENT_RSA_SHA2_512`: an RSA key signs with SHA-512.
 const RSA_SHA2_512: u32 = 4;
+/// `SSH2_AGENTC_REQUEST_IDENTITIES`.
+const REQUEST_IDENTITIES: u8 = 11;
+/// `SSH2_AGENT_IDENTITIES_ANSWER`.
+const IDENTITIES_ANSWER: u8 = 12;
 
 /// A key held by the agent at `SSH_AUTH_SOCK`.
 pub(super) struct AgentKey {
@@ -35,10 +39,44 @@ impl AgentKey {
                 path.display()
             )));
         };
-        Ok(AgentKey {
+        let key = AgentKey {
             public,
             socket: socket.into(),
-        })
+        };
+        // Asked now, so that a key the agent lacks stops a command before
+        // it has done anything.
+        if !key.held()? {
+            return Err(key.failed(&format!(
+                "it does not hold the private key of {} (`ssh-add -l` lists what it holds; \
+                 `ssh-add` the key)",
+                path.display()
+            )));
+        }
+        Ok(key)
+    }
+
+    /// Whether the agent holds this key.
+    fn held(&self) -> Result<bool, SigningError> {
+        let blob = (self.public.to_bytes()).map_err(|e| SigningError::Malformed(e.to_string()))?;
+        let answer = self.exchange(&[REQUEST_IDENTITIES])?;
+        let Some((&IDENTITIES_ANSWER, mut rest)) = answer.split_first() else {
+            return Err(self.failed("it did not list its keys"));
+        };
+        let count = (rest.split_first_chunk::<4>()).map(|(n, r)| (u32::from_be_bytes(*n), r));
+        let Some((count, keys)) = count else {
+            return Err(self.failed("a short answer"));
+        };
+        rest = keys;
+        for _ in 0..count {
+            let (Some(key), Some(_comment)) = (read_string(&mut rest), read_string(&mut rest))
+            else {
+                return Err(self.failed("a short answer"));
+            };
+            if key == blob {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The key's SHA256 fingerprint.

@@ -121,20 +121,19 @@ fn whole(path: &Path, e: std::io::Error) -> AllowedError {
 }
 
 /// One line: principals, options (when the second field is not a key
-/// type), key type and key, and a comment.
+/// type), key type and key, and a comment (free text, quotes and all).
 fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
-    let fields = split_fields(line)?;
-    let [principals, rest @ ..] = fields.as_slice() else {
-        return Err("an empty line".into());
+    let mut rest = line;
+    let principals = next_field(&mut rest)?.ok_or("an empty line")?;
+    let second = next_field(&mut rest)?.ok_or("no key after the principals")?;
+    let (options, key_type) = match is_key_type(&second) {
+        true => (None, second),
+        false => (Some(second), next_field(&mut rest)?.unwrap_or_default()),
     };
-    let (options, key_fields) = match rest {
-        [first, ..] if is_key_type(first) => (None, rest),
-        [options, more @ ..] => (Some(options.as_str()), more),
-        [] => return Err("no key after the principals".into()),
-    };
-    let [key_type, key, ..] = key_fields else {
+    let key = rest.split_whitespace().next().unwrap_or("");
+    if key_type.is_empty() || key.is_empty() {
         return Err("a key type and a base64 key are needed after the principals".into());
-    };
+    }
     let key = PublicKey::from_openssh(&format!("{key_type} {key}"))
         .map_err(|e| format!("the key does not read as an OpenSSH public key: {e}"))?;
     let mut signer = AllowedSigner {
@@ -147,7 +146,7 @@ fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
         line: number,
     };
     if let Some(options) = options {
-        apply_options(&mut signer, options)?;
+        apply_options(&mut signer, &options)?;
     }
     Ok(signer)
 }
@@ -191,32 +190,27 @@ fn is_key_type(field: &str) -> bool {
     field.starts_with("ssh-") || field.starts_with("ecdsa-") || field.starts_with("sk-")
 }
 
-/// Whitespace-separated fields; double quotes keep spaces inside one.
-fn split_fields(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
+/// The next whitespace-separated field of `rest` (double quotes keep
+/// spaces inside one), and `rest` moved past it; `None` at the end.
+fn next_field(rest: &mut &str) -> Result<Option<String>, String> {
+    let text = rest.trim_start();
     let mut quoted = false;
-    for c in line.chars() {
+    let mut end = text.len();
+    for (at, c) in text.char_indices() {
         match c {
-            '"' => {
-                quoted = !quoted;
-                field.push(c);
-            }
+            '"' => quoted = !quoted,
             c if c.is_whitespace() && !quoted => {
-                if !field.is_empty() {
-                    fields.push(std::mem::take(&mut field));
-                }
+                end = at;
+                break;
             }
-            c => field.push(c),
+            _ => {}
         }
     }
     if quoted {
         return Err("a quote is not closed".into());
     }
-    if !field.is_empty() {
-        fields.push(field);
-    }
-    Ok(fields)
+    *rest = &text[end..];
+    Ok((end > 0).then(|| text[..end].to_string()))
 }
 
 /// Comma-separated options; commas inside double quotes stay.
@@ -280,6 +274,13 @@ mod tests {
         assert!(!ci.valid_at(at("2025-12-31T23:59:59Z")));
         assert!(!ci.valid_at(at("2026-12-31T23:59:00Z")));
         assert_eq!(ci.line, 3);
+    }
+
+    #[test]
+    fn a_comment_may_hold_anything() {
+        let text = format!("ana@example.com {KEY} ana's \"old\" laptop\n");
+        let allowed = AllowedSigners::parse(Path::new("a"), &text).unwrap();
+        assert_eq!(allowed.signers[0].principals, "ana@example.com");
     }
 
     #[test]

@@ -20,10 +20,24 @@ pub struct Rules {
 
 impl Rules {
     /// What `entry`'s signature says (its key's validity judged at its
-    /// `deployed_at`).
+    /// `deployed_at`), its hash taken as it stands (`verify` checks it).
     pub fn verdict(&self, entry: &Entry) -> Verdict {
         let at = entry.deployed_at.instant();
         check_entry(&entry.hash, entry.signature.as_deref(), at, &self.allowed)
+    }
+
+    /// [`Rules::verdict`] for a reader that knows whether the entry's
+    /// content still matches its hash: a signature vouches for nothing
+    /// once it does not (`altered`).
+    pub fn verdict_read(&self, entry: &Entry, altered: bool) -> Verdict {
+        match altered {
+            true => Verdict::Invalid {
+                why: "the entry was changed after it was written (its content no longer \
+                      matches the hash the signature signs); run `ledger verify`"
+                    .into(),
+            },
+            false => self.verdict(entry),
+        }
     }
 }
 

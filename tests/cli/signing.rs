@@ -410,3 +410,25 @@ fn a_history_rewritten_after_a_checkpoint_is_caught_by_it() {
     let failed = s.ledger(&["verify", "--checkpoint", file]).code(1);
     assert!(failed.stdout.contains("does not hold"), "{}", failed.stdout);
 }
+
+#[test]
+fn an_entry_changed_after_it_was_signed_is_not_shown_as_signed() {
+    let s = signed_ledger("");
+    let ana = keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
+    s.write(
+        "ledger/allowed_signers",
+        &format!("ana@example.com {ana} ana's \"work\" key\n"),
+    );
+    record(&s, "v1").ok();
+    let journal = s.journal();
+    s.write(
+        "ledger/journal.toml",
+        &journal.replace("version = \"v1\"", "version = \"v9\""),
+    );
+    let json: Value = serde_json::from_str(&s.ledger(&["log", "--format", "json"]).ok()).unwrap();
+    assert_eq!(json["entries"][0]["signer"]["status"], "invalid", "{json}");
+    assert!(json["entries"][0]["signer"]["principal"].is_null());
+    let shown = s.ledger(&["show", "#1"]).ok();
+    assert!(shown.contains("changed after it was written"), "{shown}");
+    s.ledger(&["verify", "--no-git"]).code(1);
+}

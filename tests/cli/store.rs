@@ -506,6 +506,24 @@ fn a_checkpoint_is_kept_in_the_store_and_checked_by_verify_store() {
         moto.env(s.ledger(args))
             .env("LEDGER_SIGNING_KEY", key.to_str().unwrap())
     };
+    // Signing required and no key: nothing unsigned reaches the store.
+    let config = s.read("ledger/ledger.toml");
+    s.write(
+        "ledger/ledger.toml",
+        &format!("{config}\n[signing]\nrequired = true\n"),
+    );
+    let refused = moto
+        .env(s.ledger(&["lock", "--env", "e1", "--reason", "incident"]))
+        .code(2);
+    assert!(
+        refused.stderr.contains("to be signed"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !moto.latest(BUCKET).keys().any(|k| k.contains("/entries/")),
+        "no entry was written to the store"
+    );
     run(&["record", "--no-aws", "--env", "e1", "--version", "v1"]).ok();
     let made = run(&["checkpoint"]).run();
     assert_eq!(made.code, 0, "{}", made.stderr);

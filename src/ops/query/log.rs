@@ -54,16 +54,21 @@ pub struct Logged {
     pub voided: HashMap<u64, u64>,
     /// Snapshot seq -> its configuration changes (for heads only).
     pub changes: HashMap<u64, Vec<String>>,
+    /// Entries whose content no longer matches their hash (changed after
+    /// they were written): their signature cannot vouch for them.
+    pub altered: std::collections::HashSet<u64>,
 }
 
 /// Lists the entries `query` asks for.
 pub fn log(workspace: &Workspace, query: &LogQuery, ui: &Ui) -> Result<Logged> {
     let index = workspace.index(ui)?;
+    let altered = index.altered().into_iter().map(|(seq, _)| seq).collect();
     let heads = index.newest_heads(query.max_count.unwrap_or(usize::MAX), |e| query.selects(e))?;
     if query.whole {
         let seqs: Vec<u64> = heads.iter().map(|e| e.seq).collect();
         return Ok(Logged {
             entries: index.entries(&seqs)?,
+            altered,
             ..Logged::default()
         });
     }
@@ -80,6 +85,7 @@ pub fn log(workspace: &Workspace, query: &LogQuery, ui: &Ui) -> Result<Logged> {
         entries: heads,
         voided: index.voided().clone(),
         changes,
+        altered,
     })
 }
 

@@ -14,6 +14,8 @@ pub struct Shown {
     pub voided_by: Option<u64>,
     /// For a snapshot: what changed since the previous one.
     pub changes: Vec<String>,
+    /// Its content no longer matches its hash (changed after it was written).
+    pub altered: bool,
 }
 
 /// The entry `reference` names (in `env` when given).
@@ -25,10 +27,12 @@ pub fn show(workspace: &Workspace, reference: &str, env: Option<&str>, ui: &Ui) 
         .entry(seq)?
         .ok_or_else(|| crate::refusal!("the index lost entry #{seq} it listed"))?;
     let changes = super::log::changes_of(&index, &entry)?;
+    let altered = index.altered().iter().any(|(s, _)| *s == seq);
     Ok(Shown {
         entry,
         voided_by,
         changes,
+        altered,
     })
 }
 

@@ -157,6 +157,8 @@ pub fn plan(
     let journal = workspace.journal(ui)?;
     if !dry_run {
         super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
+        let next = journal.entries.len() as u64 + 1;
+        session::Signing::resolve(workspace, config)?.check(next)?;
     }
     make_plan(
         &journal.entries,
@@ -185,6 +187,9 @@ pub fn carry_out(
     // for the final append, not over the copies or the invalidation's wait.
     let journal = workspace.journal(ui)?;
     let lock_note = super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
+    // A rollback that could not be recorded must not change S3.
+    let next = journal.entries.len() as u64 + 1;
+    session::Signing::resolve(workspace, config)?.check(next)?;
     if tip_of(&journal, &args.env) != plan.tip {
         refuse!(
             "another entry of `{}` was recorded while the rollback was being confirmed; nothing was \

@@ -78,8 +78,10 @@ pub fn verify(
     let mut checkpoints = Vec::new();
     if !notes.is_empty() {
         let index = workspace.index(ui)?;
+        let origin = super::checkpoint::origin(config);
         for (shown, text) in &notes {
-            let (verdict, findings) = super::checkpoint::check((shown, text), &index, &allowed)?;
+            let of = (&index, origin.as_str());
+            let (verdict, findings) = super::checkpoint::check((shown, text), of, &allowed)?;
             report.findings.extend(findings);
             checkpoints.push((shown.clone(), verdict));
         }
@@ -179,6 +181,13 @@ pub fn signature_rules(workspace: &Workspace, config: &Config) -> Result<Option<
     let allowed = signing.allowed_signers_path(&top, &workspace.ledger_dir);
     if config.signing.is_none() && !allowed.exists() {
         return Ok(None);
+    }
+    if signing.allowed_signers.is_some() && !allowed.exists() {
+        crate::refuse!(
+            "[signing] allowed_signers names {}, which does not exist: create it (one line per \
+             signer: `PRINCIPAL KEYTYPE KEY`) or fix the path",
+            allowed.display()
+        );
     }
     let revoked = signing.revoked_path(&top);
     Ok(Some(Rules {

@@ -389,7 +389,10 @@ fn settle(
     ui: &Ui,
 ) -> Result<Synced> {
     let lock = JournalLock::acquire(ledger_dir)?;
-    let now = lock.load()?;
+    let mut now = lock.load()?;
+    // Entries recorded here meanwhile, put after the synced ones, are
+    // signed again as the sync's own were.
+    now.signer = after.read.signer.clone();
     let synced = Journal::parse(&now.path, after.text.to_string())?;
     // Entries recorded here while the sync ran are kept, after the synced ones.
     let final_journal = if now.text == after.read.text {

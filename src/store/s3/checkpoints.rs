@@ -12,14 +12,26 @@ impl S3Store {
     }
 
     /// Puts a checkpoint of `count` entries whose head is `head` in the
-    /// store (a checkpoint of the same state already there is kept);
-    /// returns its `s3://` address.
-    pub fn put_checkpoint(&self, count: u64, head: &str, note: &str) -> Result<String, StoreError> {
-        let short = &head[..head.len().min(16)];
+    /// store, never over one already there; returns its `s3://` address
+    /// and whether the store now holds this note (`false`: another note
+    /// of the same state, signed by another key, was there first and is
+    /// kept).
+    pub fn put_checkpoint(
+        &self,
+        count: u64,
+        head: &str,
+        note: &str,
+    ) -> Result<(String, bool), StoreError> {
+        let short = head.get(..16).unwrap_or(head);
         let key = format!("{}{count:012}-{short}.txt", self.checkpoints_prefix());
         let put = calls::put_if_absent(&self.clients, &self.bucket, &key, note.as_bytes());
-        self.runtime.block_on(put)?;
-        Ok(format!("s3://{}/{key}", self.bucket))
+        let written = self.runtime.block_on(put)?;
+        let held = written
+            || (self
+                .runtime
+                .block_on(calls::get(&self.clients, &self.bucket, &key))?)
+            .is_some_and(|body| body == note.as_bytes());
+        Ok((format!("s3://{}/{key}", self.bucket), held))
     }
 
     /// Every checkpoint in the store: its `s3://` address and text.

@@ -375,6 +375,9 @@ impl S3Store {
             }
         }
         let (sealed, block) = mirror.seal(entry.clone())?;
+        // Never an unsigned entry into the write-once store where signing
+        // is required.
+        lock.check_signing(sealed.seq)?;
         let key = self.key(sealed.seq);
         let written = self
             .runtime
