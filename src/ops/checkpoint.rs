@@ -12,7 +12,6 @@ use crate::journal::Index;
 use crate::refuse;
 use crate::signing::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::signing::{AllowedSigners, Verdict};
-use crate::store::s3::S3Store;
 use crate::ui::Ui;
 use crate::verify::Finding;
 
@@ -51,8 +50,7 @@ pub fn checkpoint(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Che
     let note = checkpoint.sign(&signer, &signer.name())?;
     let stored = match &config.store {
         Some(store) => {
-            let policy = crate::aws::CallPolicy::default();
-            let store = S3Store::connect(store, &workspace.ledger_dir, policy, ui)?;
+            let store = super::session::s3_store(workspace, store, ui)?;
             Some(store.put_checkpoint(checkpoint.count, &checkpoint.head, &note)?)
         }
         None => None,

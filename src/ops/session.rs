@@ -62,6 +62,21 @@ pub fn storage_with(
     storage.map_err(super::Error::from)
 }
 
+/// The S3 store `store` names, its calls bounded as by default.
+pub fn s3_store(
+    workspace: &Workspace,
+    store: &crate::config::StoreConfig,
+    ui: &Ui,
+) -> Result<crate::store::s3::S3Store> {
+    let policy = CallPolicy::default();
+    Ok(crate::store::s3::S3Store::connect(
+        store,
+        &workspace.ledger_dir,
+        policy,
+        ui,
+    )?)
+}
+
 /// With an S3 store, brings the local mirror up to date before a command
 /// decides from it (a lock lifted elsewhere, a deploy recorded elsewhere);
 /// nothing to do otherwise (a git remote is brought in by `sync`).

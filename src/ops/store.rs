@@ -6,7 +6,6 @@ use super::{Result, Workspace};
 use crate::config::Config;
 use crate::journal::JournalLock;
 use crate::refuse;
-use crate::store::s3::S3Store;
 use crate::ui::Ui;
 
 /// What a push uploaded.
@@ -27,12 +26,7 @@ pub fn push(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Pushed> {
             shown(&workspace.config_path())
         );
     };
-    let store = S3Store::connect(
-        store_config,
-        &workspace.ledger_dir,
-        crate::aws::CallPolicy::default(),
-        ui,
-    )?;
+    let store = super::session::s3_store(workspace, store_config, ui)?;
     let lock = JournalLock::acquire(&workspace.ledger_dir)?;
     let journal = lock.load()?;
     store.probe(&workspace.ledger_dir)?;

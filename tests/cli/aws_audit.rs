@@ -597,18 +597,7 @@ fn a_rollback_that_fails_half_way_records_only_what_it_did_and_reconcile_finishe
         "admin",
         Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
     );
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .http_client(ledger::aws::http_client())
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .endpoint_url(&moto.endpoint)
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                &id, &secret, None, None, "t",
-            ))
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = s3_as(&moto, &id, &secret);
     let put = |key: &str, body: &str| {
         moto.block_on(async {
             s3.put_object()
@@ -709,7 +698,7 @@ fn reconcile_after_the_step_lands(
         .map(|f| f["version_id"].as_str().unwrap().to_string())
         .unwrap();
     moto.block_on(async {
-        admin_s3(moto, &admin_id, &admin_secret)
+        s3_as(moto, &admin_id, &admin_secret)
             .delete_object()
             .bucket(bucket)
             .key("c.js")
@@ -807,8 +796,8 @@ fn reconcile_after_the_step_lands(
     assert!(doc.contains(&format!("**Reason**: {why}")), "{doc}");
 }
 
-/// An S3 client with the given identity.
-fn admin_s3(moto: &Moto, id: &str, secret: &str) -> aws_sdk_s3::Client {
+/// An S3 client of moto with the given identity.
+fn s3_as(moto: &Moto, id: &str, secret: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
             .http_client(ledger::aws::http_client())

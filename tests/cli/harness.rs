@@ -281,3 +281,24 @@ impl Paused {
         Done::from(self.child.wait_with_output().expect("wait for ledger"))
     }
 }
+
+/// Makes an SSH key pair at `dir/name` with `ssh-keygen` (`kind`: its
+/// `-t`/`-b` arguments; no passphrase when `passphrase` is empty) and
+/// returns the public key as `TYPE BASE64`, as an allowed-signers line
+/// takes it.
+pub fn ssh_keygen(dir: &Path, name: &str, kind: &[&str], passphrase: &str) -> String {
+    let path = dir.join(name);
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-N", passphrase, "-C", name, "-f"])
+        .arg(&path)
+        .args(kind)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success());
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

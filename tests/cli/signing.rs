@@ -9,25 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::Sandbox;
-
-/// Makes an SSH key pair at `dir/name` (no passphrase unless given).
-fn keygen(dir: &Path, name: &str, kind: &[&str], passphrase: &str) -> String {
-    let path = dir.join(name);
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-N", passphrase, "-C", name, "-f"])
-        .arg(&path)
-        .args(kind)
-        .status()
-        .expect("ssh-keygen runs");
-    assert!(status.success());
-    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
-    public
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use crate::harness::{Sandbox, ssh_keygen};
 
 /// A ledger whose entries `key` signs, `allowed` being the allowed-signers text.
 fn signed_ledger(extra: &str) -> Sandbox {
@@ -80,14 +62,14 @@ fn ssh_keygen_verifies(s: &Sandbox, seq: &str, principal: &str) -> String {
 }
 
 #[test]
-fn entries_signed_with_each_key_type_verify_with_ssh_keygen() {
+fn entries_signed_with_each_key_type_verify_with_ssh_ssh_keygen() {
     for (kind, args) in [
         ("ED25519", &["-t", "ed25519"][..]),
         ("ECDSA", &["-t", "ecdsa", "-b", "256"][..]),
         ("RSA", &["-t", "rsa", "-b", "2048"][..]),
     ] {
         let s = signed_ledger("");
-        let public = keygen(&s.path().join("keys"), "ana", args, "");
+        let public = ssh_keygen(&s.path().join("keys"), "ana", args, "");
         s.write(
             "ledger/allowed_signers",
             &format!("ana@example.com {public}\n"),
@@ -116,10 +98,10 @@ fn entries_signed_with_each_key_type_verify_with_ssh_keygen() {
 fn each_verdict_is_reported_and_required_signing_fails_verify() {
     let s = signed_ledger("revoked = \"keys/revoked\"\n");
     let keys = s.path().join("keys");
-    let ana = keygen(&keys, "ana", &["-t", "ed25519"], "");
-    keygen(&keys, "bob", &["-t", "ed25519"], "");
-    let old = keygen(&keys, "old", &["-t", "ed25519"], "");
-    let gone = keygen(&keys, "gone", &["-t", "ed25519"], "");
+    let ana = ssh_keygen(&keys, "ana", &["-t", "ed25519"], "");
+    ssh_keygen(&keys, "bob", &["-t", "ed25519"], "");
+    let old = ssh_keygen(&keys, "old", &["-t", "ed25519"], "");
+    let gone = ssh_keygen(&keys, "gone", &["-t", "ed25519"], "");
     s.write(
         "ledger/allowed_signers",
         &format!(
@@ -212,7 +194,7 @@ fn each_verdict_is_reported_and_required_signing_fails_verify() {
 #[test]
 fn ssh_keygen_signatures_are_read_and_a_changed_signature_fails() {
     let s = signed_ledger("");
-    let ana = keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
+    let ana = ssh_keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
     s.write(
         "ledger/allowed_signers",
         &format!("ana@example.com {ana}\n"),
@@ -274,7 +256,7 @@ fn ssh_keygen_signatures_are_read_and_a_changed_signature_fails() {
 #[test]
 fn an_encrypted_key_is_refused_without_a_prompt_and_an_agent_signs_instead() {
     let s = signed_ledger("");
-    let ana = keygen(
+    let ana = ssh_keygen(
         &s.path().join("keys"),
         "ana",
         &["-t", "ed25519"],
@@ -363,7 +345,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn a_history_rewritten_after_a_checkpoint_is_caught_by_it() {
     let s = signed_ledger("");
-    let ana = keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
+    let ana = ssh_keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
     s.write(
         "ledger/allowed_signers",
         &format!("ana@example.com {ana}\n"),
@@ -414,7 +396,7 @@ fn a_history_rewritten_after_a_checkpoint_is_caught_by_it() {
 #[test]
 fn an_entry_changed_after_it_was_signed_is_not_shown_as_signed() {
     let s = signed_ledger("");
-    let ana = keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
+    let ana = ssh_keygen(&s.path().join("keys"), "ana", &["-t", "ed25519"], "");
     s.write(
         "ledger/allowed_signers",
         &format!("ana@example.com {ana} ana's \"work\" key\n"),

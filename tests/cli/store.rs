@@ -490,17 +490,11 @@ fn a_checkpoint_is_kept_in_the_store_and_checked_by_verify_store() {
     let moto = Moto::start();
     versioned_bucket(&moto);
     let s = writer(1);
+    let public = crate::harness::ssh_keygen(s.path(), "ci-key", &["-t", "ed25519"], "");
     let key = s.path().join("ci-key");
-    let made = std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci", "-f"])
-        .arg(&key)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     s.write(
         "ledger/allowed_signers",
-        &format!("ci@github-actions {public}"),
+        &format!("ci@github-actions {public}\n"),
     );
     let run = |args: &[&str]| {
         moto.env(s.ledger(args))

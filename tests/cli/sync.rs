@@ -457,18 +457,10 @@ fn a_journal_in_sealed_segments_syncs_and_merges_through_the_driver() {
 
 /// An SSH key at `dir/name`, and its allowed-signers line for `principal`.
 fn signing_key(dir: &Path, name: &str, principal: &str) -> (String, String) {
-    let path = dir.join(name);
-    let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
-    let key: Vec<&str> = public.split_whitespace().take(2).collect();
+    let public = crate::harness::ssh_keygen(dir, name, &["-t", "ed25519"], "");
     (
-        path.display().to_string(),
-        format!("{principal} {}\n", key.join(" ")),
+        dir.join(name).display().to_string(),
+        format!("{principal} {public}\n"),
     )
 }
 

@@ -9,7 +9,7 @@ use super::{Result, Workspace};
 use crate::config::Config;
 use crate::journal::Journal;
 use crate::signing::AllowedSigners;
-use crate::store::s3::{S3Store, StoreReport};
+use crate::store::s3::StoreReport;
 use crate::ui::Ui;
 use crate::verify::{Report, Rules, check_history, check_stored};
 
@@ -66,26 +66,6 @@ pub fn verify(
     let repo = (!settings.no_git).then(|| workspace.repo());
     let rules = signature_rules(workspace, config)?;
     let mut report = check_chain_and_history(workspace, repo, rules.as_ref())?;
-    let allowed = rules.map(|r| r.allowed).unwrap_or_default();
-    let mut notes: Vec<(String, String)> = Vec::new();
-    for path in &settings.checkpoints {
-        notes.push((path.display().to_string(), super::checkpoint::read(path)?));
-    }
-    if let (true, Some(store)) = (settings.store, &config.store) {
-        let policy = crate::aws::CallPolicy::default();
-        notes.extend(S3Store::connect(store, &workspace.ledger_dir, policy, ui)?.checkpoints()?);
-    }
-    let mut checkpoints = Vec::new();
-    if !notes.is_empty() {
-        let index = workspace.index(ui)?;
-        let origin = super::checkpoint::origin(config);
-        for (shown, text) in &notes {
-            let of = (&index, origin.as_str());
-            let (verdict, findings) = super::checkpoint::check((shown, text), of, &allowed)?;
-            report.findings.extend(findings);
-            checkpoints.push((shown.clone(), verdict));
-        }
-    }
     let journal = if settings.aws.is_some() || settings.store {
         Some(workspace.journal(ui)?)
     } else {
@@ -97,10 +77,18 @@ pub fn verify(
         }
         _ => None,
     };
-    let store = match &journal {
-        Some(journal) if settings.store => Some(verify_store(workspace, config, journal, ui)?),
-        _ => None,
+    let (store, mut notes) = match &journal {
+        Some(journal) if settings.store => {
+            let (url, store_report, notes) = verify_store(workspace, config, journal, ui)?;
+            (Some((url, store_report)), notes)
+        }
+        _ => (None, Vec::new()),
     };
+    for path in &settings.checkpoints {
+        notes.push((path.display().to_string(), super::checkpoint::read(path)?));
+    }
+    let allowed = rules.map(|r| r.allowed).unwrap_or_default();
+    let checkpoints = check_checkpoints(workspace, config, (&notes, &allowed), &mut report, ui)?;
     Ok(Verified {
         report,
         drift,
@@ -109,24 +97,47 @@ pub fn verify(
     })
 }
 
-/// `--store`: the store's entries, versions and Object Lock.
+/// A checkpoint to check: where it is (a file, an `s3://` address) and its note.
+type Note = (String, String);
+
+/// `--store`: the store's entries, versions and Object Lock, and the
+/// checkpoints it keeps (to be checked with the `--checkpoint` files).
 fn verify_store(
     workspace: &Workspace,
     config: &Config,
     journal: &Journal,
     ui: &Ui,
-) -> Result<(String, StoreReport)> {
+) -> Result<(String, StoreReport, Vec<Note>)> {
     let Some(store_config) = &config.store else {
         crate::refuse!("--store: ledger.toml declares no [store] to check");
     };
-    let store = S3Store::connect(
-        store_config,
-        &workspace.ledger_dir,
-        crate::aws::CallPolicy::default(),
-        ui,
-    )?;
+    let store = super::session::s3_store(workspace, store_config, ui)?;
     let report = store.verify(journal)?;
-    Ok((store.url.clone(), report))
+    Ok((store.url.clone(), report, store.checkpoints()?))
+}
+
+/// Checks each checkpoint against the journal and `allowed`, its findings
+/// added to `report`; what each one's signature said.
+fn check_checkpoints(
+    workspace: &Workspace,
+    config: &Config,
+    (notes, allowed): (&[Note], &AllowedSigners),
+    report: &mut Report,
+    ui: &Ui,
+) -> Result<Vec<(String, crate::signing::Verdict)>> {
+    if notes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let index = workspace.index(ui)?;
+    let origin = super::checkpoint::origin(config);
+    let mut checked = Vec::new();
+    for (shown, text) in notes {
+        let of = (&index, origin.as_str());
+        let (verdict, findings) = super::checkpoint::check((shown, text), of, allowed)?;
+        report.findings.extend(findings);
+        checked.push((shown.clone(), verdict));
+    }
+    Ok(checked)
 }
 
 /// The chain check of the stored files and, when there is a repository,
