@@ -65,11 +65,6 @@ impl JournalLock {
         self
     }
 
-    /// What signs the entries appended under it.
-    pub fn signer(&self) -> Option<&crate::signing::Signer> {
-        self.signer.as_ref()
-    }
-
     /// Refuses an append up to entry `last` that signing requires to be
     /// signed when there is no signer.
     pub fn check_signing(&self, last: u64) -> Result<(), JournalError> {

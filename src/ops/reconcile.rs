@@ -67,8 +67,10 @@ pub fn reconcile(
     let env = config.environment(&settings.env, &workspace.config_path())?;
     session::refresh_mirror_with(workspace, config, settings.aws.policy, ui)?;
     let journal = workspace.journal(ui)?;
+    let mut signing = session::Signing::default();
     if !settings.dry_run {
-        session::Signing::resolve(workspace, config)?.check(journal.entries.len() as u64 + 1)?;
+        signing = session::Signing::resolve(workspace, config)?;
+        signing.check(journal.entries.len() as u64 + 1)?;
     }
     let entries = model::in_force(&journal.entries);
     let tip = tip_of(&entries, &settings.env);
@@ -90,7 +92,7 @@ pub fn reconcile(
             settings_compared,
         });
     }
-    let mut appending = Appending::open(workspace, config, ui)?;
+    let mut appending = Appending::open_signed(workspace, config, &signing, ui)?;
     if tip_of(&model::in_force(appending.heads()?), &settings.env) != tip {
         refuse!(
             "another entry of `{}` was recorded while AWS was being read; nothing was recorded: \

@@ -74,7 +74,7 @@ pub fn render(
     };
     let mut text = template.render(context)?;
     if let (true, Some(entries)) = (settings.html, &whole) {
-        let altered = index.altered().into_iter().map(|(seq, _)| seq).collect();
+        let altered = index.altered_seqs();
         let signers = signers(workspace, config, (entries, &altered))?;
         text = render::audit_page(&text, &title, config, (entries, &signers));
     }

@@ -194,10 +194,23 @@ pub struct Appending {
 }
 
 impl Appending {
-    /// Takes the lock of the ledger in `workspace` and opens its journal.
+    /// Takes the lock of the ledger in `workspace` and opens its journal,
+    /// the appends signed as `--signing-key` or `[signing]` say.
     pub fn open(workspace: &Workspace, config: &Config, ui: &Ui) -> Result<Appending> {
+        let signing = Signing::resolve(workspace, config)?;
+        Appending::open_signed(workspace, config, &signing, ui)
+    }
+
+    /// [`Appending::open`], the appends signed as `signing` (resolved
+    /// already, when the operation checked it before doing anything).
+    pub fn open_signed(
+        workspace: &Workspace,
+        config: &Config,
+        signing: &Signing,
+        ui: &Ui,
+    ) -> Result<Appending> {
         let storage = storage(workspace, config, ui)?;
-        let lock = self::lock(workspace, config)?;
+        let lock = signing.lock(&workspace.ledger_dir)?;
         storage.refresh(&lock)?;
         let (appender, history) = lock.open()?;
         lock.check_signing(appender.next_seq())?;

@@ -165,22 +165,12 @@ fn each_verdict_is_reported_and_required_signing_fails_verify() {
     assert!(failed.stdout.contains("FAIL entry #1"), "{}", failed.stdout);
 
     // Required and no key: record refuses, the journal untouched.
-    s.commit("src/v6.txt", "feat: v6");
     s.write(
         "ledger/ledger.toml",
         &required.replace("key = \"keys/ana\"\n", ""),
     );
     let before = s.journal();
-    let refused = s
-        .ledger(&[
-            "record",
-            "--no-aws",
-            "--env",
-            "production",
-            "--version",
-            "v6",
-        ])
-        .code(2);
+    let refused = record(&s, "v6").code(2);
     assert!(
         refused
             .stderr

@@ -81,6 +81,11 @@ impl Index {
         })
     }
 
+    /// The seqs of the entries [`Index::altered`] names.
+    pub fn altered_seqs(&self) -> std::collections::HashSet<u64> {
+        self.altered().into_iter().map(|(seq, _)| seq).collect()
+    }
+
     /// The entries whose hash does not match their content as written
     /// (changed after they were written), with the file each is in: found
     /// when a file was parsed, kept in its cache.

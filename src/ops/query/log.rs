@@ -62,7 +62,7 @@ pub struct Logged {
 /// Lists the entries `query` asks for.
 pub fn log(workspace: &Workspace, query: &LogQuery, ui: &Ui) -> Result<Logged> {
     let index = workspace.index(ui)?;
-    let altered = index.altered().into_iter().map(|(seq, _)| seq).collect();
+    let altered = index.altered_seqs();
     let heads = index.newest_heads(query.max_count.unwrap_or(usize::MAX), |e| query.selects(e))?;
     if query.whole {
         let seqs: Vec<u64> = heads.iter().map(|e| e.seq).collect();

@@ -27,7 +27,7 @@ pub fn show(workspace: &Workspace, reference: &str, env: Option<&str>, ui: &Ui) 
         .entry(seq)?
         .ok_or_else(|| crate::refusal!("the index lost entry #{seq} it listed"))?;
     let changes = super::log::changes_of(&index, &entry)?;
-    let altered = index.altered().iter().any(|(s, _)| *s == seq);
+    let altered = index.altered_seqs().contains(&seq);
     Ok(Shown {
         entry,
         voided_by,

@@ -104,6 +104,9 @@ pub struct Plan {
     /// The last entry of the environment when the plan was made: a record
     /// that lands while the user confirms makes the plan stale.
     tip: Option<u64>,
+    /// How the rollback entry is signed (checked when the plan was made:
+    /// a rollback that could not be recorded must not change S3).
+    signing: session::Signing,
 }
 
 impl Plan {
@@ -155,18 +158,20 @@ pub fn plan(
     let clients = runtime.block_on(session::clients(env, &args.aws, ui));
     session::refresh_mirror(workspace, config, ui)?;
     let journal = workspace.journal(ui)?;
+    let mut signing = session::Signing::default();
     if !dry_run {
         super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
-        let next = journal.entries.len() as u64 + 1;
-        session::Signing::resolve(workspace, config)?.check(next)?;
+        signing = session::Signing::resolve(workspace, config)?;
+        signing.check(journal.entries.len() as u64 + 1)?;
     }
-    make_plan(
+    let plan = make_plan(
         &journal.entries,
         (config, env),
         args,
         (&runtime, &clients),
         ui,
-    )
+    )?;
+    Ok(plan.map(|plan| Plan { signing, ..plan }))
 }
 
 /// Carries `plan` out: checks again that the environment is unlocked and
@@ -188,8 +193,7 @@ pub fn carry_out(
     let journal = workspace.journal(ui)?;
     let lock_note = super::lock::check_unlocked(&journal.entries, &args.env, args.force)?;
     // A rollback that could not be recorded must not change S3.
-    let next = journal.entries.len() as u64 + 1;
-    session::Signing::resolve(workspace, config)?.check(next)?;
+    plan.signing.check(journal.entries.len() as u64 + 1)?;
     if tip_of(&journal, &args.env) != plan.tip {
         refuse!(
             "another entry of `{}` was recorded while the rollback was being confirmed; nothing was \
@@ -226,7 +230,7 @@ fn record(
     applied: &Applied,
     ui: &Ui,
 ) -> Result<(Option<Entry>, Option<Entry>)> {
-    let mut appending = Appending::open(workspace, config, ui)?;
+    let mut appending = Appending::open_signed(workspace, config, &plan.signing, ui)?;
     let landed = model::last_deploy(&model::in_force(appending.heads()?), &args.env).map(|e| e.seq);
     if let Some(landed) = landed.filter(|t| Some(*t) != plan.tip) {
         entry.notes.push(format!(
@@ -313,6 +317,7 @@ fn make_plan(
         from,
         steps,
         pins,
+        signing: session::Signing::default(),
     }))
 }
 
